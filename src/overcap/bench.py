@@ -1,0 +1,106 @@
+"""``overcap bench``: engine speed and memory on a synthetic population.
+
+A benchmark, not a test: it reports firm-years per second of the yearly step and the
+process's peak resident memory. The population is the baseline scenario's world with
+``firms`` firms drawn at the start and no spin-up; the engine runs ``years`` years.
+"""
+
+from __future__ import annotations
+
+import platform
+import resource
+import sys
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from overcap import __version__
+from overcap.engine.indicators import Recorder
+from overcap.engine.inputs import build_inputs
+from overcap.engine.population import initial_state, trend_growth
+from overcap.engine.state import SectorConst
+from overcap.engine.year import Context, step
+from overcap.scenario import load_scenario
+
+
+@dataclass
+class BenchResult:
+    firms: int
+    years: int
+    firm_years: int
+    seconds: float
+    firm_years_per_second: float
+    setup_seconds: float
+    peak_memory_mb: float
+    threads: str
+    version: str
+    python: str
+    numpy: str
+
+
+def _peak_rss_mb() -> float:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports KiB, macOS bytes
+    return rss / 1024.0 if sys.platform != "darwin" else rss / 1024.0**2
+
+
+def bench(
+    firms: int = 100_000, years: int = 10, seed: int = 0, start_year: int = 2010
+) -> BenchResult:
+    """Time ``years`` yearly steps of an economy that starts with ``firms`` firms."""
+    sc = load_scenario(
+        "baseline",
+        {
+            "population.firms_start": firms,
+            "time.start_year": start_year,
+            "time.end_year": start_year + years - 1,
+            "time.spinup_years": 0,
+        },
+    )
+    t_setup = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    inp = build_inputs(sc)
+    const = SectorConst.from_scenario(sc)
+    trend = trend_growth(sc, inp.years)
+    st = initial_state(sc, inp, const, float(trend[0]), rng)
+    ctx = Context(
+        sc=sc,
+        inputs=inp,
+        const=const,
+        recorder=Recorder(inp.sectors, inp.provinces),
+        record_from=sc.time.start_year,
+        trend=trend,
+    )
+    setup = time.perf_counter() - t_setup
+    firm_years = 0
+    t0 = time.perf_counter()
+    for year in inp.years:
+        st.year = int(year)
+        firm_years += int(np.count_nonzero(st.firms.alive))
+        step(st, ctx, rng)
+    elapsed = time.perf_counter() - t0
+    return BenchResult(
+        firms=firms,
+        years=years,
+        firm_years=firm_years,
+        seconds=round(elapsed, 3),
+        firm_years_per_second=round(firm_years / elapsed, 1),
+        setup_seconds=round(setup, 3),
+        peak_memory_mb=round(_peak_rss_mb(), 1),
+        threads=_threads(),
+        version=__version__,
+        python=platform.python_version(),
+        numpy=np.__version__,
+    )
+
+
+def _threads() -> str:
+    import os
+
+    keys = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    return ",".join(f"{k}={os.environ[k]}" for k in keys if k in os.environ) or "default"
+
+
+def as_dict(r: BenchResult) -> dict[str, object]:
+    return asdict(r)

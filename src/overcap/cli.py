@@ -1,0 +1,264 @@
+"""The command line: thin over the public Python API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from overcap import __version__
+from overcap.scenario import (
+    SECTOR_PARAMS,
+    Scenario,
+    ScenarioError,
+    available_scenarios,
+    load_scenario,
+    sector_table,
+    sector_units,
+)
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="overcap: simulate how a party-state economy produces overcapacity, again and again.",
+)
+# wide tables when the output is a file or a pipe (CI logs); errors on one line
+console = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"overcap {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """overcap command line."""
+
+
+def _free_dir(path: Path, overwrite: bool) -> Path:
+    """Where to write: ``path`` if free (or ``overwrite``), else the first free ``path-N``,
+    so a new run never destroys an earlier one unless asked."""
+    if overwrite or not path.exists() or not any(path.iterdir()):
+        return path
+    n = 2
+    while (cand := path.with_name(f"{path.name}-{n}")).exists():
+        n += 1
+    return cand
+
+
+@app.command()
+def run(
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario name or path to a TOML file.")
+    ] = "baseline",
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a parameter: path.to.param=value (repeatable)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder (default overcap-results/SCENARIO).")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the results folder if it holds an earlier run.")
+    ] = False,
+) -> None:
+    """Run one scenario, print a summary and write the results (Parquet + run.json)."""
+    from overcap.model import run as run_model
+
+    try:
+        sc = load_scenario(scenario, set_ or [])
+    except ScenarioError as exc:
+        _fail(str(exc))
+        return
+    t0 = time.perf_counter()
+    with console.status(f"running {sc.name} {sc.time.start_year}-{sc.time.end_year} ..."):
+        result = run_model(sc, seed=seed)
+    elapsed = time.perf_counter() - t0
+    _print_summary(result)
+    target = _free_dir(out or Path("overcap-results") / sc.name, overwrite)
+    if target.exists() and overwrite:
+        shutil.rmtree(target)
+    result.save(target)
+    console.print(
+        f"\n{sc.name}, seed {result.seed}: {elapsed:.1f} s. Results written to [bold]{target}[/] "
+        "(sectors.parquet, provinces.parquet, economy.parquet, run.json)."
+    )
+
+
+def _print_summary(result: Any) -> None:
+    eco = result.economy
+    years = [y for y in eco["year"] if y % 5 == 0 or y == eco["year"].iloc[0]]
+    t = Table(title=f"{result.scenario.name}: the economy", title_justify="left")
+    cols = [
+        ("gdp_growth", "GDP growth %", "{:.1f}"),
+        ("gdp_target", "target %", "{:.1f}"),
+        ("ppi_change", "PPI %", "{:+.1f}"),
+        ("aggregate_utilisation", "utilisation", "{:.2f}"),
+        ("zombie_share", "zombie share", "{:.2f}"),
+        ("fiscal_cost_share_gdp", "fiscal cost %GDP", "{:.1f}"),
+        ("misallocation_tfp_loss", "misallocation %", "{:.2f}"),
+    ]
+    t.add_column("year", justify="right")
+    for _, label, _ in cols:
+        t.add_column(label, justify="right")
+    sub = eco.set_index("year")
+    for y in years:
+        t.add_row(str(y), *[fmt.format(sub.loc[y, c]) for c, _, fmt in cols])
+    console.print(t)
+
+    sec = result.sectors
+    t2 = Table(title="utilisation by sector (mean over the years)", title_justify="left")
+    t2.add_column("sector")
+    spans = [(1995, 2000), (2001, 2007), (2008, 2010), (2011, 2015), (2016, 2020), (2021, 2030)]
+    spans = [(a, b) for a, b in spans if a <= sec["year"].max() and b >= sec["year"].min()]
+    for a, b in spans:
+        t2.add_column(f"{a}-{b}", justify="right")
+    for s, g in sec.groupby("sector", sort=False):
+        row = []
+        for a, b in spans:
+            m = g[(g["year"] >= a) & (g["year"] <= b) & (g["output"] > 0)]["utilisation"]
+            row.append(f"{m.mean():.2f}" if len(m) else "-")
+        t2.add_row(str(s), *row)
+    console.print(t2)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the scenarios that ship."""
+    t = Table(title="scenarios", title_justify="left")
+    t.add_column("name")
+    t.add_column("years")
+    t.add_column("description")
+    for name in available_scenarios():
+        sc = load_scenario(name)
+        t.add_row(name, f"{sc.time.start_year}-{sc.time.end_year}", sc.description)
+    console.print(t)
+
+
+@app.command()
+def show(
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario name or path to a TOML file.")
+    ] = "baseline",
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override: path=value.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the parameters as JSON.")] = False,
+) -> None:
+    """Show every parameter of a scenario with its unit, range and meaning."""
+    try:
+        sc = load_scenario(scenario, set_ or [])
+    except ScenarioError as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(sc.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        return
+    console.print(f"[bold]{sc.name}[/]: {sc.description}")
+    t = Table(show_lines=False)
+    for c in ("parameter", "value", "unit", "range", "meaning"):
+        t.add_column(c, overflow="fold")
+    for row in parameter_rows(sc):
+        t.add_row(*row)
+    console.print(t)
+    t2 = Table(title="sectors (data/sectors.csv; value [low, high])", title_justify="left")
+    t2.add_column("sector")
+    t2.add_column("unit")
+    for p in SECTOR_PARAMS:
+        t2.add_column(p, justify="right")
+    table = sector_table()
+    units = sector_units()
+    for s in sc.sector_ids:
+        vals = sc.sectors[s]
+        t2.add_row(
+            s,
+            units.get(s, ""),
+            *[
+                f"{getattr(vals, p):g} [{table[s][p][1]:g}, {table[s][p][2]:g}]"
+                for p in SECTOR_PARAMS
+            ],
+        )
+    console.print(t2)
+
+
+def parameter_rows(sc: Scenario) -> list[tuple[str, str, str, str, str]]:
+    """(path, value, unit, range, meaning) of every scalar parameter of the scenario."""
+    rows: list[tuple[str, str, str, str, str]] = []
+    for section, info in Scenario.model_fields.items():
+        ann = info.annotation
+        value = getattr(sc, section)
+        if not hasattr(ann, "model_fields") or section in ("centre",):
+            continue
+        for name, finfo in ann.model_fields.items():  # type: ignore[union-attr]
+            extra = finfo.json_schema_extra if isinstance(finfo.json_schema_extra, dict) else {}
+            lo = hi = None
+            for m in finfo.metadata:
+                lo = getattr(m, "ge", lo)
+                hi = getattr(m, "le", hi)
+            rng = f"[{lo}, {hi}]" if lo is not None or hi is not None else ""
+            if finfo.annotation is bool:
+                rng = "on/off"
+            rows.append(
+                (
+                    f"{section}.{name}",
+                    str(getattr(value, name)),
+                    str(extra.get("unit", "")),
+                    rng,
+                    finfo.description or "",
+                )
+            )
+    return rows
+
+
+@app.command()
+def bench(
+    firms: Annotated[int, typer.Option(help="Firms at the start.", min=1)] = 100_000,
+    years: Annotated[int, typer.Option(help="Years to simulate.", min=1, max=200)] = 10,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Benchmark the engine: firm-years per second and peak memory (one process, one core)."""
+    from overcap.bench import as_dict
+    from overcap.bench import bench as run_bench
+
+    with console.status(f"benchmarking {firms:,} firms x {years} years ..."):
+        r = run_bench(firms, years, seed)
+    if as_json:
+        sys.stdout.write(json.dumps(as_dict(r)) + "\n")
+        return
+    console.print(
+        f"{r.firm_years:,} firm-years in {r.seconds:.2f} s: "
+        f"[bold]{r.firm_years_per_second:,.0f} firm-years/s[/]; "
+        f"peak memory {r.peak_memory_mb:,.0f} MB (setup {r.setup_seconds:.2f} s; "
+        f"numpy {r.numpy}, python {r.python})"
+    )
+
+
+def main() -> None:
+    try:
+        app()
+    except ScenarioError as exc:  # a user error that escaped a command
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

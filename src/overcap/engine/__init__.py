@@ -1,0 +1,1 @@
+"""The simulation engine: one module per box of MODEL.md."""

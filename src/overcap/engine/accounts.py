@@ -1,0 +1,52 @@
+"""Accounts: revenue, costs, subsidies, profit, equity and debt; Wright's-law learning.
+
+Double-entry in flows: equity changes by profit (plus injections, minus exits);
+net debt changes by investment outlays net of subsidies and equity, minus the cash
+flow (profit plus depreciation). These identities are tested every year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from overcap.engine.state import F8, Firms
+
+
+def sell(f: Firms, output: F8, inv_offer: F8, sold_share: F8, price: F8) -> None:
+    """Each firm sells the sector's sold share of what it offered (output plus inventory
+    offered); the rest stays in inventory: inv' = inv + q - sold."""
+    share = sold_share[f.sector]
+    sold = share * (output + inv_offer)
+    f.inventory += output - sold
+    f.output[:] = output
+    f.sales[:] = sold
+    f.revenue[:] = price[f.sector] * sold
+
+
+def book(
+    f: Firms, vc: F8, op_sub_unit: F8, om_unit: F8, life: F8, retire_rate: F8
+) -> tuple[F8, F8, F8, F8]:
+    """pi_i = R_i - c_i q_i - om_i K_i - dep_i - r_i D_i^+ + s_i q_i.
+
+    Depreciation dep_i = capital_i / L_s; physical capacity retires at the same rate.
+    Net debt falls by the cash flow (pi + dep). Returns the cost items (variable cost,
+    fixed cost, depreciation, operating subsidy) per firm."""
+    vcost = vc * f.output
+    fixed = om_unit * f.capacity
+    dep = f.capital / life[f.sector]
+    op_sub = op_sub_unit * f.output
+    f.interest[:] = f.rate * np.maximum(f.debt, 0.0)
+    f.ebit[:] = f.revenue - vcost - fixed - dep + op_sub
+    f.profit[:] = f.ebit - f.interest
+    f.equity += f.profit
+    f.debt -= f.profit + dep
+    f.capital -= dep
+    f.capacity *= 1.0 - retire_rate[f.sector]
+    f.age += 1
+    return vcost, fixed, dep, op_sub
+
+
+def learning_factor(cum: F8, cum_anchor: F8, exponent: F8) -> F8:
+    """Wright's law: L_s = (X_s / X^a_s)^b, b = log2(1 - learning rate), X_s cumulative
+    world output; L = 1 when X reaches its 2023 anchor (prices are stated at 2023)."""
+    return (np.maximum(cum, 1e-12) / cum_anchor) ** exponent

@@ -1,0 +1,119 @@
+"""Exit, bailouts and zombies.
+
+Anchors: Kornai; Dewatripont and Maskin (1995) for the soft budget; Caballero,
+Hoshi and Kashyap (2008) for zombies; Tan, Huang and Woo (2016) for the four-part
+test used on Chinese firms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from overcap.engine.state import F8, Firms
+from overcap.scenario import Scenario
+
+
+@dataclass
+class ExitFlows:
+    exits: F8  # (S,) number of firms exiting
+    bailouts: F8  # (S,) number of bailouts
+    bailout_cost: F8  # (S,) debt written off in bailouts, US$ m
+    bad_loans: F8  # (S,) new bad loans (bailout write-offs plus exit losses), US$ m
+    equity_injected: F8  # (S,) equity created by bailout write-offs, US$ m
+    equity_removed: F8  # (S,) equity of exiting firms, US$ m
+    capacity_scrapped: F8  # (S,)
+    liquidated_inventory: F8  # (S,) units moved to the liquidation stock
+    province_bailout: F8  # (P,) bailout cost by province
+
+
+def assets(capital: F8, building_cost: F8, debt: F8) -> F8:
+    """Book assets: installed capital, construction in progress and cash (negative debt)."""
+    return capital + building_cost + np.maximum(-debt, 0.0)
+
+
+def zombie_test(f: Firms, debt_before: F8, market_rate: float, sc: Scenario) -> np.ndarray:
+    """Four-part test (Tan, Huang and Woo 2016, after Caballero et al. 2008):
+    (1) interest rate below the market minimum r_m - m; (2) EBIT below interest;
+    (3) leverage D/A above the threshold while still borrowing (debt rose);
+    (4) all three for Z years running. Updates the run counters; returns the flag."""
+    e = sc.exit
+    a = assets(f.capital, f.building_cost, f.debt)
+    cheap = f.rate < market_rate - sc.credit.prime_margin
+    weak = f.ebit < f.interest
+    # leverage above the threshold, written without a division: D > l A (A may be 0)
+    borrowing = (f.debt > e.zombie_leverage * a) & (f.debt > debt_before)
+    hit = cheap & weak & borrowing & f.alive
+    f.zombie_run[:] = np.where(hit, f.zombie_run + 1, 0)
+    f.low_icr_years[:] = np.where(weak & f.alive, f.low_icr_years + 1, 0)
+    return np.asarray(f.zombie_run >= e.zombie_years)
+
+
+def bailout_probability(
+    soe: np.ndarray, protected: np.ndarray, local_share: F8, sc: Scenario
+) -> F8:
+    """pi_i = logistic(b0 + b_soe 1[SOE] + b_size s_i + b_prot 1[protected]),
+    s_i the firm's share of its province's modelled capacity value (local jobs)."""
+    e = sc.exit
+    x = (
+        e.bailout_intercept
+        + e.bailout_soe * soe
+        + e.bailout_size * local_share
+        + e.bailout_protection * protected
+    )
+    return np.asarray(1.0 / (1.0 + np.exp(-x)))
+
+
+def resolve_insolvency(
+    f: Firms,
+    local_share: F8,
+    n_sectors: int,
+    n_provinces: int,
+    sc: Scenario,
+    rng: np.random.Generator,
+) -> ExitFlows:
+    """An insolvent firm (equity < 0) is bailed out with probability pi_i when bailouts
+    are on: the state bank writes off debt until equity is a share of assets (a bad loan
+    and a fiscal cost), and the firm lives on, usually as a zombie. Otherwise it exits:
+    capacity is scrapped, creditors recover a salvage share of book capital and the rest
+    of the debt is a bad loan; its inventory goes to the liquidation stock.
+    Works on the (few) insolvent firms only."""
+    e = sc.exit
+    S, P = n_sectors, n_provinces
+    idx = np.flatnonzero(f.alive & (f.equity < 0))
+    draw = rng.random(len(idx))
+    if sc.switches.bailouts:
+        prob = bailout_probability(f.soe[idx], f.protected[idx], local_share[idx], sc)
+        saved = draw < prob
+    else:
+        saved = np.zeros(len(idx), dtype=bool)
+    cap, bcost, debt, eq = f.capital[idx], f.building_cost[idx], f.debt[idx], f.equity[idx]
+    target = e.recap_equity_ratio * assets(cap, bcost, debt)
+    write_off = np.where(saved, np.maximum(target - eq, 0.0), 0.0)
+    s_i, d_i = idx[saved], idx[~saved]
+    f.debt[s_i] -= write_off[saved]
+    f.equity[s_i] += write_off[saved]
+    f.bailed_out[s_i] = True
+    recovery = e.salvage_share * (cap + bcost)
+    loss = np.where(~saved, np.maximum(debt - recovery, 0.0), 0.0)
+    sec = f.sector[idx]
+    dying = (~saved).astype(float)
+
+    def by(w: np.ndarray) -> F8:
+        return np.bincount(sec, weights=w, minlength=S)
+
+    flows = ExitFlows(
+        exits=by(dying),
+        bailouts=by(saved.astype(float)),
+        bailout_cost=by(write_off),
+        bad_loans=by(write_off + loss),
+        equity_injected=by(write_off),
+        equity_removed=by(eq * dying),
+        capacity_scrapped=by(f.capacity[idx] * dying),
+        liquidated_inventory=by(f.inventory[idx] * dying),
+        province_bailout=np.bincount(f.province[idx], weights=write_off, minlength=P),
+    )
+    f.alive[d_i] = False
+    f.inventory[d_i] = 0.0
+    return flows

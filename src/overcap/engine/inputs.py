@@ -1,0 +1,185 @@
+"""Exogenous inputs, built once per run from the packaged data and the scenario.
+
+Demand paths (data/demand.csv) are anchor years; between anchors they are
+interpolated log-linearly, before the first anchor the first growth rate is
+extended backwards, and after the last anchor the last growth rate is extended
+with a yearly damping factor (data/README.md leaves the extension to the model).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from overcap.scenario import Scenario, data_path
+
+FloatArray = NDArray[Any]
+
+# demand.csv rows whose basis is not comparable with the sector's main series
+_SKIP_BASIS = ("world EV-only",)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    years: NDArray[np.int64]  # simulated years, spin-up included (T,)
+    sectors: list[str]  # (S,)
+    provinces: list[str]  # (P,)
+    provinces_zh: list[str]
+    china_demand: FloatArray  # (T, S) domestic demand at normal prices, units/yr
+    foreign_demand: FloatArray  # (T, S) rest-of-world demand, units/yr
+    strategic: NDArray[np.bool_]  # (T, S)
+    growth_target: FloatArray  # (T,) percent
+    province_weight: FloatArray  # (P,) share of GDP at the start
+    cum_world_anchor: FloatArray  # (S,) cumulative world output to the anchor year 2023
+    cum_world_start: FloatArray  # (S,) cumulative world output before the first year
+
+    def year_index(self, year: int) -> int:
+        return int(year - self.years[0])
+
+
+def _interp_path(years: np.ndarray, anchors: dict[int, float], damping: float) -> np.ndarray:
+    """Log-linear interpolation between anchors; damped extension beyond them.
+
+    Zero anchors are kept as zero-like values (1e-6 of the series maximum) so the
+    log is defined; the sector is then inactive in those years.
+    """
+    ay = np.array(sorted(anchors), dtype=float)
+    av = np.array([anchors[int(y)] for y in ay], dtype=float)
+    floor = max(av.max(), 1e-12) * 1e-6
+    lv = np.log(np.maximum(av, floor))
+    out = np.interp(years, ay, lv)
+    if len(ay) >= 2:
+        g_first = (lv[1] - lv[0]) / (ay[1] - ay[0])
+        g_last = (lv[-1] - lv[-2]) / (ay[-1] - ay[-2])
+    else:
+        g_first = g_last = 0.0
+    before = years < ay[0]
+    out[before] = lv[0] - g_first * (ay[0] - years[before])
+    after = years > ay[-1]
+    if after.any():
+        k = years[after] - ay[-1]
+        # sum of damped growth: g * (d + d^2 + ... + d^k)
+        if damping >= 1.0:
+            cum = g_last * k
+        else:
+            cum = g_last * damping * (1 - damping**k) / (1 - damping)
+        out[after] = lv[-1] + cum
+    vals = np.exp(out)
+    vals[vals <= floor * 1.0001] = 0.0
+    return vals
+
+
+def _read_demand(sectors: list[str]) -> dict[str, dict[str, dict[int, float]]]:
+    rows: dict[str, dict[str, dict[int, float]]] = {
+        s: {"china": {}, "foreign": {}, "world": {}} for s in sectors
+    }
+    with data_path("demand.csv").open(newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            s = r["sector"]
+            if s not in rows or any(b in r["basis"] for b in _SKIP_BASIS):
+                continue
+            y = int(r["year"])
+            cn = r["china_demand"].strip()
+            fx = float(r["world_ex_china_demand"])
+            if cn == "":
+                rows[s]["world"][y] = fx  # world total, China not split
+            else:
+                rows[s]["china"][y] = float(cn)
+                rows[s]["foreign"][y] = fx
+    return rows
+
+
+def build_inputs(sc: Scenario) -> Inputs:
+    t0 = sc.time.start_year - sc.time.spinup_years
+    years = np.arange(t0, sc.time.end_year + 1)
+    yf = years.astype(float)
+    sectors = sc.sector_ids
+    raw = _read_demand(sectors)
+    damp = sc.macro.extrapolation_damping
+    T, S = len(years), len(sectors)
+    china = np.zeros((T, S))
+    foreign = np.zeros((T, S))
+    for j, s in enumerate(sectors):
+        r = raw[s]
+        if not r["china"]:
+            # no China split at all (shipbuilding: world completions). The whole world
+            # market is one market China sells into; China's own orders are folded in.
+            foreign[:, j] = _interp_path(yf, r["world"], damp)
+            continue
+        if r["world"]:
+            # world-only anchors before the split (li_batteries before 2010): China's share
+            # is taken from the first split year and held back in time.
+            first = min(r["china"])
+            share = r["china"][first] / max(r["china"][first] + r["foreign"][first], 1e-12)
+            for y, w in r["world"].items():
+                if y < first:
+                    r["china"][y] = share * w
+                    r["foreign"][y] = (1 - share) * w
+        china[:, j] = _interp_path(yf, r["china"], damp)
+        foreign[:, j] = _interp_path(yf, r["foreign"], damp)
+
+    # strategic sectors by year
+    strategic = np.zeros((T, S), dtype=bool)
+    spec = sc.centre.strategic
+    if spec is None:
+        spec = {}
+        with data_path("strategic.csv").open(newline="", encoding="utf-8") as fh:
+            for r2 in csv.DictReader(fh):
+                spec.setdefault(r2["sector"], []).append((int(r2["year_from"]), int(r2["year_to"])))
+    for j, s in enumerate(sectors):
+        for a, b in spec.get(s, []):
+            strategic[(years >= a) & (years <= b), j] = True
+
+    targets = sc.centre.growth_targets
+    if targets is None:
+        with data_path("growth_targets.csv").open(newline="", encoding="utf-8") as fh:
+            targets = {int(r3["year"]): float(r3["target"]) for r3 in csv.DictReader(fh)}
+    ty = np.array(sorted(targets))
+    tv = np.array([targets[int(y)] for y in ty])
+    growth_target = np.interp(yf, ty, tv)
+
+    names: list[str] = []
+    names_zh: list[str] = []
+    gdp95: list[float] = []
+    with data_path("provinces.csv").open(newline="", encoding="utf-8") as fh:
+        for r4 in csv.DictReader(fh):
+            names.append(r4["province"])
+            names_zh.append(r4["name_zh"])
+            gdp95.append(float(r4["gdp_1995_bn_rmb"]))
+    weight = np.array(gdp95) / np.sum(gdp95)
+
+    # Wright's-law anchor: world cumulative output (China + rest) to 2023 from the
+    # demand paths; costs are stated at 2023 reference prices, so the learning factor
+    # is 1 when modelled cumulative output reaches that level.
+    world = china + foreign
+    first_world = world[0]
+    cum_start = sc.macro.initial_cumulative_years * np.maximum(first_world, 0.0)
+    # a sector with no demand at the start (EVs) gets the base of its first active year
+    for j in range(S):
+        if cum_start[j] <= 0:
+            active = np.nonzero(world[:, j] > 0)[0]
+            if len(active):
+                cum_start[j] = sc.macro.initial_cumulative_years * world[active[0], j]
+            else:
+                cum_start[j] = 1.0
+    anchor_year = min(2023, int(years[-1]))
+    upto = years <= anchor_year
+    cum_anchor = cum_start + world[upto].sum(axis=0)
+
+    return Inputs(
+        years=years,
+        sectors=sectors,
+        provinces=names,
+        provinces_zh=names_zh,
+        china_demand=china,
+        foreign_demand=foreign,
+        strategic=strategic,
+        growth_target=growth_target,
+        province_weight=weight,
+        cum_world_anchor=cum_anchor,
+        cum_world_start=cum_start,
+    )

@@ -1,0 +1,257 @@
+"""The investment wave: consensus expectations, partial visibility, subsidised capital,
+credit, expansion of incumbents and entry.
+
+Anchors: Lin, Wu and Xing (2010) for the wave (every investor sees the same good
+prospects but not the others' plans); Jiang et al. (2012) for subsidised capital;
+Kornai and Dewatripont-Maskin (1995) for the soft budget; Barwick, Kalouptsidi and
+Zahur (2025) for subsidised entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from overcap.engine.state import F8, Firms, SectorConst
+from overcap.scenario import Scenario
+
+
+@dataclass
+class InvestmentFlows:
+    """Sector-level flows of the investment step (arrays over sectors)."""
+
+    spending: F8  # gross capex started, US$ m
+    capex_subsidy: F8  # paid by provinces, US$ m
+    equity_in: F8  # entrants' equity, US$ m
+    entries: F8  # number of entrants
+    started: F8  # capacity started, units/yr
+    province_subsidy: F8  # (P,) capex subsidies paid by each province
+
+
+def consensus_growth(demand: F8, demand_prev: F8, g_prev: F8, memory: float, clip: float) -> F8:
+    """g_s = mu g_{s,t-1} + (1 - mu) ln(D_{t-1} / D_{t-2}), clipped to [-c, c]: the one
+    signal every investor reads (adaptive expectations), D the market's demand at the
+    normal price (domestic plus exports), which investors see even when capacity binds."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        obs = np.where((demand > 0) & (demand_prev > 0), np.log(demand / demand_prev), g_prev)
+    return np.clip(memory * g_prev + (1.0 - memory) * obs, -clip, clip)
+
+
+def expected_utilisation(
+    demand_e: F8, capacity: F8, pipeline: F8, visibility: float, life: F8, lag: F8
+) -> F8:
+    """u^e_s = min(1, D^e_s / (K_s (1 - 1/L_s)^lag + v U_s)).
+
+    v < 1: each investor sees capacity in place but only a share v of capacity under
+    construction, so all of them plan to fill the same gap (Lin, Wu and Xing 2010)."""
+    visible = capacity * (1.0 - 1.0 / life) ** lag + visibility * pipeline
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = np.where(visible > 0, demand_e / visible, 1.0)
+    return np.clip(u, 0.0, 1.0)
+
+
+def perceived_gap(
+    demand_e: F8, capacity: F8, pipeline: F8, visibility: float, life: F8, lag: F8, u_n: float
+) -> F8:
+    """G_s = max(0, D^e_s / u_n - K_s (1 - 1/L_s)^lag - v U_s) / visible capacity:
+    the shortfall of capacity every investor sees, as a share of visible capacity (the
+    same for all investors; each plans to fill its share: Lin, Wu and Xing 2010)."""
+    visible = capacity * (1.0 - 1.0 / life) ** lag + visibility * pipeline
+    gap = np.maximum(demand_e / u_n - visible, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(visible > 0, gap / visible, 0.0)
+
+
+def expected_price(
+    p_norm: F8, price_rel_prev: F8, u_e: F8, u_prev: F8, eta: float, lo: float, hi: float
+) -> F8:
+    """p^e_s = p^n_s clip((p_{t-1} / p^n_{t-1}) (u^e_s / u_{s,t-1})^eta, lo, hi).
+
+    Investors start from last year's price (relative to the normal price, which falls
+    with learning) and expect it to move with the expected change in utilisation."""
+    ratio = np.maximum(u_e, 1e-9) / np.maximum(u_prev, 1e-9)
+    return p_norm * np.clip(price_rel_prev * ratio**eta, lo, hi)
+
+
+def excess_response(q: F8) -> F8:
+    """h(q) = x / (1 + x), x = max(q - 1, 0): investment rises with the excess return, at a
+    falling rate (adjustment costs; Hayashi 1982), bounded by 1."""
+    x = np.maximum(q - 1.0, 0.0)
+    return x / (1.0 + x)
+
+
+def interest_rates(
+    soe: np.ndarray,
+    intensity_i: F8,
+    bailed: np.ndarray,
+    sc: Scenario,
+    credit_spread: float,
+) -> F8:
+    """r_i = r_m + spread_c - d_soe 1[SOE] + pi 1[private] - d_sub z_i - d_bail 1[bailed].
+
+    Soft budgets give state-owned and subsidised firms their discounts; with the switch
+    off every firm pays the market rate plus the private premium."""
+    c = sc.credit
+    r = np.full(soe.shape, c.market_rate + credit_spread)
+    if sc.switches.soft_budget:
+        r -= c.soe_discount * soe
+        r += c.private_premium * ~soe
+        r -= sc.provinces.credit_subsidy_spread * intensity_i
+        if sc.switches.bailouts:
+            r -= c.bailout_rate_discount * bailed
+    else:
+        r += c.private_premium
+    return np.maximum(r, 0.005)
+
+
+def risk_premium(soft: np.ndarray, sc: Scenario) -> F8:
+    """Hard-budget investors add a risk premium to the hurdle; soft-budget investors do
+    not, since their downside is refinanced (Kornai; Dewatripont and Maskin 1995)."""
+    return np.where(soft, 0.0, sc.investment.private_risk_premium)
+
+
+def normal_cdf(x: F8) -> F8:
+    """Standard normal CDF by the logistic approximation 1 / (1 + e^(-1.702 x))
+    (Bowling et al. 2009; absolute error below 0.01)."""
+    return 1.0 / (1.0 + np.exp(-1.702 * np.clip(x, -50.0, 50.0)))
+
+
+def loss_put(p_e: F8, strike: F8, sigma: float) -> F8:
+    """E[max(K - p, 0)] for a lognormal price with mean p^e and log-sd sigma
+    (Black-Scholes put at zero rate): K N(-d2) - p^e N(-d1)."""
+    if sigma <= 0:
+        return np.maximum(strike - p_e, 0.0)
+    pe = np.maximum(p_e, 1e-12)
+    k = np.maximum(strike, 1e-12)
+    d1 = (np.log(pe / k) + 0.5 * sigma**2) / sigma
+    return np.maximum(k * normal_cdf(-(d1 - sigma)) - pe * normal_cdf(-d1), 0.0)
+
+
+def return_ratio(
+    u_e: F8,
+    p_e: F8,
+    vc: F8,
+    op_sub: F8,
+    om: F8,
+    capex_net: F8,
+    rate: F8,
+    prem: F8 | float,
+    life: F8,
+    cover: F8 | float = 0.0,
+    sigma: float = 0.0,
+) -> F8:
+    """q = [u^e (p^e - K) + chi u^e E(K - p)^+] / [k (1 - s_k) (r + rho + 1/L)],
+    K = c - s_op + om / u^e the break-even price.
+
+    Expected operating margin per unit of capacity over the annualised cost of the
+    subsidised capital; invest when q > 1 (Lin, Wu and Xing 2010: expected profit
+    covers the building cost). A soft-budget investor has a share chi of its losses
+    absorbed by the state (refinancing, bailouts), a put option on the price worth
+    chi u^e E(K - p)^+ (Dewatripont and Maskin 1995): its downside is removed."""
+    u = np.maximum(u_e, 1e-9)
+    strike = vc - op_sub + om / u
+    margin = u * (p_e - strike)
+    if np.any(cover):
+        margin = margin + cover * u * loss_put(p_e, strike, sigma)
+    cost = capex_net * (rate + prem + 1.0 / life)
+    return margin / np.maximum(cost, 1e-12)
+
+
+def complete_projects(f: Firms, year: int) -> None:
+    """Capacity under construction comes on line in its completion year."""
+    done = np.flatnonzero((f.complete_year >= 0) & (f.complete_year <= year))
+    f.capacity[done] += f.building[done]
+    f.capital[done] += f.building_cost[done]
+    f.building[done] = 0.0
+    f.building_cost[done] = 0.0
+    f.complete_year[done] = -1
+
+
+def stochastic_lag(lag: F8, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Integer build lag with the fractional part drawn: E[lag] = lag."""
+    base = np.floor(lag)
+    return (base + (rng.random(n) < lag - base)).astype(np.int32)
+
+
+def expand(
+    f: Firms,
+    q: F8,
+    gap_i: F8,
+    capex_net_i: F8,
+    capex_gross_i: F8,
+    soft: np.ndarray,
+    approval: float,
+    year: int,
+    lag: F8,
+    sc: Scenario,
+    rng: np.random.Generator,
+) -> tuple[F8, F8]:
+    """Incumbents without a project under way that review their plans this year
+    (probability rho) start one of size dK_i = K_i min(x_max, h(q_i) (gamma + G_s / rho)) *
+    approvals: a profitable investor plans its share of the perceived gap G_s among the
+    investors active this year, plus an expansion that grows with the excess return.
+    Entrants plan to fill the same gap (see :func:`entry`): nobody sees the others' plans.
+
+    Hard-budget (private) firms are rationed by equity: new debt up to
+    max(0, lambda E_i - D_i). Returns (gross capex, capacity started) per firm."""
+    inv = sc.investment
+    free = (f.complete_year < 0) & f.alive & (f.capacity > 0)
+    free &= rng.random(len(f)) < inv.review_probability
+    dk = f.capacity * np.minimum(
+        inv.max_expansion,
+        excess_response(q) * (inv.expansion_speed + gap_i / inv.review_probability),
+    )
+    dk *= approval * free
+    room = np.maximum(0.0, inv.private_debt_equity_cap * f.equity - f.debt)
+    limit = np.where(soft, np.inf, room / np.maximum(capex_net_i, 1e-12))
+    dk = np.minimum(dk, limit)
+    dk[dk < 1e-9 * np.maximum(f.capacity, 1e-12)] = 0.0
+    started = dk > 0
+    cost_net = dk * capex_net_i
+    f.building += dk
+    f.building_cost += cost_net
+    f.debt += cost_net
+    lags = stochastic_lag(lag[f.sector], len(f), rng)
+    f.complete_year[:] = np.where(started, year + np.maximum(lags, 1), f.complete_year)
+    return dk * capex_gross_i, dk
+
+
+def entry(
+    demand_e: F8,
+    gap_cap: F8,
+    q_private: F8,
+    q_soe: F8,
+    weight: F8,
+    approval: float,
+    const: SectorConst,
+    sc: Scenario,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, F8]:
+    """Entrants by province and sector: n_{p,s,o} ~ Poisson(lambda), with
+    lambda = w_p share_o h(q_{p,s,o}) (epsilon D^e_s + g G_s) approvals / size_s,
+    G_s the perceived capacity gap in units (entrants also plan to fill it).
+
+    Entry is in proportion to attractiveness q (which carries the province's capex and
+    operating subsidies and cheap credit) and the province's economic weight.
+    Returns (province, sector, soe flag, plant size) of each entrant."""
+    inv = sc.investment
+    if not sc.switches.entry:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, np.zeros(0, dtype=bool), np.zeros(0)
+    soe_p = np.clip(inv.entrant_soe_share * const.soe_share, 0.0, 1.0)
+    size = np.minimum(const.plant_size, np.maximum(0.05 * demand_e, 1e-9))
+    target = inv.entry_rate * demand_e + inv.entry_gap_share * gap_cap
+    base = target[None, :] * weight[:, None] * approval / size[None, :]
+    lam_p = base * (1.0 - soe_p)[None, :] * excess_response(q_private)
+    lam_s = base * soe_p[None, :] * excess_response(q_soe)
+    n_p = rng.poisson(np.nan_to_num(lam_p))
+    n_s = rng.poisson(np.nan_to_num(lam_s))
+    P, S = n_p.shape
+    cells = np.arange(P * S)
+    counts = np.concatenate([n_p.ravel(), n_s.ravel()])
+    cell = np.repeat(np.concatenate([cells, cells]), counts)
+    is_soe = np.repeat(np.r_[np.zeros(P * S, bool), np.ones(P * S, bool)], counts)
+    prov = cell // S
+    sec = cell % S
+    return prov, sec, is_soe, size[sec]

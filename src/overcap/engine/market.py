@@ -1,0 +1,226 @@
+"""Production and market clearing, all sectors at once.
+
+Private firms supply while the price covers their marginal cost net of operating
+subsidies; state-owned and protected firms must run at a target utilisation
+whatever the price (the price war, 內卷). Inventory offered from last year weighs on
+the price. Running a plant above its normal utilisation costs more (a second cost
+tranche), so the supply curve rises steeply near full capacity.
+
+Clearing is vectorised: firms' capacity tranches are binned by normalised marginal
+cost into a sector x cost-bin table (one ``bincount`` per tranche, no sort and no
+loop over firms); the price solves demand = supply by bisection on that table for
+all sectors at once; output is allocated in merit order, the marginal cost bin
+running part-time. The bins are fine (width ``COST_SPAN / N_BINS`` of the normal
+price), and totals are exact: the allocated output equals the clearing quantity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from overcap.engine.state import F8
+
+N_BINS = 4096
+COST_SPAN = 4.0  # marginal cost range covered by the bins, in normal prices
+_WIDTH = COST_SPAN / N_BINS
+
+
+def domestic_demand(base: F8, price: F8, p_norm: F8, elasticity: F8) -> F8:
+    """D^d_s(p) = B_s (p / p^n_s)^(-eps_s): the exogenous path B_s holds demand at normal
+    prices; p^n_s is the normal (full-cost) price."""
+    return base * (price / p_norm) ** (-elasticity)
+
+
+def export_demand(
+    market: F8,
+    price: F8,
+    foreign_cost: F8,
+    ref_ratio: F8,
+    duty: F8,
+    share0: F8,
+    sigma: float,
+    cap: float,
+) -> F8:
+    """X_s(p) = M_s min(cap, a_s ((1 + tau_s) p / c^f_s * r_s)^(-sigma)).
+
+    Armington share of the rest-of-world market M_s at the delivered price (price plus
+    duty) against foreign producers' cost c^f_s; r_s is the reference ratio of foreign
+    cost to China's normal price, so a_s is China's share at its normal price, duty-free,
+    when foreign cost is at its reference."""
+    rel = (1.0 + duty) * price / foreign_cost * ref_ratio
+    return market * np.minimum(cap, share0 * rel ** (-sigma))
+
+
+def cost_bins(cost_norm: F8) -> np.ndarray:
+    return np.clip((cost_norm / _WIDTH).astype(np.int64), 0, N_BINS - 1)
+
+
+@dataclass
+class SupplyTable:
+    """Flexible capacity by sector and marginal-cost bin."""
+
+    hist: F8  # (S, B) capacity in each bin
+    cum: F8  # (S, B + 1) capacity in bins below each edge
+
+    @classmethod
+    def build(
+        cls, sector: np.ndarray, tranches: list[tuple[np.ndarray, F8]], S: int
+    ) -> SupplyTable:
+        hist = np.zeros(S * N_BINS)
+        for bins, cap in tranches:
+            hist += np.bincount(sector * N_BINS + bins, weights=cap, minlength=S * N_BINS)
+        h = hist.reshape(S, N_BINS)
+        cum = np.zeros((S, N_BINS + 1))
+        np.cumsum(h, axis=1, out=cum[:, 1:])
+        return cls(hist=h, cum=cum)
+
+    def supply(self, p_rel: F8) -> F8:
+        """F_s(p): capacity with normalised cost below p (linear within a bin)."""
+        x = np.clip(p_rel / _WIDTH, 0.0, N_BINS - 1e-9)
+        b = x.astype(np.int64)
+        rows = np.arange(len(p_rel))
+        return self.cum[rows, b] + self.hist[rows, b] * (x - b)
+
+    def fill(self, quantity: F8) -> tuple[np.ndarray, F8]:
+        """The marginal bin m_s and the share theta_s of it that runs so that the bins
+        below m_s plus theta_s of bin m_s supply ``quantity``."""
+        S = len(quantity)
+        m = np.empty(S, dtype=np.int64)
+        for s in range(S):  # loop over sectors (the search inside is vectorised)
+            m[s] = np.searchsorted(self.cum[s, 1:], quantity[s], side="left")
+        m = np.minimum(m, N_BINS - 1)
+        rows = np.arange(S)
+        below = self.cum[rows, m]
+        h = self.hist[rows, m]
+        theta = np.where(h > 0, np.clip((quantity - below) / np.where(h > 0, h, 1.0), 0, 1), 0.0)
+        return m, theta
+
+
+@dataclass
+class Clearing:
+    price: F8  # (S,) realised price
+    clearing_price: F8  # (S,) market-clearing price before any floor
+    output: F8  # (N,) firm output
+    sold_share: F8  # (S,) share of what was offered that was sold
+    sales: F8  # (S,)
+    domestic_sales: F8
+    exports: F8
+    demand_at_price: F8  # (S,) demand at the realised price
+
+
+def tranche_output(bins: np.ndarray, cap: F8, sector: np.ndarray, m: np.ndarray, theta: F8) -> F8:
+    """Merit-order output of one tranche: full below the marginal bin, theta in it."""
+    mb = m[sector]
+    return cap * np.where(bins < mb, 1.0, np.where(bins == mb, theta[sector], 0.0))
+
+
+def clear(
+    sector: np.ndarray,
+    mc: F8,
+    must: F8,
+    capacity: F8,
+    normal_util: float,
+    overtime_premium: float,
+    fixed_offer: F8,
+    dom_base: F8,
+    export_market: F8,
+    p_norm: F8,
+    foreign_cost: F8,
+    foreign_ref: F8,
+    duty: F8,
+    elasticity: F8,
+    share0: F8,
+    sigma: float,
+    cap: float,
+    p_lo: float,
+    p_hi: float,
+    floor: F8,
+    iterations: int = 60,
+) -> Clearing:
+    """Find p_s with D_s(p) = M_s + F_s(p) for every sector, then allocate output.
+
+    M_s: must-run output plus inventory offered (the fixed offer); F_s(p): flexible
+    capacity whose marginal cost is below p. A firm's capacity up to normal utilisation
+    costs c_i, the rest c_i (1 + overtime premium). D_s falls and M_s + F_s rises in p,
+    so bisection on log p converges; the price is bounded by [p_lo, p_hi] times the
+    normal price (distress and scarcity). A price floor (share of the normal price, set
+    by the centre) raises the realised price; supply beyond demand goes to inventory."""
+    S = len(p_norm)
+    cost_norm = mc / p_norm[sector]
+    must_share = np.where(capacity > 0, must / np.where(capacity > 0, capacity, 1.0), 0.0)
+    t1_cap = np.maximum(normal_util - must_share, 0.0) * capacity
+    t2_cap = np.maximum(capacity - must - t1_cap, 0.0)
+    b1 = cost_bins(cost_norm)
+    b2 = cost_bins(cost_norm * (1.0 + overtime_premium))
+    table = SupplyTable.build(sector, [(b1, t1_cap), (b2, t2_cap)], S)
+    m_fixed = np.bincount(sector, weights=must, minlength=S) + fixed_offer
+
+    def demand(p: F8) -> tuple[F8, F8]:
+        d = domestic_demand(dom_base, p, p_norm, elasticity)
+        x = export_demand(export_market, p, foreign_cost, foreign_ref, duty, share0, sigma, cap)
+        return d, x
+
+    def excess(logp: F8) -> F8:
+        p = np.exp(logp)
+        d, x = demand(p)
+        return d + x - m_fixed - table.supply(p / p_norm)
+
+    lo = np.log(p_lo * p_norm)
+    hi = np.log(p_hi * p_norm)
+    glut = excess(lo) <= 0
+    scarce = excess(hi) >= 0
+    a, b = lo.copy(), hi.copy()
+    for _ in range(iterations):
+        mid = 0.5 * (a + b)
+        up = excess(mid) > 0
+        a = np.where(up, mid, a)
+        b = np.where(up, b, mid)
+    p_clear = np.exp(np.where(glut, lo, np.where(scarce, hi, b)))
+    price = np.maximum(p_clear, floor * p_norm)
+    floored = price > p_clear * (1 + 1e-12)
+    d_dom, x_exp = demand(price)
+    dem = d_dom + x_exp
+    f_avail = table.supply(price / p_norm)
+    # clearing: flexible output fills demand net of the fixed offer; at a bound or a floor
+    # every tranche whose cost is covered produces in full
+    q_flex = np.where(glut | scarce | floored, f_avail, np.clip(dem - m_fixed, 0.0, f_avail))
+    m, theta = table.fill(q_flex)
+    out_flex = tranche_output(b1, t1_cap, sector, m, theta) + tranche_output(
+        b2, t2_cap, sector, m, theta
+    )
+    output = must + out_flex
+    offered = m_fixed + np.bincount(sector, weights=out_flex, minlength=S)
+    sales = np.minimum(dem, offered)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sold_share = np.where(offered > 0, sales / offered, 0.0)
+        dom_frac = np.where(dem > 0, d_dom / dem, 1.0)
+    dom_sales = sales * dom_frac
+    return Clearing(
+        price=price,
+        clearing_price=p_clear,
+        output=output,
+        sold_share=sold_share,
+        sales=sales,
+        domestic_sales=dom_sales,
+        exports=sales - dom_sales,
+        demand_at_price=dem,
+    )
+
+
+def efficient_cost(sector: np.ndarray, vc: F8, capacity: F8, quantity: F8, p_norm: F8) -> F8:
+    """Cost of producing each sector's quantity with its cheapest capacity first (the
+    benchmark of the misallocation measure), on the same cost bins: whole bins below the
+    marginal one at their exact cost, the marginal bin at its mean cost."""
+    S = len(quantity)
+    bins = cost_bins(vc / p_norm[sector])
+    idx = sector * N_BINS + bins
+    cap_t = np.bincount(idx, weights=capacity, minlength=S * N_BINS).reshape(S, N_BINS)
+    cost_t = np.bincount(idx, weights=capacity * vc, minlength=S * N_BINS).reshape(S, N_BINS)
+    cum = np.zeros((S, N_BINS + 1))
+    np.cumsum(cap_t, axis=1, out=cum[:, 1:])
+    use = np.clip(quantity[:, None] - cum[:, :-1], 0.0, cap_t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unit = np.where(cap_t > 0, cost_t / cap_t, 0.0)
+    return np.asarray((use * unit).sum(axis=1))

@@ -1,0 +1,165 @@
+"""The initial state: firms, sectors, provinces and the economy in the first simulated
+year (the start of the spin-up).
+
+Capacity in each active sector is first-year demand (domestic plus exports at the
+normal price) over normal utilisation; whatever utilisation the first recorded year
+shows comes from the spin-up dynamics, not from an input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from overcap.engine import accounts, market
+from overcap.engine.inputs import Inputs
+from overcap.engine.state import (
+    F8,
+    Economy,
+    Firms,
+    ProvinceState,
+    SectorConst,
+    SectorState,
+    State,
+)
+from overcap.scenario import Scenario
+
+
+def firm_counts(capacity: F8, plant_size: F8, total: int, minimum: int) -> np.ndarray:
+    """Firms per sector in proportion to capacity over typical plant size (one agent a
+    plant), at least ``minimum`` in each active sector, summing to ``total``."""
+    active = capacity > 0
+    raw = np.where(active, capacity / plant_size, 0.0)
+    if raw.sum() <= 0:
+        return np.zeros(len(capacity), dtype=np.int64)
+    n_active = int(active.sum())
+    minimum = min(minimum, max(total // max(n_active, 1), 1))
+    spare = max(total - minimum * n_active, 0)
+    share = raw / raw.sum() * spare
+    counts = np.floor(share).astype(np.int64) + np.where(active, minimum, 0)
+    short = total - int(counts.sum())
+    if short > 0:
+        order = np.argsort(-(share - np.floor(share)))
+        for j in order[:short]:  # loop over sectors, not firms
+            counts[j] += 1
+    return counts
+
+
+def initial_state(
+    sc: Scenario, inp: Inputs, k: SectorConst, trend0: float, rng: np.random.Generator
+) -> State:
+    S, P = len(inp.sectors), len(inp.provinces)
+    pop = sc.population
+    learning = accounts.learning_factor(inp.cum_world_start, inp.cum_world_anchor, k.learning_exp)
+    p_norm = k.ref_price * learning
+    exports0 = market.export_demand(
+        inp.foreign_demand[0] * sc.switches.exports,
+        p_norm,
+        k.foreign_cost_ratio * p_norm,
+        k.foreign_cost_ratio,
+        np.zeros(S),
+        k.export_share,
+        sc.market.export_elasticity,
+        sc.market.export_share_cap,
+    )
+    sales0 = inp.china_demand[0] + exports0
+    cap0 = sales0 / sc.market.normal_utilisation
+    counts = firm_counts(cap0, k.plant_size, pop.firms_start, 50)
+    n = int(counts.sum())
+    f = Firms.empty(n)
+    sec = np.repeat(np.arange(S), counts)
+    f.sector[:] = sec
+    f.province[:] = rng.choice(P, size=n, p=inp.province_weight)
+    size = rng.lognormal(0.0, pop.size_sigma, n)
+    f.capacity[:] = size / np.bincount(sec, weights=size, minlength=S)[sec] * cap0[sec]
+    f.soe[:] = rng.random(n) < k.soe_share[sec]
+    protection = rng.beta(
+        2.0, 2.0 * (1.0 / max(sc.provinces.protection_mean, 1e-6) - 1.0) + 1e-9, P
+    )
+    protection = np.clip(protection, 0.0, 1.0)
+    f.protected[:] = (
+        (~f.soe) & (rng.random(n) < protection[f.province]) & sc.switches.local_protection
+    )
+    sigma = pop.cost_sigma
+    f.cost_eff[:] = np.exp(sigma * rng.standard_normal(n) - 0.5 * sigma**2) * (
+        1.0 + pop.soe_cost_premium * f.soe
+    )
+    f.capital[:] = pop.initial_book_share * k.capex[sec] * learning[sec] * f.capacity
+    f.debt[:] = pop.initial_leverage * f.capital
+    f.equity[:] = f.capital - f.debt
+    f.age[:] = (rng.random(n) * k.plant_life[sec]).astype(np.int32)
+    f.alive[:] = True
+    f.rate[:] = sc.credit.market_rate
+    # a pipeline consistent with the demand growth of the first years: each firm has a
+    # project under way of the growth over the build lag, due within the lag
+    g_start = np.log(
+        np.maximum(inp.china_demand[min(5, len(inp.years) - 1)], 1e-12)
+        / np.maximum(inp.china_demand[0], 1e-12)
+    ) / min(5, len(inp.years) - 1)
+    g_start = np.clip(
+        np.where(inp.china_demand[0] > 0, g_start, 0.0), 0.0, sc.investment.growth_clip
+    )
+    grow = np.expm1(g_start * k.build_lag)[sec]
+    f.building[:] = f.capacity * grow
+    f.building_cost[:] = f.building * k.capex[sec] * learning[sec]
+    f.debt += f.building_cost
+    due = 1 + (rng.random(n) * k.build_lag[sec]).astype(np.int32)
+    f.complete_year[:] = np.where(f.building > 0, int(inp.years[0]) + due - 1, -1)
+
+    g0 = np.log(np.maximum(inp.china_demand[1], 1e-12) / np.maximum(inp.china_demand[0], 1e-12))
+    g0 = np.where(inp.china_demand[0] > 0, g0, 0.0)
+    sectors = SectorState(
+        price=p_norm.copy(),
+        learning=learning,
+        cum_output=inp.cum_world_start.copy(),
+        liquidation=np.zeros(S),
+        sales_prev=sales0,
+        demand_prev=sales0.copy(),
+        consensus_growth=np.clip(g0, -sc.investment.growth_clip, sc.investment.growth_clip),
+        exports_prev=exports0,
+        bad_loans_stock=np.zeros(S),
+        price_rel_prev=np.ones(S),
+        util_prev=np.full(S, sc.market.normal_utilisation),
+    )
+    spin = sc.time.spinup_years
+    gdp0 = sc.macro.gdp_start / (1.0 + trend0 / 100.0) ** spin
+    va0 = float(np.sum(sales0 * k.ref_price * (1.0 - k.vc_share)))
+    inv0 = float(
+        np.sum(np.bincount(sec, weights=f.building, minlength=S) * k.capex * learning / k.build_lag)
+    )
+    rest0 = max(gdp0 - va0 - inv0, 0.5 * gdp0)
+    weight = inp.province_weight.copy()
+    z0 = sc.provinces.subsidy_base if sc.switches.subsidies else 0.0
+    provinces = ProvinceState(
+        weight=weight,
+        gdp=weight * (rest0 + va0 + inv0),
+        growth=np.full(P, trend0),
+        rel_growth_sum=np.zeros(P),
+        years_in_term=rng.integers(0, sc.provinces.term_length, P),
+        protection=protection,
+        intensity=np.full((P, S), z0),
+        fiscal_scale=np.ones(P),
+        spend_prev=np.zeros(P),
+        debt=np.zeros(P),
+    )
+    economy = Economy(
+        rest=rest0,
+        gdp=rest0 + va0 + inv0,
+        growth=trend0,
+        modelled=va0 + inv0,
+        modelled_growth=trend0,
+        ppi_change=0.0,
+    )
+    return State(
+        year=int(inp.years[0]), firms=f, sectors=sectors, provinces=provinces, economy=economy
+    )
+
+
+def trend_growth(sc: Scenario, years: np.ndarray) -> F8:
+    """Rest-of-economy trend growth (percent): g_t = g_inf + (g_0 - g_inf) 2^(-(t - t0)/h),
+    convergence toward a long-run rate (Pritchett and Summers 2014), capped at g_0 before
+    the start year."""
+    m = sc.macro
+    dt = np.maximum(years - sc.time.start_year, 0)
+    return m.rest_growth_floor + (m.rest_growth_start - m.rest_growth_floor) * 0.5 ** (
+        dt / m.rest_growth_halflife
+    )

@@ -1,0 +1,126 @@
+"""Provinces: the promotion tournament, subsidy intensities, the fiscal limit, promotions.
+
+Anchors: Li and Zhou (2005, J. Public Econ.) and Zhou (2007) for the tournament;
+Jiang Feitao et al. (2012) for local subsidies that externalise cost and risk.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from overcap.engine.state import F8, ProvinceState
+from overcap.scenario import ProvinceParams, Switches
+
+
+def _logistic(x: F8) -> F8:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def promotion_probability(rel_growth: F8, p: ProvinceParams) -> F8:
+    """P_p = logistic(a + b * gbar_p), gbar_p the official's mean relative growth over the
+    term (growth minus the peer mean, in peer standard deviations). Li and Zhou (2005)."""
+    return _logistic(p.promotion_intercept + p.promotion_slope * rel_growth)
+
+
+def tournament_incentive(
+    rel_growth: F8, years_in_term: np.ndarray, p: ProvinceParams, on: bool
+) -> F8:
+    """I_p = 4 P_p (1 - P_p) * (1 + boost * 1[last year of term]).
+
+    dP/dg = b P (1-P): the marginal promotion value of growth, largest for officials
+    near the promotion margin; scaled so that I = 1 at P = 1/2, and stronger in the
+    year before evaluation."""
+    if not on:
+        return np.zeros_like(rel_growth)
+    prob = promotion_probability(rel_growth, p)
+    near = (years_in_term >= p.term_length - 1).astype(float)
+    return 4.0 * prob * (1.0 - prob) * (1.0 + p.evaluation_boost * near)
+
+
+def subsidy_target(
+    intensity: F8,
+    strategic: np.ndarray,
+    incentive: F8,
+    prospect: F8,
+    multiplier: float,
+    p: ProvinceParams,
+    sw: Switches,
+) -> F8:
+    """z*_{p,s} = clip(z0 + w_a m A_s + w_h zbar_{-p,s} + w_t I_p R_s, 0, 1).
+
+    A_s: the centre's strategic label, m: the centre's subsidy multiplier,
+    zbar_{-p,s}: the other provinces' mean intensity last year (herding),
+    I_p: the tournament incentive, R_s in [0, 1]: the sector's growth prospect."""
+    n = intensity.shape[0]
+    align = p.w_align * multiplier * strategic.astype(float)[None, :]
+    if sw.herding and n > 1:
+        others = (intensity.sum(axis=0, keepdims=True) - intensity) / (n - 1)
+        herd = p.w_herd * others
+    else:
+        herd = np.zeros_like(intensity)
+    tour = p.w_tournament * incentive[:, None] * prospect[None, :]
+    return np.clip(p.subsidy_base * multiplier + align + herd + tour, 0.0, 1.0)
+
+
+def set_subsidies(
+    prov: ProvinceState,
+    strategic: np.ndarray,
+    prospect: F8,
+    multiplier: float,
+    p: ProvinceParams,
+    sw: Switches,
+) -> None:
+    """Partial adjustment toward the target, within the fiscal limit:
+    z_t = f_p * [z_{t-1} + lambda (z* - z_{t-1})]; no subsidies when switched off."""
+    if not sw.subsidies:
+        prov.intensity[:] = 0.0
+        return
+    inc = tournament_incentive(_term_mean(prov), prov.years_in_term, p, sw.tournament)
+    target = subsidy_target(prov.intensity, strategic, inc, prospect, multiplier, p, sw)
+    raw = prov.intensity + p.adjust_speed * (target - prov.intensity)
+    prov.intensity[:] = np.clip(raw * prov.fiscal_scale[:, None], 0.0, 1.0)
+
+
+def _term_mean(prov: ProvinceState) -> F8:
+    return prov.rel_growth_sum / np.maximum(prov.years_in_term, 1)
+
+
+def fiscal_limit(prov: ProvinceState, spend: F8, p: ProvinceParams) -> None:
+    """Budget B_p = phi * GDP_p plus borrowing room max(0, d_max GDP_p - D_p).
+    Spending above B_p adds to provincial debt; next year's intensities are scaled by
+    f_p = min(1, (B_p + room_p) / unscaled planned spending)."""
+    budget = p.fiscal_share * prov.gdp
+    room = np.maximum(0.0, p.debt_limit * prov.gdp - prov.debt)
+    prov.debt[:] = np.maximum(0.0, prov.debt + spend - budget)
+    unscaled = spend / np.maximum(prov.fiscal_scale, 1e-6)
+    prov.fiscal_scale[:] = np.where(
+        unscaled > 0, np.minimum(1.0, (budget + room) / np.maximum(unscaled, 1e-12)), 1.0
+    )
+    prov.spend_prev[:] = spend
+
+
+def relative_growth(growth: F8) -> F8:
+    """Growth in peer standard deviations from the peer mean."""
+    sd = growth.std()
+    return (growth - growth.mean()) / (sd if sd > 1e-12 else 1.0)
+
+
+def growth_rank(growth: F8) -> np.ndarray:
+    """Rank 1 = fastest growing province."""
+    order = np.argsort(-growth, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(1, len(growth) + 1)
+    return rank
+
+
+def advance_terms(prov: ProvinceState, p: ProvinceParams, rng: np.random.Generator) -> np.ndarray:
+    """Add this year's relative growth to each official's record; at term end the official
+    is promoted with probability P_p (term-mean relative growth) and replaced."""
+    prov.rel_growth_sum += relative_growth(prov.growth)
+    prov.years_in_term += 1
+    ending = prov.years_in_term >= p.term_length
+    prob = promotion_probability(_term_mean(prov), p)
+    promoted = ending & (rng.random(len(prob)) < prob)
+    prov.years_in_term[ending] = 0
+    prov.rel_growth_sum[ending] = 0.0
+    return promoted

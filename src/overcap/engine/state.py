@@ -1,0 +1,236 @@
+"""The state of the economy as structs of arrays.
+
+Firms are one struct of arrays (one entry per firm or plant); sectors,
+provinces and the centre are small arrays. No Python object per firm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from overcap.scenario import Scenario
+
+# float arrays; typed loosely because numpy's stubs give bincount and friends integer or
+# generic dtypes that mypy cannot narrow
+F8 = NDArray[Any]
+I4 = NDArray[np.int32]
+B1 = NDArray[np.bool_]
+
+
+@dataclass
+class Firms:
+    """All firms, struct of arrays. Dead firms are dropped by :meth:`compact`."""
+
+    sector: NDArray[np.intp]  # index into the scenario's sectors (intp: no casts in bincount)
+    province: NDArray[np.intp]
+    soe: B1
+    protected: B1
+    capacity: F8  # units/yr in place
+    building: F8  # units/yr under construction
+    complete_year: I4  # year the project under construction comes on line (-1: none)
+    building_cost: F8  # book value of construction in progress, US$ m
+    cost_eff: F8  # unit variable-cost multiplier (1 = sector average)
+    capital: F8  # book value of installed capital, US$ m
+    debt: F8  # net debt, US$ m (negative = cash)
+    equity: F8  # US$ m
+    inventory: F8  # units
+    age: I4  # years
+    output: F8  # units this year
+    sales: F8  # units this year
+    revenue: F8  # US$ m
+    profit: F8  # US$ m
+    ebit: F8  # US$ m
+    interest: F8  # US$ m
+    rate: F8  # interest rate paid this year
+    low_icr_years: NDArray[np.int16]  # consecutive years with EBIT < interest
+    zombie_run: NDArray[np.int16]  # consecutive years meeting the zombie test
+    bailed_out: B1
+    alive: B1
+
+    @classmethod
+    def empty(cls, n: int = 0) -> Firms:
+        kw: dict[str, np.ndarray] = {}
+        for f in fields(cls):
+            kw[f.name] = np.zeros(n, dtype=_DTYPES.get(f.name, np.float64))
+        firms = cls(**kw)
+        firms.complete_year[:] = -1
+        return firms
+
+    def __len__(self) -> int:
+        return int(self.capacity.shape[0])
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def retire_dead(self, threshold: float = 0.05) -> None:
+        """Zero the stocks and flows of dead firms, so they weigh nothing in any sum, and
+        drop them from the arrays once they are more than ``threshold`` of all rows
+        (amortised compaction: one boolean index per array, not every year)."""
+        dead = np.flatnonzero(~self.alive)
+        if len(dead) == 0:
+            return
+        for name in _ZEROED_ON_EXIT:
+            getattr(self, name)[dead] = 0
+        self.complete_year[dead] = -1
+        if len(dead) > threshold * len(self):
+            self.compact()
+
+    def compact(self) -> None:
+        """Drop dead firms (a year-level operation, one boolean index per array)."""
+        keep = self.alive
+        if keep.all():
+            return
+        for name, arr in self.arrays().items():
+            setattr(self, name, arr[keep])
+
+    def append(self, other: Firms) -> None:
+        if len(other) == 0:
+            return
+        for name, arr in self.arrays().items():
+            setattr(self, name, np.concatenate([arr, getattr(other, name)]))
+
+
+_ZEROED_ON_EXIT = (
+    "capacity",
+    "building",
+    "building_cost",
+    "capital",
+    "debt",
+    "equity",
+    "inventory",
+    "output",
+    "sales",
+    "revenue",
+    "profit",
+    "ebit",
+    "interest",
+    "zombie_run",
+    "low_icr_years",
+)
+
+_DTYPES: dict[str, type] = {
+    "sector": np.intp,
+    "province": np.intp,
+    "soe": np.bool_,
+    "protected": np.bool_,
+    "complete_year": np.int32,
+    "age": np.int32,
+    "low_icr_years": np.int16,
+    "zombie_run": np.int16,
+    "bailed_out": np.bool_,
+    "alive": np.bool_,
+}
+
+
+@dataclass(frozen=True)
+class SectorConst:
+    """Per-sector technology constants from the scenario (arrays over sectors)."""
+
+    ref_price: F8
+    capex: F8
+    vc_share: F8
+    learning_exp: F8  # Wright exponent b = log2(1 - learning rate) (<= 0)
+    plant_size: F8
+    plant_life: F8
+    build_lag: F8
+    elasticity: F8
+    soe_share: F8
+    export_share: F8
+    foreign_cost_ratio: F8
+    om: F8  # fixed O&M per unit of capacity at learning factor 1, US$/unit/yr
+
+    @classmethod
+    def from_scenario(cls, sc: Scenario) -> SectorConst:
+        ids = sc.sector_ids
+
+        def col(name: str) -> F8:
+            return np.array([getattr(sc.sectors[s], name) for s in ids], dtype=float)
+
+        ref, capex, vcs, life = col("ref_price"), col("capex"), col("vc_share"), col("plant_life")
+        lr = col("learning_rate")
+        u_n = sc.market.normal_utilisation
+        r = sc.credit.market_rate
+        # Fixed O&M is the residual that makes the full cost at normal utilisation equal
+        # the reference price (long-run zero-profit benchmark), never negative.
+        om = np.maximum(0.0, u_n * ref * (1.0 - vcs) - capex * (r + 1.0 / life))
+        return cls(
+            ref_price=ref,
+            capex=capex,
+            vc_share=vcs,
+            learning_exp=np.log2(1.0 - lr) if sc.switches.learning else np.zeros_like(lr),
+            plant_size=col("plant_size"),
+            plant_life=life,
+            build_lag=col("build_lag"),
+            elasticity=col("elasticity"),
+            soe_share=col("soe_share"),
+            export_share=col("export_share"),
+            foreign_cost_ratio=col("foreign_cost_ratio"),
+            om=om,
+        )
+
+
+@dataclass
+class SectorState:
+    price: F8
+    learning: F8  # unit-cost factor (1 at the 2023 anchor)
+    cum_output: F8  # world cumulative output
+    liquidation: F8  # stock of exiting firms' inventory, units
+    sales_prev: F8  # last year's total sales
+    demand_prev: F8  # last year's demand at the normal price (the market's size)
+    consensus_growth: F8  # smoothed sales growth
+    exports_prev: F8
+    bad_loans_stock: F8
+    price_rel_prev: F8  # last year's price over its normal price
+    util_prev: F8  # last year's utilisation
+
+
+@dataclass
+class ProvinceState:
+    weight: F8  # share of rest-of-economy GDP
+    gdp: F8  # US$ m
+    growth: F8  # percent, last year
+    rel_growth_sum: F8  # sum of relative growth over the term so far
+    years_in_term: NDArray[np.int64]
+    protection: F8  # propensity to protect private firms
+    intensity: F8  # (P, S) subsidy intensity 0-1
+    fiscal_scale: F8  # (P,) share of planned subsidies the budget allows
+    spend_prev: F8  # (P,) subsidy spending last year
+    debt: F8  # (P,) industrial-policy debt, US$ m
+
+
+@dataclass
+class Economy:
+    rest: float  # rest-of-economy GDP, US$ m
+    gdp: float
+    growth: float  # percent
+    modelled: float  # modelled sectors' value added plus investment, US$ m
+    modelled_growth: float  # percent growth of modelled
+    ppi_change: float
+
+
+@dataclass
+class Instruments:
+    """The centre's instruments for one year. Neutral defaults: the policy cycle
+    (next issue) moves them; the domestic core only reads them."""
+
+    subsidy_multiplier: float = 1.0
+    credit_spread: float = 0.0
+    entry_approval: float = 1.0
+    stimulus_demand: float = 0.0
+    price_floor: float = 0.0  # share of sector average cost; 0 = no floor
+    floor_evasion: float = 0.0  # share of the gap to the floor evaded
+    strategic: B1 = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    duty: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) duty on Chinese exports
+
+
+@dataclass
+class State:
+    year: int
+    firms: Firms
+    sectors: SectorState
+    provinces: ProvinceState
+    economy: Economy

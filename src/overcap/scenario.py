@@ -1,0 +1,888 @@
+"""The scenario: every parameter of the model, with its unit, range and meaning.
+
+A scenario is a TOML file shipped in ``overcap/scenarios`` (or a path the user
+gives). It may ``inherit`` another scenario and state only what differs.
+Per-sector technology parameters default to ``data/sectors.csv`` and may be
+overridden inside the range that file documents; calibration moves them only
+inside that range.
+
+User errors (unknown keys, wrong types, out-of-range values, misspelt scenario
+names, unreadable files, malformed overrides) raise :class:`ScenarioError`
+with a one-line message naming the field and what is allowed.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import tomllib
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class ScenarioError(ValueError):
+    """A user error in a scenario, an override or a scenario name."""
+
+
+def param(
+    default: Any,
+    lo: float | None,
+    hi: float | None,
+    unit: str,
+    meaning: str,
+    *,
+    calibratable: bool = False,
+    anchor: str = "",
+) -> Any:
+    """A scenario parameter: default, allowed range, unit, meaning and anchor."""
+    extra: dict[str, Any] = {"unit": unit, "calibratable": calibratable, "anchor": anchor}
+    return Field(default, ge=lo, le=hi, description=meaning, json_schema_extra=extra)
+
+
+def switch(default: bool, meaning: str) -> Any:
+    return Field(default, description=meaning, json_schema_extra={"unit": "on/off"})
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class TimeParams(Section):
+    start_year: int = param(1995, 1950, 2100, "year", "first recorded year")
+    end_year: int = param(2030, 1950, 2100, "year", "last recorded year")
+    spinup_years: int = param(
+        5,
+        0,
+        30,
+        "years",
+        "years simulated before start_year (demand back-cast) so that the first recorded "
+        "year's capacity is the model's own, not an input",
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> TimeParams:
+        if self.end_year < self.start_year:
+            raise ValueError(
+                f"end_year ({self.end_year}) must not be before start_year ({self.start_year})"
+            )
+        return self
+
+
+class Switches(Section):
+    """Each box of the mechanism can be switched off (MODEL.md)."""
+
+    subsidies: bool = switch(True, "provinces subsidise investment, output and credit")
+    soft_budget: bool = switch(
+        True,
+        "state-owned and subsidised firms borrow cheaply, without a risk premium or "
+        "an equity limit",
+    )
+    bailouts: bool = switch(True, "insolvent firms may be bailed out (and become zombies)")
+    soe_output_targets: bool = switch(
+        True, "state-owned and protected firms must run at a target utilisation"
+    )
+    local_protection: bool = switch(True, "provinces protect some private firms (must-run)")
+    tournament: bool = switch(True, "officials' promotion tournament drives subsidies")
+    herding: bool = switch(True, "provinces copy other provinces' subsidies")
+    learning: bool = switch(True, "Wright's-law learning lowers unit cost")
+    exports: bool = switch(True, "Chinese firms sell to the rest of the world")
+    entry: bool = switch(True, "new firms enter")
+
+
+class PopulationParams(Section):
+    firms_start: int = param(
+        20000, 50, 5_000_000, "firms", "number of firms (plants) at the start of the spin-up"
+    )
+    size_sigma: float = param(
+        0.8, 0.0, 2.0, "log points", "dispersion (lognormal sigma) of firm capacity within a sector"
+    )
+    cost_sigma: float = param(
+        0.12,
+        0.0,
+        0.5,
+        "log points",
+        "dispersion of unit variable cost within a sector (Hsieh and Klenow 2009 report wide "
+        "TFP dispersion in Chinese manufacturing)",
+        calibratable=True,
+    )
+    initial_leverage: float = param(
+        0.55, 0.0, 0.95, "debt/assets", "leverage of the initial firms (1990s industrial firms)"
+    )
+    initial_book_share: float = param(
+        0.5, 0.05, 1.0, "share", "book value of initial capital as a share of its replacement cost"
+    )
+    soe_cost_premium: float = param(
+        0.05,
+        0.0,
+        0.3,
+        "share",
+        "extra unit cost of state-owned firms (Hsieh and Klenow 2009; Brandt et al. 2012)",
+        calibratable=True,
+    )
+
+
+class ProvinceParams(Section):
+    term_length: int = param(5, 2, 10, "years", "an official's term before evaluation")
+    subsidy_base: float = param(
+        0.15,
+        0.0,
+        1.0,
+        "index 0-1",
+        "baseline subsidy intensity of a province in any sector",
+        calibratable=True,
+    )
+    w_align: float = param(
+        0.35,
+        0.0,
+        1.0,
+        "index",
+        "weight on the centre's strategic label",
+        calibratable=True,
+        anchor="Jiang et al. 2012",
+    )
+    w_herd: float = param(
+        0.3,
+        0.0,
+        1.0,
+        "index",
+        "weight on other provinces' mean intensity last year",
+        calibratable=True,
+    )
+    w_tournament: float = param(
+        0.4,
+        0.0,
+        2.0,
+        "index",
+        "weight on the official's tournament incentive",
+        calibratable=True,
+        anchor="Li and Zhou 2005",
+    )
+    adjust_speed: float = param(
+        0.5, 0.05, 1.0, "share/yr", "partial adjustment of intensity toward its target"
+    )
+    max_capex_subsidy: float = param(
+        0.30,
+        0.0,
+        0.8,
+        "share of capex",
+        "capex share paid by the province at full intensity (land, grants)",
+        calibratable=True,
+        anchor="Jiang et al. 2012; Barwick et al. 2025",
+    )
+    max_operating_subsidy: float = param(
+        0.05,
+        0.0,
+        0.3,
+        "share of price",
+        "operating subsidy (tax breaks) per unit of output",
+        calibratable=True,
+    )
+    credit_subsidy_spread: float = param(
+        0.02, 0.0, 0.06, "rate", "interest discount for firms at full subsidy intensity"
+    )
+    fiscal_share: float = param(
+        0.04,
+        0.0,
+        0.2,
+        "share of provincial GDP",
+        "budget a province can spend on industrial policy",
+        calibratable=True,
+        anchor="IMF WP/25/155",
+    )
+    debt_limit: float = param(
+        0.3, 0.0, 2.0, "share of provincial GDP", "borrowing room for industrial policy"
+    )
+    protection_mean: float = param(
+        0.3,
+        0.0,
+        1.0,
+        "probability",
+        "mean share of private entrants a province protects",
+        calibratable=True,
+    )
+    promotion_intercept: float = param(
+        -1.0,
+        -5.0,
+        5.0,
+        "logit",
+        "promotion logit intercept at peer-average growth",
+        anchor="Li and Zhou 2005",
+    )
+    promotion_slope: float = param(
+        2.5,
+        0.0,
+        10.0,
+        "logit per std of growth",
+        "promotion logit slope on relative growth",
+        anchor="Li and Zhou 2005",
+    )
+    evaluation_boost: float = param(
+        0.5, 0.0, 3.0, "share", "extra incentive in the last year of a term"
+    )
+    growth_noise: float = param(
+        1.0, 0.0, 5.0, "percentage points", "province-specific growth shock (std)"
+    )
+
+
+class InvestmentParams(Section):
+    visibility: float = param(
+        0.4,
+        0.0,
+        1.0,
+        "share",
+        "share of others' capacity under construction an investor sees",
+        calibratable=True,
+        anchor="Lin, Wu and Xing 2010",
+    )
+    consensus_memory: float = param(
+        0.5, 0.0, 0.95, "weight", "weight of past growth in the consensus growth signal"
+    )
+    strategic_optimism: float = param(
+        0.05,
+        0.0,
+        0.3,
+        "growth/yr",
+        "growth investors add to a sector the centre names strategic",
+        calibratable=True,
+    )
+    growth_clip: float = param(
+        1.0, 0.05, 2.0, "growth/yr", "bound on the consensus growth rate (both signs)"
+    )
+    expansion_speed: float = param(
+        0.3,
+        0.0,
+        2.0,
+        "capacity share",
+        "largest expansion of a reviewing incumbent, reached as the excess return grows "
+        "(the response x/(1+x) to excess return x = q - 1 is concave, as with adjustment costs)",
+        calibratable=True,
+    )
+    review_probability: float = param(
+        0.5,
+        0.05,
+        1.0,
+        "share/yr",
+        "share of incumbents that review their investment plans in a year (plant investment "
+        "is lumpy and staggered: Doms and Dunne 1998)",
+    )
+    max_expansion: float = param(
+        1.0, 0.05, 5.0, "capacity share", "largest single expansion project of an incumbent"
+    )
+    entry_gap_share: float = param(
+        0.5,
+        0.0,
+        2.0,
+        "share of the perceived gap",
+        "share of the perceived capacity gap entrants plan to fill in a year, at saturated "
+        "excess return",
+        calibratable=True,
+        anchor="Lin, Wu and Xing 2010",
+    )
+    price_sensitivity: float = param(
+        1.5,
+        0.1,
+        5.0,
+        "elasticity",
+        "elasticity of the expected price to the expected change in utilisation",
+        calibratable=True,
+    )
+    entry_rate: float = param(
+        0.08,
+        0.0,
+        1.0,
+        "share of expected demand",
+        "entrants' capacity in a year, as a share of expected demand, at saturated excess return",
+        calibratable=True,
+        anchor="Barwick, Kalouptsidi and Zahur 2025",
+    )
+    entrant_cost_advantage: float = param(
+        0.03, 0.0, 0.3, "share", "entrants' unit-cost advantage (newest vintage)"
+    )
+    entrant_soe_share: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "probability an entrant is state-owned, relative to the sector's initial state share",
+    )
+    entrant_equity_share: float = param(
+        0.3, 0.05, 1.0, "share of capex", "equity an entrant puts in"
+    )
+    private_risk_premium: float = param(
+        0.04,
+        0.0,
+        0.2,
+        "rate",
+        "hurdle premium of a hard-budget investor (downside is its own)",
+        calibratable=True,
+        anchor="Kornai; Dewatripont and Maskin 1995",
+    )
+    soft_budget_cover: float = param(
+        0.7,
+        0.0,
+        1.0,
+        "share of losses",
+        "share of a soft-budget investor's expected losses the state absorbs (refinancing, "
+        "bailouts)",
+        calibratable=True,
+        anchor="Dewatripont and Maskin 1995; Kornai 1986",
+    )
+    price_uncertainty: float = param(
+        0.25,
+        0.0,
+        1.0,
+        "log sd",
+        "uncertainty of the price investors expect (commodity price volatility is 20-30% a year)",
+    )
+    private_debt_equity_cap: float = param(
+        1.5, 0.0, 10.0, "ratio", "debt over equity above which a private firm gets no new loans"
+    )
+
+
+class CreditParams(Section):
+    market_rate: float = param(
+        0.06, 0.0, 0.2, "rate/yr", "benchmark lending rate (PBoC one-year rate, about 5-7%)"
+    )
+    soe_discount: float = param(
+        0.015,
+        0.0,
+        0.05,
+        "rate",
+        "discount state-owned firms get",
+        anchor="Dollar and Wei 2007; Song, Storesletten and Zilibotti 2011",
+    )
+    private_premium: float = param(0.02, 0.0, 0.1, "rate", "premium private firms pay")
+    prime_margin: float = param(
+        0.01,
+        0.0,
+        0.05,
+        "rate",
+        "the market minimum rate is market_rate minus this (zombie test part 1)",
+        anchor="Caballero, Hoshi and Kashyap 2008",
+    )
+    bailout_rate_discount: float = param(
+        0.03, 0.0, 0.06, "rate", "discount on loans to a bailed-out firm (evergreening)"
+    )
+
+
+class MarketParams(Section):
+    normal_utilisation: float = param(
+        0.85, 0.5, 1.0, "share", "utilisation at which the full cost equals the reference price"
+    )
+    must_run_utilisation: float = param(
+        0.75,
+        0.0,
+        1.0,
+        "share",
+        "utilisation state-owned and protected firms must keep",
+        calibratable=True,
+    )
+    overtime_premium: float = param(
+        0.3,
+        0.0,
+        2.0,
+        "share of unit cost",
+        "extra marginal cost of running a plant above normal utilisation (short-run marginal "
+        "cost rises steeply near capacity)",
+        calibratable=True,
+    )
+    inventory_sell_rate: float = param(
+        0.5, 0.0, 1.0, "share/yr", "share of inventory offered each year whatever the price"
+    )
+    distress_price: float = param(
+        0.5,
+        0.05,
+        1.0,
+        "share of normal price",
+        "lowest price buyers pay; unsold output below it goes to inventory",
+    )
+    scarcity_price: float = param(
+        2.5, 1.0, 10.0, "multiple of normal price", "highest price; demand above it is rationed"
+    )
+    export_elasticity: float = param(
+        3.0,
+        0.5,
+        10.0,
+        "elasticity",
+        "Armington elasticity of China's export share to relative delivered price",
+        calibratable=True,
+    )
+    export_share_cap: float = param(
+        0.8, 0.1, 1.0, "share", "largest share of a foreign market China can take"
+    )
+
+
+class ExitParams(Section):
+    bailout_intercept: float = param(
+        -2.0,
+        -10.0,
+        10.0,
+        "logit",
+        "bailout logit for a small private unprotected firm",
+        calibratable=True,
+    )
+    bailout_soe: float = param(
+        3.0, 0.0, 10.0, "logit", "bailout logit added for state ownership", calibratable=True
+    )
+    bailout_size: float = param(
+        20.0,
+        0.0,
+        200.0,
+        "logit per share",
+        "bailout logit per share of the province's modelled capacity value (local employment)",
+    )
+    bailout_protection: float = param(
+        1.5, 0.0, 10.0, "logit", "bailout logit added for a protected firm"
+    )
+    recap_equity_ratio: float = param(
+        0.1, 0.0, 0.5, "share of assets", "equity a bailout restores (debt written off to reach it)"
+    )
+    salvage_share: float = param(
+        0.3, 0.0, 1.0, "share of book capital", "what creditors recover from an exiting firm"
+    )
+    zombie_leverage: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "debt/assets",
+        "leverage above which a borrower can be a zombie",
+        anchor="Tan, Huang and Woo 2016",
+    )
+    zombie_years: int = param(
+        2, 1, 5, "years", "years in a row the test must hold", anchor="Tan, Huang and Woo 2016"
+    )
+
+
+class MacroParams(Section):
+    gdp_start: float = param(
+        1_300_000.0,
+        1.0,
+        1e9,
+        "US$ m (2023 prices)",
+        "China's real GDP in start_year (about US$1.3 tn at 2023 prices, World Bank WDI)",
+    )
+    rest_growth_start: float = param(
+        9.5,
+        0.0,
+        15.0,
+        "percent/yr",
+        "trend growth of the rest of the economy at start_year",
+        calibratable=True,
+        anchor="Pritchett and Summers 2014; World Bank WDI",
+    )
+    rest_growth_floor: float = param(
+        3.0,
+        0.0,
+        10.0,
+        "percent/yr",
+        "long-run trend growth the rest of the economy converges to",
+        calibratable=True,
+        anchor="Pritchett and Summers 2014",
+    )
+    rest_growth_halflife: float = param(
+        18.0,
+        1.0,
+        100.0,
+        "years",
+        "half-life of the convergence of trend growth",
+        calibratable=True,
+    )
+    income_feedback: float = param(
+        0.5,
+        0.0,
+        3.0,
+        "multiplier",
+        "rest-of-economy growth per point of growth contributed by the modelled sectors above "
+        "their trend (a demand multiplier)",
+    )
+    income_gap_bound: float = param(
+        5.0,
+        0.0,
+        20.0,
+        "percentage points",
+        "bound on the growth gap that shifts domestic demand (demand paths already hold trend)",
+    )
+    deflation_feedback: float = param(
+        0.05, 0.0, 1.0, "pp per pp", "rest-of-economy growth lost per point of producer deflation"
+    )
+    income_elasticity: float = param(
+        1.0,
+        0.0,
+        3.0,
+        "elasticity",
+        "domestic demand response to GDP growth above its trend (demand paths already hold trend)",
+    )
+    extrapolation_damping: float = param(
+        0.8,
+        0.0,
+        1.0,
+        "per year",
+        "past the last demand anchor, growth decays by this factor a year",
+    )
+    initial_cumulative_years: float = param(
+        8.0,
+        1.0,
+        50.0,
+        "years of demand",
+        "world cumulative output before the first year, as years "
+        "of first-year world demand (Wright's-law base)",
+    )
+
+
+class DemandShock(Section):
+    year_from: int = Field(..., ge=1900, le=2200, description="first year")
+    year_to: int = Field(..., ge=1900, le=2200, description="last year")
+    sectors: list[str] = Field(..., description="sector ids, or ['ALL']")
+    size: float = Field(..., ge=-0.9, le=2.0, description="proportional change of domestic demand")
+    note: str = ""
+
+
+class SectorParams(Section):
+    ref_price: float = Field(..., gt=0, description="reference price, US$ per unit (2023)")
+    capex: float = Field(..., gt=0, description="capex per unit of annual capacity, US$")
+    vc_share: float = Field(..., gt=0, lt=1, description="variable-cost share of ref_price")
+    learning_rate: float = Field(..., ge=0, lt=1, description="cost fall per doubling")
+    plant_size: float = Field(..., gt=0, description="typical plant, units/yr")
+    plant_life: float = Field(..., gt=0, description="years")
+    build_lag: float = Field(..., gt=0, description="years from decision to capacity")
+    elasticity: float = Field(..., gt=0, description="absolute price elasticity of demand")
+    soe_share: float = Field(..., ge=0, le=1, description="state-owned share of initial capacity")
+    export_share: float = Field(..., ge=0, le=1, description="Armington base share abroad")
+    foreign_cost_ratio: float = Field(..., gt=0, description="foreign unit cost / Chinese normal")
+
+
+SECTOR_PARAMS = tuple(SectorParams.model_fields)
+
+
+class CentreParams(Section):
+    """The centre's data. The policy-cycle state machine is the next issue's; these are its
+    inputs that the domestic core already reads (neutral instruments by default)."""
+
+    strategic: dict[str, list[tuple[int, int]]] | None = Field(
+        None,
+        description="sector -> list of [from, to] years it is strategic; "
+        "default data/strategic.csv",
+    )
+    growth_targets: dict[int, float] | None = Field(
+        None, description="year -> GDP growth target (percent); default data/growth_targets.csv"
+    )
+
+
+class Scenario(Section):
+    name: str = Field("custom", description="scenario name")
+    description: str = Field("", description="what the scenario asks")
+    inherits: str | None = Field(None, description="scenario this one starts from")
+    seed: int = Field(0, ge=0, description="default seed")
+    sectors_enabled: list[str] | None = Field(
+        None, description="sectors to model; default all of data/sectors.csv"
+    )
+    time: TimeParams = TimeParams()
+    switches: Switches = Switches()
+    population: PopulationParams = PopulationParams()
+    provinces: ProvinceParams = ProvinceParams()
+    investment: InvestmentParams = InvestmentParams()
+    credit: CreditParams = CreditParams()
+    market: MarketParams = MarketParams()
+    exit: ExitParams = ExitParams()
+    macro: MacroParams = MacroParams()
+    centre: CentreParams = CentreParams()
+    demand_shocks: list[DemandShock] = Field(default_factory=list)
+    sectors: dict[str, SectorParams] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_sectors(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        table = sector_table()
+        given = data.get("sectors") or {}
+        if not isinstance(given, dict):
+            raise ValueError("sectors must be a table of sector id -> parameters")
+        for sec in given:
+            if sec not in table:
+                raise ValueError(
+                    f"sectors.{sec}: unknown sector; allowed: {', '.join(sorted(table))}"
+                )
+        merged: dict[str, Any] = {}
+        for sec, row in table.items():
+            vals = {k: v[0] for k, v in row.items()}
+            over = given.get(sec, {})
+            if not isinstance(over, dict):
+                raise ValueError(f"sectors.{sec} must be a table of parameters")
+            for k, v in over.items():
+                if k not in vals:
+                    raise ValueError(
+                        f"sectors.{sec}.{k}: unknown parameter; allowed: {', '.join(SECTOR_PARAMS)}"
+                    )
+                if isinstance(v, bool) or not isinstance(v, int | float):
+                    raise ValueError(f"sectors.{sec}.{k}: must be a number, got {v!r}")
+                lo, hi = row[k][1], row[k][2]
+                if not lo <= float(v) <= hi:
+                    raise ValueError(
+                        f"sectors.{sec}.{k} = {v}: outside its documented range [{lo}, {hi}] "
+                        "(data/sectors.csv)"
+                    )
+                vals[k] = float(v)
+            merged[sec] = vals
+        out = dict(data)
+        out["sectors"] = merged
+        enabled = out.get("sectors_enabled")
+        if enabled is not None:
+            if not isinstance(enabled, list) or not enabled:
+                raise ValueError("sectors_enabled must be a non-empty list of sector ids")
+            bad = [s for s in enabled if s not in table]
+            if bad:
+                raise ValueError(
+                    f"sectors_enabled: unknown sector {bad[0]!r}; "
+                    f"allowed: {', '.join(sorted(table))}"
+                )
+        for i, sh in enumerate(out.get("demand_shocks") or []):
+            if isinstance(sh, dict):
+                for s in sh.get("sectors", []):
+                    if s != "ALL" and s not in table:
+                        raise ValueError(
+                            f"demand_shocks[{i}].sectors: unknown sector {s!r}; allowed: ALL, "
+                            + ", ".join(sorted(table))
+                        )
+        return out
+
+    @property
+    def sector_ids(self) -> list[str]:
+        return list(self.sectors_enabled) if self.sectors_enabled else list(self.sectors)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+# --------------------------------------------------------------------------- data tables
+
+
+@cache
+def sector_table() -> dict[str, dict[str, tuple[float, float, float]]]:
+    """sector -> param -> (value, low, high), from data/sectors.csv."""
+    out: dict[str, dict[str, tuple[float, float, float]]] = {}
+    with data_path("sectors.csv").open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            out.setdefault(row["sector"], {})[row["param"]] = (
+                float(row["value"]),
+                float(row["low"]),
+                float(row["high"]),
+            )
+    return out
+
+
+@cache
+def sector_units() -> dict[str, str]:
+    with data_path("sectors.csv").open(newline="", encoding="utf-8") as fh:
+        return {row["sector"]: row["unit"] for row in csv.DictReader(fh)}
+
+
+def data_path(name: str) -> Path:
+    return Path(str(resources.files("overcap") / "data" / name))
+
+
+def scenarios_dir() -> Path:
+    return Path(str(resources.files("overcap") / "scenarios"))
+
+
+def available_scenarios() -> list[str]:
+    return sorted(p.stem for p in scenarios_dir().glob("*.toml"))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"cannot read scenario file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"cannot read scenario file {path}: not UTF-8 text") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"scenario file {path} is not valid TOML: {exc}") from None
+
+
+def _resolve(name_or_path: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Raw dict of a scenario, with its ancestors merged under it."""
+    p = Path(name_or_path)
+    if name_or_path.endswith(".toml") or p.exists():
+        if not p.exists():
+            raise ScenarioError(f"scenario file {name_or_path} does not exist")
+        raw = _read_toml(p)
+        default_name = p.stem
+    else:
+        names = available_scenarios()
+        if name_or_path not in names:
+            close = difflib.get_close_matches(name_or_path, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ScenarioError(
+                f"unknown scenario {name_or_path!r}{hint}; available: {', '.join(names)}"
+            )
+        raw = _read_toml(scenarios_dir() / f"{name_or_path}.toml")
+        default_name = name_or_path
+    raw.setdefault("name", default_name)
+    parent = raw.get("inherits")
+    if parent:
+        if not isinstance(parent, str):
+            raise ScenarioError("inherits: must be a scenario name")
+        if parent in _seen:
+            raise ScenarioError(f"inherits: cycle {' -> '.join((*_seen, parent))}")
+        base = _resolve(parent, (*_seen, str(raw["name"])))
+        raw = deep_merge(base, raw)
+    return raw
+
+
+def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in top.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Parse ``path.to.param=value``; the value is read as a TOML literal, else a string."""
+    if "=" not in text:
+        raise ScenarioError(f"override {text!r}: expected path.to.param=value")
+    key, _, value = text.partition("=")
+    key = key.strip()
+    if not key or any(not part for part in key.split(".")):
+        raise ScenarioError(f"override {text!r}: empty parameter path")
+    try:
+        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()
+    return key.split("."), parsed
+
+
+def _check_path(path: list[str], raw_key: str) -> None:
+    """Reject an override path that names no field, listing what is allowed."""
+    model: type[BaseModel] = Scenario
+    for i, part in enumerate(path):
+        fields = model.model_fields
+        if model is Scenario and part == "sectors":
+            rest = path[i + 1 :]
+            table = sector_table()
+            if len(rest) != 2:
+                raise ScenarioError(f"override {raw_key}: use sectors.<sector>.<parameter>")
+            if rest[0] not in table:
+                raise ScenarioError(
+                    f"override {raw_key}: unknown sector {rest[0]!r}; allowed: "
+                    + ", ".join(sorted(table))
+                )
+            if rest[1] not in SECTOR_PARAMS:
+                raise ScenarioError(
+                    f"override {raw_key}: unknown parameter {rest[1]!r}; allowed: "
+                    + ", ".join(SECTOR_PARAMS)
+                )
+            return
+        if part not in fields:
+            where = ".".join(path[:i]) or "the scenario"
+            raise ScenarioError(
+                f"override {raw_key}: {where} has no field {part!r}; allowed: " + ", ".join(fields)
+            )
+        ann = fields[part].annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+        else:
+            if i != len(path) - 1 and part not in ("centre",):
+                raise ScenarioError(f"override {raw_key}: {part} is not a section")
+            return
+
+
+def apply_overrides(
+    raw: dict[str, Any], overrides: dict[str, Any] | list[str] | None
+) -> dict[str, Any]:
+    if not overrides:
+        return raw
+    items: list[tuple[list[str], Any, str]] = []
+    if isinstance(overrides, dict):
+        for k, v in overrides.items():
+            items.append((k.replace("__", ".").split("."), v, k))
+    else:
+        for text in overrides:
+            path, v = parse_override(text)
+            items.append((path, v, text.partition("=")[0].strip()))
+    out = dict(raw)
+    for path, value, label in items:
+        _check_path(path, label)
+        node = out
+        for part in path[:-1]:
+            child = node.get(part)
+            child = dict(child) if isinstance(child, dict) else {}
+            node[part] = child
+            node = child
+        node[path[-1]] = value
+    return out
+
+
+def _format_error(exc: ValidationError, name: str) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(x) for x in err["loc"])
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    field_info = _field_info(list(err["loc"]))
+    allowed = ""
+    if field_info is not None:
+        meta = (
+            field_info.json_schema_extra if isinstance(field_info.json_schema_extra, dict) else {}
+        )
+        lo = hi = None
+        for m in field_info.metadata:
+            lo = getattr(m, "ge", lo)
+            hi = getattr(m, "le", hi)
+        unit = meta.get("unit", "")
+        if lo is not None or hi is not None:
+            allowed = f" (allowed: {lo} to {hi}{' ' + str(unit) if unit else ''})"
+        elif field_info.annotation is bool:
+            allowed = " (allowed: true or false)"
+    got = ""
+    if "input" in err and not isinstance(err["input"], dict):
+        got = f", got {err['input']!r}"
+    where = f"{loc}: " if loc else ""
+    return f"scenario {name!r}: {where}{msg}{got}{allowed}"
+
+
+def _field_info(loc: list[Any]) -> Any:
+    model: Any = Scenario
+    info = None
+    for part in loc:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return info
+        info = model.model_fields.get(str(part))
+        if info is None:
+            return None
+        model = info.annotation
+    return info
+
+
+def load_scenario(
+    name_or_path: str | Scenario = "baseline",
+    overrides: dict[str, Any] | list[str] | None = None,
+) -> Scenario:
+    """Load a shipped scenario by name (or a TOML file by path) and apply overrides.
+
+    Overrides are ``{"investment.visibility": 0.5}`` (or ``investment__visibility``
+    as a keyword) or ``["investment.visibility=0.5"]``.
+    """
+    if isinstance(name_or_path, Scenario):
+        raw = name_or_path.model_dump()
+        name = name_or_path.name
+    else:
+        raw = _resolve(str(name_or_path))
+        name = str(raw.get("name", name_or_path))
+    raw = apply_overrides(raw, overrides)
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(_format_error(exc, name)) from None
