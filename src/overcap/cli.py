@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from overcap import __version__
@@ -35,7 +35,7 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -96,9 +96,7 @@ def run(
     elapsed = time.perf_counter() - t0
     _print_summary(result)
     target = _free_dir(out or Path("overcap-results") / sc.name, overwrite)
-    if target.exists() and overwrite:
-        shutil.rmtree(target)
-    result.save(target)
+    result.save(target)  # replaces target only once the new results are fully written
     console.print(
         f"\n{sc.name}, seed {result.seed}: {elapsed:.1f} s. Results written to [bold]{target}[/] "
         "(sectors.parquet, provinces.parquet, economy.parquet, run.json)."
@@ -174,7 +172,8 @@ def show(
         return
     console.print(f"[bold]{sc.name}[/]: {sc.description}")
     t = Table(show_lines=False)
-    for c in ("parameter", "value", "unit", "range", "meaning"):
+    t.add_column("parameter", no_wrap=True)
+    for c in ("value", "unit", "range", "meaning"):
         t.add_column(c, overflow="fold")
     for row in parameter_rows(sc):
         t.add_row(*row)
@@ -256,7 +255,7 @@ def main() -> None:
     try:
         app()
     except ScenarioError as exc:  # a user error that escaped a command
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(2)
 
 

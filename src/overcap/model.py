@@ -43,6 +43,7 @@ class Result:
         # write into a fresh folder beside the target, then move it in place: a failure
         # part-way never leaves a half-written result where a good one was
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+        tmp.chmod(0o755)
         try:
             self.sectors.to_parquet(tmp / "sectors.parquet", index=False)
             self.provinces.to_parquet(tmp / "provinces.parquet", index=False)

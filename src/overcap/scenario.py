@@ -25,7 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 
 class ScenarioError(ValueError):
-    """A user error in a scenario, an override or a scenario name."""
+    """A user error in a scenario, an override or a scenario name (always one line)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message.replace("\r", "\\r").replace("\n", "\\n"))
 
 
 def param(
@@ -161,6 +164,16 @@ class ProvinceParams(Section):
         calibratable=True,
         anchor="Li and Zhou 2005",
     )
+    investment_push: float = param(
+        0.15,
+        0.0,
+        2.0,
+        "capacity share per year",
+        "expansion a province has its state-owned and protected firms take on in a sector at "
+        "full subsidy intensity and tournament incentive, whatever the return",
+        calibratable=True,
+        anchor="Zhou 2007; Li and Zhou 2005",
+    )
     adjust_speed: float = param(
         0.5, 0.05, 1.0, "share/yr", "partial adjustment of intensity toward its target"
     )
@@ -253,13 +266,14 @@ class InvestmentParams(Section):
         1.0, 0.05, 2.0, "growth/yr", "bound on the consensus growth rate (both signs)"
     )
     expansion_speed: float = param(
-        0.3,
+        0.1,
         0.0,
-        2.0,
-        "capacity share",
-        "largest expansion of a reviewing incumbent, reached as the excess return grows "
-        "(the response x/(1+x) to excess return x = q - 1 is concave, as with adjustment costs)",
+        1.0,
+        "capacity share per unit of excess return",
+        "gamma = 1/phi in I/K = (q - 1)/phi: Tobin's q investment with quadratic adjustment "
+        "costs (Hayashi 1982; annual phi of 10-20 is typical)",
         calibratable=True,
+        anchor="Hayashi 1982",
     )
     review_probability: float = param(
         0.5,
@@ -291,11 +305,12 @@ class InvestmentParams(Section):
         calibratable=True,
     )
     entry_rate: float = param(
-        0.08,
+        0.02,
         0.0,
-        1.0,
-        "share of expected demand",
-        "entrants' capacity in a year, as a share of expected demand, at saturated excess return",
+        0.5,
+        "share of expected demand per unit of excess return",
+        "entrants' capacity in a year, as a share of expected demand, per unit of excess "
+        "return of a prototypical entrant",
         calibratable=True,
         anchor="Barwick, Kalouptsidi and Zahur 2025",
     )
@@ -598,6 +613,18 @@ class Scenario(Section):
     def _fill_sectors(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
+        for section, info in cls.model_fields.items():
+            sub = data.get(section)
+            fields_ = getattr(info.annotation, "model_fields", None)
+            if not isinstance(sub, dict) or fields_ is None:
+                continue
+            for name, finfo in fields_.items():
+                # true/false is not a number (pydantic's lax mode would read true as 1)
+                if finfo.annotation in (int, float) and isinstance(sub.get(name), bool):
+                    raise ValueError(
+                        f"{section}.{name}: must be a number, got {str(sub[name]).lower()}"
+                        f"{_range_text(*_bounds(finfo))}"
+                    )
         table = sector_table()
         given = data.get("sectors") or {}
         if not isinstance(given, dict):
@@ -709,32 +736,47 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"scenario file {path} is not valid TOML: {exc}") from None
 
 
-def _resolve(name_or_path: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Raw dict of a scenario, with its ancestors merged under it."""
+def _locate(name_or_path: str, relative_to: Path | None = None) -> tuple[Path, str, str]:
+    """(file, default name, identity) of a scenario given by name or by path. A relative
+    path in ``inherits`` is taken relative to the including file's folder."""
     p = Path(name_or_path)
+    if relative_to is not None and not p.is_absolute() and name_or_path.endswith(".toml"):
+        p = relative_to / p
     if name_or_path.endswith(".toml") or p.exists():
         if not p.exists():
-            raise ScenarioError(f"scenario file {name_or_path} does not exist")
-        raw = _read_toml(p)
-        default_name = p.stem
-    else:
-        names = available_scenarios()
-        if name_or_path not in names:
-            close = difflib.get_close_matches(name_or_path, names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ScenarioError(
-                f"unknown scenario {name_or_path!r}{hint}; available: {', '.join(names)}"
+                f"scenario file {name_or_path} does not exist; shipped scenarios: "
+                + ", ".join(available_scenarios())
             )
-        raw = _read_toml(scenarios_dir() / f"{name_or_path}.toml")
-        default_name = name_or_path
+        return p, p.stem, str(p.resolve())
+    names = available_scenarios()
+    if name_or_path not in names:
+        close = difflib.get_close_matches(name_or_path, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ScenarioError(
+            f"unknown scenario {name_or_path!r}{hint}; available: {', '.join(names)}"
+        )
+    path = scenarios_dir() / f"{name_or_path}.toml"
+    return path, name_or_path, str(path.resolve())
+
+
+def _resolve(
+    name_or_path: str, _seen: tuple[str, ...] = (), _from: Path | None = None
+) -> dict[str, Any]:
+    """Raw dict of a scenario, with its ancestors merged under it."""
+    path, default_name, ident = _locate(name_or_path, _from)
+    if ident in _seen:
+        chain = " -> ".join(Path(x).stem for x in (*_seen, ident))
+        raise ScenarioError(f"inherits: cycle {chain}; a scenario cannot inherit itself")
+    raw = _read_toml(path)
     raw.setdefault("name", default_name)
     parent = raw.get("inherits")
-    if parent:
-        if not isinstance(parent, str):
-            raise ScenarioError("inherits: must be a scenario name")
-        if parent in _seen:
-            raise ScenarioError(f"inherits: cycle {' -> '.join((*_seen, parent))}")
-        base = _resolve(parent, (*_seen, str(raw["name"])))
+    if parent is not None:
+        if not isinstance(parent, str) or not parent:
+            raise ScenarioError(
+                f"inherits: must be a scenario name or a .toml path, got {parent!r}"
+            )
+        base = _resolve(parent, (*_seen, ident), path.parent)
         raw = deep_merge(base, raw)
     return raw
 
@@ -825,14 +867,46 @@ def apply_overrides(
     return out
 
 
+def _bounds(finfo: Any) -> tuple[Any, Any, str]:
+    lo = hi = None
+    for m in finfo.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    extra = finfo.json_schema_extra if isinstance(finfo.json_schema_extra, dict) else {}
+    return lo, hi, str(extra.get("unit", ""))
+
+
+def _range_text(lo: Any, hi: Any, unit: str) -> str:
+    u = f" {unit}" if unit else ""
+    if lo is not None and hi is not None:
+        return f" (allowed: {lo} to {hi}{u})"
+    if lo is not None:
+        return f" (allowed: at least {lo}{u})"
+    if hi is not None:
+        return f" (allowed: at most {hi}{u})"
+    return ""
+
+
 def _format_error(exc: ValidationError, name: str) -> str:
     err = exc.errors()[0]
-    loc = ".".join(str(x) for x in err["loc"])
+    loc_parts = [str(x) for x in err["loc"]]
+    loc = ".".join(loc_parts)
+    if err["type"] == "extra_forbidden":
+        parent = _field_info(list(err["loc"][:-1])) if len(loc_parts) > 1 else None
+        model: Any = parent.annotation if parent is not None else Scenario
+        allowed = list(getattr(model, "model_fields", {}))
+        close = difflib.get_close_matches(loc_parts[-1], allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        where = ".".join(loc_parts[:-1]) or "the scenario"
+        return (
+            f"scenario {name!r}: {loc}: unknown key {loc_parts[-1]!r} in {where}{hint}; "
+            f"allowed: {', '.join(allowed)}"
+        )
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     field_info = _field_info(list(err["loc"]))
-    allowed = ""
+    allowed_text = ""
     if field_info is not None:
         meta = (
             field_info.json_schema_extra if isinstance(field_info.json_schema_extra, dict) else {}
@@ -841,16 +915,14 @@ def _format_error(exc: ValidationError, name: str) -> str:
         for m in field_info.metadata:
             lo = getattr(m, "ge", lo)
             hi = getattr(m, "le", hi)
-        unit = meta.get("unit", "")
-        if lo is not None or hi is not None:
-            allowed = f" (allowed: {lo} to {hi}{' ' + str(unit) if unit else ''})"
-        elif field_info.annotation is bool:
-            allowed = " (allowed: true or false)"
+        allowed_text = _range_text(lo, hi, str(meta.get("unit", "")))
+        if not allowed_text and field_info.annotation is bool:
+            allowed_text = " (allowed: true or false)"
     got = ""
     if "input" in err and not isinstance(err["input"], dict):
         got = f", got {err['input']!r}"
     where = f"{loc}: " if loc else ""
-    return f"scenario {name!r}: {where}{msg}{got}{allowed}"
+    return f"scenario {name!r}: {where}{msg}{got}{allowed_text}"
 
 
 def _field_info(loc: list[Any]) -> Any:

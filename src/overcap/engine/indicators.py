@@ -30,6 +30,13 @@ def misallocation_loss(actual_cost: F8, efficient_cost: F8, gdp: float) -> float
     return float(100.0 * np.sum(actual_cost - efficient_cost) / gdp)
 
 
+def price_index(sec: pd.DataFrame) -> pd.Series:
+    """Price relative to the sector's first recorded year with output (= 100)."""
+    active = sec["price"].where(sec["output"] > 0)
+    base = active.groupby(sec["sector"]).transform("first")
+    return 100.0 * sec["price"] / base.where(base > 0)
+
+
 class Recorder:
     """Collects one dict of arrays per table and year; builds DataFrames at the end."""
 
@@ -74,4 +81,6 @@ class Recorder:
             }
         )
         eco = pd.DataFrame(dict(self._eco))
+        if len(sec):
+            sec["price_index"] = price_index(sec)
         return sec, prov, eco

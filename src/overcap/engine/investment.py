@@ -158,6 +158,16 @@ def return_ratio(
     return margin / np.maximum(cost, 1e-12)
 
 
+def local_push(intensity_i: F8, incentive_i: F8, soft: np.ndarray, push: float) -> F8:
+    """m_i = mu z_{p,s} I_p for state-owned and protected (soft-budget) firms, else 0.
+
+    An official in the promotion tournament is judged on GDP growth, and investment is
+    GDP now: besides subsidising, the province has its own firms expand in the sectors it
+    favours, whatever the market return (Zhou 2007; Li and Zhou 2005; Jiang et al. 2012).
+    z is the province's subsidy intensity in the sector, I_p the official's incentive."""
+    return np.where(soft, push * intensity_i * incentive_i, 0.0)
+
+
 def complete_projects(f: Firms, year: int) -> None:
     """Capacity under construction comes on line in its completion year."""
     done = np.flatnonzero((f.complete_year >= 0) & (f.complete_year <= year))
@@ -178,6 +188,7 @@ def expand(
     f: Firms,
     q: F8,
     gap_i: F8,
+    push_i: F8,
     capex_net_i: F8,
     capex_gross_i: F8,
     soft: np.ndarray,
@@ -188,9 +199,13 @@ def expand(
     rng: np.random.Generator,
 ) -> tuple[F8, F8]:
     """Incumbents without a project under way that review their plans this year
-    (probability rho) start one of size dK_i = K_i min(x_max, h(q_i) (gamma + G_s / rho)) *
-    approvals: a profitable investor plans its share of the perceived gap G_s among the
-    investors active this year, plus an expansion that grows with the excess return.
+    (probability rho) start one of size
+    dK_i = K_i min(x_max, gamma (q_i - 1)^+ + h(q_i) G_s / rho + m_i) * approvals:
+    an expansion linear in the excess return (Tobin's q with quadratic adjustment costs,
+    Hayashi 1982: I/K = (q - 1) / phi, gamma = 1 / phi), plus, for a profitable investor,
+    its share of the perceived gap G_s among the investors active this year, plus the
+    local mandate m_i (see :func:`local_push`) that state-owned and protected firms take on
+    whatever the return.
     Entrants plan to fill the same gap (see :func:`entry`): nobody sees the others' plans.
 
     Hard-budget (private) firms are rationed by equity: new debt up to
@@ -198,9 +213,10 @@ def expand(
     inv = sc.investment
     free = (f.complete_year < 0) & f.alive & (f.capacity > 0)
     free &= rng.random(len(f)) < inv.review_probability
+    excess = np.maximum(q - 1.0, 0.0)
     dk = f.capacity * np.minimum(
         inv.max_expansion,
-        excess_response(q) * (inv.expansion_speed + gap_i / inv.review_probability),
+        inv.expansion_speed * excess + excess_response(q) * gap_i / inv.review_probability + push_i,
     )
     dk *= approval * free
     room = np.maximum(0.0, inv.private_debt_equity_cap * f.equity - f.debt)
@@ -229,8 +245,9 @@ def entry(
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, F8]:
     """Entrants by province and sector: n_{p,s,o} ~ Poisson(lambda), with
-    lambda = w_p share_o h(q_{p,s,o}) (epsilon D^e_s + g G_s) approvals / size_s,
-    G_s the perceived capacity gap in units (entrants also plan to fill it).
+    lambda = w_p share_o (epsilon (q_{p,s,o} - 1)^+ D^e_s + g h(q_{p,s,o}) G_s) approvals / size_s,
+    G_s the perceived capacity gap in units (entrants also plan to fill it); entry rises
+    linearly with the excess return, so entry subsidies raise it (Barwick et al. 2025).
 
     Entry is in proportion to attractiveness q (which carries the province's capex and
     operating subsidies and cheap credit) and the province's economic weight.
@@ -241,10 +258,16 @@ def entry(
         return z, z, np.zeros(0, dtype=bool), np.zeros(0)
     soe_p = np.clip(inv.entrant_soe_share * const.soe_share, 0.0, 1.0)
     size = np.minimum(const.plant_size, np.maximum(0.05 * demand_e, 1e-9))
-    target = inv.entry_rate * demand_e + inv.entry_gap_share * gap_cap
-    base = target[None, :] * weight[:, None] * approval / size[None, :]
-    lam_p = base * (1.0 - soe_p)[None, :] * excess_response(q_private)
-    lam_s = base * soe_p[None, :] * excess_response(q_soe)
+    base = weight[:, None] * approval / size[None, :]
+
+    def rate(q: F8) -> F8:
+        return (
+            inv.entry_rate * np.maximum(q - 1.0, 0.0) * demand_e[None, :]
+            + inv.entry_gap_share * excess_response(q) * gap_cap[None, :]
+        )
+
+    lam_p = base * (1.0 - soe_p)[None, :] * rate(q_private)
+    lam_s = base * soe_p[None, :] * rate(q_soe)
     n_p = rng.poisson(np.nan_to_num(lam_p))
     n_s = rng.poisson(np.nan_to_num(lam_s))
     P, S = n_p.shape

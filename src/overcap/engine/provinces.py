@@ -69,16 +69,18 @@ def set_subsidies(
     multiplier: float,
     p: ProvinceParams,
     sw: Switches,
-) -> None:
+) -> F8:
     """Partial adjustment toward the target, within the fiscal limit:
-    z_t = f_p * [z_{t-1} + lambda (z* - z_{t-1})]; no subsidies when switched off."""
+    z_t = f_p * [z_{t-1} + lambda (z* - z_{t-1})]; no subsidies when switched off.
+    Returns the officials' tournament incentives I_p."""
+    inc = tournament_incentive(_term_mean(prov), prov.years_in_term, p, sw.tournament)
     if not sw.subsidies:
         prov.intensity[:] = 0.0
-        return
-    inc = tournament_incentive(_term_mean(prov), prov.years_in_term, p, sw.tournament)
+        return inc
     target = subsidy_target(prov.intensity, strategic, inc, prospect, multiplier, p, sw)
     raw = prov.intensity + p.adjust_speed * (target - prov.intensity)
     prov.intensity[:] = np.clip(raw * prov.fiscal_scale[:, None], 0.0, 1.0)
+    return inc
 
 
 def _term_mean(prov: ProvinceState) -> F8:

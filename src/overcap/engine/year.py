@@ -75,7 +75,9 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
 
     # ---- 2. provinces
     prospect = np.clip(sec.consensus_growth / sc.investment.growth_clip, 0.0, 1.0)
-    provinces.set_subsidies(prov, ins.strategic, prospect, ins.subsidy_multiplier, sc.provinces, sw)
+    incentive = provinces.set_subsidies(
+        prov, ins.strategic, prospect, ins.subsidy_multiplier, sc.provinces, sw
+    )
 
     # ---- 3. demand
     trend_prev = ctx.trend[max(ti - 1, 0)]
@@ -144,10 +146,12 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
         soft * inv_p.soft_budget_cover,
         inv_p.price_uncertainty,
     )
+    push_i = investment.local_push(z_i, incentive[f.province], soft, sc.provinces.investment_push)
     spend_i, started_i = investment.expand(
         f,
         q_i,
         gap[f.sector],
+        push_i,
         capex_net_i,
         capex_s[f.sector],
         soft,
@@ -377,6 +381,7 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
                 "output": output_s,
                 "utilisation": safe_div(output_s, capacity),
                 "sales": clr.sales,
+                "liquidation_sales": liq_sold,
                 "domestic_sales": clr.domestic_sales,
                 "exports": clr.exports,
                 "inventory": inv_end,

@@ -1,0 +1,110 @@
+"""Accounting identities and bounds, checked every year of a baseline run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import overcap
+from overcap.engine import accounts
+
+REL = 1e-8
+
+
+def _close(a: pd.Series, b: pd.Series, scale: pd.Series) -> np.ndarray:
+    return np.abs(a.to_numpy() - b.to_numpy()) <= REL * np.maximum(1.0, np.abs(scale.to_numpy()))
+
+
+def test_capacity_output_bounds(baseline: overcap.Result) -> None:
+    s = baseline.sectors
+    assert (s["output"] >= 0).all()
+    assert (s["output"] <= s["capacity"] * (1 + 1e-12) + 1e-12).all()
+    assert s["utilisation"].between(0.0, 1.0).all()
+
+
+def test_sales_plus_inventory_change_is_output(baseline: overcap.Result) -> None:
+    s = baseline.sectors
+    lhs = s["sales"] + (s["inventory"] - s["inventory_start"])
+    assert _close(lhs, s["output"], s["output"]).all()
+
+
+def test_inventory_carries_over(baseline: overcap.Result) -> None:
+    """This year's opening inventory is last year's closing inventory."""
+    s = baseline.sectors.sort_values(["sector", "year"])
+    prev = s.groupby("sector")["inventory"].shift(1)
+    ok = prev.isna() | _close(prev.fillna(0), s["inventory_start"], s["inventory_start"])
+    assert ok.all()
+
+
+def test_revenue_is_price_times_firm_sales(baseline: overcap.Result) -> None:
+    s = baseline.sectors
+    firm_sales = s["sales"] - s["liquidation_sales"]
+    assert _close(s["revenue"], s["price"] * firm_sales, s["revenue"]).all()
+
+
+def test_equity_changes_by_profit_and_injections(baseline: overcap.Result) -> None:
+    s = baseline.sectors
+    lhs = s["equity"] - s["equity_start"]
+    rhs = s["profit"] + s["equity_injections"] - s["equity_removed"]
+    assert _close(lhs, rhs, s["equity"].abs() + s["profit"].abs()).all()
+
+
+def test_economy_totals_add_up(baseline: overcap.Result) -> None:
+    by_year = baseline.sectors.groupby("year")[["profit", "investment"]].sum()
+    eco = baseline.economy.set_index("year")
+    assert np.allclose(by_year["profit"], eco["profit"], rtol=REL)
+    assert np.allclose(by_year["investment"], eco["investment"], rtol=REL)
+
+
+def test_sector_profit_is_sum_of_firm_profits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Firm profits summed with pandas (not the engine's bincount) match the record."""
+    captured: list[pd.Series] = []
+    original = accounts.book
+
+    def spy(f, *args, **kwargs):  # type: ignore[no-untyped-def]
+        out = original(f, *args, **kwargs)
+        captured.append(pd.Series(f.profit.copy()).groupby(f.sector.copy()).sum())
+        return out
+
+    monkeypatch.setattr(accounts, "book", spy)
+    r = overcap.run("baseline", seed=3)
+    sc = r.scenario
+    n_spin = sc.time.spinup_years
+    recorded = r.sectors.pivot(index="year", columns="sector", values="profit")
+    ids = sc.sector_ids
+    for k, year in enumerate(recorded.index):
+        firm_sum = captured[n_spin + k].reindex(range(len(ids)), fill_value=0.0).to_numpy()
+        rec = recorded.loc[year, ids].to_numpy()
+        assert np.allclose(firm_sum, rec, rtol=1e-9, atol=1e-6), year
+
+
+def test_no_nan_or_infinity(baseline: overcap.Result) -> None:
+    for frame in (baseline.sectors, baseline.provinces, baseline.economy):
+        num = frame.select_dtypes(include=[np.number])
+        assert np.isfinite(num.to_numpy(dtype=float)).all()
+
+
+def test_every_year_and_unit_recorded(baseline: overcap.Result) -> None:
+    years = list(range(1995, 2031))
+    assert baseline.economy["year"].tolist() == years
+    assert len(baseline.sectors) == len(years) * len(baseline.scenario.sector_ids)
+    assert len(baseline.provinces) == len(years) * 31
+    ranks = baseline.provinces.groupby("year")["growth_rank"].apply(sorted)
+    assert all(r == list(range(1, 32)) for r in ranks)
+
+
+def test_vocabulary_columns_present(baseline: overcap.Result) -> None:
+    sector_cols = (
+        "capacity output utilisation sales domestic_sales exports inventory price price_index "
+        "unit_cost margin profit loss_making_share zombie_share firms entries exits subsidies "
+        "debt bad_loans china_world_share sold_over_capacity domestic_sales_over_output"
+    ).split()
+    assert set(sector_cols) <= set(baseline.sectors.columns)
+    prov_cols = "gdp_growth growth_rank subsidies debt zombie_share promoted".split()
+    assert set(prov_cols) <= set(baseline.provinces.columns)
+    eco_cols = (
+        "gdp_growth gdp_target ppi_change aggregate_utilisation fiscal_cost_share_gdp "
+        "misallocation_tfp_loss profit"
+    ).split()
+    assert set(eco_cols) <= set(baseline.economy.columns)
