@@ -1,5 +1,5 @@
 # overcap: the two commands a new user needs are `make run` and `make test`.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 SCENARIO ?= baseline
@@ -7,7 +7,8 @@ SCENARIO ?= baseline
 .PHONY: run test lint typecheck pytest bench clean
 
 $(BIN)/python:
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "make: no python3.11 or python3 on PATH; install Python 3.11"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "make: $(PYTHON) is older than Python 3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -20,8 +21,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@ $(VENV)/.installed
 
+# runs the default scenario and refreshes overcap-results/$(SCENARIO)
 run: $(VENV)/.installed
-	$(BIN)/overcap run $(SCENARIO) --out overcap-results/$(SCENARIO)
+	$(BIN)/overcap run $(SCENARIO) --out overcap-results/$(SCENARIO) --overwrite
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
