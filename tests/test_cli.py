@@ -25,7 +25,13 @@ SMALL = [
     "--set",
     "population.firms_start=2000",
 ]
-OUTPUTS = ("sectors.parquet", "provinces.parquet", "economy.parquet", "run.json")
+OUTPUTS = (
+    "sectors.parquet",
+    "provinces.parquet",
+    "economy.parquet",
+    "trade.parquet",
+    "run.json",
+)
 
 
 def invoke(*args: str) -> Result:

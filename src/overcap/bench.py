@@ -20,7 +20,8 @@ from overcap.engine.indicators import Recorder
 from overcap.engine.inputs import build_inputs
 from overcap.engine.population import initial_state, trend_growth
 from overcap.engine.state import SectorConst
-from overcap.engine.year import Context, step
+from overcap.engine.year import step
+from overcap.model import make_context
 from overcap.scenario import load_scenario
 
 
@@ -64,14 +65,7 @@ def bench(
     const = SectorConst.from_scenario(sc)
     trend = trend_growth(sc, inp.years)
     st = initial_state(sc, inp, const, float(trend[0]), rng)
-    ctx = Context(
-        sc=sc,
-        inputs=inp,
-        const=const,
-        recorder=Recorder(inp.sectors, inp.provinces),
-        record_from=sc.time.start_year,
-        trend=trend,
-    )
+    ctx = make_context(sc, inp, const, Recorder(inp.sectors, inp.provinces), trend, st)
     setup = time.perf_counter() - t_setup
     firm_years = 0
     t0 = time.perf_counter()

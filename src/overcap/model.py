@@ -16,23 +16,27 @@ import numpy as np
 import pandas as pd
 
 from overcap import __version__
+from overcap.engine.centre import CentreState
 from overcap.engine.indicators import Recorder
-from overcap.engine.inputs import build_inputs
+from overcap.engine.inputs import Inputs, build_inputs
 from overcap.engine.population import initial_state, trend_growth
 from overcap.engine.state import SectorConst, State
+from overcap.engine.trade import PartnerData, TradeState
 from overcap.engine.year import Context, step
-from overcap.scenario import Scenario, load_scenario
+from overcap.scenario import REGIMES, Scenario, load_scenario
 
 
 @dataclass
 class Result:
-    """One run: tidy frames by year x sector, year x province and year, plus provenance."""
+    """One run: tidy frames by year x sector, year x province, year, and year x partner x
+    sector (trade), plus provenance."""
 
     scenario: Scenario
     seed: int
     sectors: pd.DataFrame
     provinces: pd.DataFrame
     economy: pd.DataFrame
+    trade: pd.DataFrame = field(default_factory=pd.DataFrame)
     meta: dict[str, Any] = field(default_factory=dict)
 
     def save(self, directory: str | Path) -> Path:
@@ -48,6 +52,7 @@ class Result:
             self.sectors.to_parquet(tmp / "sectors.parquet", index=False)
             self.provinces.to_parquet(tmp / "provinces.parquet", index=False)
             self.economy.to_parquet(tmp / "economy.parquet", index=False)
+            self.trade.to_parquet(tmp / "trade.parquet", index=False)
             (tmp / "run.json").write_text(
                 json.dumps(self.provenance(), indent=2, ensure_ascii=False), encoding="utf-8"
             )
@@ -80,8 +85,28 @@ class Result:
             sectors=pd.read_parquet(d / "sectors.parquet"),
             provinces=pd.read_parquet(d / "provinces.parquet"),
             economy=pd.read_parquet(d / "economy.parquet"),
+            trade=pd.read_parquet(d / "trade.parquet"),
             meta=meta,
         )
+
+
+def make_context(
+    sc: Scenario, inp: Inputs, const: SectorConst, rec: Recorder, trend: Any, st: State
+) -> Context:
+    """The run's context, and the centre's and partners' state in ``st``."""
+    partners = PartnerData.load(inp.sectors)
+    rec.partners = partners.ids
+    st.centre = CentreState(regime=REGIMES.index(sc.centre.initial_regime), years_in_regime=1)
+    st.trade = TradeState.empty(len(partners.ids), len(inp.sectors))
+    return Context(
+        sc=sc,
+        inputs=inp,
+        const=const,
+        recorder=rec,
+        record_from=sc.time.start_year,
+        partners=partners,
+        trend=trend,
+    )
 
 
 def simulate(
@@ -97,9 +122,7 @@ def simulate(
     trend = trend_growth(sc, inp.years)
     st = initial_state(sc, inp, const, float(trend[0]), rng)
     rec = Recorder(inp.sectors, inp.provinces)
-    ctx = Context(
-        sc=sc, inputs=inp, const=const, recorder=rec, record_from=sc.time.start_year, trend=trend
-    )
+    ctx = make_context(sc, inp, const, rec, trend, st)
     for year in inp.years:
         st.year = int(year)
         step(st, ctx, rng)
@@ -131,12 +154,21 @@ def run(
     t0 = time.perf_counter()
     rec, _ = simulate(sc, s)
     sec, prov, eco = rec.frames()
+    trade_frame = rec.trade_frame()
     meta = {
         "elapsed_seconds": round(time.perf_counter() - t0, 3),
         "python": platform.python_version(),
         "numpy": np.__version__,
     }
-    return Result(scenario=sc, seed=s, sectors=sec, provinces=prov, economy=eco, meta=meta)
+    return Result(
+        scenario=sc,
+        seed=s,
+        sectors=sec,
+        provinces=prov,
+        economy=eco,
+        trade=trade_frame,
+        meta=meta,
+    )
 
 
 def _toml(v: Any) -> str:

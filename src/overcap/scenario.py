@@ -85,6 +85,17 @@ class Switches(Section):
         "an equity limit",
     )
     bailouts: bool = switch(True, "insolvent firms may be bailed out (and become zombies)")
+    policy_cycle: bool = switch(
+        True, "the centre moves through loosen, chaos, control and stagnation (off: neutral)"
+    )
+    campaigns: bool = switch(True, "campaigns retire capacity (control regime or scripted)")
+    price_rules: bool = switch(True, "price floors (anti-involution) hold prices up")
+    stimulus: bool = switch(True, "the loosen regime and stimulus events add demand")
+    trade_defence: bool = switch(True, "partners open anti-dumping and countervailing measures")
+    scripted_tariffs: bool = switch(True, "scripted political tariffs (2018, 2024, 2025)")
+    countermeasures: bool = switch(
+        True, "the state answers a major partner's escalation with rare-earth export controls"
+    )
     soe_output_targets: bool = switch(
         True, "state-owned and protected firms must run at a target utilisation"
     )
@@ -548,12 +559,76 @@ class MacroParams(Section):
     )
 
 
-class DemandShock(Section):
-    year_from: int = Field(..., ge=1900, le=2200, description="first year")
-    year_to: int = Field(..., ge=1900, le=2200, description="last year")
-    sectors: list[str] = Field(..., description="sector ids, or ['ALL']")
-    size: float = Field(..., ge=-0.9, le=2.0, description="proportional change of domestic demand")
-    note: str = ""
+REGIMES = ("loosen", "chaos", "control", "stagnation")
+PARTNERS = ("USA", "EU", "MEX", "TUR", "BRA", "IND", "ZAF", "VNM", "THA", "ROW")
+EVENT_KINDS = (
+    "regime",
+    "stimulus",
+    "campaign",
+    "price_floor",
+    "tariff",
+    "countermeasure",
+    "demand_shock",
+    "macro_shock",
+    "set",
+)
+
+
+class Event(Section):
+    """A scripted event: between its years it overrides or adds to the endogenous
+    dynamics. Events are a table of named entries, so a scenario that inherits another can
+    change or disable one by name (``enabled = false``)."""
+
+    kind: str = Field(..., description="one of " + ", ".join(EVENT_KINDS))
+    years: tuple[int, int] = Field(..., description="first and last year, inclusive")
+    enabled: bool = Field(True, description="false switches the event off")
+    sectors: list[str] = Field(["ALL"], description="sector ids, or ['ALL']")
+    partner: str | None = Field(None, description="trade partner id (tariff, countermeasure)")
+    regime: str | None = Field(None, description="forced regime (kind regime)")
+    size: float = Field(
+        0.0,
+        ge=-0.9,
+        le=3.0,
+        description="demand_shock: proportional change of domestic demand; macro_shock: "
+        "percentage points of rest-of-economy growth /100; stimulus: extra demand share",
+    )
+    duty: float = Field(0.0, ge=0.0, le=5.0, description="tariff: ad valorem duty")
+    floor: float = Field(0.0, ge=0.0, le=2.0, description="price_floor: share of average cost")
+    evasion: float | None = Field(
+        None, ge=0.0, le=1.0, description="price_floor: share of the gap to the floor evaded"
+    )
+    intensity: float | None = Field(
+        None, ge=0.0, le=5.0, description="campaign: intensity (default: control regime's)"
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="set: parameter path -> value while the event runs"
+    )
+    source: str = Field("", description="where the event and its size come from")
+
+    @model_validator(mode="after")
+    def _check(self) -> Event:
+        if self.kind not in EVENT_KINDS:
+            raise ValueError(f"kind {self.kind!r} unknown; allowed: {', '.join(EVENT_KINDS)}")
+        if self.years[1] < self.years[0]:
+            raise ValueError(f"years {list(self.years)}: the last year is before the first")
+        if self.kind == "regime" and self.regime not in REGIMES:
+            raise ValueError(f"regime {self.regime!r} unknown; allowed: {', '.join(REGIMES)}")
+        if self.kind in ("tariff", "countermeasure") and self.partner not in PARTNERS:
+            raise ValueError(
+                f"partner {self.partner!r} unknown; a {self.kind} event needs one of "
+                + ", ".join(PARTNERS)
+            )
+        if self.kind == "set":
+            for key in self.params:
+                head = key.split(".")[0]
+                if head in ("sectors", "time", "population", "events", "sectors_enabled"):
+                    raise ValueError(
+                        f"params.{key}: a set event cannot change {head} during a run; "
+                        "allowed: switches, provinces, investment, credit, market, exit, "
+                        "macro, centre, trade"
+                    )
+                _check_path(key.split("."), f"params.{key}")
+        return self
 
 
 class SectorParams(Section):
@@ -573,9 +648,41 @@ class SectorParams(Section):
 SECTOR_PARAMS = tuple(SectorParams.model_fields)
 
 
+class RegimeInstruments(Section):
+    """What the centre does in one regime of the policy cycle."""
+
+    subsidy_multiplier: float = param(
+        1.0, 0.0, 3.0, "multiplier", "multiplies provinces' subsidy targets", calibratable=True
+    )
+    credit_spread: float = param(
+        0.0, -0.05, 0.05, "rate", "added to every lending rate (negative = easy credit)"
+    )
+    entry_approval: float = param(
+        1.0, 0.0, 2.0, "multiplier", "scales project approvals (expansion and entry)"
+    )
+    campaign_intensity: float = param(
+        0.0,
+        0.0,
+        5.0,
+        "share of the utilisation gap",
+        "capacity cut per year as a share of capacity x (goal - utilisation), in targeted sectors",
+        calibratable=True,
+    )
+    stimulus_demand: float = param(
+        0.0,
+        0.0,
+        0.5,
+        "share of demand",
+        "infrastructure demand added to the construction sectors",
+    )
+    price_floor: float = param(
+        0.0, 0.0, 1.5, "share of average cost", "price floor (0 = none) in every sector"
+    )
+
+
 class CentreParams(Section):
-    """The centre's data. The policy-cycle state machine is the next issue's; these are its
-    inputs that the domestic core already reads (neutral instruments by default)."""
+    """The centre: growth targets and strategic sectors by year, and the policy cycle
+    放 loosen -> 亂 chaos -> 管 control -> 死 stagnation -> 放 loosen."""
 
     strategic: dict[str, list[tuple[int, int]]] | None = Field(
         None,
@@ -584,6 +691,184 @@ class CentreParams(Section):
     )
     growth_targets: dict[int, float] | None = Field(
         None, description="year -> GDP growth target (percent); default data/growth_targets.csv"
+    )
+    initial_regime: str = Field("loosen", description="regime in the first simulated year")
+    chaos_utilisation: float = param(
+        0.80,
+        0.3,
+        1.0,
+        "share",
+        "loosen -> chaos when aggregate utilisation falls below this",
+        calibratable=True,
+    )
+    chaos_ppi: float = param(
+        -2.0,
+        -20.0,
+        10.0,
+        "percent",
+        "... or producer prices fall faster than this",
+        calibratable=True,
+    )
+    chaos_zombie_share: float = param(
+        0.15, 0.0, 1.0, "share", "... or the zombie share rises above this", calibratable=True
+    )
+    reaction_lag: int = param(
+        2,
+        0,
+        10,
+        "years",
+        "chaos -> control after chaos has lasted this long",
+        calibratable=True,
+    )
+    stagnation_margin: float = param(
+        0.5,
+        -5.0,
+        10.0,
+        "percentage points",
+        "control -> stagnation when GDP growth falls this far below its target",
+        calibratable=True,
+    )
+    control_max_years: int = param(
+        4, 1, 20, "years", "control -> stagnation at the latest after this long (campaigns end)"
+    )
+    stagnation_lag: int = param(
+        2,
+        0,
+        10,
+        "years",
+        "stagnation -> loosen after stagnation has lasted this long",
+        calibratable=True,
+    )
+    loosen: RegimeInstruments = RegimeInstruments(
+        subsidy_multiplier=1.2, credit_spread=-0.005, entry_approval=1.1, stimulus_demand=0.02
+    )
+    chaos: RegimeInstruments = RegimeInstruments()
+    control: RegimeInstruments = RegimeInstruments(
+        subsidy_multiplier=0.7, credit_spread=0.005, entry_approval=0.6, campaign_intensity=0.5
+    )
+    stagnation: RegimeInstruments = RegimeInstruments(
+        subsidy_multiplier=0.9, credit_spread=0.0, entry_approval=0.9
+    )
+    campaign_goal: float = param(
+        0.80,
+        0.5,
+        1.0,
+        "share",
+        "utilisation a campaign aims for; sectors below it are targeted",
+        anchor="State Council Guiding Opinions on overcapacity 2013; NDRC 2016",
+    )
+    campaign_compliance: float = param(
+        0.7,
+        0.0,
+        1.0,
+        "share",
+        "share of a reported cut that is real (the rest is on paper)",
+        calibratable=True,
+    )
+    campaign_compensation: float = param(
+        0.3,
+        0.0,
+        1.0,
+        "share of book capital",
+        "compensation the state pays for retired capacity (the 2016 special fund of RMB 100 bn)",
+    )
+    floor_evasion: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "share of the gap to a price floor evaded by hidden discounts",
+    )
+    construction_sectors: list[str] = Field(
+        ["steel", "cement", "flat_glass", "aluminium"],
+        description="sectors that feed construction (stimulus demand)",
+    )
+
+
+class TradeParams(Section):
+    """Trade partners, trade defence and countermeasures."""
+
+    wto_year: int = param(2001, 1950, 2100, "year", "China joins the WTO")
+    pre_wto_duty: float = param(
+        0.10,
+        0.0,
+        1.0,
+        "ad valorem",
+        "trade cost on Chinese goods before WTO entry (tariff risk, quotas)",
+        anchor="Pierce and Schott 2016; Handley and Limao 2017",
+    )
+    defence_intercept: float = param(
+        -4.0,
+        -15.0,
+        5.0,
+        "logit",
+        "yearly trade-defence hazard with no surge and no dumping",
+        calibratable=True,
+    )
+    defence_surge: float = param(
+        20.0,
+        0.0,
+        200.0,
+        "logit per share point / 100",
+        "hazard per rise of China's share of the partner's market over three years",
+        calibratable=True,
+        anchor="Bown and Crowley 2013",
+    )
+    defence_dumping: float = param(
+        6.0,
+        0.0,
+        50.0,
+        "logit per unit margin",
+        "hazard per dumping margin (price below the partner's cost or China's average cost)",
+        calibratable=True,
+        anchor="WTO Anti-Dumping Agreement art. 2",
+    )
+    measure_duty: float = param(
+        0.25,
+        0.0,
+        3.0,
+        "ad valorem",
+        "duty of a new measure at zero margin",
+        anchor="WTO/Global Trade Alert: AD duties on China are often 20-60%",
+    )
+    measure_duty_per_margin: float = param(
+        1.0, 0.0, 5.0, "duty per unit margin", "extra duty per unit of dumping margin"
+    )
+    measure_years: int = param(
+        5,
+        1,
+        20,
+        "years",
+        "a measure's term before its sunset review",
+        anchor="WTO Anti-Dumping Agreement art. 11.3",
+    )
+    renewal_probability: float = param(
+        0.6, 0.0, 1.0, "probability", "a measure is renewed at sunset while dumping persists"
+    )
+    escalation_duty: float = param(
+        0.10, 0.0, 2.0, "ad valorem", "a major partner's mean duty rise that counts as escalation"
+    )
+    countermeasure_probability: float = param(
+        0.5, 0.0, 1.0, "probability", "the state answers a major partner's escalation"
+    )
+    countermeasure_years: int = param(2, 1, 10, "years", "how long export controls last")
+    rare_earth_cost_shock: float = param(
+        0.15,
+        0.0,
+        2.0,
+        "share of cost",
+        "rise of a fully dependent partner's cost in a fully rare-earth-intensive sector",
+    )
+    rare_earth_intensity: dict[str, float] = Field(
+        {
+            "electric_vehicles": 1.0,
+            "autos": 0.4,
+            "consumer_electronics": 0.5,
+            "appliances": 0.3,
+            "li_batteries": 0.3,
+        },
+        description="sector -> use of rare-earth magnets (0-1): permanent-magnet motors, "
+        "speakers, compressors",
     )
 
 
@@ -605,7 +890,8 @@ class Scenario(Section):
     exit: ExitParams = ExitParams()
     macro: MacroParams = MacroParams()
     centre: CentreParams = CentreParams()
-    demand_shocks: list[DemandShock] = Field(default_factory=list)
+    trade: TradeParams = TradeParams()
+    events: dict[str, Event] = Field(default_factory=dict)
     sectors: dict[str, SectorParams] = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -667,15 +953,37 @@ class Scenario(Section):
                     f"sectors_enabled: unknown sector {bad[0]!r}; "
                     f"allowed: {', '.join(sorted(table))}"
                 )
-        for i, sh in enumerate(out.get("demand_shocks") or []):
-            if isinstance(sh, dict):
-                for s in sh.get("sectors", []):
-                    if s != "ALL" and s not in table:
+        events = out.get("events") or {}
+        if not isinstance(events, dict):
+            raise ValueError("events must be a table of named events")
+        for name, ev in events.items():
+            if isinstance(ev, dict):
+                for sec in ev.get("sectors", []):
+                    if sec != "ALL" and sec not in table:
                         raise ValueError(
-                            f"demand_shocks[{i}].sectors: unknown sector {s!r}; allowed: ALL, "
+                            f"events.{name}.sectors: unknown sector {sec!r}; allowed: ALL, "
                             + ", ".join(sorted(table))
                         )
         return out
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        if self.centre.initial_regime not in REGIMES:
+            raise ValueError(
+                f"centre.initial_regime {self.centre.initial_regime!r} unknown; allowed: "
+                + ", ".join(REGIMES)
+            )
+        for label, names in (
+            ("centre.construction_sectors", self.centre.construction_sectors),
+            ("trade.rare_earth_intensity", list(self.trade.rare_earth_intensity)),
+        ):
+            bad = [x for x in names if x not in self.sectors]
+            if bad:
+                raise ValueError(
+                    f"{label}: unknown sector {bad[0]!r}; "
+                    f"allowed: {', '.join(sorted(self.sectors))}"
+                )
+        return self
 
     @property
     def sector_ids(self) -> list[str]:
@@ -811,6 +1119,16 @@ def _check_path(path: list[str], raw_key: str) -> None:
     model: type[BaseModel] = Scenario
     for i, part in enumerate(path):
         fields = model.model_fields
+        if model is Scenario and part == "events":
+            rest = path[i + 1 :]
+            if not rest:
+                raise ScenarioError(f"override {raw_key}: use events.<name>[.<field>]")
+            if len(rest) >= 2 and rest[1] not in Event.model_fields:
+                raise ScenarioError(
+                    f"override {raw_key}: events have no field {rest[1]!r}; allowed: "
+                    + ", ".join(Event.model_fields)
+                )
+            return
         if model is Scenario and part == "sectors":
             rest = path[i + 1 :]
             table = sector_table()

@@ -24,13 +24,21 @@ def sell(f: Firms, output: F8, inv_offer: F8, sold_share: F8, price: F8) -> None
 
 
 def book(
-    f: Firms, vc: F8, op_sub_unit: F8, om_unit: F8, life: F8, retire_rate: F8
+    f: Firms,
+    vc: F8,
+    op_sub_unit: F8,
+    om_unit: F8,
+    life: F8,
+    retire_rate: F8,
+    extra: F8 | None = None,
 ) -> tuple[F8, F8, F8, F8]:
-    """pi_i = R_i - c_i q_i - om_i K_i - dep_i - r_i D_i^+ + s_i q_i.
+    """pi_i = R_i - c_i q_i - om_i K_i - dep_i - r_i D_i^+ + s_i q_i + x_i.
 
     Depreciation dep_i = capital_i / L_s; physical capacity retires at the same rate.
-    Net debt falls by the cash flow (pi + dep). Returns the cost items (variable cost,
-    fixed cost, depreciation, operating subsidy) per firm."""
+    x_i is an extraordinary item already settled in cash (campaign compensation minus the
+    book value written off). Net debt falls by the operating cash flow (pi - x + dep).
+    Returns the cost items (variable cost, fixed cost, depreciation, operating subsidy)
+    per firm."""
     vcost = vc * f.output
     fixed = om_unit * f.capacity
     dep = f.capital / life[f.sector]
@@ -38,8 +46,10 @@ def book(
     f.interest[:] = f.rate * np.maximum(f.debt, 0.0)
     f.ebit[:] = f.revenue - vcost - fixed - dep + op_sub
     f.profit[:] = f.ebit - f.interest
-    f.equity += f.profit
     f.debt -= f.profit + dep
+    if extra is not None:
+        f.profit += extra
+    f.equity += f.profit
     f.capital -= dep
     f.capacity *= 1.0 - retire_rate[f.sector]
     f.age += 1

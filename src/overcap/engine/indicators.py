@@ -48,6 +48,9 @@ class Recorder:
         self._eco: dict[str, list[Any]] = defaultdict(list)
         self._years_sec: list[int] = []
         self._years_prov: list[int] = []
+        self._trade: dict[str, list[Any]] = defaultdict(list)
+        self._years_trade: list[int] = []
+        self.partners: list[str] = []
 
     def sector_row(self, year: int, cols: dict[str, F8]) -> None:
         self._years_sec.append(year)
@@ -59,10 +62,29 @@ class Recorder:
         for k, v in cols.items():
             self._prov[k].append(np.asarray(v))
 
+    def trade_row(self, year: int, cols: dict[str, np.ndarray]) -> None:
+        """One (partner x sector) array per column."""
+        self._years_trade.append(year)
+        for k, v in cols.items():
+            self._trade[k].append(np.asarray(v))
+
     def economy_row(self, year: int, cols: dict[str, Any]) -> None:
         self._eco["year"].append(year)
         for k, v in cols.items():
             self._eco[k].append(v)
+
+    def trade_frame(self) -> pd.DataFrame:
+        """Year x sector x partner: trade measures, duties, exports."""
+        S, J = len(self.sectors), len(self.partners)
+        n = len(self._years_trade)
+        return pd.DataFrame(
+            {
+                "year": np.repeat(np.array(self._years_trade, dtype=np.int64), J * S),
+                "partner": np.tile(np.repeat(np.array(self.partners, dtype=object), S), n),
+                "sector": np.tile(np.array(self.sectors, dtype=object), n * J),
+                **{k: np.concatenate([a.ravel() for a in v]) for k, v in self._trade.items()},
+            }
+        )
 
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         S, P = len(self.sectors), len(self.provinces)

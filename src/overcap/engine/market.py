@@ -108,6 +108,7 @@ class Clearing:
     domestic_sales: F8
     exports: F8
     demand_at_price: F8  # (S,) demand at the realised price
+    exports_by_partner: F8  # (J, S) exports sold to each partner
 
 
 def tranche_output(bins: np.ndarray, cap: F8, sector: np.ndarray, m: np.ndarray, theta: F8) -> F8:
@@ -137,6 +138,7 @@ def clear(
     p_lo: float,
     p_hi: float,
     floor: F8,
+    evasion: F8,
     iterations: int = 60,
 ) -> Clearing:
     """Find p_s with D_s(p) = M_s + F_s(p) for every sector, then allocate output.
@@ -145,8 +147,10 @@ def clear(
     capacity whose marginal cost is below p. A firm's capacity up to normal utilisation
     costs c_i, the rest c_i (1 + overtime premium). D_s falls and M_s + F_s rises in p,
     so bisection on log p converges; the price is bounded by [p_lo, p_hi] times the
-    normal price (distress and scarcity). A price floor (share of the normal price, set
-    by the centre) raises the realised price; supply beyond demand goes to inventory."""
+    normal price (distress and scarcity). A price floor F (set by the centre) raises the
+    realised price to p* + (1 - e)(F - p*)^+, e the share evaded by hidden discounts;
+    supply beyond demand at that price goes to inventory. Export demand sums over the
+    partners (arrays (J, S))."""
     S = len(p_norm)
     cost_norm = mc / p_norm[sector]
     must_share = np.where(capacity > 0, must / np.where(capacity > 0, capacity, 1.0), 0.0)
@@ -160,7 +164,7 @@ def clear(
     def demand(p: F8) -> tuple[F8, F8]:
         d = domestic_demand(dom_base, p, p_norm, elasticity)
         x = export_demand(export_market, p, foreign_cost, foreign_ref, duty, share0, sigma, cap)
-        return d, x
+        return d, x.sum(axis=0)
 
     def excess(logp: F8) -> F8:
         p = np.exp(logp)
@@ -178,7 +182,7 @@ def clear(
         a = np.where(up, mid, a)
         b = np.where(up, b, mid)
     p_clear = np.exp(np.where(glut, lo, np.where(scarce, hi, b)))
-    price = np.maximum(p_clear, floor * p_norm)
+    price = p_clear + (1.0 - evasion) * np.maximum(floor - p_clear, 0.0)
     floored = price > p_clear * (1 + 1e-12)
     d_dom, x_exp = demand(price)
     dem = d_dom + x_exp
@@ -197,6 +201,9 @@ def clear(
         sold_share = np.where(offered > 0, sales / offered, 0.0)
         dom_frac = np.where(dem > 0, d_dom / dem, 1.0)
     dom_sales = sales * dom_frac
+    x_by = export_demand(export_market, price, foreign_cost, foreign_ref, duty, share0, sigma, cap)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_by = x_by * np.where(dem > 0, sales / dem, 0.0)[None, :]
     return Clearing(
         price=price,
         clearing_price=p_clear,
@@ -206,6 +213,7 @@ def clear(
         domestic_sales=dom_sales,
         exports=sales - dom_sales,
         demand_at_price=dem,
+        exports_by_partner=x_by,
     )
 
 

@@ -117,6 +117,7 @@ def initial_state(
         consensus_growth=np.clip(g0, -sc.investment.growth_clip, sc.investment.growth_clip),
         exports_prev=exports0,
         bad_loans_stock=np.zeros(S),
+        unit_cost_prev=p_norm.copy(),
         price_rel_prev=np.ones(S),
         util_prev=np.full(S, sc.market.normal_utilisation),
     )

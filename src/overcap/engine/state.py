@@ -66,10 +66,11 @@ class Firms:
     def arrays(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def retire_dead(self, threshold: float = 0.05) -> None:
+    def retire_dead(self, threshold: float = 0.2) -> None:
         """Zero the stocks and flows of dead firms, so they weigh nothing in any sum, and
         drop them from the arrays once they are more than ``threshold`` of all rows
-        (amortised compaction: one boolean index per array, not every year)."""
+        (amortised compaction: one boolean index per array, not every year; entrants
+        reuse dead rows in between, see :meth:`add`)."""
         dead = np.flatnonzero(~self.alive)
         if len(dead) == 0:
             return
@@ -92,6 +93,23 @@ class Firms:
             return
         for name, arr in self.arrays().items():
             setattr(self, name, np.concatenate([arr, getattr(other, name)]))
+
+    def add(self, other: Firms) -> np.ndarray:
+        """Put new firms into the rows of dead ones first (no reallocation), then append
+        the rest. Returns the row of each new firm, in order."""
+        n = len(other)
+        if n == 0:
+            return np.zeros(0, dtype=np.intp)
+        dead = np.flatnonzero(~self.alive)[:n]
+        k = len(dead)
+        if k:
+            for name, arr in self.arrays().items():
+                arr[dead] = getattr(other, name)[:k]
+        start = len(self)
+        if n > k:
+            rest = Firms(**{name: arr[k:] for name, arr in other.arrays().items()})
+            self.append(rest)
+        return np.concatenate([dead, np.arange(start, start + n - k, dtype=np.intp)])
 
 
 _ZEROED_ON_EXIT = (
@@ -184,6 +202,7 @@ class SectorState:
     consensus_growth: F8  # smoothed sales growth
     exports_prev: F8
     bad_loans_stock: F8
+    unit_cost_prev: F8  # last year's average unit cost (price floors, dumping)
     price_rel_prev: F8  # last year's price over its normal price
     util_prev: F8  # last year's utilisation
 
@@ -210,21 +229,24 @@ class Economy:
     modelled: float  # modelled sectors' value added plus investment, US$ m
     modelled_growth: float  # percent growth of modelled
     ppi_change: float
+    utilisation: float = 0.85  # last year's aggregate utilisation
+    zombie_share: float = 0.0  # last year's zombie share
 
 
 @dataclass
 class Instruments:
-    """The centre's instruments for one year. Neutral defaults: the policy cycle
-    (next issue) moves them; the domestic core only reads them."""
+    """The centre's instruments for one year (set by engine/centre.py). The defaults are
+    neutral: no boost, no spread, approvals open, no campaign, no floor, no duties."""
 
     subsidy_multiplier: float = 1.0
     credit_spread: float = 0.0
     entry_approval: float = 1.0
-    stimulus_demand: float = 0.0
-    price_floor: float = 0.0  # share of sector average cost; 0 = no floor
-    floor_evasion: float = 0.0  # share of the gap to the floor evaded
-    strategic: B1 = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    duty: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) duty on Chinese exports
+    stimulus_demand: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) demand share
+    price_floor: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) price, 0 = none
+    floor_evasion: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) share evaded
+    campaign_intensity: F8 = field(default_factory=lambda: np.zeros(0))  # (S,)
+    strategic: B1 = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (S,)
+    duty: F8 = field(default_factory=lambda: np.zeros((0, 0)))  # (J, S) duty on China
 
 
 @dataclass
@@ -234,3 +256,5 @@ class State:
     sectors: SectorState
     provinces: ProvinceState
     economy: Economy
+    centre: Any = None  # engine.centre.CentreState
+    trade: Any = None  # engine.trade.TradeState

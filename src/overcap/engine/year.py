@@ -1,16 +1,18 @@
 """One year, in the order of MODEL.md.
 
-1. the centre sets this year's instruments (neutral in the domestic core; the policy
-   cycle is the next step of the project);
+1. the centre reads last year's indicators, moves the policy cycle and sets this
+   year's instruments; the campaign it orders (step 8) retires capacity now, from last
+   year's utilisation, before firms decide anything;
 2. provinces set subsidy intensities (tournament, alignment, herding, fiscal limit);
-3. demand: domestic from its exogenous path, adjusted by income; foreign market size;
+3. demand: domestic from its exogenous path, adjusted by income and scripted shocks;
+   foreign markets by partner, with this year's duties and partners' costs (step 9a);
 4. investment and entry: projects complete, firms expand, entrants arrive (the wave);
-5. production and market clearing (must-run supply, merit order, inventory);
+5. production and market clearing (must-run supply, merit order, price floor,
+   inventory);
 6. accounts and learning;
 7. exit, bailouts and zombies;
+9. trade defence and countermeasures, on this year's surge and dumping margins;
 10. macro and record.
-Steps 8 (campaigns) and 9 (trade partners) enter through the instruments (price
-floor, duties) and are neutral here.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from overcap.engine import accounts, exit, investment, market, provinces
+from overcap.engine import accounts, centre, exit, investment, market, provinces, trade
+from overcap.engine.events import YearScenarios, active_events, sector_mask
 from overcap.engine.indicators import Recorder, misallocation_loss, safe_div
 from overcap.engine.inputs import Inputs
-from overcap.engine.state import F8, Firms, Instruments, SectorConst, State
+from overcap.engine.state import F8, Firms, SectorConst, State
 from overcap.scenario import Scenario
 
 
@@ -33,38 +36,56 @@ class Context:
     const: SectorConst
     recorder: Recorder
     record_from: int
+    partners: trade.PartnerData
     trend: F8 = field(default_factory=lambda: np.zeros(0))  # (T,) rest-of-economy trend growth
+    scenarios: YearScenarios | None = None
 
-    def instruments(self, year: int) -> Instruments:
-        """The centre's instruments this year (step 1). Neutral: multiplier 1, no spread,
-        approvals open, no floor, no duties; the strategic list comes from the scenario."""
-        ti = self.inputs.year_index(year)
-        S = len(self.inputs.sectors)
-        return Instruments(strategic=self.inputs.strategic[ti].copy(), duty=np.zeros(S))
+    def scenario(self, year: int) -> Scenario:
+        """The scenario in force this year (events of kind ``set`` change parameters)."""
+        if self.scenarios is None:
+            self.scenarios = YearScenarios(self.sc)
+        return self.scenarios(year)
+
+
+def macro_shock(sc: Scenario, year: int) -> float:
+    """Scripted shocks to rest-of-economy growth, percentage points (events of kind
+    macro_shock; size is in hundredths, so -0.04 is four points)."""
+    return 100.0 * sum(ev.size for ev in active_events(sc, year, "macro_shock"))
 
 
 def demand_shock_factor(sc: Scenario, sectors: list[str], year: int) -> F8:
-    """Multiplicative shocks to domestic demand scripted by the scenario."""
+    """Multiplicative shocks to domestic demand scripted by the scenario (events of kind
+    demand_shock)."""
     out = np.ones(len(sectors))
-    for sh in sc.demand_shocks:
-        if sh.year_from <= year <= sh.year_to:
-            mask = np.array([("ALL" in sh.sectors) or (s in sh.sectors) for s in sectors])
-            out *= np.where(mask, 1.0 + sh.size, 1.0)
+    for ev in active_events(sc, year, "demand_shock"):
+        out *= np.where(sector_mask(ev.sectors, sectors), 1.0 + ev.size, 1.0)
     return out
 
 
 def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
-    sc, inp, k = ctx.sc, ctx.inputs, ctx.const
-    sw = sc.switches
     year = st.year
+    sc, inp, k, pdata = ctx.scenario(year), ctx.inputs, ctx.const, ctx.partners
+    sw = sc.switches
     ti = inp.year_index(year)
     f, sec, prov, eco = st.firms, st.sectors, st.provinces, st.economy
-    S, P = len(inp.sectors), len(inp.provinces)
+    S, P, J = len(inp.sectors), len(inp.provinces), len(pdata.ids)
     equity_start = np.bincount(f.sector, weights=f.equity, minlength=S)
     inv_start = np.bincount(f.sector, weights=f.inventory, minlength=S) + sec.liquidation
 
-    # ---- 1. the centre's instruments
-    ins = ctx.instruments(year)
+    # ---- 1. the centre: policy cycle and instruments
+    signals = centre.Signals(
+        utilisation=eco.utilisation,
+        ppi_change=eco.ppi_change,
+        zombie_share=eco.zombie_share,
+        growth=eco.growth,
+        target=float(inp.growth_target[max(ti - 1, 0)]),
+    )
+    centre.move(st.centre, signals, sc, year)
+    ins = centre.instruments(
+        st.centre, sc, year, inp.sectors, inp.strategic[ti].copy(), sec.unit_cost_prev, J
+    )
+    # ---- 8. the campaign the centre orders retires capacity before anyone decides
+    camp = centre.campaign(f, ins.campaign_intensity, sec.util_prev, sc, S)
 
     # learning-adjusted normal price and costs of this year
     p_norm = k.ref_price * sec.learning
@@ -91,8 +112,17 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
         * demand_shock_factor(sc, inp.sectors, year)
         * (1.0 + ins.stimulus_demand)
     )
-    export_market = inp.foreign_demand[ti] * (1.0 if sw.exports else 0.0)
-    foreign_cost = k.foreign_cost_ratio * p_norm
+    # 9a. partners' markets, duties and costs this year
+    export_market = (inp.foreign_demand[ti] * (1.0 if sw.exports else 0.0))[None, :] * (
+        pdata.market_share
+    )
+    scripted = trade.scripted_duty(sc, year, inp.sectors)
+    duty = trade.total_duty(st.trade, scripted, sc, year)
+    ins.duty = duty
+    controls = trade.controls_active(st.trade, sc, year)
+    foreign_cost = trade.foreign_cost(
+        p_norm, k.foreign_cost_ratio, pdata, controls, sc, inp.sectors
+    )
 
     # ---- 4. investment and entry
     debt_start = f.debt.copy()
@@ -221,8 +251,10 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
         capex_sub += np.bincount(e_sec, weights=sub, minlength=S)
         prov_capex_sub += np.bincount(e_prov, weights=sub, minlength=P)
         equity_in = np.bincount(e_sec, weights=new.equity, minlength=S)
-        f.append(new)
-        debt_start = np.concatenate([debt_start, new.debt])
+        rows = f.add(new)
+        if len(f) > len(debt_start):
+            debt_start = np.concatenate([debt_start, np.zeros(len(f) - len(debt_start))])
+        debt_start[rows] = new.debt
         z_i = prov.intensity[f.province, f.sector]
         os_i = z_i * pv.max_operating_subsidy * p_norm[f.sector]
         vc_i = vc_s[f.sector] * f.cost_eff
@@ -233,7 +265,6 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
     must = np.where(must_run, sc.market.must_run_utilisation * f.capacity, 0.0)
     inv_offer = sc.market.inventory_sell_rate * f.inventory
     fixed_offer = np.bincount(f.sector, weights=inv_offer, minlength=S) + sec.liquidation
-    floor = np.full(S, ins.price_floor * (1.0 - ins.floor_evasion))
     clr = market.clear(
         f.sector,
         vc_i - os_i,
@@ -254,7 +285,8 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
         sc.market.export_share_cap,
         sc.market.distress_price,
         sc.market.scarcity_price,
-        floor,
+        ins.price_floor,
+        ins.floor_evasion,
     )
     liq_sold = clr.sold_share * sec.liquidation
     liq_revenue = liq_sold * clr.price
@@ -263,10 +295,16 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
 
     # ---- 6. accounts and learning
     cap_used = f.capacity.copy()
-    vcost, fixed, dep, op_sub = accounts.book(f, vc_i, os_i, om_s[f.sector], life, 1.0 / life)
+    extra = np.zeros(len(f))
+    # entrants came after the campaign: appended rows get nothing, and reused rows were
+    # dead (no capacity) when the campaign ran, so their item is zero
+    extra[: len(camp.firm_extra)] = camp.firm_extra
+    vcost, fixed, dep, op_sub = accounts.book(
+        f, vc_i, os_i, om_s[f.sector], life, 1.0 / life, extra
+    )
     credit_sub_i = np.maximum(c.market_rate - f.rate, 0.0) * np.maximum(f.debt + 0.0, 0.0)
     output_s = np.bincount(f.sector, weights=f.output, minlength=S)
-    foreign_output = np.maximum(export_market - clr.exports, 0.0)
+    foreign_output = np.maximum(export_market - clr.exports_by_partner, 0.0).sum(axis=0)
     sec.cum_output = sec.cum_output + output_s + foreign_output
     if sw.learning:
         sec.learning = accounts.learning_factor(
@@ -295,6 +333,16 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
     # misallocation: actual variable cost against the merit-order benchmark
     eff = market.efficient_cost(f.sector, vc_i, cap_used, output_s, p_norm)
 
+    # ---- 9. trade defence and countermeasures
+    unit_cost = safe_div(sums["vcost"] + sums["fixed"] + sums["dep"], output_s)
+    x_by = clr.exports_by_partner
+    china_share_js = safe_div(x_by, export_market)
+    margin = trade.dumping_margin(clr.price, foreign_cost, unit_cost)
+    new_measures = trade.defend(st.trade, china_share_js, x_by > 0, margin, pdata, sc, rng)
+    scripted_start = (scripted > st.trade.scripted_prev + 1e-12).any(axis=1)
+    st.trade.scripted_prev = scripted
+    escalated = trade.counter(st.trade, duty, x_by, scripted_start, pdata, sc, rng)
+
     # ---- 10. macro and record
     va_s = output_s * k.ref_price * (1.0 - k.vc_share)
     # investment in GDP: construction spending spread over the build lag
@@ -307,6 +355,7 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
         trend
         + sc.macro.income_feedback * (eco.modelled_growth - trend) * eco.modelled / eco.gdp
         + sc.macro.deflation_feedback * min(eco.ppi_change, 0.0)
+        + macro_shock(sc, year)
     )
     eco.rest *= 1.0 + g_rest / 100.0
     gdp_prev = eco.gdp
@@ -340,7 +389,7 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
         k.export_share,
         sc.market.export_elasticity,
         sc.market.export_share_cap,
-    )
+    ).sum(axis=0)
     sec.consensus_growth = investment.consensus_growth(
         demand_normal,
         sec.demand_prev,
@@ -354,120 +403,141 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
     price_prev = sec.price
     sec.price = clr.price
     sec.price_rel_prev = clr.price / p_norm
+    sec.unit_cost_prev = np.where(output_s > 0, unit_cost, p_norm)
     cap_tot = np.bincount(f.sector, weights=cap_used, minlength=S)
     sec.util_prev = np.where(cap_tot > 0, safe_div(output_s, cap_tot), 1.0)
 
-    if year >= ctx.record_from:
-        fiscal = float(
-            capex_sub.sum()
-            + sums["op_sub"].sum()
-            + sums["credit_sub"].sum()
-            + xf.bailout_cost.sum()
-        )
-        f.retire_dead()
-        equity_end = np.bincount(f.sector, weights=f.equity, minlength=S)
-        inv_end = np.bincount(f.sector, weights=f.inventory, minlength=S) + sec.liquidation
-        cap_end = np.bincount(f.sector, weights=f.capacity, minlength=S)
-        debt_end = np.bincount(f.sector, weights=f.debt, minlength=S)
-        firms_end = np.bincount(f.sector, weights=f.alive, minlength=S)
-        capacity = sums["capacity"]
-        revenue = sums["revenue"]
-        profit = sums["profit"]
-        world = output_s + foreign_output
-        ctx.recorder.sector_row(
-            year,
-            {
-                "capacity": capacity,
-                "output": output_s,
-                "utilisation": safe_div(output_s, capacity),
-                "sales": clr.sales,
-                "liquidation_sales": liq_sold,
-                "domestic_sales": clr.domestic_sales,
-                "exports": clr.exports,
-                "inventory": inv_end,
-                "inventory_start": inv_start,
-                "price": clr.price,
-                "normal_price": p_norm,
-                "unit_cost": safe_div(sums["vcost"] + sums["fixed"] + sums["dep"], output_s),
-                "margin": safe_div(profit, revenue),
-                "revenue": revenue,
-                "profit": profit,
-                "loss_making_share": safe_div(sums["loss_making"], sums["firms"]),
-                "zombie_share": safe_div(sums["zombie"], sums["firms"]),
-                "firms": firms_end,
-                "entries": entries,
-                "exits": xf.exits,
-                "bailouts": xf.bailouts,
-                "subsidies": capex_sub + sums["op_sub"] + sums["credit_sub"],
-                "investment": spending,
-                "capacity_started": started,
-                "capacity_under_construction": np.bincount(
-                    f.sector, weights=f.building, minlength=S
-                ),
-                "capacity_end": cap_end,
-                "debt": debt_end,
-                "bad_loans": xf.bad_loans,
-                "equity": equity_end,
-                "equity_start": equity_start,
-                "equity_injections": equity_in + xf.equity_injected,
-                "equity_removed": xf.equity_removed,
-                "china_world_share": safe_div(output_s, world),
-                "sold_over_capacity": safe_div(clr.sales, capacity),
-                "domestic_sales_over_output": safe_div(clr.domestic_sales, output_s),
-                "capacity_retired_by_campaign": np.zeros(S),
-                "trade_measures": np.zeros(S),
-                "duty_mean": ins.duty.copy(),
-                "demand_domestic_base": dom_base,
-                "foreign_market": export_market,
-                "strategic": ins.strategic.astype(float),
-                "price_change": 100.0 * (safe_div(clr.price, price_prev, 1.0) - 1.0),
-            },
-        )
-        rank = provinces.growth_rank(prov.growth)
-        ctx.recorder.province_row(
-            year,
-            {
-                "gdp": gdp_p,
-                "gdp_growth": prov.growth.copy(),
-                "growth_rank": rank,
-                "subsidies": prov_capex_sub + prov_op_sub,
-                "credit_subsidy": prov_credit_sub,
-                "debt": prov.debt.copy(),
-                "zombie_share": safe_div(prov_zombie, prov_firms),
-                "promoted": promoted.astype(np.int64),
-                "subsidy_intensity": prov.intensity.mean(axis=1),
-            },
-        )
-        cap_val = capacity * clr.price
-        total_sales_val = float(np.sum(clr.sales * clr.price))
-        ctx.recorder.economy_row(
-            year,
-            {
-                "gdp": gdp,
-                "gdp_growth": eco.growth,
-                "gdp_target": float(inp.growth_target[ti]),
-                "regime": "neutral",
-                "ppi_change": ppi,
-                "aggregate_utilisation": float(
-                    safe_div(np.array(np.sum(output_s * clr.price)), np.array(cap_val.sum()))
-                ),
-                "fiscal_cost": fiscal,
-                "fiscal_cost_share_gdp": 100.0 * fiscal / gdp,
-                "misallocation_tfp_loss": misallocation_loss(sums["vcost"], eff, gdp),
-                "trade_measures": 0.0,
-                "countermeasures": 0.0,
-                "partners_with_measures": 0.0,
-                "profit": float(profit.sum()),
-                "investment": float(spending.sum()),
-                "sales_value": total_sales_val,
-                "zombie_share": float(safe_div(sums["zombie"].sum(), sums["firms"].sum())),
-                "firms": float(firms_end.sum()),
-                "bad_loans": float(xf.bad_loans.sum()),
-                "rest_growth": g_rest,
-            },
-        )
-    else:
-        f.retire_dead()
+    cap_val = sums["capacity"] * clr.price
+    agg_util = float(np.sum(output_s * clr.price) / max(float(cap_val.sum()), 1e-12))
+    zombie_total = float(safe_div(np.array(sums["zombie"].sum()), np.array(sums["firms"].sum())))
+    eco.utilisation, eco.zombie_share = agg_util, zombie_total
+    f.retire_dead()
+    if year < ctx.record_from:
+        return
+
+    fiscal = float(
+        capex_sub.sum()
+        + sums["op_sub"].sum()
+        + sums["credit_sub"].sum()
+        + xf.bailout_cost.sum()
+        + camp.compensation.sum()
+    )
+    equity_end = np.bincount(f.sector, weights=f.equity, minlength=S)
+    inv_end = np.bincount(f.sector, weights=f.inventory, minlength=S) + sec.liquidation
+    cap_end = np.bincount(f.sector, weights=f.capacity, minlength=S)
+    debt_end = np.bincount(f.sector, weights=f.debt, minlength=S)
+    firms_end = np.bincount(f.sector, weights=f.alive, minlength=S)
+    capacity = sums["capacity"]
+    revenue = sums["revenue"]
+    profit = sums["profit"]
+    world = output_s + foreign_output
+    in_force = st.trade.in_force | (scripted > 0)
+    x_tot = x_by.sum(axis=0)
+    duty_mean = np.where(x_tot > 0, safe_div((duty * x_by).sum(axis=0), x_tot), duty.mean(axis=0))
+    ctx.recorder.sector_row(
+        year,
+        {
+            "capacity": capacity,
+            "output": output_s,
+            "utilisation": safe_div(output_s, capacity),
+            "sales": clr.sales,
+            "liquidation_sales": liq_sold,
+            "domestic_sales": clr.domestic_sales,
+            "exports": clr.exports,
+            "inventory": inv_end,
+            "inventory_start": inv_start,
+            "price": clr.price,
+            "clearing_price": clr.clearing_price,
+            "price_floor": ins.price_floor,
+            "normal_price": p_norm,
+            "unit_cost": unit_cost,
+            "margin": safe_div(profit, revenue),
+            "revenue": revenue,
+            "profit": profit,
+            "loss_making_share": safe_div(sums["loss_making"], sums["firms"]),
+            "zombie_share": safe_div(sums["zombie"], sums["firms"]),
+            "firms": firms_end,
+            "entries": entries,
+            "exits": xf.exits,
+            "bailouts": xf.bailouts,
+            "subsidies": capex_sub + sums["op_sub"] + sums["credit_sub"],
+            "investment": spending,
+            "capacity_started": started,
+            "capacity_under_construction": np.bincount(f.sector, weights=f.building, minlength=S),
+            "capacity_end": cap_end,
+            "debt": debt_end,
+            "bad_loans": xf.bad_loans,
+            "equity": equity_end,
+            "equity_start": equity_start,
+            "equity_injections": equity_in + xf.equity_injected,
+            "equity_removed": xf.equity_removed,
+            "china_world_share": safe_div(output_s, world),
+            "sold_over_capacity": safe_div(clr.sales, capacity),
+            "domestic_sales_over_output": safe_div(clr.domestic_sales, output_s),
+            "capacity_retired_by_campaign": camp.reported,
+            "capacity_retired_real": camp.real,
+            "campaign_compensation": camp.compensation,
+            "trade_measures": in_force.sum(axis=0).astype(float),
+            "duty_mean": duty_mean,
+            "demand_domestic_base": dom_base,
+            "foreign_market": export_market.sum(axis=0),
+            "strategic": ins.strategic.astype(float),
+            "price_change": 100.0 * (safe_div(clr.price, price_prev, 1.0) - 1.0),
+        },
+    )
+    rank = provinces.growth_rank(prov.growth)
+    ctx.recorder.province_row(
+        year,
+        {
+            "gdp": gdp_p,
+            "gdp_growth": prov.growth.copy(),
+            "growth_rank": rank,
+            "subsidies": prov_capex_sub + prov_op_sub,
+            "credit_subsidy": prov_credit_sub,
+            "debt": prov.debt.copy(),
+            "zombie_share": safe_div(prov_zombie, prov_firms),
+            "promoted": promoted.astype(np.int64),
+            "subsidy_intensity": prov.intensity.mean(axis=1),
+        },
+    )
+    ctx.recorder.trade_row(
+        year,
+        {
+            "trade_measure_in_force": in_force.astype(np.int64),
+            "duty": duty,
+            "exports": x_by,
+            "china_share": china_share_js,
+            "dumping_margin": margin,
+            "new_measure": new_measures.astype(np.int64),
+        },
+    )
+    ctx.recorder.economy_row(
+        year,
+        {
+            "gdp": gdp,
+            "gdp_growth": eco.growth,
+            "gdp_target": float(inp.growth_target[ti]),
+            "regime": centre.regime_name(st.centre.regime),
+            "regime_scripted": bool(st.centre.scripted),
+            "ppi_change": ppi,
+            "aggregate_utilisation": agg_util,
+            "fiscal_cost": fiscal,
+            "fiscal_cost_share_gdp": 100.0 * fiscal / gdp,
+            "misallocation_tfp_loss": misallocation_loss(sums["vcost"], eff, gdp),
+            "trade_measures": float(in_force.sum()),
+            "new_trade_measures": float(new_measures.sum()),
+            "countermeasures": float(controls.sum()),
+            "escalations": float(escalated.sum()),
+            "partners_with_measures": float(in_force.any(axis=1).sum()),
+            "profit": float(profit.sum()),
+            "investment": float(spending.sum()),
+            "sales_value": float(np.sum(clr.sales * clr.price)),
+            "zombie_share": zombie_total,
+            "firms": float(firms_end.sum()),
+            "bad_loans": float(xf.bad_loans.sum()),
+            "rest_growth": g_rest,
+        },
+    )
 
 
 def _firm_sums(

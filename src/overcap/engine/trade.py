@@ -1,0 +1,198 @@
+"""Trade partners: export demand by partner, trade defence and countermeasures (step 9).
+
+Anchors: Bown and Crowley (2013) on import surges and anti-dumping; the WTO
+Anti-Dumping Agreement (dumping margin, five-year sunset review); Pierce and Schott
+(2016) and Handley and Limao (2017) on WTO entry; the 2025 rare-earth export controls
+(MOFCOM announcements of April and October 2025).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+
+import numpy as np
+
+from overcap.engine.events import active_events, sector_mask
+from overcap.engine.state import B1, F8
+from overcap.scenario import PARTNERS, Scenario, data_path
+
+
+@dataclass(frozen=True)
+class PartnerData:
+    ids: list[str]
+    names: list[str]
+    names_zh: list[str]
+    market_share: F8  # (J, S) share of the rest-of-world market
+    cost_ratio: F8  # (J, S) partner's producers' cost over the foreign average
+    major: B1  # (J,)
+    rare_earth: F8  # (J,) dependence on Chinese rare earths
+    propensity: F8  # (J,) relative propensity to open trade-defence cases
+
+    @classmethod
+    def load(cls, sectors: list[str]) -> PartnerData:
+        J, S = len(PARTNERS), len(sectors)
+        share = np.zeros((J, S))
+        ratio = np.ones((J, S))
+        with data_path("partners.csv").open(newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                if r["partner"] in PARTNERS and r["sector"] in sectors:
+                    j, s = PARTNERS.index(r["partner"]), sectors.index(r["sector"])
+                    share[j, s] = float(r["market_share"])
+                    ratio[j, s] = float(r["cost_ratio"])
+        share /= np.maximum(share.sum(axis=0, keepdims=True), 1e-12)
+        names, zh = [""] * J, [""] * J
+        major = np.zeros(J, dtype=bool)
+        rare, prop = np.zeros(J), np.zeros(J)
+        with data_path("partners_meta.csv").open(newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                if r["partner"] in PARTNERS:
+                    j = PARTNERS.index(r["partner"])
+                    names[j], zh[j] = r["name"], r["name_zh"]
+                    major[j] = r["major"].strip() == "1"
+                    rare[j] = float(r["rare_earth_dependence"])
+                    prop[j] = float(r["trade_defence_propensity"])
+        return cls(list(PARTNERS), names, zh, share, ratio, major, rare, prop)
+
+
+@dataclass
+class TradeState:
+    in_force: B1  # (J, S) an endogenous measure is in force
+    measure_duty: F8  # (J, S)
+    years_left: np.ndarray  # (J, S) years to the sunset review
+    share_hist: F8  # (3, J, S) China's share of the partner's market, last 3 years
+    countermeasure_left: np.ndarray  # (J,) years of export controls left
+    duty_prev: F8  # (J,) export-weighted mean duty last year
+    scripted_prev: F8  # (J, S) scripted tariffs last year
+
+    @classmethod
+    def empty(cls, J: int, S: int) -> TradeState:
+        return cls(
+            in_force=np.zeros((J, S), dtype=bool),
+            measure_duty=np.zeros((J, S)),
+            years_left=np.zeros((J, S), dtype=np.int64),
+            share_hist=np.zeros((3, J, S)),
+            countermeasure_left=np.zeros(J, dtype=np.int64),
+            duty_prev=np.zeros(J),
+            scripted_prev=np.zeros((J, S)),
+        )
+
+
+def scripted_duty(sc: Scenario, year: int, sectors: list[str]) -> F8:
+    """Political tariffs scripted by the scenario (2018 US tariffs, 2024 EV duties, 2025
+    US tariffs), summed where events overlap."""
+    J, S = len(PARTNERS), len(sectors)
+    out = np.zeros((J, S))
+    if not sc.switches.scripted_tariffs:
+        return out
+    for ev in active_events(sc, year, "tariff"):
+        j = PARTNERS.index(str(ev.partner))
+        out[j] += np.where(sector_mask(ev.sectors, sectors), ev.duty, 0.0)
+    return out
+
+
+def total_duty(ts: TradeState, scripted: F8, sc: Scenario, year: int) -> F8:
+    """Duty on Chinese goods: trade-defence measures plus scripted tariffs plus, before WTO
+    entry, the trade cost of non-membership."""
+    pre = sc.trade.pre_wto_duty if year < sc.trade.wto_year else 0.0
+    return np.where(ts.in_force, ts.measure_duty, 0.0) + scripted + pre
+
+
+def foreign_cost(
+    p_norm: F8, fcr: F8, pd_: PartnerData, controls: B1, sc: Scenario, sectors: list[str]
+) -> F8:
+    """c^f_{j,s} = r_s x_{j,s} p^n_s (1 + kappa d_j m_s 1[controls on j]): partner producers'
+    cost, raised by rare-earth export controls in magnet-using sectors (m_s) in proportion
+    to the partner's dependence d_j."""
+    intensity = np.array([sc.trade.rare_earth_intensity.get(s, 0.0) for s in sectors])
+    shock = 1.0 + sc.trade.rare_earth_cost_shock * np.outer(pd_.rare_earth * controls, intensity)
+    return (fcr * p_norm)[None, :] * pd_.cost_ratio * shock
+
+
+def dumping_margin(price: F8, foreign: F8, unit_cost: F8) -> F8:
+    """max((c^f - p)/c^f, (c^cn - p)/c^cn, 0): China's price below the partner's producers'
+    cost or below China's own average cost (WTO Anti-Dumping Agreement, art. 2)."""
+    below_foreign = (foreign - price[None, :]) / np.maximum(foreign, 1e-12)
+    below_cost = np.where(unit_cost > 0, (unit_cost - price) / np.maximum(unit_cost, 1e-12), 0.0)
+    return np.maximum(np.maximum(below_foreign, below_cost[None, :]), 0.0)
+
+
+def defend(
+    ts: TradeState,
+    share_now: F8,
+    exporting: B1,
+    margin: F8,
+    pd_: PartnerData,
+    sc: Scenario,
+    rng: np.random.Generator,
+) -> F8:
+    """Trade defence for one year. A measure in force counts down to its sunset review,
+    where it is renewed with probability rho while dumping persists, else it expires.
+    Where none is in force, partner j opens one on sector s with hazard
+    h = a_j logistic(b0 + b_surge max(0, sh_t - sh_{t-3}) + b_dump margin)
+    (a_j the partner's propensity); its duty is d0 + d1 margin.
+    Returns the (J, S) mask of measures opened this year."""
+    t = sc.trade
+    J, S = share_now.shape
+    # sunset reviews
+    ts.years_left[ts.in_force] -= 1
+    review = ts.in_force & (ts.years_left <= 0)
+    renew = review & (margin > 0) & (rng.random((J, S)) < t.renewal_probability)
+    ts.years_left[renew] = t.measure_years
+    expire = review & ~renew
+    ts.in_force[expire] = False
+    ts.measure_duty[expire] = 0.0
+    # new cases
+    surge = np.maximum(share_now - ts.share_hist[0], 0.0)
+    x = t.defence_intercept + t.defence_surge * surge + t.defence_dumping * margin
+    hazard = pd_.propensity[:, None] / (1.0 + np.exp(-x))
+    draw = rng.random((J, S))
+    if not sc.switches.trade_defence:
+        opened = np.zeros((J, S), dtype=bool)
+    else:
+        opened = ~ts.in_force & exporting & (draw < hazard)
+    ts.in_force |= opened
+    ts.measure_duty[opened] = t.measure_duty + t.measure_duty_per_margin * margin[opened]
+    ts.years_left[opened] = t.measure_years
+    ts.share_hist = np.concatenate([ts.share_hist[1:], share_now[None]], axis=0)
+    return opened
+
+
+def controls_active(ts: TradeState, sc: Scenario, year: int) -> B1:
+    """Partners under rare-earth export controls this year: decided at the end of an
+    earlier year, or scripted for this year."""
+    active = ts.countermeasure_left > 0
+    if sc.switches.countermeasures:
+        for ev in active_events(sc, year, "countermeasure"):
+            active[PARTNERS.index(str(ev.partner))] = True
+    else:
+        active[:] = False
+    return active
+
+
+def counter(
+    ts: TradeState,
+    duty: F8,
+    exports: F8,
+    scripted_start: B1,
+    pd_: PartnerData,
+    sc: Scenario,
+    rng: np.random.Generator,
+) -> B1:
+    """Countermeasures, decided at the end of the year: when a major partner escalates
+    (its export-weighted mean duty rose by at least the escalation threshold, or a
+    scripted tariff on it started), the state answers with rare-earth export controls
+    with probability p, for the following years. Returns the partners that escalated."""
+    t = sc.trade
+    total = exports.sum(axis=1)
+    w = exports / np.maximum(total[:, None], 1e-12)
+    mean_duty = np.where(total > 0, (duty * w).sum(axis=1), duty.mean(axis=1))
+    escalate = pd_.major & ((mean_duty - ts.duty_prev >= t.escalation_duty) | scripted_start)
+    ts.duty_prev = mean_duty
+    running = ts.countermeasure_left > 0
+    ts.countermeasure_left[running] -= 1
+    draw = rng.random(len(escalate))
+    if sc.switches.countermeasures:
+        start = escalate & (ts.countermeasure_left <= 0) & (draw < t.countermeasure_probability)
+        ts.countermeasure_left[start] = t.countermeasure_years
+    return np.asarray(escalate)
