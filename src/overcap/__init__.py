@@ -2,7 +2,8 @@
 
 __version__ = "0.1.0"
 
-from overcap.model import Result, run  # noqa: E402
+from overcap.compare import compare  # noqa: E402
+from overcap.model import Result, ensemble, run  # noqa: E402
 from overcap.scenario import Scenario, ScenarioError, available_scenarios, load_scenario  # noqa: E402
 
 __all__ = [
@@ -11,6 +12,8 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "available_scenarios",
+    "compare",
+    "ensemble",
     "load_scenario",
     "run",
 ]

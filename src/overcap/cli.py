@@ -140,6 +140,94 @@ def _print_summary(result: Any) -> None:
     console.print(t2)
 
 
+def _years(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        a, _, b = text.partition("-")
+        years = (int(a), int(b or a))
+    except ValueError:
+        _fail(f"--years {text!r}: expected FROM-TO, e.g. 2020-2030")
+        raise
+    if years[1] < years[0]:
+        _fail(f"--years {text!r}: the last year is before the first")
+    return years
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[
+        list[str],
+        typer.Argument(
+            help="Two or more scenario names or TOML paths; the first is the reference."
+        ),
+    ],
+    runs: Annotated[int, typer.Option(help="Runs per scenario.", min=1, max=10_000)] = 10,
+    seed: Annotated[
+        int, typer.Option(help="Seed; replicate i of every scenario shares stream i.", min=0)
+    ] = 0,
+    years: Annotated[
+        str | None, typer.Option(help="Years to average over, FROM-TO (default: all recorded).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the table as JSON records.")
+    ] = False,
+) -> None:
+    """Compare scenarios: medians over runs with 90% bands, and paired differences."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from overcap.compare import compare as run_compare
+
+    if len(scenarios) < 2:
+        _fail("compare needs at least two scenarios, e.g. overcap compare baseline market-reform")
+    span = _years(years)
+    try:
+        for name in scenarios:
+            load_scenario(name)
+    except ScenarioError as exc:
+        _fail(str(exc))
+        return
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=as_json or not err.is_terminal,
+    ) as bar:
+        tasks = {n: bar.add_task(n, total=runs) for n in scenarios}
+
+        def tick(name: str, i: int, n: int) -> None:
+            key = next((k for k in tasks if load_scenario(k).name == name), None)
+            if key is not None:
+                bar.update(tasks[key], completed=i)
+
+        table = run_compare(scenarios, runs=runs, seed=seed, years=span, progress=tick)
+    if as_json:
+        sys.stdout.write(table.to_json(orient="records") + "\n")
+        return
+    names = list(dict.fromkeys(table["scenario"]))
+    t = Table(
+        title=f"{' vs '.join(names)}: {runs} runs each, {table['years'].iloc[0]}, median [5%, 95%]",
+        title_justify="left",
+    )
+    t.add_column("indicator")
+    for n in names:
+        t.add_column(n, justify="right")
+    for n in names[1:]:
+        t.add_column(f"{n} - {names[0]}", justify="right")
+
+    def band(row: Any, mid: str, lo: str, hi: str, sign: str = "") -> str:
+        return f"{row[mid]:{sign}.3g} [{row[lo]:{sign}.3g}, {row[hi]:{sign}.3g}]"
+
+    for _, g in table.groupby("indicator", sort=False):
+        g = g.set_index("scenario")
+        cells = [band(g.loc[n], "median", "p5", "p95") for n in names]
+        cells += [band(g.loc[n], "diff_median", "diff_p5", "diff_p95", "+") for n in names[1:]]
+        t.add_row(str(g["label"].iloc[0]), *cells)
+    console.print(t)
+
+
 @app.command()
 def scenarios() -> None:
     """List the scenarios that ship."""

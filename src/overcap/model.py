@@ -135,13 +135,17 @@ def run(
     scenario: str | Scenario = "baseline",
     seed: int | None = None,
     overrides: dict[str, Any] | list[str] | None = None,
+    replicate: int | None = None,
     **kw_overrides: Any,
 ) -> Result:
     """Run one scenario with one seed.
 
     ``overrides`` (or keyword arguments with ``__`` for dots, e.g.
     ``investment__visibility=0.6``) change parameters; bad values raise
-    :class:`overcap.ScenarioError`.
+    :class:`overcap.ScenarioError`. ``replicate=i`` runs replicate i of an ensemble
+    with seed ``seed``: its random stream is child i of ``SeedSequence(seed)`` (what
+    ``SeedSequence(seed).spawn(n)[i]`` gives), independent of the other replicates and
+    of how many there are.
     """
     ov: dict[str, Any] | list[str] | None = overrides
     if kw_overrides:
@@ -152,10 +156,14 @@ def run(
     sc = load_scenario(scenario, ov)
     s = sc.seed if seed is None else int(seed)
     t0 = time.perf_counter()
-    rec, _ = simulate(sc, s)
+    stream: int | np.random.SeedSequence = s
+    if replicate is not None:
+        stream = np.random.SeedSequence(s, spawn_key=(int(replicate),))
+    rec, _ = simulate(sc, stream)
     sec, prov, eco = rec.frames()
     trade_frame = rec.trade_frame()
     meta = {
+        "replicate": replicate,
         "elapsed_seconds": round(time.perf_counter() - t0, 3),
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -177,3 +185,26 @@ def _toml(v: Any) -> str:
     if isinstance(v, str):
         return json.dumps(v)
     return repr(v)
+
+
+def ensemble(
+    scenario: str | Scenario = "baseline",
+    runs: int = 10,
+    seed: int = 0,
+    overrides: dict[str, Any] | list[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    **kw_overrides: Any,
+) -> list[Result]:
+    """``runs`` replicates of a scenario; replicate i always gets stream i of ``seed``."""
+    if runs < 1:
+        raise ValueError("runs must be at least 1")
+    sc = load_scenario(scenario, overrides) if not kw_overrides else None
+    out = []
+    for i in range(runs):
+        if sc is not None:
+            out.append(run(sc, seed=seed, replicate=i))
+        else:
+            out.append(run(scenario, seed=seed, overrides=overrides, replicate=i, **kw_overrides))
+        if progress is not None:
+            progress(i + 1, runs)
+    return out

@@ -1,0 +1,138 @@
+"""The policy cycle, campaigns and price rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import overcap
+from overcap.engine import centre
+from overcap.scenario import REGIMES
+
+CYCLE_NEXT = {r: REGIMES[(i + 1) % 4] for i, r in enumerate(REGIMES)}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_regime_moves_only_along_the_cycle_unless_scripted(seed: int) -> None:
+    eco = overcap.run("baseline", seed=seed).economy
+    regimes = eco["regime"].tolist()
+    scripted = eco["regime_scripted"].tolist()
+    for k in range(1, len(regimes)):
+        prev, now = regimes[k - 1], regimes[k]
+        if scripted[k] or scripted[k - 1] or now == prev:
+            continue
+        assert now == CYCLE_NEXT[prev], (eco["year"].iloc[k], prev, now)
+
+
+def test_baseline_visits_all_four_regimes_endogenously(baseline: overcap.Result) -> None:
+    eco = baseline.economy
+    free = eco[~eco["regime_scripted"]]
+    assert set(free["regime"]) == set(REGIMES)
+
+
+def test_next_regime_rules() -> None:
+    sc = overcap.load_scenario("baseline")
+    calm = centre.Signals(utilisation=0.9, ppi_change=1.0, zombie_share=0.0, growth=8, target=7)
+    glut = centre.Signals(utilisation=0.7, ppi_change=1.0, zombie_share=0.0, growth=8, target=7)
+    slump = centre.Signals(utilisation=0.9, ppi_change=1.0, zombie_share=0.0, growth=5, target=7)
+    st = centre.CentreState
+    assert centre.next_regime(st(centre.LOOSEN, 3), calm, sc) == centre.LOOSEN
+    assert centre.next_regime(st(centre.LOOSEN, 3), glut, sc) == centre.CHAOS
+    lag = sc.centre.reaction_lag
+    assert centre.next_regime(st(centre.CHAOS, lag - 1), glut, sc) == centre.CHAOS
+    assert centre.next_regime(st(centre.CHAOS, lag), calm, sc) == centre.CONTROL
+    assert centre.next_regime(st(centre.CONTROL, 1), calm, sc) == centre.CONTROL
+    assert centre.next_regime(st(centre.CONTROL, 1), slump, sc) == centre.STAGNATION
+    longest = sc.centre.control_max_years
+    assert centre.next_regime(st(centre.CONTROL, longest), calm, sc) == centre.STAGNATION
+    assert centre.next_regime(st(centre.STAGNATION, sc.centre.stagnation_lag), glut, sc) == (
+        centre.LOOSEN
+    )
+
+
+def test_no_policy_cycle_means_no_regime() -> None:
+    r = overcap.run("baseline", seed=0, overrides={"switches.policy_cycle": False})
+    assert set(r.economy["regime"]) == {"none"}
+
+
+def test_campaign_cuts_never_exceed_capacity() -> None:
+    for name in ("baseline", "supply-side-campaign", "anti-involution"):
+        s = overcap.run(name, seed=0).sectors
+        # the cut is taken from the capacity in place at the start of the year
+        start = s["capacity"] + s["capacity_retired_real"]
+        assert (s["capacity_retired_real"] <= s["capacity_retired_by_campaign"] + 1e-9).all()
+        assert (s["capacity_retired_by_campaign"] <= start + 1e-9).all()
+        assert (s["capacity_retired_real"] >= 0).all()
+
+
+def test_campaigns_retire_capacity_and_can_be_switched_off() -> None:
+    on = overcap.run("supply-side-campaign", seed=0).sectors
+    off = overcap.run("supply-side-campaign", seed=0, overrides={"switches.campaigns": False})
+    assert on["capacity_retired_by_campaign"].sum() > 0
+    assert off.sectors["capacity_retired_by_campaign"].sum() == 0
+    assert (
+        off.economy["fiscal_cost"].sum()
+        < overcap.run("supply-side-campaign", seed=0).economy["fiscal_cost"].sum() + 1e12
+    )  # compensation is part of the fiscal cost
+
+
+def test_campaign_retires_highest_cost_first() -> None:
+    sc = overcap.load_scenario("baseline")
+    f = overcap.engine.state.Firms.empty(6)  # type: ignore[attr-defined]
+    f.sector[:] = 0
+    f.capacity[:] = 10.0
+    f.capital[:] = 100.0
+    f.cost_eff[:] = [0.8, 0.9, 1.0, 1.1, 1.2, 1.3]
+    f.alive[:] = True
+    out = centre.campaign(f, np.array([1.0]), np.array([0.6]), sc, 1)
+    # reported cut = 1.0 x (0.8 - 0.6) x 60 = 12; real = compliance x 12
+    assert out.reported[0] == pytest.approx(12.0)
+    real = sc.centre.campaign_compliance * 12.0
+    assert out.real[0] == pytest.approx(real)
+    retired = 10.0 - f.capacity
+    assert retired[5] == pytest.approx(min(real, 10.0))  # the most expensive goes first
+    assert retired[0] == 0.0 and retired[1] == 0.0
+    comp = sc.centre.campaign_compensation
+    assert out.compensation[0] == pytest.approx(comp * 100.0 * retired.sum() / 10.0)
+
+
+def test_without_evasion_the_price_floor_binds() -> None:
+    r = overcap.run("anti-involution", seed=0, overrides={"centre.floor_evasion": 0.0})
+    s = r.sectors.query("year >= 2024 and output > 0 and price_floor > 0")
+    assert len(s) > 0
+    assert (s["price"] >= s["price_floor"] * (1 - 1e-9)).all()
+
+
+def test_evasion_leaves_the_price_between_clearing_and_floor() -> None:
+    r = overcap.run("anti-involution", seed=0, overrides={"centre.floor_evasion": 0.5})
+    s = r.sectors.query("year >= 2024 and output > 0 and price_floor > clearing_price")
+    assert len(s) > 0
+    assert (s["price"] < s["price_floor"]).all()
+    assert (s["price"] > s["clearing_price"]).all()
+    expected = s["clearing_price"] + 0.5 * (s["price_floor"] - s["clearing_price"])
+    assert np.allclose(s["price"], expected)
+
+
+def test_price_rules_switch() -> None:
+    r = overcap.run("anti-involution", seed=0, overrides={"switches.price_rules": False})
+    assert (r.sectors["price_floor"] == 0).all()
+    assert np.allclose(r.sectors["price"], r.sectors["clearing_price"])
+
+
+def test_floor_excess_goes_to_inventory() -> None:
+    r = overcap.run("anti-involution", seed=0, overrides={"centre.floor_evasion": 0.0})
+    s = r.sectors
+    binding = s.query("year >= 2024 and price_floor > clearing_price * 1.01 and output > 0")
+    assert len(binding) > 0
+    # supply beyond demand at the floor is stocked: inventory rises in those sector-years
+    assert (binding["inventory"] - binding["inventory_start"] > 0).mean() > 0.5
+
+
+def test_stimulus_switch_lowers_construction_demand() -> None:
+    on = overcap.run("baseline", seed=0).sectors
+    off = overcap.run("baseline", seed=0, overrides={"switches.stimulus": False}).sectors
+
+    def steel_2009(s):  # type: ignore[no-untyped-def]
+        return float(s.query("sector == 'steel' and year == 2009")["demand_domestic_base"].iloc[0])
+
+    assert steel_2009(off) < steel_2009(on)

@@ -1,0 +1,97 @@
+"""Trade partners, trade defence and countermeasures."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import overcap
+
+
+def test_duties_are_non_negative_and_consistent(baseline: overcap.Result) -> None:
+    t = baseline.trade
+    assert (t["duty"] >= 0).all()
+    assert set(t["trade_measure_in_force"].unique()) <= {0, 1}
+    assert len(t) == len(baseline.sectors) * 10
+    assert set(t["partner"]) == {
+        "USA",
+        "EU",
+        "MEX",
+        "TUR",
+        "BRA",
+        "IND",
+        "ZAF",
+        "VNM",
+        "THA",
+        "ROW",
+    }
+
+
+def test_measures_expire_without_renewal() -> None:
+    years = 5
+    r = overcap.run(
+        "baseline",
+        seed=0,
+        overrides={
+            "trade.renewal_probability": 0.0,
+            "trade.measure_years": years,
+            "switches.scripted_tariffs": False,
+        },
+    )
+    t = r.trade.sort_values(["partner", "sector", "year"])
+    assert t["trade_measure_in_force"].sum() > 0
+    assert t["new_measure"].sum() > 0
+    for _, g in t.groupby(["partner", "sector"]):
+        force = g["trade_measure_in_force"].to_numpy()
+        opened = g["new_measure"].to_numpy()
+        for k in np.flatnonzero(force[years:]) + years:  # measures of the spin-up are unseen
+            # without renewal, a year in force lies within the term of a measure opened
+            # no more than `years` years before
+            window = opened[max(0, k - years + 1) : k + 1]
+            assert window.any(), (g["partner"].iloc[0], g["sector"].iloc[0], k)
+        # and a measure opened in year k is gone by year k + years unless re-opened
+        for k in np.flatnonzero(opened):
+            if k + years < len(force) and force[k + years]:
+                assert opened[k + 1 : k + years + 1].any()
+
+
+def test_without_trade_defence_no_measure_opens() -> None:
+    r = overcap.run(
+        "baseline",
+        seed=0,
+        overrides={"switches.trade_defence": False, "switches.scripted_tariffs": False},
+    )
+    assert r.trade["trade_measure_in_force"].sum() == 0
+    assert r.trade["new_measure"].sum() == 0
+    assert r.economy["trade_measures"].sum() == 0
+
+
+def test_scripted_tariffs_are_in_force(baseline: overcap.Result) -> None:
+    t = baseline.trade.set_index(["year", "partner", "sector"])
+    assert t.loc[(2024, "EU", "electric_vehicles"), "duty"] >= 0.21
+    assert t.loc[(2024, "USA", "electric_vehicles"), "duty"] >= 0.75 + 0.16
+    assert t.loc[(2019, "USA", "steel"), "trade_measure_in_force"] == 1
+    assert t.loc[(2000, "USA", "steel"), "duty"] >= 0.10  # pre-WTO trade cost
+
+
+def test_countermeasures_switch(baseline: overcap.Result) -> None:
+    assert baseline.economy.set_index("year").loc[2025, "countermeasures"] >= 1
+    off = overcap.run("baseline", seed=0, overrides={"switches.countermeasures": False})
+    assert off.economy["countermeasures"].sum() == 0
+
+
+def test_export_controls_raise_china_share_in_magnet_sectors() -> None:
+    """Controls raise the partner's own producers' cost in rare-earth-intensive sectors,
+    so China's share of that partner's EV market is higher with them than without."""
+    kw = {"switches.trade_defence": False, "switches.scripted_tariffs": False}
+    on = overcap.run("trade-war", seed=0, overrides=kw).trade
+    off = overcap.run(
+        "trade-war", seed=0, overrides={**kw, "switches.countermeasures": False}
+    ).trade
+    q = "partner == 'USA' and sector == 'electric_vehicles' and year == 2026"
+    assert on.query(q)["china_share"].iloc[0] > off.query(q)["china_share"].iloc[0]
+
+
+def test_exports_by_partner_add_up(baseline: overcap.Result) -> None:
+    by_partner = baseline.trade.groupby(["year", "sector"])["exports"].sum()
+    total = baseline.sectors.set_index(["year", "sector"])["exports"]
+    assert np.allclose(by_partner.reindex(total.index), total, rtol=1e-9, atol=1e-9)

@@ -1,0 +1,60 @@
+"""Every shipped scenario loads, runs and keeps the accounting identities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import overcap
+
+
+@pytest.mark.parametrize("name", overcap.available_scenarios())
+def test_shipped_scenario_runs(name: str) -> None:
+    r = overcap.run(name, seed=0)
+    s = r.sectors
+    assert np.isfinite(s.select_dtypes("number").to_numpy(float)).all()
+    lhs = s["sales"] + s["inventory"] - s["inventory_start"]
+    assert np.allclose(lhs, s["output"], rtol=1e-8, atol=1e-8)
+    eq = s["equity"] - s["equity_start"]
+    rhs = s["profit"] + s["equity_injections"] - s["equity_removed"]
+    assert np.allclose(eq, rhs, rtol=1e-8, atol=1e-6 * s["equity"].abs().max())
+
+
+def test_expected_scenarios_ship() -> None:
+    assert {
+        "baseline",
+        "market-reform",
+        "anti-involution",
+        "anti-involution-floor-only",
+        "supply-side-campaign",
+        "trade-war",
+    } <= set(overcap.available_scenarios())
+
+
+def test_market_reform_removes_subsidies_and_zombies_after_the_reform() -> None:
+    r = overcap.run("market-reform", seed=0)
+    after = r.economy.query("year >= 2022")
+    assert (after["zombie_share"] == 0).all()
+    # campaigns may still pay compensation (the reform of MODEL.md keeps them): near zero
+    assert (after["fiscal_cost_share_gdp"] < 0.05).all()
+    assert (r.provinces.query("year >= 2020")["subsidies"] == 0).all()
+    before = r.economy.query("year < 2020")
+    assert before["fiscal_cost_share_gdp"].mean() > 1.0
+
+
+def test_market_reform_raises_utilisation_over_seeds() -> None:
+    base = [overcap.run("baseline", seed=s).economy for s in range(3)]
+    ref = [overcap.run("market-reform", seed=s).economy for s in range(3)]
+
+    def u(e):  # type: ignore[no-untyped-def]
+        return e.query("2020 <= year <= 2030")["aggregate_utilisation"].mean()
+
+    assert np.median([u(e) for e in ref]) > np.median([u(e) for e in base])
+
+
+def test_inheritance_states_only_differences() -> None:
+    base = overcap.load_scenario("baseline")
+    tw = overcap.load_scenario("trade-war")
+    assert tw.investment == base.investment
+    assert set(base.events) < set(tw.events)
+    assert tw.trade.countermeasure_probability == 1.0
