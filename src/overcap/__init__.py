@@ -3,6 +3,7 @@
 __version__ = "0.1.0"
 
 from overcap.compare import compare  # noqa: E402
+from overcap.evidence import check  # noqa: E402
 from overcap.model import Result, ensemble, run  # noqa: E402
 from overcap.scenario import Scenario, ScenarioError, available_scenarios, load_scenario  # noqa: E402
 
@@ -12,6 +13,7 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "available_scenarios",
+    "check",
     "compare",
     "ensemble",
     "load_scenario",

@@ -229,6 +229,91 @@ def compare(
 
 
 @app.command()
+def check(
+    scenario: Annotated[str, typer.Argument(help="Scenario name or TOML path.")] = "baseline",
+    facts: Annotated[
+        Path | None, typer.Option(help="Facts file (default: the packaged facts.csv).")
+    ] = None,
+    runs: Annotated[int, typer.Option(help="Runs in the ensemble.", min=1, max=10_000)] = 10,
+    seed: Annotated[int, typer.Option(help="Seed; run i gets stream i.", min=0)] = 0,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override: path=value.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Check a scenario against the record: every fact, the model's median over runs,
+    pass or fail, and the share of runs passing."""
+    from overcap.evidence import FactsError, load_facts
+    from overcap.evidence import check as run_check
+    from overcap.model import ensemble
+
+    try:
+        fact_list, digest = load_facts(facts)
+        sc = load_scenario(scenario, set_ or [])
+    except (FactsError, ScenarioError) as exc:
+        _fail(str(exc))
+        return
+    with console.status(f"running {runs} runs of {sc.name} ...") if not as_json else _null():
+        results = ensemble(sc, runs=runs, seed=seed)
+    table = run_check(results, fact_list)
+    passed, total = int(table["passed"].sum()), len(table)
+    if as_json:
+        out = {
+            "scenario": sc.name,
+            "runs": runs,
+            "seed": seed,
+            "facts_sha256": digest,
+            "facts": [
+                {
+                    "id": r.id,
+                    "what": r.what,
+                    "value": None if not r.evaluable else r.value,
+                    "low": _opt(r.low),
+                    "high": _opt(r.high),
+                    "target": _opt(r.target),
+                    "passed": bool(r.passed),
+                    "share_passing": r.share_passing,
+                    "evaluable": bool(r.evaluable),
+                    "reason": r.reason,
+                }
+                for r in table.itertuples()
+            ],
+            "passed": passed,
+            "total": total,
+        }
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        return
+    t = Table(title=f"{sc.name} against the record: {runs} runs, seed {seed}", title_justify="left")
+    for c in ("id", "what", "model (median)", "band / target", "pass", "runs passing"):
+        t.add_column(c, justify="right" if c not in ("id", "what") else "left")
+    for r in table.itertuples():
+        band = (
+            f"[{r.low:g}, {r.high:g}]"
+            if _opt(r.low) is not None and _opt(r.high) is not None
+            else f"target {r.target:g}"
+            if _opt(r.target) is not None
+            else "true"
+        )
+        value = f"{r.value:.4g}" if r.evaluable else f"not evaluable: {r.reason}"
+        mark = "[green]pass[/]" if r.passed else "[red]fail[/]"
+        t.add_row(
+            str(r.id), escape(str(r.what)), escape(value), band, mark, f"{r.share_passing:.0%}"
+        )
+    console.print(t)
+    console.print(f"score: [bold]{passed}/{total}[/] facts passed ({passed / total:.0%})")
+
+
+def _opt(x: Any) -> float | None:
+    return None if x is None or (isinstance(x, float) and x != x) else float(x)
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+@app.command()
 def scenarios() -> None:
     """List the scenarios that ship."""
     t = Table(title="scenarios", title_justify="left")

@@ -1,0 +1,431 @@
+"""Facts against results: every statistic of the facts format (data/README.md).
+
+A facts file has one row per fact: id, indicator, sector, partner, year_from, year_to,
+statistic, target, low, high, unit, source, flag, note. A fact is evaluated on each run
+of an ensemble; the median over runs passes or fails, and the share of runs that pass
+is reported beside it. A fact whose indicator the model cannot produce is reported as
+not evaluable, with the reason, and counts as failed.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from overcap.model import Result
+from overcap.scenario import PARTNERS, data_path
+
+COLUMNS = (
+    "id",
+    "indicator",
+    "sector",
+    "partner",
+    "year_from",
+    "year_to",
+    "statistic",
+    "target",
+    "low",
+    "high",
+    "unit",
+    "source",
+    "flag",
+    "note",
+)
+REQUIRED = ("id", "indicator", "sector", "year_from", "year_to", "statistic")
+SIMPLE_STATS = ("value", "mean", "sum", "sign", "below", "all_below", "any")
+PARAM_STATS = ("share_of_sectors_below", "decline_years_at_least")
+
+# pooled ratios: numerator and denominator columns summed over the pooled sectors
+RATIOS = {
+    "utilisation": ("output", "capacity"),
+    "sold_over_capacity": ("sales", "capacity"),
+    "domestic_sales_over_output": ("domestic_sales", "output"),
+    "margin": ("profit", "revenue"),
+    "china_world_share": ("output", "_world"),
+}
+# pooled means: column -> weight column
+WEIGHTED = {
+    "price": "output",
+    "price_index": "output",
+    "unit_cost": "output",
+    "loss_making_share": "firms",
+    "zombie_share": "firms",
+    "duty_mean": "exports",
+    "normal_price": "output",
+}
+
+
+class FactsError(ValueError):
+    """A malformed facts file: names the row and the column."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    indicator: str
+    sector: str
+    partner: str
+    year_from: int
+    year_to: int
+    statistic: str
+    param: float | None
+    target: float | None
+    low: float | None
+    high: float | None
+    unit: str
+    source: str
+    row: int
+
+    @property
+    def kind(self) -> str:
+        return self.statistic.split(":")[0]
+
+    def describe(self) -> str:
+        where = self.sector + (f"/{self.partner}" if self.partner else "")
+        years = (
+            str(self.year_from)
+            if self.year_from == self.year_to
+            else f"{self.year_from}-{self.year_to}"
+        )
+        return f"{self.indicator} {where} {years} {self.statistic}"
+
+
+def _num(text: str, row: int, col: str, required: bool) -> float | None:
+    t = (text or "").strip()
+    if not t:
+        if required:
+            raise FactsError(f"facts row {row}, column {col}: a number is required")
+        return None
+    try:
+        v = float(t)
+    except ValueError:
+        raise FactsError(f"facts row {row}, column {col}: {t!r} is not a number") from None
+    if math.isnan(v):
+        raise FactsError(f"facts row {row}, column {col}: NaN is not allowed")
+    return v
+
+
+def _int(text: str, row: int, col: str) -> int:
+    v = _num(text, row, col, True)
+    assert v is not None
+    if v != int(v):
+        raise FactsError(f"facts row {row}, column {col}: {text!r} is not a whole year")
+    return int(v)
+
+
+def parse_facts(text: str, name: str = "facts") -> list[Fact]:
+    """Parse a facts file's text. Raises FactsError naming the row and column."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise FactsError(
+            f"{name}: header lacks column {missing[0]!r}; the columns are {', '.join(COLUMNS)}"
+        )
+    facts: list[Fact] = []
+    seen: set[str] = set()
+    for i, r in enumerate(reader, start=2):  # row 1 is the header
+        if r is None or all(not (v or "").strip() for v in r.values() if isinstance(v, str)):
+            continue
+        if None in r:
+            raise FactsError(f"{name} row {i}: more fields than columns in the header")
+        fid = (r.get("id") or "").strip()
+        if not fid:
+            raise FactsError(f"{name} row {i}, column id: empty")
+        if fid in seen:
+            raise FactsError(f"{name} row {i}, column id: {fid!r} appears twice")
+        seen.add(fid)
+        ind = (r.get("indicator") or "").strip()
+        if not ind:
+            raise FactsError(f"{name} row {i}, column indicator: empty")
+        sector = (r.get("sector") or "").strip()
+        if not sector:
+            raise FactsError(f"{name} row {i}, column sector: empty (use ALL for the economy)")
+        partner = (r.get("partner") or "").strip()
+        if partner and partner not in PARTNERS:
+            raise FactsError(
+                f"{name} row {i}, column partner: {partner!r} unknown; allowed: "
+                + ", ".join(PARTNERS)
+            )
+        y0 = _int(r.get("year_from", ""), i, "year_from")
+        y1 = _int(r.get("year_to", ""), i, "year_to")
+        if y1 < y0:
+            raise FactsError(f"{name} row {i}, column year_to: {y1} is before year_from {y0}")
+        stat = (r.get("statistic") or "").strip()
+        kind, _, arg = stat.partition(":")
+        param = None
+        if kind in PARAM_STATS:
+            if not arg:
+                raise FactsError(
+                    f"{name} row {i}, column statistic: {kind} needs a value, e.g. {kind}:0.75"
+                )
+            param = _num(arg, i, "statistic", True)
+        elif kind not in SIMPLE_STATS or arg:
+            raise FactsError(
+                f"{name} row {i}, column statistic: {stat!r} unknown; allowed: "
+                + ", ".join(SIMPLE_STATS)
+                + ", share_of_sectors_below:X, decline_years_at_least:K"
+            )
+        if kind == "share_of_sectors_below" and sector != "ALL":
+            raise FactsError(
+                f"{name} row {i}, column sector: share_of_sectors_below needs sector ALL"
+            )
+        needs_band = kind in ("value", "mean", "sum", "share_of_sectors_below")
+        needs_target = kind in ("sign", "below", "all_below")
+        target = _num(r.get("target", ""), i, "target", needs_target)
+        low = _num(r.get("low", ""), i, "low", needs_band)
+        high = _num(r.get("high", ""), i, "high", needs_band)
+        if low is not None and high is not None and low > high:
+            raise FactsError(f"{name} row {i}, column high: {high} is below low {low}")
+        if kind == "sign" and target not in (-1.0, 1.0):
+            raise FactsError(f"{name} row {i}, column target: sign needs -1 or 1")
+        facts.append(
+            Fact(
+                fid,
+                ind,
+                sector,
+                partner,
+                y0,
+                y1,
+                stat,
+                param,
+                target,
+                low,
+                high,
+                (r.get("unit") or "").strip(),
+                (r.get("source") or "").strip(),
+                i,
+            )
+        )
+    if not facts:
+        raise FactsError(f"{name}: no facts")
+    return facts
+
+
+def load_facts(path: str | Path | None = None) -> tuple[list[Fact], str]:
+    """Facts and the SHA-256 of the file's bytes (default: the packaged facts.csv)."""
+    p = Path(path) if path is not None else data_path("facts.csv")
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise FactsError(f"cannot read facts file {p}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FactsError(f"cannot read facts file {p}: not UTF-8 text") from None
+    return parse_facts(text, p.name), hashlib.sha256(raw).hexdigest()
+
+
+class NotEvaluable(Exception):
+    """The model cannot produce this fact's indicator (the message says why)."""
+
+
+def _pool(frame: pd.DataFrame, indicator: str, sectors: list[str]) -> pd.Series:
+    """Year series of an indicator pooled over sectors (sums, or ratios of sums)."""
+    sub = frame[frame["sector"].isin(sectors)].copy()
+    if indicator == "china_world_share" or RATIOS.get(indicator, ("", ""))[1] == "_world":
+        sub["_world"] = np.where(
+            sub["china_world_share"] > 0,
+            sub["output"] / sub["china_world_share"].where(sub["china_world_share"] > 0),
+            0.0,
+        )
+    g = sub.groupby("year")
+    if indicator in RATIOS:
+        num, den = RATIOS[indicator]
+        n, d = g[num].sum(), g[den].sum()
+        return (n / d.where(d != 0)).astype(float)
+    if indicator in WEIGHTED:
+        w = WEIGHTED[indicator]
+        sub["_wx"] = sub[indicator] * sub[w]
+        return (g["_wx"].sum() / g[w].sum().where(g[w].sum() != 0)).astype(float)
+    return g[indicator].sum().astype(float)
+
+
+def series(result: Result, fact: Fact) -> pd.Series:
+    """The yearly series a fact is about, over its years."""
+    years = range(fact.year_from, fact.year_to + 1)
+    ind = fact.indicator
+    sectors_all = list(result.sectors["sector"].unique())
+    if fact.partner:
+        t = result.trade
+        if ind not in t.columns:
+            raise NotEvaluable(f"{ind!r} is not a per-partner indicator of the model")
+        sub = t[t["partner"] == fact.partner]
+        wanted = sectors_all if fact.sector == "ALL" else fact.sector.split("+")
+        bad = [s for s in wanted if s not in sectors_all]
+        if bad:
+            raise NotEvaluable(f"sector {bad[0]!r} is not modelled")
+        sub = sub[sub["sector"].isin(wanted)]
+        agg = "max" if ind == "trade_measure_in_force" else "mean"
+        s = sub.groupby("year")[ind].agg(agg).astype(float)
+    elif fact.sector in set(result.provinces.get("province", pd.Series(dtype=str))):
+        p = result.provinces
+        if ind not in p.columns:
+            raise NotEvaluable(f"{ind!r} is not a per-province indicator of the model")
+        s = p[p["province"] == fact.sector].set_index("year")[ind].astype(float)
+    elif fact.sector == "ALL" and ind in result.economy.columns:
+        s = result.economy.set_index("year")[ind]
+        if s.dtype == object:
+            raise NotEvaluable(f"{ind!r} is categorical; only numeric facts are checked")
+        s = s.astype(float)
+    else:
+        wanted = sectors_all if fact.sector == "ALL" else fact.sector.split("+")
+        bad = [x for x in wanted if x not in sectors_all]
+        if bad:
+            raise NotEvaluable(f"sector {bad[0]!r} is not modelled")
+        if ind not in result.sectors.columns:
+            raise NotEvaluable(f"the model has no indicator {ind!r}")
+        if len(wanted) == 1:
+            s = result.sectors[result.sectors["sector"] == wanted[0]].set_index("year")[ind]
+            s = s.astype(float)
+        else:
+            s = _pool(result.sectors, ind, wanted)
+    have = [y for y in years if y in s.index]
+    if len(have) < len(years):
+        raise NotEvaluable(
+            f"the run covers {int(s.index.min())}-{int(s.index.max())}, not "
+            f"{fact.year_from}-{fact.year_to}"
+        )
+    return s.loc[list(years)]
+
+
+def statistic(result: Result, fact: Fact) -> float:
+    """The fact's statistic on one run."""
+    kind = fact.kind
+    if kind == "share_of_sectors_below":
+        s = result.sectors
+        s = s[(s["year"] >= fact.year_from) & (s["year"] <= fact.year_to)]
+        if fact.indicator not in s.columns:
+            raise NotEvaluable(f"the model has no sector indicator {fact.indicator!r}")
+        active = s[s["output"] > 0]
+        if active.empty:
+            raise NotEvaluable("no sector has output in those years")
+        means = active.groupby("sector")[fact.indicator].mean()
+        assert fact.param is not None
+        return float((means < fact.param).mean())
+    x = series(result, fact).to_numpy(dtype=float)
+    if np.isnan(x).any():
+        raise NotEvaluable("the indicator is undefined in some of those years")
+    if kind == "value":
+        return float(x[0]) if len(x) == 1 else float(x.mean())
+    if kind == "mean":
+        return float(x.mean())
+    if kind == "sum":
+        return float(x.sum())
+    if kind == "sign":
+        return float(np.sign(x.mean()))
+    if kind == "below":
+        return float(x.mean())
+    if kind == "all_below":
+        return float(x.max())
+    if kind == "any":
+        return float((x != 0).any())
+    if kind == "decline_years_at_least":
+        # each year of the range is compared with the year before (also when that year
+        # is just before the range, if the run has it)
+        try:
+            base = series(result, replace(fact, year_from=fact.year_from - 1)).to_numpy(float)
+        except NotEvaluable:
+            base = x
+        return float((np.diff(base) < 0).sum())
+    raise NotEvaluable(f"statistic {fact.statistic!r} unknown")
+
+
+def passes(fact: Fact, value: float) -> bool:
+    kind = fact.kind
+    if kind in ("value", "mean", "sum", "share_of_sectors_below"):
+        assert fact.low is not None and fact.high is not None
+        return fact.low <= value <= fact.high
+    if kind == "sign":
+        return value == fact.target
+    if kind in ("below", "all_below"):
+        assert fact.target is not None
+        return value < fact.target
+    if kind == "any":
+        return value >= 1.0  # over an ensemble: the median of 0/1 is 1 on a majority only
+    if kind == "decline_years_at_least":
+        assert fact.param is not None
+        return value >= fact.param
+    return False
+
+
+def distance(fact: Fact, value: float | None) -> float:
+    """How far a value is from passing, in band widths (0 when it passes): the loss of
+    one fact for calibration. Not evaluable counts as 1."""
+    if value is None or not np.isfinite(value):
+        return 1.0
+    kind = fact.kind
+    if kind in ("value", "mean", "sum", "share_of_sectors_below"):
+        assert fact.low is not None and fact.high is not None
+        width = max(fact.high - fact.low, 1e-9)
+        return max(fact.low - value, value - fact.high, 0.0) / width
+    if kind in ("below", "all_below"):
+        assert fact.target is not None
+        scale = max(abs(fact.target), 1.0)
+        return max(value - fact.target, 0.0) / scale + (0.0 if value < fact.target else 0.1)
+    if kind in ("sign", "any"):
+        return 0.0 if passes(fact, value) else 1.0
+    if kind == "decline_years_at_least":
+        assert fact.param is not None
+        return max(fact.param - value, 0.0) / max(fact.param, 1.0)
+    return 1.0
+
+
+def check(
+    results: Result | Sequence[Result],
+    facts: str | Path | Sequence[Fact] | None = None,
+) -> pd.DataFrame:
+    """Evaluate every fact on a result or an ensemble of results.
+
+    One row per fact: id, what, value (median over runs), low, high, target, passed (the
+    median passes), share_passing, evaluable, reason, distance (for calibration).
+    """
+    runs = [results] if isinstance(results, Result) else list(results)
+    if not runs:
+        raise ValueError("check needs at least one result")
+    if facts is None or isinstance(facts, str | Path):
+        fact_list = load_facts(facts)[0]
+    else:
+        fact_list = list(facts)
+    rows = []
+    for fact in fact_list:
+        values: list[float] = []
+        reason = ""
+        try:
+            values = [statistic(r, fact) for r in runs]
+        except NotEvaluable as exc:
+            reason = str(exc)
+        if values:
+            med = float(np.median(values))
+            if fact.kind in ("sign",):
+                med = float(np.sign(med)) if med != 0 else 0.0
+            ok = passes(fact, med)
+            share = float(np.mean([passes(fact, v) for v in values]))
+            dist = distance(fact, med)
+        else:
+            med, ok, share, dist = float("nan"), False, 0.0, 1.0
+        rows.append(
+            {
+                "id": fact.id,
+                "what": fact.describe(),
+                "value": med,
+                "low": fact.low,
+                "high": fact.high,
+                "target": fact.target,
+                "passed": ok,
+                "share_passing": share,
+                "evaluable": bool(values),
+                "reason": reason,
+                "distance": dist,
+                "runs": len(runs),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,249 @@
+"""Facts against results, on a small synthetic result with known answers."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import overcap
+from overcap.evidence import FactsError, check, load_facts, parse_facts
+from overcap.model import Result
+
+YEARS = [2000, 2001, 2002, 2003]
+
+
+def synthetic(shift: float = 0.0) -> Result:
+    """Two sectors, two provinces, one partner row set; every number known."""
+    sec = pd.DataFrame(
+        {
+            "year": np.repeat(YEARS, 2),
+            "sector": ["steel", "cement"] * 4,
+            "output": [80, 30, 85, 30, 90, 20, 70, 25],
+            "capacity": [100, 50, 100, 50, 100, 50, 100, 50],
+            "sales": [80, 30, 80, 30, 90, 20, 70, 25],
+            "profit": [5, -1, -2, -1, 3, 1, -4, 2],
+            "revenue": [50, 10, 50, 10, 50, 10, 50, 10],
+            "price": [10, 5, 9, 5, 11, 4, 8, 4],
+            "firms": [10, 10, 10, 10, 10, 10, 10, 10],
+            "china_world_share": [0.4, 0.5, 0.4, 0.5, 0.4, 0.5, 0.4, 0.5],
+        }
+    )
+    sec["utilisation"] = sec["output"] / sec["capacity"] + shift
+    eco = pd.DataFrame(
+        {
+            "year": YEARS,
+            "gdp_growth": [9.0, 8.0, 10.0, 7.0],
+            "ppi_change": [-1.0, -2.0, 0.5, -0.5],
+            "regime": ["loosen", "chaos", "chaos", "control"],
+        }
+    )
+    prov = pd.DataFrame(
+        {
+            "year": np.repeat(YEARS, 2),
+            "province": ["Hebei", "Tibet"] * 4,
+            "gdp_growth": [5, 6, 7, 8, 9, 10, 11, 12],
+        }
+    )
+    trade = pd.DataFrame(
+        {
+            "year": np.repeat(YEARS, 2),
+            "partner": ["USA"] * 8,
+            "sector": ["steel", "cement"] * 4,
+            "trade_measure_in_force": [0, 0, 1, 0, 1, 0, 0, 0],
+            "duty": [0.0, 0.0, 0.3, 0.0, 0.3, 0.0, 0.0, 0.0],
+        }
+    )
+    return Result(
+        scenario=overcap.load_scenario("baseline"),
+        seed=0,
+        sectors=sec,
+        provinces=prov,
+        economy=eco,
+        trade=trade,
+    )
+
+
+FACTS = textwrap.dedent(
+    """\
+    id,indicator,sector,partner,year_from,year_to,statistic,target,low,high,unit,source,flag,note
+    V1,utilisation,steel,,2000,2000,value,,0.79,0.81,ratio,test,V,0.80
+    V2,utilisation,steel,,2000,2000,value,,0.5,0.6,ratio,test,V,fails
+    M1,utilisation,steel,,2000,2003,mean,,0.80,0.82,ratio,test,V,0.8125
+    S1,output,steel,,2000,2001,sum,,165,165,Mt,test,V,165
+    G1,profit,steel,,2001,2001,sign,-1,,,sign,test,V,-2
+    B1,ppi_change,ALL,,2000,2003,below,0,,,pct,test,V,mean -0.75
+    A1,ppi_change,ALL,,2000,2003,all_below,0,,,pct,test,V,2002 is +0.5: fails
+    A2,ppi_change,ALL,,2000,2001,all_below,0,,,pct,test,V,passes
+    N1,trade_measure_in_force,steel,USA,2000,2003,any,1,,,bool,test,V,2001
+    N2,trade_measure_in_force,cement,USA,2000,2003,any,1,,,bool,test,V,never
+    H1,utilisation,ALL,,2000,2003,share_of_sectors_below:0.7,,0.5,0.5,share,test,V,cement 0.525
+    D1,gdp_growth,ALL,,2001,2003,decline_years_at_least:2,,,,n,test,V,2001 and 2003 fell
+    D2,gdp_growth,ALL,,2001,2003,decline_years_at_least:3,,,,n,test,V,only 2
+    P1,utilisation,steel+cement,,2002,2002,value,,0.73,0.74,ratio,test,V,110/150
+    W1,china_world_share,steel+cement,,2000,2000,value,,0.42,0.43,share,test,V,110/260
+    R1,gdp_growth,Tibet,,2000,2003,mean,,8.9,9.1,pct,test,V,9
+    X1,unknown_thing,ALL,,2000,2000,value,,0,1,x,test,V,not evaluable
+    X2,utilisation,unobtainium,,2000,2000,value,,0,1,x,test,V,not evaluable
+    X3,utilisation,steel,,1990,1991,mean,,0,1,x,test,V,outside the run
+    """
+)
+
+EXPECTED = {
+    "V1": (0.80, True),
+    "V2": (0.80, False),
+    "M1": (0.8125, True),
+    "S1": (165.0, True),
+    "G1": (-1.0, True),
+    "B1": (-0.75, True),
+    "A1": (0.5, False),
+    "A2": (-1.0, True),
+    "N1": (1.0, True),
+    "N2": (0.0, False),
+    "H1": (0.5, True),
+    "D1": (2.0, True),
+    "D2": (2.0, False),
+    "P1": (110 / 150, True),
+    "W1": (110 / 260, True),
+    "R1": (9.0, True),
+}
+
+
+def test_every_statistic_on_known_answers() -> None:
+    facts = parse_facts(FACTS)
+    table = check(synthetic(), facts).set_index("id")
+    for fid, (value, ok) in EXPECTED.items():
+        assert table.loc[fid, "value"] == pytest.approx(value), fid
+        assert bool(table.loc[fid, "passed"]) is ok, fid
+    for fid in ("X1", "X2", "X3"):
+        assert not table.loc[fid, "evaluable"] and not table.loc[fid, "passed"]
+        assert table.loc[fid, "reason"]
+
+
+def test_ensemble_median_and_share_passing() -> None:
+    facts = parse_facts(FACTS)
+    runs = [synthetic(0.0), synthetic(0.2), synthetic(-0.3)]
+    t = check(runs, facts).set_index("id")
+    # V1 utilisation 2000: 0.80, 1.00, 0.50 -> median 0.80 passes, one run of three passes
+    assert t.loc["V1", "value"] == pytest.approx(0.80)
+    assert t.loc["V1", "passed"]
+    assert t.loc["V1", "share_passing"] == pytest.approx(1 / 3)
+
+
+BAD = [
+    ("missing column", "id,indicator,sector\nF,x,ALL\n", "column 'year_from'"),
+    (
+        "bad year",
+        "id,indicator,sector,partner,year_from,year_to,statistic,target,low,high\n"
+        "F1,x,ALL,,20x0,2000,value,,0,1\n",
+        "row 2, column year_from",
+    ),
+    (
+        "reversed years",
+        "id,indicator,sector,partner,year_from,year_to,statistic,target,low,high\n"
+        "F1,x,ALL,,2001,2000,value,,0,1\n",
+        "row 2, column year_to",
+    ),
+    (
+        "unknown statistic",
+        "id,indicator,sector,partner,year_from,year_to,statistic,target,low,high\n"
+        "F1,x,ALL,,2000,2000,median,,0,1\n",
+        "row 2, column statistic",
+    ),
+    (
+        "band missing",
+        "id,indicator,sector,partner,year_from,year_to,statistic,target,low,high\n"
+        "F1,x,ALL,,2000,2000,mean,,,1\n",
+        "row 2, column low",
+    ),
+    (
+        "target missing",
+        "id,indicator,sector,partner,year_from,year_to,statistic,target,low,high\n"
+        "F1,x,ALL,,2000,2000,below,,,\n",
+        "row 2, column target",
+    ),
+    (
+        "low above high",
+        "id,indicator,sector,partner,year_from,year_to,statistic,target,low,high\n"
+        "F1,x,ALL,,2000,2000,value,,2,1\n",
+        "row 2, column high",
+    ),
+    (
+        "duplicate id",
+        "id,indicator,sector,partner,year_from,year_to,statistic,target,low,high\n"
+        "F1,x,ALL,,2000,2000,value,,0,1\nF1,x,ALL,,2000,2000,value,,0,1\n",
+        "row 3, column id",
+    ),
+    (
+        "bad partner",
+        "id,indicator,sector,partner,year_from,year_to,statistic,target,low,high\n"
+        "F1,x,ALL,Mars,2000,2000,value,,0,1\n",
+        "row 2, column partner",
+    ),
+    (
+        "param missing",
+        "id,indicator,sector,partner,year_from,year_to,statistic,target,low,high\n"
+        "F1,x,ALL,,2000,2000,share_of_sectors_below,,0,1\n",
+        "row 2, column statistic",
+    ),
+    (
+        "sign target",
+        "id,indicator,sector,partner,year_from,year_to,statistic,target,low,high\n"
+        "F1,x,ALL,,2000,2000,sign,2,,\n",
+        "row 2, column target",
+    ),
+]
+
+
+@pytest.mark.parametrize("label,text,where", BAD, ids=[b[0] for b in BAD])
+def test_malformed_facts_name_row_and_column(label: str, text: str, where: str) -> None:
+    with pytest.raises(FactsError) as info:
+        parse_facts(text)
+    assert where in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_packaged_facts_parse_and_hash(tmp_path: Path) -> None:
+    facts, digest = load_facts()
+    assert len(facts) == 32 and len(digest) == 64
+    p = tmp_path / "f.csv"
+    p.write_text(FACTS, encoding="utf-8")
+    mine, d2 = load_facts(p)
+    assert len(mine) == 19 and d2 != digest
+
+
+def test_check_runs_on_a_model_result(baseline: overcap.Result) -> None:
+    t = check(baseline)
+    assert len(t) == 32
+    assert t["evaluable"].all(), t.loc[~t["evaluable"], ["id", "reason"]]
+
+
+def test_cli_check_json_and_errors(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from overcap.cli import app
+
+    p = tmp_path / "mine.csv"
+    p.write_text(
+        "id,indicator,sector,partner,year_from,year_to,statistic,target,low,high\n"
+        "U1,aggregate_utilisation,ALL,,2000,2000,value,,0,1\n"
+        "X1,nonsense,ALL,,2000,2000,value,,0,1\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(app, ["check", "--facts", str(p), "--runs", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert set(out) >= {"facts", "passed", "total"}
+    assert out["total"] == 2 and out["passed"] == 1
+    keys = {"id", "value", "low", "high", "target", "passed", "share_passing"}
+    assert keys <= set(out["facts"][0])
+    assert out["facts"][1]["evaluable"] is False and out["facts"][1]["reason"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,indicator\nF,x\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["check", "--facts", str(bad), "--runs", "1"])
+    assert res.exit_code == 2 and "year_from" in res.output
