@@ -314,6 +314,96 @@ class _null:
 
 
 @app.command()
+def calibrate(
+    scenario: Annotated[str, typer.Argument(help="Scenario to calibrate.")] = "baseline",
+    trials: Annotated[int, typer.Option(help="Completed trials wanted in the study.", min=1)] = 200,
+    runs_per_trial: Annotated[
+        int, typer.Option("--runs-per-trial", help="Replicates averaged per trial.", min=1)
+    ] = 3,
+    storage: Annotated[
+        Path | None,
+        typer.Option(
+            help="Optuna journal file (default overcap-results/calibration/SCENARIO.journal)."
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
+    seed: Annotated[int, typer.Option(help="Sampler and replicate seed.", min=0)] = 0,
+    facts: Annotated[Path | None, typer.Option(help="Facts file (default: packaged).")] = None,
+    holdout: Annotated[
+        str, typer.Option(help="Years whose facts are held out, FROM-TO, or 'none'.")
+    ] = "2016-2019",
+    params: Annotated[
+        str | None, typer.Option(help="Comma-separated parameters (default: all calibratable).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the calibrated set (JSON).")
+    ] = None,
+    install: Annotated[
+        bool, typer.Option(help="Also write it into the package, where the scenario loads it.")
+    ] = False,
+) -> None:
+    """Calibrate a scenario's parameters against the facts (resumable)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from overcap.calibration import calibrate as run_calibration
+    from overcap.calibration import write
+    from overcap.evidence import FactsError, load_facts
+    from overcap.scenario import calibration_dir
+
+    try:
+        load_scenario(scenario, calibrated=False)
+        load_facts(facts)
+    except (ScenarioError, FactsError) as exc:
+        _fail(str(exc))
+        return
+    span = None if holdout.strip().lower() == "none" else _years(holdout)
+    journal = storage or Path("overcap-results") / "calibration" / f"{Path(scenario).stem}.journal"
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task(f"calibrating {scenario}", total=trials)
+        try:
+            result = run_calibration(
+                scenario,
+                trials=trials,
+                runs_per_trial=runs_per_trial,
+                storage=journal,
+                seed=seed,
+                workers=workers,
+                facts_path=facts,
+                holdout=span,
+                params=[p.strip() for p in params.split(",")] if params else None,
+                progress=lambda d, n: bar.update(task, completed=d),
+            )
+        except ValueError as exc:
+            _fail(str(exc))
+            return
+    target = out or journal.with_suffix(".json")
+    write(result, target)
+    pv = result["provenance"]
+    console.print(
+        f"{pv['trials_completed']} trials ({pv['trials_before_this_call']} were already in "
+        f"{journal}). Best loss {pv['loss_in_sample']:.3f}: {pv['passed_in_sample']}/"
+        f"{pv['total_in_sample']} in-sample facts and {pv['passed_holdout']}/"
+        f"{pv['total_holdout']} held-out facts pass ({runs_per_trial} runs per trial)."
+    )
+    if pv["at_edge_of_range"]:
+        console.print("at the edge of their range: " + ", ".join(pv["at_edge_of_range"]))
+    console.print(f"calibrated set written to [bold]{target}[/]")
+    if install:
+        dest = calibration_dir() / f"{Path(scenario).stem}.json"
+        write(result, dest)
+        console.print(
+            f'installed as {dest}; scenarios with calibration = "{Path(scenario).stem}" load it'
+        )
+
+
+@app.command()
 def scenarios() -> None:
     """List the scenarios that ship."""
     t = Table(title="scenarios", title_justify="left")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import json
 import tomllib
 from functools import cache
 from importlib import resources
@@ -396,8 +397,18 @@ class CreditParams(Section):
 
 
 class MarketParams(Section):
-    normal_utilisation: float = param(
-        0.85, 0.5, 1.0, "share", "utilisation at which the full cost equals the reference price"
+    normal_utilisation: float = Field(
+        0.85,
+        ge=0.5,
+        le=1.0,
+        description="utilisation at which the full cost equals the reference price, and that "
+        "investors plan capacity for",
+        json_schema_extra={
+            "unit": "share",
+            "calibratable": True,
+            "calibration_range": [0.78, 0.9],
+            "anchor": "normal utilisation of 79-83% (US Federal Reserve long-run average ~80%)",
+        },
     )
     must_run_utilisation: float = param(
         0.75,
@@ -877,6 +888,14 @@ class Scenario(Section):
     description: str = Field("", description="what the scenario asks")
     inherits: str | None = Field(None, description="scenario this one starts from")
     seed: int = Field(0, ge=0, description="default seed")
+    calibration: str | None = Field(
+        None,
+        description="calibrated parameter set applied under the scenario's own values: a "
+        "name in overcap/calibration/ or a path to a JSON file written by overcap calibrate",
+    )
+    calibrated: dict[str, Any] | None = Field(
+        None, description="set by the loader: the calibrated values applied and their provenance"
+    )
     sectors_enabled: list[str] | None = Field(
         None, description="sectors to model; default all of data/sectors.csv"
     )
@@ -1256,11 +1275,59 @@ def _field_info(loc: list[Any]) -> Any:
     return info
 
 
+def calibration_dir() -> Path:
+    return Path(str(resources.files("overcap") / "calibration"))
+
+
+def apply_calibration(raw: dict[str, Any], name_or_path: str) -> dict[str, Any]:
+    """Apply a calibrated parameter set (written by ``overcap calibrate``) under the
+    scenario: the calibrated values replace the defaults; the scenario's own file and
+    the user's overrides still win over them."""
+    p = Path(name_or_path)
+    if not name_or_path.endswith(".json"):
+        p = calibration_dir() / f"{name_or_path}.json"
+    try:
+        info = json.loads(p.read_text(encoding="utf-8"))
+        params = dict(info["params"])
+    except OSError as exc:
+        raise ScenarioError(f"calibration {name_or_path!r}: cannot read {p}: {exc}") from None
+    except (ValueError, KeyError, TypeError):
+        raise ScenarioError(
+            f"calibration {name_or_path!r}: {p} is not a calibration file (needs 'params')"
+        ) from None
+    own = _flatten(raw)
+    applied = {k: v for k, v in params.items() if k not in own}
+    out = apply_overrides(raw, applied)
+    out["calibrated"] = {
+        "file": str(p),
+        "params": applied,
+        "provenance": info.get("provenance", {}),
+    }
+    return out
+
+
+def _flatten(raw: dict[str, Any], prefix: str = "") -> set[str]:
+    """Dotted paths of the values a raw scenario states itself (not its defaults)."""
+    keys: set[str] = set()
+    for k, v in raw.items():
+        if k in ("sectors", "events", "calibrated"):
+            continue
+        if isinstance(v, dict):
+            keys |= _flatten(v, f"{prefix}{k}.")
+        else:
+            keys.add(f"{prefix}{k}")
+    return keys
+
+
 def load_scenario(
     name_or_path: str | Scenario = "baseline",
     overrides: dict[str, Any] | list[str] | None = None,
+    calibrated: bool = True,
 ) -> Scenario:
     """Load a shipped scenario by name (or a TOML file by path) and apply overrides.
+
+    A scenario that names a ``calibration`` gets the calibrated values under its own;
+    ``calibrated=False`` loads it without them (what calibration itself starts from).
 
     Overrides are ``{"investment.visibility": 0.5}`` (or ``investment__visibility``
     as a keyword) or ``["investment.visibility=0.5"]``.
@@ -1271,6 +1338,10 @@ def load_scenario(
     else:
         raw = _resolve(str(name_or_path))
         name = str(raw.get("name", name_or_path))
+        if calibrated and raw.get("calibration"):
+            raw = apply_calibration(raw, str(raw["calibration"]))
+        elif not calibrated:
+            raw["calibration"] = None
     raw = apply_overrides(raw, overrides)
     try:
         return Scenario.model_validate(raw)

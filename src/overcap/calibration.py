@@ -1,0 +1,325 @@
+"""Calibration: search the calibratable parameters, inside their documented ranges, to
+bring the ensemble medians inside the bands of the facts.
+
+Loss: for each in-sample fact, the distance of the ensemble median outside its band,
+in band widths (``evidence.distance``); a fact that cannot be evaluated counts 1.
+Noise: every trial averages K replicates whose seeds are the same in every trial
+(common random numbers). Search: Optuna's TPE sampler with a fixed seed, on a
+JournalFileBackend storage, so an interrupted search resumes where it stopped;
+several worker processes share the storage. Overfitting guards: no per-year or
+per-fact parameter exists; a block of facts (by default those about 2016-2019) is
+held out and scored separately; parameters that end near an edge of their range are
+reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing as mp
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from overcap import __version__
+from overcap.evidence import Fact, check, load_facts
+from overcap.model import ensemble
+from overcap.scenario import Scenario, load_scenario
+
+HOLDOUT_DEFAULT = (2016, 2019)
+
+
+@dataclass(frozen=True)
+class Knob:
+    """A calibratable parameter: its path, type and documented range."""
+
+    path: str
+    lo: float
+    hi: float
+    integer: bool
+    unit: str
+    meaning: str
+
+
+def knobs(sc: Scenario | None = None) -> list[Knob]:
+    """Every parameter the schema marks calibratable (sections and the centre's regime
+    instruments), with its range (a ``calibration_range`` narrower than the schema's
+    range where the literature gives one)."""
+    sc = sc or load_scenario("baseline", calibrated=False)
+    out: list[Knob] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            ann = info.annotation
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                if prefix == "centre." and name == "chaos":
+                    continue  # chaos is the neutral regime: nothing to set
+                walk(ann, f"{prefix}{name}.")
+                continue
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            if not extra.get("calibratable"):
+                continue
+            lo = hi = None
+            for m in info.metadata:
+                lo = getattr(m, "ge", lo)
+                hi = getattr(m, "le", hi)
+            rng = extra.get("calibration_range")
+            if isinstance(rng, list | tuple) and len(rng) == 2:
+                lo, hi = rng
+            if lo is None or hi is None:
+                continue
+            out.append(
+                Knob(
+                    f"{prefix}{name}",
+                    float(lo),
+                    float(hi),
+                    ann is int,
+                    str(extra.get("unit", "")),
+                    info.description or "",
+                )
+            )
+
+    for section, info in Scenario.model_fields.items():
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel) and section != "sectors":
+            walk(ann, f"{section}.")
+    return out
+
+
+def holdout_mask(facts: list[Fact], years: tuple[int, int] | None) -> list[bool]:
+    """True for a held-out fact: one whose years fall inside the holdout block."""
+    if years is None:
+        return [False] * len(facts)
+    a, b = years
+    return [f.year_from >= a and f.year_to <= b for f in facts]
+
+
+def evaluate(
+    scenario: str,
+    overrides: dict[str, Any],
+    facts: list[Fact],
+    held: list[bool],
+    runs: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Loss and scores of one parameter set (K replicates, common random numbers)."""
+    sc = load_scenario(scenario, overrides, calibrated=False)
+    results = ensemble(sc, runs=runs, seed=seed)
+    table = check(results, facts)
+    held_arr = np.array(held)
+    dist = table["distance"].to_numpy()
+    passed = table["passed"].to_numpy()
+    return {
+        "loss": float(dist[~held_arr].sum()),
+        "loss_holdout": float(dist[held_arr].sum()),
+        "passed_in": int(passed[~held_arr].sum()),
+        "total_in": int((~held_arr).sum()),
+        "passed_out": int(passed[held_arr].sum()),
+        "total_out": int(held_arr.sum()),
+        "passed_ids": [str(x) for x in table.loc[table["passed"], "id"]],
+    }
+
+
+def _storage(path: Path) -> Any:
+    import optuna
+    from optuna.storages.journal import JournalFileBackend
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+
+
+def _study(name: str, storage_path: Path, seed: int, worker: int) -> Any:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = optuna.samplers.TPESampler(seed=seed + 7919 * worker, n_startup_trials=20)
+    return optuna.create_study(
+        study_name=name,
+        storage=_storage(storage_path),
+        sampler=sampler,
+        direction="minimize",
+        load_if_exists=True,
+    )
+
+
+def _objective(
+    scenario: str, facts: list[Fact], held: list[bool], ks: list[Knob], runs: int, seed: int
+) -> Callable[[Any], float]:
+    def objective(trial: Any) -> float:
+        ov: dict[str, Any] = {}
+        for k in ks:
+            if k.integer:
+                ov[k.path] = trial.suggest_int(k.path, int(k.lo), int(k.hi))
+            else:
+                ov[k.path] = trial.suggest_float(k.path, k.lo, k.hi)
+        res = evaluate(scenario, ov, facts, held, runs, seed)
+        for key in ("loss_holdout", "passed_in", "total_in", "passed_out", "total_out"):
+            trial.set_user_attr(key, res[key])
+        return float(res["loss"])
+
+    return objective
+
+
+def _worker(args: tuple[Any, ...]) -> None:
+    (name, storage_path, scenario, facts_path, holdout, ks, runs, seed, target, worker) = args
+    import optuna
+    from optuna.trial import TrialState
+
+    facts, _ = load_facts(facts_path)
+    held = holdout_mask(facts, holdout)
+    study = _study(name, Path(storage_path), seed, worker)
+    study.optimize(
+        _objective(scenario, facts, held, ks, runs, seed),
+        n_trials=target,  # upper bound; the callback stops at the shared target
+        callbacks=[optuna.study.MaxTrialsCallback(target, states=(TrialState.COMPLETE,))],
+        catch=(Exception,),
+    )
+
+
+def completed(name: str, storage_path: Path) -> int:
+    import optuna
+    from optuna.trial import TrialState
+
+    try:
+        study = optuna.load_study(study_name=name, storage=_storage(storage_path))
+    except KeyError:
+        return 0
+    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+
+
+def calibrate(
+    scenario: str = "baseline",
+    trials: int = 200,
+    runs_per_trial: int = 3,
+    storage: str | Path = "overcap-results/calibration/baseline.journal",
+    seed: int = 0,
+    workers: int = 1,
+    facts_path: str | Path | None = None,
+    holdout: tuple[int, int] | None = HOLDOUT_DEFAULT,
+    params: list[str] | None = None,
+    study_name: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Run (or resume) a calibration and return the calibrated parameter set with its
+    provenance. The study is keyed by ``study_name`` (default: scenario and seed); running
+    again with the same storage resumes and only adds the trials still missing."""
+    import optuna
+
+    facts, digest = load_facts(facts_path)
+    held = holdout_mask(facts, holdout)
+    ks = knobs()
+    if params:
+        names = {k.path for k in ks}
+        bad = [p for p in params if p not in names]
+        if bad:
+            raise ValueError(
+                f"--params: {bad[0]!r} is not calibratable; allowed: {', '.join(sorted(names))}"
+            )
+        ks = [k for k in ks if k.path in params]
+    name = study_name or f"{Path(scenario).stem}-seed{seed}-k{runs_per_trial}"
+    storage_path = Path(storage)
+    _study(name, storage_path, seed, 0)  # create it (or load it) once, up front
+    before = completed(name, storage_path)
+    args = [
+        (
+            name,
+            str(storage_path),
+            scenario,
+            facts_path,
+            holdout,
+            ks,
+            runs_per_trial,
+            seed,
+            trials,
+            w,
+        )
+        for w in range(max(1, workers))
+    ]
+    if workers <= 1:
+        _run_with_progress(lambda: _worker(args[0]), name, storage_path, trials, progress)
+    else:
+        ctx = mp.get_context("spawn")
+        with ctx.Pool(workers) as pool:
+            job = pool.map_async(_worker, args)
+            _run_with_progress(lambda: job.wait(), name, storage_path, trials, progress)
+            job.get()
+    study = optuna.load_study(study_name=name, storage=_storage(storage_path))
+    best = study.best_trial
+    values = dict(best.params)
+    edges = [
+        k.path
+        for k in ks
+        if (values[k.path] - k.lo) <= 0.02 * (k.hi - k.lo)
+        or (k.hi - values[k.path]) <= 0.02 * (k.hi - k.lo)
+    ]
+    return {
+        "scenario": scenario,
+        "params": values,
+        "provenance": {
+            "method": "Optuna TPE on a JournalFileBackend storage",
+            "study": name,
+            "storage": str(storage_path),
+            "facts_sha256": digest,
+            "facts_file": str(facts_path) if facts_path else "overcap/data/facts.csv",
+            "trials_completed": len(
+                study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+            ),
+            "trials_before_this_call": before,
+            "runs_per_trial": runs_per_trial,
+            "seed": seed,
+            "seeds": f"replicates 0..{runs_per_trial - 1} of seed {seed} (common random numbers)",
+            "holdout_years": list(holdout) if holdout else None,
+            "holdout_ids": [f.id for f, h in zip(facts, held, strict=True) if h],
+            "loss_in_sample": best.value,
+            "loss_holdout": best.user_attrs.get("loss_holdout"),
+            "passed_in_sample": best.user_attrs.get("passed_in"),
+            "total_in_sample": best.user_attrs.get("total_in"),
+            "passed_holdout": best.user_attrs.get("passed_out"),
+            "total_holdout": best.user_attrs.get("total_out"),
+            "at_edge_of_range": edges,
+            "ranges": {k.path: [k.lo, k.hi] for k in ks},
+            "date": dt.date.today().isoformat(),
+            "version": __version__,
+        },
+    }
+
+
+def _run_with_progress(
+    fn: Callable[[], Any],
+    name: str,
+    storage_path: Path,
+    trials: int,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    if progress is None:
+        fn()
+        return
+    import threading
+
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(2.0):
+            progress(min(completed(name, storage_path), trials), trials)
+
+    t = threading.Thread(target=poll, daemon=True)
+    t.start()
+    try:
+        fn()
+    finally:
+        done.set()
+        t.join()
+        progress(min(completed(name, storage_path), trials), trials)
+
+
+def write(calibrated: dict[str, Any], path: str | Path) -> Path:
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_suffix(p.suffix + ".tmp")
+    tmp.write_text(json.dumps(calibrated, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(p)
+    return p

@@ -1,0 +1,149 @@
+"""Calibration: parameters within range, resumable storage, holdout, provenance."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import overcap
+from overcap.calibration import calibrate, completed, knobs
+
+TINY = """\
+name = "tiny"
+inherits = "baseline"
+[time]
+start_year = 2010
+end_year = 2017
+spinup_years = 1
+[population]
+firms_start = 1500
+"""
+
+
+@pytest.fixture()
+def tiny(tmp_path: Path) -> str:
+    p = tmp_path / "tiny.toml"
+    p.write_text(TINY, encoding="utf-8")
+    return str(p)
+
+
+def test_knobs_have_ranges_and_exclude_per_fact_parameters() -> None:
+    ks = knobs()
+    assert len(ks) >= 20
+    for k in ks:
+        assert k.lo < k.hi, k
+        assert "year" not in k.path.split(".")[-1] or k.integer
+    paths = {k.path for k in ks}
+    assert "investment.visibility" in paths and "market.normal_utilisation" in paths
+    assert not any(p.startswith(("events", "sectors", "time")) for p in paths)
+
+
+def test_calibration_stays_in_range_and_resumes(tiny: str, tmp_path: Path) -> None:
+    journal = tmp_path / "c.journal"
+    first = calibrate(
+        tiny,
+        trials=2,
+        runs_per_trial=1,
+        storage=journal,
+        seed=1,
+        params=["investment.visibility", "market.normal_utilisation"],
+    )
+    assert first["provenance"]["trials_completed"] == 2
+    second = calibrate(
+        tiny,
+        trials=3,
+        runs_per_trial=1,
+        storage=journal,
+        seed=1,
+        params=["investment.visibility", "market.normal_utilisation"],
+    )
+    pv = second["provenance"]
+    assert pv["trials_before_this_call"] == 2 and pv["trials_completed"] == 3
+    ranges = pv["ranges"]
+    for path, value in second["params"].items():
+        lo, hi = ranges[path]
+        assert lo <= value <= hi
+    assert len(pv["facts_sha256"]) == 64 and pv["holdout_ids"]
+    assert pv["total_in_sample"] + pv["total_holdout"] == 32
+
+
+def test_interrupted_calibration_resumes(tiny: str, tmp_path: Path) -> None:
+    """Kill `overcap calibrate` in the middle of a run; the same command resumes."""
+    journal = tmp_path / "k.journal"
+    exe = [
+        sys.executable,
+        "-m",
+        "overcap.cli",
+        "calibrate",
+        tiny,
+        "--runs-per-trial",
+        "1",
+        "--storage",
+        str(journal),
+        "--params",
+        "investment.visibility",
+        "--seed",
+        "3",
+    ]
+    proc = subprocess.Popen(
+        [*exe, "--trials", "200"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    name = f"{Path(tiny).stem}-seed3-k1"
+    deadline = time.time() + 120
+    try:
+        while time.time() < deadline:
+            if journal.exists() and completed(name, journal) >= 2:
+                break
+            time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    done_before = completed(name, journal)
+    assert 2 <= done_before < 200
+    target = done_before + 1
+    res = subprocess.run(
+        [*exe, "--trials", str(target), "--out", str(tmp_path / "k.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr
+    info = json.loads((tmp_path / "k.json").read_text())
+    assert info["provenance"]["trials_before_this_call"] == done_before
+    assert info["provenance"]["trials_completed"] == target
+
+
+def test_scenarios_load_their_calibration(tmp_path: Path) -> None:
+    cal = tmp_path / "mine.json"
+    cal.write_text(
+        json.dumps(
+            {"params": {"investment.visibility": 0.33}, "provenance": {"trials_completed": 7}}
+        )
+    )
+    toml = tmp_path / "c.toml"
+    toml.write_text(f'inherits = "baseline"\ncalibration = "{cal}"\n', encoding="utf-8")
+    sc = overcap.load_scenario(str(toml))
+    assert sc.investment.visibility == 0.33
+    assert sc.calibrated is not None and sc.calibrated["provenance"]["trials_completed"] == 7
+    # the scenario's own values and the user's overrides win over calibrated ones
+    over = overcap.load_scenario(str(toml), {"investment.visibility": 0.5})
+    assert over.investment.visibility == 0.5
+    raw = overcap.load_scenario(str(toml), calibrated=False)
+    assert raw.investment.visibility != 0.33
+
+
+def test_bad_calibration_file_is_a_clear_error(tmp_path: Path) -> None:
+    toml = tmp_path / "c.toml"
+    toml.write_text('inherits = "baseline"\ncalibration = "/nonexistent/x.json"\n')
+    with pytest.raises(overcap.ScenarioError, match="calibration"):
+        overcap.load_scenario(str(toml))
