@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -434,9 +435,21 @@ def show(
         sys.stdout.write(json.dumps(sc.to_dict(), indent=2, ensure_ascii=False) + "\n")
         return
     console.print(f"[bold]{sc.name}[/]: {sc.description}")
+    cal = sc.calibrated or {}
+    if cal:
+        pv = cal.get("provenance", {})
+        console.print(
+            f"calibrated values from {cal.get('file')}: {pv.get('method', '')}, "
+            f"{pv.get('trials_completed', '?')} trials x {pv.get('runs_per_trial', '?')} runs, "
+            f"seed {pv.get('seed', '?')}, facts sha256 {str(pv.get('facts_sha256', ''))[:12]}, "
+            f"{pv.get('date', '?')}, overcap {pv.get('version', '?')}; in sample "
+            f"{pv.get('passed_in_sample', '?')}/{pv.get('total_in_sample', '?')}, held out "
+            f"{pv.get('passed_holdout', '?')}/{pv.get('total_holdout', '?')}",
+            highlight=False,
+        )
     t = Table(show_lines=False)
     t.add_column("parameter", no_wrap=True)
-    for c in ("value", "unit", "range", "meaning"):
+    for c in ("value", "source", "unit", "range", "meaning"):
         t.add_column(c, overflow="fold")
     for row in parameter_rows(sc):
         t.add_row(*row)
@@ -461,32 +474,38 @@ def show(
     console.print(t2)
 
 
-def parameter_rows(sc: Scenario) -> list[tuple[str, str, str, str, str]]:
-    """(path, value, unit, range, meaning) of every scalar parameter of the scenario."""
-    rows: list[tuple[str, str, str, str, str]] = []
-    for section, info in Scenario.model_fields.items():
-        ann = info.annotation
+def parameter_rows(sc: Scenario) -> list[tuple[str, str, str, str, str, str]]:
+    """(path, value, source, unit, range, meaning) of every scalar parameter; the source
+    is 'calibrated' for values from the scenario's calibrated set, else 'scenario'."""
+    rows: list[tuple[str, str, str, str, str, str]] = []
+    calibrated = set((sc.calibrated or {}).get("params", {}))
+
+    def add(path: str, value: Any, finfo: Any) -> None:
+        extra = finfo.json_schema_extra if isinstance(finfo.json_schema_extra, dict) else {}
+        lo = hi = None
+        for m in finfo.metadata:
+            lo = getattr(m, "ge", lo)
+            hi = getattr(m, "le", hi)
+        rng = f"[{lo}, {hi}]" if lo is not None or hi is not None else ""
+        if finfo.annotation is bool:
+            rng = "on/off"
+        source = "calibrated" if path in calibrated else "scenario"
+        rows.append(
+            (path, str(value), source, str(extra.get("unit", "")), rng, finfo.description or "")
+        )
+
+    def walk(model: Any, obj: Any, prefix: str) -> None:
+        for name, finfo in type(obj).model_fields.items():
+            value = getattr(obj, name)
+            if isinstance(value, BaseModel):
+                walk(finfo.annotation, value, f"{prefix}{name}.")
+            elif isinstance(value, bool | int | float | str):
+                add(f"{prefix}{name}", value, finfo)
+
+    for section in Scenario.model_fields:
         value = getattr(sc, section)
-        if not hasattr(ann, "model_fields") or section in ("centre",):
-            continue
-        for name, finfo in ann.model_fields.items():  # type: ignore[union-attr]
-            extra = finfo.json_schema_extra if isinstance(finfo.json_schema_extra, dict) else {}
-            lo = hi = None
-            for m in finfo.metadata:
-                lo = getattr(m, "ge", lo)
-                hi = getattr(m, "le", hi)
-            rng = f"[{lo}, {hi}]" if lo is not None or hi is not None else ""
-            if finfo.annotation is bool:
-                rng = "on/off"
-            rows.append(
-                (
-                    f"{section}.{name}",
-                    str(getattr(value, name)),
-                    str(extra.get("unit", "")),
-                    rng,
-                    finfo.description or "",
-                )
-            )
+        if isinstance(value, BaseModel):
+            walk(type(value), value, f"{section}.")
     return rows
 
 
