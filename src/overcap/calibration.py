@@ -203,6 +203,7 @@ def calibrate(
     params: list[str] | None = None,
     study_name: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    start_from: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) a calibration and return the calibrated parameter set with its
     provenance. The study is keyed by ``study_name`` (default: scenario and seed); running
@@ -222,8 +223,14 @@ def calibrate(
         ks = [k for k in ks if k.path in params]
     name = study_name or f"{Path(scenario).stem}-seed{seed}-k{runs_per_trial}"
     storage_path = Path(storage)
-    _study(name, storage_path, seed, 0)  # create it (or load it) once, up front
+    study0 = _study(name, storage_path, seed, 0)  # create it (or load it) once, up front
     before = completed(name, storage_path)
+    if start_from and before == 0 and not study0.trials:
+        # warm start: the first trial evaluates a given parameter set (e.g. the best of an
+        # earlier calibration), clipped to the ranges
+        study0.enqueue_trial(
+            {k.path: min(max(start_from[k.path], k.lo), k.hi) for k in ks if k.path in start_from}
+        )
     args = [
         (
             name,

@@ -342,6 +342,12 @@ def calibrate(
     install: Annotated[
         bool, typer.Option(help="Also write it into the package, where the scenario loads it.")
     ] = False,
+    start_from: Annotated[
+        Path | None,
+        typer.Option(
+            help="A calibrated set (JSON) whose values are the first trial of a new study."
+        ),
+    ] = None,
 ) -> None:
     """Calibrate a scenario's parameters against the facts (resumable)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -358,6 +364,12 @@ def calibrate(
         _fail(str(exc))
         return
     span = None if holdout.strip().lower() == "none" else _years(holdout)
+    warm = None
+    if start_from is not None:
+        try:
+            warm = {k: float(v) for k, v in json.loads(start_from.read_text())["params"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            _fail(f"--start-from {start_from}: not a calibrated set (a JSON file with 'params')")
     journal = storage or Path("overcap-results") / "calibration" / f"{Path(scenario).stem}.journal"
     with Progress(
         "[progress.description]{task.description}",
@@ -380,6 +392,7 @@ def calibrate(
                 holdout=span,
                 params=[p.strip() for p in params.split(",")] if params else None,
                 progress=lambda d, n: bar.update(task, completed=d),
+                start_from=warm,
             )
         except ValueError as exc:
             _fail(str(exc))
