@@ -147,3 +147,12 @@ def test_bad_calibration_file_is_a_clear_error(tmp_path: Path) -> None:
     toml.write_text('inherits = "baseline"\ncalibration = "/nonexistent/x.json"\n')
     with pytest.raises(overcap.ScenarioError, match="calibration"):
         overcap.load_scenario(str(toml))
+
+
+def test_defaults_lie_inside_the_calibration_ranges() -> None:
+    sc = overcap.load_scenario("baseline", calibrated=False)
+    for k in knobs(sc):
+        obj: object = sc
+        for part in k.path.split("."):
+            obj = getattr(obj, part)
+        assert k.lo <= float(obj) <= k.hi, (k.path, obj, k.lo, k.hi)  # type: ignore[arg-type]

@@ -31,6 +31,15 @@ from overcap.model import ensemble
 from overcap.scenario import Scenario, load_scenario
 
 HOLDOUT_DEFAULT = (2016, 2019)
+REGIME_PREFIXES = {"centre.loosen.", "centre.control.", "centre.stagnation."}
+# the regimes' instruments that calibration moves, with ranges that keep each regime
+# what MODEL.md says it is (loosen raises subsidies, control cuts them and campaigns)
+REGIME_KNOBS: dict[tuple[str, str], tuple[float, float]] = {
+    ("centre.loosen.", "subsidy_multiplier"): (1.0, 2.0),
+    ("centre.control.", "subsidy_multiplier"): (0.3, 1.0),
+    ("centre.stagnation.", "subsidy_multiplier"): (0.5, 1.2),
+    ("centre.control.", "campaign_intensity"): (0.1, 3.0),
+}
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,8 @@ def knobs(sc: Scenario | None = None) -> list[Knob]:
                     continue  # chaos is the neutral regime: nothing to set
                 walk(ann, f"{prefix}{name}.")
                 continue
+            if prefix in REGIME_PREFIXES and (prefix, name) not in REGIME_KNOBS:
+                continue  # campaigns belong to control; multipliers to every regime
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             if not extra.get("calibratable"):
                 continue
@@ -70,6 +81,8 @@ def knobs(sc: Scenario | None = None) -> list[Knob]:
             rng = extra.get("calibration_range")
             if isinstance(rng, list | tuple) and len(rng) == 2:
                 lo, hi = rng
+            if (prefix, name) in REGIME_KNOBS:
+                lo, hi = REGIME_KNOBS[(prefix, name)]
             if lo is None or hi is None:
                 continue
             out.append(

@@ -41,9 +41,14 @@ def param(
     *,
     calibratable: bool = False,
     anchor: str = "",
+    calibration_range: tuple[float, float] | None = None,
 ) -> Any:
-    """A scenario parameter: default, allowed range, unit, meaning and anchor."""
+    """A scenario parameter: default, allowed range, unit, meaning and anchor.
+    ``calibration_range`` narrows the range calibration may search, where the literature
+    or the mechanism's premise says more than the schema's hard bounds."""
     extra: dict[str, Any] = {"unit": unit, "calibratable": calibratable, "anchor": anchor}
+    if calibration_range is not None:
+        extra["calibration_range"] = list(calibration_range)
     return Field(default, ge=lo, le=hi, description=meaning, json_schema_extra=extra)
 
 
@@ -417,6 +422,7 @@ class MarketParams(Section):
         "share",
         "utilisation state-owned and protected firms must keep",
         calibratable=True,
+        calibration_range=(0.5, 0.9),
     )
     overtime_premium: float = param(
         0.3,
@@ -447,6 +453,7 @@ class MarketParams(Section):
         "elasticity",
         "Armington elasticity of China's export share to relative delivered price",
         calibratable=True,
+        calibration_range=(2.0, 8.0),
     )
     export_share_cap: float = param(
         0.8, 0.1, 1.0, "share", "largest share of a foreign market China can take"
@@ -509,6 +516,7 @@ class MacroParams(Section):
         "percent/yr",
         "trend growth of the rest of the economy at start_year",
         calibratable=True,
+        calibration_range=(8.0, 11.0),
         anchor="Pritchett and Summers 2014; World Bank WDI",
     )
     rest_growth_floor: float = param(
@@ -518,6 +526,7 @@ class MacroParams(Section):
         "percent/yr",
         "long-run trend growth the rest of the economy converges to",
         calibratable=True,
+        calibration_range=(2.5, 5.0),
         anchor="Pritchett and Summers 2014",
     )
     rest_growth_halflife: float = param(
@@ -527,6 +536,7 @@ class MacroParams(Section):
         "years",
         "half-life of the convergence of trend growth",
         calibratable=True,
+        calibration_range=(5.0, 40.0),
     )
     income_feedback: float = param(
         0.5,
@@ -711,6 +721,7 @@ class CentreParams(Section):
         "share",
         "loosen -> chaos when aggregate utilisation falls below this",
         calibratable=True,
+        calibration_range=(0.65, 0.9),
     )
     chaos_ppi: float = param(
         -2.0,
@@ -719,9 +730,16 @@ class CentreParams(Section):
         "percent",
         "... or producer prices fall faster than this",
         calibratable=True,
+        calibration_range=(-8.0, 0.0),
     )
     chaos_zombie_share: float = param(
-        0.15, 0.0, 1.0, "share", "... or the zombie share rises above this", calibratable=True
+        0.15,
+        0.0,
+        1.0,
+        "share",
+        "... or the zombie share rises above this",
+        calibratable=True,
+        calibration_range=(0.05, 0.4),
     )
     reaction_lag: int = param(
         2,
@@ -730,6 +748,7 @@ class CentreParams(Section):
         "years",
         "chaos -> control after chaos has lasted this long",
         calibratable=True,
+        calibration_range=(1, 4),
     )
     stagnation_margin: float = param(
         0.5,
@@ -738,6 +757,7 @@ class CentreParams(Section):
         "percentage points",
         "control -> stagnation when GDP growth falls this far below its target",
         calibratable=True,
+        calibration_range=(-1.0, 3.0),
     )
     control_max_years: int = param(
         4, 1, 20, "years", "control -> stagnation at the latest after this long (campaigns end)"
@@ -749,6 +769,7 @@ class CentreParams(Section):
         "years",
         "stagnation -> loosen after stagnation has lasted this long",
         calibratable=True,
+        calibration_range=(1, 4),
     )
     loosen: RegimeInstruments = RegimeInstruments(
         subsidy_multiplier=1.2, credit_spread=-0.005, entry_approval=1.1, stimulus_demand=0.02
