@@ -31,22 +31,31 @@ def book(
     life: F8,
     retire_rate: F8,
     extra: F8 | None = None,
+    overtime_from: F8 | None = None,
+    overtime_premium: float = 0.0,
 ) -> tuple[F8, F8, F8, F8]:
-    """pi_i = R_i - c_i q_i - om_i K_i - dep_i - r_i D_i^+ + s_i q_i + x_i.
+    """pi_i = R_i - c_i [q_i + p (q_i - q^n_i)^+] - om_i K_i - dep_i - r_i D_i^+ + s_i q_i + x_i.
 
-    Depreciation dep_i = capital_i / L_s; physical capacity retires at the same rate.
-    x_i is an extraordinary item already settled in cash (campaign compensation minus the
-    book value written off). Net debt falls by the operating cash flow (pi - x + dep).
-    Returns the cost items (variable cost, fixed cost, depreciation, operating subsidy)
-    per firm."""
+    Output above the firm's normal level q^n_i (normal utilisation, or its must-run level
+    if higher) costs the overtime premium p more per unit. Depreciation
+    dep_i = capital_i / L_s; physical capacity retires at the same rate. Interest of a
+    firm that has no capacity yet is capitalised into its construction (IAS 23), not
+    expensed. x_i is an extraordinary item already settled in cash (campaign compensation
+    minus the book value written off). Net debt falls by the cash flow (pi - x + dep)
+    and rises by capitalised interest. Returns the cost items (variable cost including
+    overtime, fixed cost, depreciation, operating subsidy) per firm."""
     vcost = vc * f.output
+    if overtime_from is not None and overtime_premium > 0:
+        vcost = vcost + overtime_premium * vc * np.maximum(f.output - overtime_from, 0.0)
     fixed = om_unit * f.capacity
     dep = f.capital / life[f.sector]
     op_sub = op_sub_unit * f.output
     f.interest[:] = f.rate * np.maximum(f.debt, 0.0)
+    capitalised = np.where((f.capacity <= 0) & (f.building > 0), f.interest, 0.0)
+    f.building_cost += capitalised
     f.ebit[:] = f.revenue - vcost - fixed - dep + op_sub
-    f.profit[:] = f.ebit - f.interest
-    f.debt -= f.profit + dep
+    f.profit[:] = f.ebit - (f.interest - capitalised)
+    f.debt -= f.profit + dep - capitalised
     if extra is not None:
         f.profit += extra
     f.equity += f.profit

@@ -71,7 +71,8 @@ def next_regime(state: CentreState, sig: Signals, sc: Scenario) -> int:
 
 def move(state: CentreState, sig: Signals, sc: Scenario, year: int) -> None:
     """Advance the regime for ``year``: scripted if a regime event covers the year, else
-    the machine (which resumes from a scripted regime with its duration counted anew)."""
+    the machine. After a scripted spell the machine resumes from the scripted regime; the
+    years spent in it, scripted ones included, count toward its lags."""
     if not sc.switches.policy_cycle:
         state.regime, state.years_in_regime, state.scripted = NONE, 0, False
         return

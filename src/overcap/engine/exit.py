@@ -44,7 +44,8 @@ def zombie_test(f: Firms, debt_before: F8, market_rate: float, sc: Scenario) -> 
     weak = f.ebit < f.interest
     # leverage above the threshold, written without a division: D > l A (A may be 0)
     borrowing = (f.debt > e.zombie_leverage * a) & (f.debt > debt_before)
-    hit = cheap & weak & borrowing & f.alive
+    # only operating firms can be zombies (a firm still building its plant is not one)
+    hit = cheap & weak & borrowing & f.alive & (f.capacity > 0)
     f.zombie_run[:] = np.where(hit, f.zombie_run + 1, 0)
     f.low_icr_years[:] = np.where(weak & f.alive, f.low_icr_years + 1, 0)
     return np.asarray(f.zombie_run >= e.zombie_years)
@@ -78,14 +79,17 @@ def resolve_insolvency(
     and a fiscal cost), and the firm lives on, usually as a zombie. Otherwise it exits:
     capacity is scrapped, creditors recover a salvage share of book capital and the rest
     of the debt is a bad loan; its inventory goes to the liquidation stock.
-    Works on the (few) insolvent firms only."""
+    A firm left with no capacity and nothing under construction (a campaign retired all of
+    it) closes whatever its equity, without a bailout. Works on those firms only."""
     e = sc.exit
     S, P = n_sectors, n_provinces
-    idx = np.flatnonzero(f.alive & (f.equity < 0))
+    shell = f.alive & (f.capacity <= 0) & (f.building <= 0) & (f.complete_year < 0)
+    idx = np.flatnonzero((f.alive & (f.equity < 0)) | shell)
+    is_shell = shell[idx]
     draw = rng.random(len(idx))
     if sc.switches.bailouts:
         prob = bailout_probability(f.soe[idx], f.protected[idx], local_share[idx], sc)
-        saved = draw < prob
+        saved = (draw < prob) & ~is_shell
     else:
         saved = np.zeros(len(idx), dtype=bool)
     cap, bcost, debt, eq = f.capital[idx], f.building_cost[idx], f.debt[idx], f.equity[idx]

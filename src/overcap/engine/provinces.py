@@ -46,7 +46,7 @@ def subsidy_target(
     p: ProvinceParams,
     sw: Switches,
 ) -> F8:
-    """z*_{p,s} = clip(z0 + w_a m A_s + w_h zbar_{-p,s} + w_t I_p R_s, 0, 1).
+    """z*_{p,s} = clip(m z0 + w_a m A_s + w_h zbar_{-p,s} + w_t I_p R_s, 0, 1).
 
     A_s: the centre's strategic label, m: the centre's subsidy multiplier,
     zbar_{-p,s}: the other provinces' mean intensity last year (herding),

@@ -138,6 +138,8 @@ def defend(
     ts.years_left[ts.in_force] -= 1
     review = ts.in_force & (ts.years_left <= 0)
     renew = review & (margin > 0) & (rng.random((J, S)) < t.renewal_probability)
+    if not sc.switches.trade_defence:
+        renew[:] = False  # with trade defence off, measures in force lapse at their review
     ts.years_left[renew] = t.measure_years
     expire = review & ~renew
     ts.in_force[expire] = False

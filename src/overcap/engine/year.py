@@ -235,6 +235,8 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
         np.maximum(r_soe, 0.005),
         prem_soe,
         life[None, :],
+        inv_p.soft_budget_cover if sw.soft_budget else 0.0,
+        inv_p.price_uncertainty,
     )
     e_prov, e_sec, e_soe, e_size = investment.entry(
         demand_e, gap_cap, q_priv, q_soe, prov.weight, ins.entry_approval, k, sc, rng
@@ -300,11 +302,26 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
     # dead (no capacity) when the campaign ran, so their item is zero
     extra[: len(camp.firm_extra)] = camp.firm_extra
     vcost, fixed, dep, op_sub = accounts.book(
-        f, vc_i, os_i, om_s[f.sector], life, 1.0 / life, extra
+        f,
+        vc_i,
+        os_i,
+        om_s[f.sector],
+        life,
+        1.0 / life,
+        extra,
+        overtime_from=np.maximum(
+            sc.market.normal_utilisation, must / np.maximum(f.capacity, 1e-300)
+        )
+        * f.capacity,
+        overtime_premium=sc.market.overtime_premium,
     )
     credit_sub_i = np.maximum(c.market_rate - f.rate, 0.0) * np.maximum(f.debt + 0.0, 0.0)
     output_s = np.bincount(f.sector, weights=f.output, minlength=S)
-    foreign_output = np.maximum(export_market - clr.exports_by_partner, 0.0).sum(axis=0)
+    # rest-of-world producers supply their own markets net of China's exports (also when
+    # China does not export at all)
+    foreign_output = np.maximum(
+        inp.foreign_demand[ti][None, :] * pdata.market_share - clr.exports_by_partner, 0.0
+    ).sum(axis=0)
     sec.cum_output = sec.cum_output + output_s + foreign_output
     if sw.learning:
         sec.learning = accounts.learning_factor(
