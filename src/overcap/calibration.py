@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing as mp
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,10 +186,20 @@ def _worker(args: tuple[Any, ...]) -> None:
     facts, _ = load_facts(facts_path)
     held = holdout_mask(facts, holdout)
     study = _study(name, Path(storage_path), seed, worker)
+    parent = os.getppid()
+
+    def orphaned(study: Any, _trial: Any) -> None:
+        # a worker whose driver died (killed, Ctrl-C) stops after its current trial
+        if os.getppid() != parent:
+            study.stop()
+
     study.optimize(
         _objective(scenario, facts, held, ks, runs, seed),
         n_trials=target,  # upper bound; the callback stops at the shared target
-        callbacks=[optuna.study.MaxTrialsCallback(target, states=(TrialState.COMPLETE,))],
+        callbacks=[
+            optuna.study.MaxTrialsCallback(target, states=(TrialState.COMPLETE,)),
+            orphaned,
+        ],
         catch=(Exception,),
     )
 
