@@ -100,7 +100,11 @@ def test_show_lists_parameters() -> None:
     res = invoke("show", "baseline")
     assert res.exit_code == 0, res.output
     line = next(ln for ln in res.stdout.splitlines() if "investment.visibility" in ln)
-    assert "0.4" in line and "share" in line
+    value = overcap.load_scenario("baseline").investment.visibility
+    assert str(value)[:6] in line and "share" in line
+    # a calibrated value says so, and the calibration's provenance is printed
+    assert "calibrated" in line
+    assert "calibrated values from" in res.stdout
     assert "steel" in res.stdout
 
 
@@ -118,7 +122,9 @@ def test_show_json() -> None:
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["name"] == "baseline"
-    assert data["investment"]["visibility"] == 0.4
+    assert (
+        data["investment"]["visibility"] == overcap.load_scenario("baseline").investment.visibility
+    )
     assert data == overcap.load_scenario("baseline").to_dict()
 
 

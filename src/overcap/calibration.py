@@ -183,6 +183,8 @@ def _worker(args: tuple[Any, ...]) -> None:
     import optuna
     from optuna.trial import TrialState
 
+    if completed(name, Path(storage_path)) >= target:
+        return  # nothing left to do (a resumed study that is already complete)
     facts, _ = load_facts(facts_path)
     held = holdout_mask(facts, holdout)
     study = _study(name, Path(storage_path), seed, worker)
@@ -228,6 +230,7 @@ def calibrate(
     study_name: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     start_from: dict[str, float] | None = None,
+    start_from_provenance: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) a calibration and return the calibrated parameter set with its
     provenance. The study is keyed by ``study_name`` (default: scenario and seed); running
@@ -315,6 +318,7 @@ def calibrate(
             "ranges": {k.path: [k.lo, k.hi] for k in ks},
             "date": dt.date.today().isoformat(),
             "version": __version__,
+            "warm_start": start_from_provenance,
         },
     }
 

@@ -365,9 +365,13 @@ def calibrate(
         return
     span = None if holdout.strip().lower() == "none" else _years(holdout)
     warm = None
+    warm_pv = None
     if start_from is not None:
         try:
-            warm = {k: float(v) for k, v in json.loads(start_from.read_text())["params"].items()}
+            warm_doc = json.loads(start_from.read_text())
+            warm = {k: float(v) for k, v in warm_doc["params"].items()}
+            warm_pv = {"file": str(start_from), **dict(warm_doc.get("provenance", {}))}
+            warm_pv.pop("ranges", None)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             _fail(f"--start-from {start_from}: not a calibrated set (a JSON file with 'params')")
     journal = storage or Path("overcap-results") / "calibration" / f"{Path(scenario).stem}.journal"
@@ -393,6 +397,7 @@ def calibrate(
                 params=[p.strip() for p in params.split(",")] if params else None,
                 progress=lambda d, n: bar.update(task, completed=d),
                 start_from=warm,
+                start_from_provenance=warm_pv,
             )
         except ValueError as exc:
             _fail(str(exc))

@@ -32,22 +32,44 @@ def test_baseline_visits_all_four_regimes_endogenously(baseline: overcap.Result)
 
 def test_next_regime_rules() -> None:
     sc = overcap.load_scenario("baseline")
-    calm = centre.Signals(utilisation=0.9, ppi_change=1.0, zombie_share=0.0, growth=8, target=7)
-    glut = centre.Signals(utilisation=0.7, ppi_change=1.0, zombie_share=0.0, growth=8, target=7)
-    slump = centre.Signals(utilisation=0.9, ppi_change=1.0, zombie_share=0.0, growth=5, target=7)
+    c = sc.centre
+    calm = centre.Signals(
+        utilisation=c.chaos_utilisation + 0.05,
+        ppi_change=c.chaos_ppi + 1.0,
+        zombie_share=c.chaos_zombie_share / 2,
+        growth=8,
+        target=7,
+    )
+    glut = centre.Signals(
+        utilisation=c.chaos_utilisation - 0.05,
+        ppi_change=c.chaos_ppi + 1.0,
+        zombie_share=c.chaos_zombie_share / 2,
+        growth=8,
+        target=7,
+    )
+    slump = centre.Signals(
+        utilisation=c.chaos_utilisation + 0.05,
+        ppi_change=c.chaos_ppi + 1.0,
+        zombie_share=c.chaos_zombie_share / 2,
+        growth=7 - c.stagnation_margin - 0.5,
+        target=7,
+    )
     st = centre.CentreState
     assert centre.next_regime(st(centre.LOOSEN, 3), calm, sc) == centre.LOOSEN
     assert centre.next_regime(st(centre.LOOSEN, 3), glut, sc) == centre.CHAOS
-    lag = sc.centre.reaction_lag
-    assert centre.next_regime(st(centre.CHAOS, lag - 1), glut, sc) == centre.CHAOS
+    lag = c.reaction_lag
+    if lag > 0:
+        assert centre.next_regime(st(centre.CHAOS, lag - 1), glut, sc) == centre.CHAOS
     assert centre.next_regime(st(centre.CHAOS, lag), calm, sc) == centre.CONTROL
     assert centre.next_regime(st(centre.CONTROL, 1), calm, sc) == centre.CONTROL
     assert centre.next_regime(st(centre.CONTROL, 1), slump, sc) == centre.STAGNATION
-    longest = sc.centre.control_max_years
-    assert centre.next_regime(st(centre.CONTROL, longest), calm, sc) == centre.STAGNATION
-    assert centre.next_regime(st(centre.STAGNATION, sc.centre.stagnation_lag), glut, sc) == (
-        centre.LOOSEN
+    assert centre.next_regime(st(centre.CONTROL, c.control_max_years), calm, sc) == (
+        centre.STAGNATION
     )
+    assert centre.next_regime(st(centre.STAGNATION, c.stagnation_lag - 1), glut, sc) == (
+        centre.STAGNATION
+    )
+    assert centre.next_regime(st(centre.STAGNATION, c.stagnation_lag), glut, sc) == (centre.LOOSEN)
 
 
 def test_no_policy_cycle_means_no_regime() -> None:

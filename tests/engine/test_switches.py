@@ -59,10 +59,52 @@ def test_no_entry(base_runs: list[overcap.Result]) -> None:
     assert base_runs[0].sectors["entries"].sum() > 0.0
 
 
-def test_no_output_targets_raises_prices_in_gluts(base_runs: list[overcap.Result]) -> None:
-    """Without must-run supply, firms cut output when the price is below their cost, so
-    sector margins are higher on average (the price war needs output targets)."""
-    off = _runs(switches__soe_output_targets=False)
-    m_on = np.mean([r.sectors["margin"].mean() for r in base_runs])
-    m_off = np.mean([r.sectors["margin"].mean() for r in off])
-    assert m_off > m_on
+def test_output_targets_lower_the_clearing_price_in_a_glut() -> None:
+    """Must-run output (state-owned and protected firms at their target utilisation
+    whatever the price) pushes the clearing price down when capacity exceeds demand;
+    without it, firms whose cost is above the price stop producing."""
+    from overcap.engine import market
+
+    n = 100
+    sector = np.zeros(n, dtype=np.intp)
+    mc = np.linspace(0.7, 1.2, n)  # marginal cost, in normal prices
+    cap = np.full(n, 1.0)
+    soe = np.arange(n) % 2 == 0
+    one = np.ones(1)
+
+    def clear(must_run: bool) -> market.Clearing:
+        must = np.where(soe & must_run, 0.75 * cap, 0.0)
+        return market.clear(
+            sector,
+            mc,
+            must,
+            cap,
+            0.85,
+            0.3,
+            np.zeros(1),
+            one * 60.0,
+            np.zeros((1, 1)),
+            one,
+            one,
+            one,
+            np.zeros((1, 1)),
+            one * 0.3,
+            one * 0.0,
+            3.0,
+            0.8,
+            0.5,
+            2.5,
+            np.zeros(1),
+            np.zeros(1),
+        )
+
+    with_targets, without = clear(True), clear(False)
+    assert with_targets.price[0] < without.price[0]
+    # without targets nobody produces above the price; with them, some do
+    assert not (without.output[mc > without.price[0] * 1.0001] > 1e-9).any()
+    assert (with_targets.output[mc > with_targets.price[0] * 1.0001] > 0).any()
+
+
+def test_no_output_targets_switch_removes_must_run(base_runs: list[overcap.Result]) -> None:
+    off = overcap.run("baseline", seed=0, overrides={"switches.soe_output_targets": False})
+    assert not off.sectors.equals(base_runs[0].sectors)

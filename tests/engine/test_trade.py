@@ -79,16 +79,35 @@ def test_countermeasures_switch(baseline: overcap.Result) -> None:
     assert off.economy["countermeasures"].sum() == 0
 
 
-def test_export_controls_raise_china_share_in_magnet_sectors() -> None:
-    """Controls raise the partner's own producers' cost in rare-earth-intensive sectors,
-    so China's share of that partner's EV market is higher with them than without."""
-    kw = {"switches.trade_defence": False, "switches.scripted_tariffs": False}
-    on = overcap.run("trade-war", seed=0, overrides=kw).trade
-    off = overcap.run(
-        "trade-war", seed=0, overrides={**kw, "switches.countermeasures": False}
-    ).trade
-    q = "partner == 'USA' and sector == 'electric_vehicles' and year == 2026"
-    assert on.query(q)["china_share"].iloc[0] > off.query(q)["china_share"].iloc[0]
+def test_export_controls_raise_partner_costs_in_magnet_sectors() -> None:
+    """Controls raise the partner's own producers' cost in rare-earth-intensive sectors
+    (and nowhere else), which raises China's Armington share there unless it is capped."""
+    from overcap.engine import market, trade
+
+    sc = overcap.load_scenario("baseline")
+    sectors = sc.sector_ids
+    pdata = trade.PartnerData.load(sectors)
+    p_norm = np.ones(len(sectors))
+    fcr = np.ones(len(sectors))
+    none = np.zeros(len(pdata.ids), dtype=bool)
+    usa = none.copy()
+    usa[pdata.ids.index("USA")] = True
+    base = trade.foreign_cost(p_norm, fcr, pdata, none, sc, sectors)
+    hit = trade.foreign_cost(p_norm, fcr, pdata, usa, sc, sectors)
+    ev, steel = sectors.index("electric_vehicles"), sectors.index("steel")
+    j = pdata.ids.index("USA")
+    assert hit[j, ev] > base[j, ev]
+    assert hit[j, steel] == base[j, steel]
+    assert (hit[np.arange(len(pdata.ids)) != j] == base[np.arange(len(pdata.ids)) != j]).all()
+    share = [
+        market.export_demand(1.0, 1.0, c[j, ev], 1.0, 0.0, 0.05, 3.0, 0.8) for c in (base, hit)
+    ]
+    assert share[1] > share[0]
+
+
+def test_countermeasures_follow_escalation_in_the_trade_war() -> None:
+    r = overcap.run("trade-war", seed=0)
+    assert r.economy.query("year >= 2025")["countermeasures"].max() >= 1
 
 
 def test_exports_by_partner_add_up(baseline: overcap.Result) -> None:
