@@ -27,6 +27,7 @@ from overcap.scenario import load_scenario
 
 @dataclass
 class BenchResult:
+    calibrated: bool
     firms: int
     years: int
     firm_years: int
@@ -47,12 +48,21 @@ def _peak_rss_mb() -> float:
 
 
 def bench(
-    firms: int = 100_000, years: int = 10, seed: int = 0, start_year: int = 2010
+    firms: int = 100_000,
+    years: int = 10,
+    seed: int = 0,
+    start_year: int = 2010,
+    calibrated: bool = False,
 ) -> BenchResult:
-    """Time ``years`` yearly steps of an economy that starts with ``firms`` firms."""
+    """Time ``years`` yearly steps of an economy that starts with ``firms`` firms.
+
+    The workload is the baseline world with the schema's default parameters, so the
+    benchmark does not move when the calibration does; ``calibrated=True`` uses the
+    calibrated baseline instead."""
     sc = load_scenario(
         "baseline",
-        {
+        calibrated=calibrated,
+        overrides={
             "population.firms_start": firms,
             "time.start_year": start_year,
             "time.end_year": start_year + years - 1,
@@ -75,6 +85,7 @@ def bench(
         step(st, ctx, rng)
     elapsed = time.perf_counter() - t0
     return BenchResult(
+        calibrated=calibrated,
         firms=firms,
         years=years,
         firm_years=firm_years,

@@ -533,13 +533,16 @@ def bench(
     years: Annotated[int, typer.Option(help="Years to simulate.", min=1, max=200)] = 10,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    calibrated: Annotated[
+        bool, typer.Option(help="Use the calibrated baseline (default: schema defaults).")
+    ] = False,
 ) -> None:
     """Benchmark the engine: firm-years per second and peak memory (one process, one core)."""
     from overcap.bench import as_dict
     from overcap.bench import bench as run_bench
 
     with console.status(f"benchmarking {firms:,} firms x {years} years ..."):
-        r = run_bench(firms, years, seed)
+        r = run_bench(firms, years, seed, calibrated=calibrated)
     if as_json:
         sys.stdout.write(json.dumps(as_dict(r)) + "\n")
         return

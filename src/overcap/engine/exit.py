@@ -68,13 +68,16 @@ def bailout_probability(
 
 def resolve_insolvency(
     f: Firms,
-    local_share: F8,
+    province_value: tuple[F8, F8],
     n_sectors: int,
     n_provinces: int,
     sc: Scenario,
     rng: np.random.Generator,
 ) -> ExitFlows:
-    """An insolvent firm (equity < 0) is bailed out with probability pi_i when bailouts
+    """``province_value`` is (each province's modelled capacity value, the normal prices),
+    from which the insolvent firms' local shares are computed.
+
+    An insolvent firm (equity < 0) is bailed out with probability pi_i when bailouts
     are on: the state bank writes off debt until equity is a share of assets (a bad loan
     and a fiscal cost), and the firm lives on, usually as a zombie. Otherwise it exits:
     capacity is scrapped, creditors recover a salvage share of book capital and the rest
@@ -88,7 +91,10 @@ def resolve_insolvency(
     is_shell = shell[idx]
     draw = rng.random(len(idx))
     if sc.switches.bailouts:
-        prob = bailout_probability(f.soe[idx], f.protected[idx], local_share[idx], sc)
+        totals, p_norm = province_value
+        value = f.capacity[idx] * p_norm[f.sector[idx]]
+        local_share = value / np.maximum(totals[f.province[idx]], 1e-12)
+        prob = bailout_probability(f.soe[idx], f.protected[idx], local_share, sc)
         saved = (draw < prob) & ~is_shell
     else:
         saved = np.zeros(len(idx), dtype=bool)

@@ -155,16 +155,13 @@ def return_ratio(
     if np.ndim(cover) == 0:
         if cover:
             margin = margin + cover * u * loss_put(p_e, strike, sigma)
-    else:
+    elif np.shape(cover) == np.shape(margin) == np.shape(p_e) == np.shape(u):
         # only soft-budget investors hold the put: evaluate it on those rows alone
-        rows = np.flatnonzero(cover)
-        margin = np.array(margin, dtype=float, copy=True)
-        pe_b, k_b = np.broadcast_to(p_e, margin.shape), np.broadcast_to(strike, margin.shape)
-        u_b = np.broadcast_to(u, margin.shape)
-        c_b = np.broadcast_to(cover, margin.shape)
-        margin.flat[rows] += (
-            c_b.flat[rows] * u_b.flat[rows] * loss_put(pe_b.flat[rows], k_b.flat[rows], sigma)
-        )
+        cv = np.asarray(cover)
+        rows = np.flatnonzero(cv)
+        margin[rows] += cv[rows] * u[rows] * loss_put(p_e[rows], strike[rows], sigma)
+    else:
+        margin = margin + cover * u * loss_put(p_e, strike, sigma)
     cost = capex_net * (rate + prem + 1.0 / life)
     return margin / np.maximum(cost, 1e-12)
 

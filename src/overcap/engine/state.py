@@ -107,7 +107,11 @@ class Firms:
                 arr[dead] = getattr(other, name)[:k]
         start = len(self)
         if n > k:
+            # append the rest plus dead padding rows (5% of the population), so the next
+            # years' entrants fill rows instead of reallocating every array again
             rest = Firms(**{name: arr[k:] for name, arr in other.arrays().items()})
+            pad = Firms.empty(max(int(0.05 * len(self)), 0))
+            rest.append(pad)
             self.append(rest)
         return np.concatenate([dead, np.arange(start, start + n - k, dtype=np.intp)])
 

@@ -192,10 +192,13 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
         rng,
     )
     capex_sub_i = cs_i * spend_i
-    spending = np.bincount(f.sector, weights=spend_i, minlength=S)
-    capex_sub = np.bincount(f.sector, weights=capex_sub_i, minlength=S)
-    started = np.bincount(f.sector, weights=started_i, minlength=S)
-    prov_capex_sub = np.bincount(f.province, weights=capex_sub_i, minlength=P)
+    # sums over the (few) firms that started a project
+    inv_rows = np.flatnonzero(started_i > 0)
+    sec_inv, prov_inv = f.sector[inv_rows], f.province[inv_rows]
+    spending = np.bincount(sec_inv, weights=spend_i[inv_rows], minlength=S)
+    capex_sub = np.bincount(sec_inv, weights=capex_sub_i[inv_rows], minlength=S)
+    started = np.bincount(sec_inv, weights=started_i[inv_rows], minlength=S)
+    prov_capex_sub = np.bincount(prov_inv, weights=capex_sub_i[inv_rows], minlength=P)
 
     # entry: a prototypical entrant per province, sector and ownership
     z = prov.intensity
@@ -254,13 +257,21 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
         prov_capex_sub += np.bincount(e_prov, weights=sub, minlength=P)
         equity_in = np.bincount(e_sec, weights=new.equity, minlength=S)
         rows = f.add(new)
-        if len(f) > len(debt_start):
-            debt_start = np.concatenate([debt_start, np.zeros(len(f) - len(debt_start))])
+        grow = len(f) - len(debt_start)
+        if grow > 0:  # entrants were appended (and padding rows): extend the firm arrays
+            pad = np.zeros(grow)
+            debt_start, z_i, os_i, vc_i = (
+                np.concatenate([a, pad]) for a in (debt_start, z_i, os_i, vc_i)
+            )
+        # only the entrants' rows change: set their derived values
         debt_start[rows] = new.debt
-        z_i = prov.intensity[f.province, f.sector]
-        os_i = z_i * pv.max_operating_subsidy * p_norm[f.sector]
-        vc_i = vc_s[f.sector] * f.cost_eff
-        f.rate[:] = investment.interest_rates(f.soe, z_i, f.bailed_out, sc, ins.credit_spread)
+        z_new = prov.intensity[f.province[rows], f.sector[rows]]
+        z_i[rows] = z_new
+        os_i[rows] = z_new * pv.max_operating_subsidy * p_norm[f.sector[rows]]
+        vc_i[rows] = vc_s[f.sector[rows]] * f.cost_eff[rows]
+        f.rate[rows] = investment.interest_rates(
+            f.soe[rows], z_new, f.bailed_out[rows], sc, ins.credit_spread
+        )
 
     # ---- 5. production and market clearing
     must_run = (f.soe | (f.protected & sw.local_protection)) & sw.soe_output_targets
@@ -330,9 +341,9 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
 
     # ---- 7. exit, bailouts, zombies
     zombie = exit.zombie_test(f, debt_start, c.market_rate, sc)
-    val = f.capacity * p_norm[f.sector]
-    prov_val = np.bincount(f.province, weights=val, minlength=P)
-    local_share = val / np.maximum(prov_val[f.province], 1e-12)
+    # a firm's share of its province's modelled capacity value (local jobs), needed only
+    # for the insolvent firms: the province totals here, the shares in resolve_insolvency
+    val_p = np.bincount(f.province, weights=f.capacity * p_norm[f.sector], minlength=P)
     loss_making = f.profit < 0
     # record firm-level sums before exiting firms are dropped
     sums = _firm_sums(f, S, cap_used, vcost, fixed, dep, op_sub, credit_sub_i, loss_making, zombie)
@@ -340,10 +351,9 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
     prov_firms = np.bincount(f.province, weights=f.alive, minlength=P)
     prov_op_sub = np.bincount(f.province, weights=op_sub, minlength=P)
     prov_credit_sub = np.bincount(f.province, weights=credit_sub_i, minlength=P)
-    prov_va = np.bincount(
-        f.province, weights=f.output * (k.ref_price * (1.0 - k.vc_share))[f.sector], minlength=P
-    )
-    xf = exit.resolve_insolvency(f, local_share, S, P, sc, rng)
+    va_unit = k.ref_price * (1.0 - k.vc_share)
+    prov_va = np.bincount(f.province, weights=f.output * va_unit[f.sector], minlength=P)
+    xf = exit.resolve_insolvency(f, (val_p, p_norm), S, P, sc, rng)
     sec.liquidation = sec.liquidation + xf.liquidated_inventory
     sec.bad_loans_stock = sec.bad_loans_stock + xf.bad_loans - liq_revenue
 
@@ -363,9 +373,10 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
     # ---- 10. macro and record
     va_s = output_s * k.ref_price * (1.0 - k.vc_share)
     # investment in GDP: construction spending spread over the build lag
-    build_spend_i = f.building * (capex_s / lag)[f.sector]
-    construction = np.bincount(f.sector, weights=build_spend_i, minlength=S)
-    prov_invest = np.bincount(f.province, weights=build_spend_i, minlength=P)
+    b_rows = np.flatnonzero(f.building > 0)
+    build_spend_i = f.building[b_rows] * (capex_s / lag)[f.sector[b_rows]]
+    construction = np.bincount(f.sector[b_rows], weights=build_spend_i, minlength=S)
+    prov_invest = np.bincount(f.province[b_rows], weights=build_spend_i, minlength=P)
     modelled = float(va_s.sum() + construction.sum())
     trend = ctx.trend[ti]
     g_rest = (
@@ -421,7 +432,7 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
     sec.price = clr.price
     sec.price_rel_prev = clr.price / p_norm
     sec.unit_cost_prev = np.where(output_s > 0, unit_cost, p_norm)
-    cap_tot = np.bincount(f.sector, weights=cap_used, minlength=S)
+    cap_tot = sums["capacity"]
     sec.util_prev = np.where(cap_tot > 0, safe_div(output_s, cap_tot), 1.0)
 
     cap_val = sums["capacity"] * clr.price
@@ -574,7 +585,10 @@ def _firm_sums(
     def by(w: np.ndarray) -> F8:
         return np.bincount(sec, weights=w, minlength=S)
 
+    # the three counts in one pass: code = alive + 2 loss-making + 4 zombie, per sector
     alive = f.alive
+    code = sec * 8 + alive + 2 * (loss_making & alive) + 4 * (zombie & alive)
+    counts = np.bincount(code, minlength=S * 8).reshape(S, 8).astype(float)
     return {
         "capacity": by(cap_used),
         "revenue": by(f.revenue),
@@ -584,9 +598,9 @@ def _firm_sums(
         "dep": by(dep),
         "op_sub": by(op_sub),
         "credit_sub": by(credit_sub),
-        "loss_making": by(loss_making & alive),
-        "zombie": by(zombie & alive),
-        "firms": by(alive),
+        "loss_making": counts[:, [3, 7]].sum(axis=1),
+        "zombie": counts[:, [5, 7]].sum(axis=1),
+        "firms": counts[:, 1::2].sum(axis=1),
     }
 
 
