@@ -178,6 +178,9 @@ def campaign(
     S = n_sectors
     N = len(f)
     c = sc.centre
+    if not np.any(intensity > 0):
+        z = np.zeros(S)
+        return CampaignResult(z, z.copy(), z.copy(), np.zeros(N))
     cap_s = np.bincount(f.sector, weights=f.capacity, minlength=S)
     gap = np.maximum(c.campaign_goal - utilisation_prev, 0.0)
     reported = np.minimum(intensity * gap * cap_s, cap_s)

@@ -26,6 +26,7 @@ class ExitFlows:
     capacity_scrapped: F8  # (S,)
     liquidated_inventory: F8  # (S,) units moved to the liquidation stock
     province_bailout: F8  # (P,) bailout cost by province
+    dead_rows: np.ndarray  # rows of the firms that exited this year
 
 
 def assets(capital: F8, building_cost: F8, debt: F8) -> F8:
@@ -123,6 +124,7 @@ def resolve_insolvency(
         capacity_scrapped=by(f.capacity[idx] * dying),
         liquidated_inventory=by(f.inventory[idx] * dying),
         province_bailout=np.bincount(f.province[idx], weights=write_off, minlength=P),
+        dead_rows=d_i,
     )
     f.alive[d_i] = False
     f.inventory[d_i] = 0.0

@@ -125,7 +125,12 @@ def loss_put(p_e: F8, strike: F8, sigma: float) -> F8:
     pe = np.maximum(p_e, 1e-12)
     k = np.maximum(strike, 1e-12)
     d1 = (np.log(pe / k) + 0.5 * sigma**2) / sigma
-    return np.maximum(k * normal_cdf(-(d1 - sigma)) - pe * normal_cdf(-d1), 0.0)
+    # N(-d1) and N(-d2) by the logistic approximation of normal_cdf, sharing one exp:
+    # N(-x) = 1 / (1 + e^(1.702 x)) and d2 = d1 - sigma
+    e1 = np.exp(np.clip(1.702 * d1, -50.0, 50.0))
+    n_d1 = 1.0 / (1.0 + e1)
+    n_d2 = 1.0 / (1.0 + e1 * np.exp(-1.702 * sigma))
+    return np.maximum(k * n_d2 - pe * n_d1, 0.0)
 
 
 def return_ratio(
@@ -233,11 +238,12 @@ def expand(
     dk[dk < 1e-9 * np.maximum(f.capacity, 1e-12)] = 0.0
     started = dk > 0
     cost_net = dk * capex_net_i
-    f.building += dk
-    f.building_cost += cost_net
-    f.debt += cost_net
-    lags = stochastic_lag(lag[f.sector], len(f), rng)
-    f.complete_year[:] = np.where(started, year + np.maximum(lags, 1), f.complete_year)
+    rows = np.flatnonzero(started)
+    f.building[rows] += dk[rows]
+    f.building_cost[rows] += cost_net[rows]
+    f.debt[rows] += cost_net[rows]
+    lags = stochastic_lag(lag[f.sector[rows]], len(rows), rng)
+    f.complete_year[rows] = year + np.maximum(lags, 1)
     return dk * capex_gross_i, dk
 
 

@@ -114,7 +114,10 @@ class Clearing:
 def tranche_output(bins: np.ndarray, cap: F8, sector: np.ndarray, m: np.ndarray, theta: F8) -> F8:
     """Merit-order output of one tranche: full below the marginal bin, theta in it."""
     mb = m[sector]
-    return cap * np.where(bins < mb, 1.0, np.where(bins == mb, theta[sector], 0.0))
+    out = np.where(bins < mb, cap, 0.0)
+    at = np.flatnonzero(bins == mb)  # the marginal bin holds few firms
+    out[at] = cap[at] * theta[sector[at]]
+    return out
 
 
 def clear(

@@ -66,27 +66,35 @@ class Firms:
     def arrays(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def retire_dead(self, threshold: float = 0.2) -> None:
-        """Zero the stocks and flows of dead firms, so they weigh nothing in any sum, and
-        drop them from the arrays once they are more than ``threshold`` of all rows
-        (amortised compaction: one boolean index per array, not every year; entrants
-        reuse dead rows in between, see :meth:`add`)."""
-        dead = np.flatnonzero(~self.alive)
-        if len(dead) == 0:
-            return
-        for name in _ZEROED_ON_EXIT:
-            getattr(self, name)[dead] = 0
-        self.complete_year[dead] = -1
-        if len(dead) > threshold * len(self):
+    def retire_dead(self, rows: np.ndarray | None = None, threshold: float = 0.2) -> None:
+        """Zero the stocks and flows of firms that died (``rows``; default: every dead
+        row), so they weigh nothing in any sum, and drop dead rows from the arrays once
+        they are more than ``threshold`` of all rows (amortised compaction: one boolean
+        index per array, not every year; entrants reuse dead rows in between, see
+        :meth:`add`). Rows dead before were zeroed then, so only new deaths are passed."""
+        dead = np.flatnonzero(~self.alive) if rows is None else rows
+        if len(dead):
+            for name in _ZEROED_ON_EXIT:
+                getattr(self, name)[dead] = 0
+            self.complete_year[dead] = -1
+        n_dead = len(self) - int(np.count_nonzero(self.alive))
+        if n_dead > threshold * len(self):
             self.compact()
 
-    def compact(self) -> None:
-        """Drop dead firms (a year-level operation, one boolean index per array)."""
-        keep = self.alive
-        if keep.all():
+    def compact(self, spare: float = 0.05) -> None:
+        """Drop dead firms (a year-level operation, one copy per array), leaving a share
+        ``spare`` of empty rows at the end for the next entrants."""
+        keep = np.flatnonzero(self.alive)
+        if len(keep) == len(self):
             return
+        n = len(keep)
+        total = n + int(spare * n)
         for name, arr in self.arrays().items():
-            setattr(self, name, arr[keep])
+            new = np.zeros(total, dtype=arr.dtype)
+            np.take(arr, keep, out=new[:n])
+            if name == "complete_year":
+                new[n:] = -1
+            setattr(self, name, new)
 
     def append(self, other: Firms) -> None:
         if len(other) == 0:

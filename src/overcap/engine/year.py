@@ -320,10 +320,7 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
         life,
         1.0 / life,
         extra,
-        overtime_from=np.maximum(
-            sc.market.normal_utilisation, must / np.maximum(f.capacity, 1e-300)
-        )
-        * f.capacity,
+        overtime_from=np.maximum(sc.market.normal_utilisation * f.capacity, must),
         overtime_premium=sc.market.overtime_premium,
     )
     credit_sub_i = np.maximum(c.market_rate - f.rate, 0.0) * np.maximum(f.debt + 0.0, 0.0)
@@ -346,7 +343,23 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
     val_p = np.bincount(f.province, weights=f.capacity * p_norm[f.sector], minlength=P)
     loss_making = f.profit < 0
     # record firm-level sums before exiting firms are dropped
-    sums = _firm_sums(f, S, cap_used, vcost, fixed, dep, op_sub, credit_sub_i, loss_making, zombie)
+    # capacity, revenue and fixed cost by sector follow from sector-level quantities (capacity
+    # in use is cap_s: entrants have none; revenue is the price times firms' sales; O&M is
+    # per unit of capacity); the rest are summed over firms
+    revenue_s = clr.price * (clr.sales - liq_sold)
+    sums = _firm_sums(
+        f,
+        S,
+        cap_s,
+        revenue_s,
+        om_s * cap_s,
+        vcost,
+        dep,
+        op_sub,
+        credit_sub_i,
+        loss_making,
+        zombie,
+    )
     prov_zombie = np.bincount(f.province, weights=zombie & f.alive, minlength=P)
     prov_firms = np.bincount(f.province, weights=f.alive, minlength=P)
     prov_op_sub = np.bincount(f.province, weights=op_sub, minlength=P)
@@ -439,7 +452,7 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
     agg_util = float(np.sum(output_s * clr.price) / max(float(cap_val.sum()), 1e-12))
     zombie_total = float(safe_div(np.array(sums["zombie"].sum()), np.array(sums["firms"].sum())))
     eco.utilisation, eco.zombie_share = agg_util, zombie_total
-    f.retire_dead()
+    f.retire_dead(xf.dead_rows)
     if year < ctx.record_from:
         return
 
@@ -571,9 +584,10 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
 def _firm_sums(
     f: Firms,
     S: int,
-    cap_used: F8,
-    vcost: F8,
+    capacity: F8,
+    revenue: F8,
     fixed: F8,
+    vcost: F8,
     dep: F8,
     op_sub: F8,
     credit_sub: F8,
@@ -590,11 +604,11 @@ def _firm_sums(
     code = sec * 8 + alive + 2 * (loss_making & alive) + 4 * (zombie & alive)
     counts = np.bincount(code, minlength=S * 8).reshape(S, 8).astype(float)
     return {
-        "capacity": by(cap_used),
-        "revenue": by(f.revenue),
+        "capacity": capacity,
+        "revenue": revenue,
         "profit": by(f.profit),
         "vcost": by(vcost),
-        "fixed": by(fixed),
+        "fixed": fixed,
         "dep": by(dep),
         "op_sub": by(op_sub),
         "credit_sub": by(credit_sub),
