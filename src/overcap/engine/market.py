@@ -156,8 +156,8 @@ def clear(
     partners (arrays (J, S))."""
     S = len(p_norm)
     cost_norm = mc / p_norm[sector]
-    must_share = np.where(capacity > 0, must / np.where(capacity > 0, capacity, 1.0), 0.0)
-    t1_cap = np.maximum(normal_util - must_share, 0.0) * capacity
+    # tranche 1: from the must-run level up to normal utilisation; tranche 2: the rest
+    t1_cap = np.maximum(normal_util * capacity - must, 0.0)
     t2_cap = np.maximum(capacity - must - t1_cap, 0.0)
     b1 = cost_bins(cost_norm)
     b2 = cost_bins(cost_norm * (1.0 + overtime_premium))

@@ -150,6 +150,8 @@ def initial_state(
         modelled_growth=trend0,
         ppi_change=0.0,
     )
+    # spare dead rows (5%) for the first entrants, so the first year does not reallocate
+    f.append(Firms.empty(int(0.05 * n)))
     return State(
         year=int(inp.years[0]), firms=f, sectors=sectors, provinces=provinces, economy=economy
     )
