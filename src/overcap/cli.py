@@ -100,7 +100,7 @@ def run(
     result.save(target)  # replaces target only once the new results are fully written
     console.print(
         f"\n{sc.name}, seed {result.seed}: {elapsed:.1f} s. Results written to [bold]{target}[/] "
-        "(sectors.parquet, provinces.parquet, economy.parquet, run.json)."
+        "(sectors, provinces, economy and trade as Parquet; run.json)."
     )
 
 
