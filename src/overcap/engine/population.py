@@ -115,7 +115,6 @@ def initial_state(
         sales_prev=sales0,
         demand_prev=sales0.copy(),
         consensus_growth=np.clip(g0, -sc.investment.growth_clip, sc.investment.growth_clip),
-        exports_prev=exports0,
         bad_loans_stock=np.zeros(S),
         unit_cost_prev=p_norm.copy(),
         price_rel_prev=np.ones(S),

@@ -212,8 +212,7 @@ class SectorState:
     sales_prev: F8  # last year's total sales
     demand_prev: F8  # last year's demand at the normal price (the market's size)
     consensus_growth: F8  # smoothed sales growth
-    exports_prev: F8
-    bad_loans_stock: F8
+    bad_loans_stock: F8  # bad loans outstanding: new bad loans less liquidation recoveries
     unit_cost_prev: F8  # last year's average unit cost (price floors, dumping)
     price_rel_prev: F8  # last year's price over its normal price
     util_prev: F8  # last year's utilisation

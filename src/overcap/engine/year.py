@@ -440,7 +440,6 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
     )
     sec.sales_prev = sales_now
     sec.demand_prev = demand_normal
-    sec.exports_prev = clr.exports
     price_prev = sec.price
     sec.price = clr.price
     sec.price_rel_prev = clr.price / p_norm
@@ -508,6 +507,7 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
             "capacity_end": cap_end,
             "debt": debt_end,
             "bad_loans": xf.bad_loans,
+            "bad_loans_stock": sec.bad_loans_stock.copy(),
             "equity": equity_end,
             "equity_start": equity_start,
             "equity_injections": equity_in + xf.equity_injected,
