@@ -243,3 +243,20 @@ def test_bench_rejects_zero_firms() -> None:
     assert res.exit_code == 2
     assert "Traceback" not in res.output
     assert "--firms" in res.output
+
+
+def test_regime_path_spells() -> None:
+    import pandas as pd
+
+    from overcap.cli import _regime_path
+
+    eco = pd.DataFrame(
+        {
+            "year": [2000, 2001, 2002, 2003],
+            "regime": ["loosen", "loosen", "chaos", "chaos"],
+            "regime_scripted": [True, True, False, False],
+        }
+    )
+    assert (
+        _regime_path(eco) == "policy cycle (* scripted): 2000-2001 放 loosen*, 2002-2003 亂 chaos"
+    )

@@ -104,6 +104,26 @@ def run(
     )
 
 
+ZH_REGIME = {"loosen": "放", "chaos": "亂", "control": "管", "stagnation": "死", "none": "-"}
+
+
+def _regime_path(eco: Any) -> str:
+    """The policy cycle as spells: 'regime 1995-1997 死 stagnation, 1998 放 loosen, ...'
+    (* = scripted)."""
+    spells: list[str] = []
+    rows = list(zip(eco["year"], eco["regime"], eco["regime_scripted"], strict=True))
+    start = 0
+    for k in range(1, len(rows) + 1):
+        if k == len(rows) or rows[k][1:] != rows[start][1:]:
+            y0, y1 = rows[start][0], rows[k - 1][0]
+            years = f"{y0}" if y0 == y1 else f"{y0}-{y1}"
+            name = rows[start][1]
+            mark = "*" if rows[start][2] else ""
+            spells.append(f"{years} {ZH_REGIME.get(name, '')} {name}{mark}")
+            start = k
+    return "policy cycle (* scripted): " + ", ".join(spells)
+
+
 def _print_summary(result: Any) -> None:
     eco = result.economy
     years = [y for y in eco["year"] if y % 5 == 0 or y == eco["year"].iloc[0]]
@@ -139,6 +159,7 @@ def _print_summary(result: Any) -> None:
             row.append(f"{m.mean():.2f}" if len(m) else "-")
         t2.add_row(str(s), *row)
     console.print(t2)
+    console.print(_regime_path(eco))
 
 
 def _years(text: str | None) -> tuple[int, int] | None:
