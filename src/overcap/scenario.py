@@ -699,6 +699,14 @@ class RegimeInstruments(Section):
     price_floor: float = param(
         0.0, 0.0, 1.5, "share of average cost", "price floor (0 = none) in every sector"
     )
+    stability_concern: float = param(
+        0.0,
+        0.0,
+        5.0,
+        "logit",
+        "added to the bailout logit: how much the regime fears failures and lay-offs",
+        anchor="MODEL.md step 7; Kornai 1986 (the soft budget as a political constraint)",
+    )
 
 
 class CentreParams(Section):
@@ -776,10 +784,14 @@ class CentreParams(Section):
     )
     chaos: RegimeInstruments = RegimeInstruments()
     control: RegimeInstruments = RegimeInstruments(
-        subsidy_multiplier=0.7, credit_spread=0.005, entry_approval=0.6, campaign_intensity=0.5
+        subsidy_multiplier=0.7,
+        credit_spread=0.005,
+        entry_approval=0.6,
+        campaign_intensity=0.5,
+        stability_concern=0.5,
     )
     stagnation: RegimeInstruments = RegimeInstruments(
-        subsidy_multiplier=0.9, credit_spread=0.0, entry_approval=0.9
+        subsidy_multiplier=0.9, credit_spread=0.0, entry_approval=0.9, stability_concern=1.0
     )
     campaign_goal: float = param(
         0.80,

@@ -158,3 +158,15 @@ def test_stimulus_switch_lowers_construction_demand() -> None:
         return float(s.query("sector == 'steel' and year == 2009")["demand_domestic_base"].iloc[0])
 
     assert steel_2009(off) < steel_2009(on)
+
+
+def test_stability_concern_raises_bailout_odds() -> None:
+    from overcap.engine import exit as exit_
+
+    sc = overcap.load_scenario("baseline", calibrated=False)
+    soe = np.array([True, False])
+    prot = np.array([False, False])
+    share = np.array([0.01, 0.01])
+    calm = exit_.bailout_probability(soe, prot, share, sc, 0.0)
+    tense = exit_.bailout_probability(soe, prot, share, sc, sc.centre.stagnation.stability_concern)
+    assert (tense > calm).all()

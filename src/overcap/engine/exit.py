@@ -53,16 +53,22 @@ def zombie_test(f: Firms, debt_before: F8, market_rate: float, sc: Scenario) -> 
 
 
 def bailout_probability(
-    soe: np.ndarray, protected: np.ndarray, local_share: F8, sc: Scenario
+    soe: np.ndarray,
+    protected: np.ndarray,
+    local_share: F8,
+    sc: Scenario,
+    stability: float = 0.0,
 ) -> F8:
-    """pi_i = logistic(b0 + b_soe 1[SOE] + b_size s_i + b_prot 1[protected]),
-    s_i the firm's share of its province's modelled capacity value (local jobs)."""
+    """pi_i = logistic(b0 + b_soe 1[SOE] + b_size s_i + b_prot 1[protected] + b_r),
+    s_i the firm's share of its province's modelled capacity value (local jobs), b_r the
+    current regime's stability concern (MODEL.md step 7)."""
     e = sc.exit
     x = (
         e.bailout_intercept
         + e.bailout_soe * soe
         + e.bailout_size * local_share
         + e.bailout_protection * protected
+        + stability
     )
     return np.asarray(1.0 / (1.0 + np.exp(-x)))
 
@@ -74,6 +80,7 @@ def resolve_insolvency(
     n_provinces: int,
     sc: Scenario,
     rng: np.random.Generator,
+    stability: float = 0.0,
 ) -> ExitFlows:
     """``province_value`` is (each province's modelled capacity value, the normal prices),
     from which the insolvent firms' local shares are computed.
@@ -95,7 +102,7 @@ def resolve_insolvency(
         totals, p_norm = province_value
         value = f.capacity[idx] * p_norm[f.sector[idx]]
         local_share = value / np.maximum(totals[f.province[idx]], 1e-12)
-        prob = bailout_probability(f.soe[idx], f.protected[idx], local_share, sc)
+        prob = bailout_probability(f.soe[idx], f.protected[idx], local_share, sc, stability)
         saved = (draw < prob) & ~is_shell
     else:
         saved = np.zeros(len(idx), dtype=bool)

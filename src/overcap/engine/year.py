@@ -366,7 +366,8 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
     prov_credit_sub = np.bincount(f.province, weights=credit_sub_i, minlength=P)
     va_unit = k.ref_price * (1.0 - k.vc_share)
     prov_va = np.bincount(f.province, weights=f.output * va_unit[f.sector], minlength=P)
-    xf = exit.resolve_insolvency(f, (val_p, p_norm), S, P, sc, rng)
+    stability = centre.regime_instruments(st.centre.regime, sc).stability_concern
+    xf = exit.resolve_insolvency(f, (val_p, p_norm), S, P, sc, rng, stability)
     sec.liquidation = sec.liquidation + xf.liquidated_inventory
     sec.bad_loans_stock = sec.bad_loans_stock + xf.bad_loans - liq_revenue
 
