@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from overcap import __version__
 from overcap.evidence import Fact, check, load_facts
 from overcap.model import ensemble
-from overcap.scenario import Scenario, load_scenario
+from overcap.scenario import Scenario, field_bounds, load_scenario
 
 HOLDOUT_DEFAULT = (2016, 2019)
 REGIME_PREFIXES = {"centre.loosen.", "centre.control.", "centre.stagnation."}
@@ -75,10 +75,7 @@ def knobs(sc: Scenario | None = None) -> list[Knob]:
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             if not extra.get("calibratable"):
                 continue
-            lo = hi = None
-            for m in info.metadata:
-                lo = getattr(m, "ge", lo)
-                hi = getattr(m, "le", hi)
+            lo, hi, _ = field_bounds(info)
             rng = extra.get("calibration_range")
             if isinstance(rng, list | tuple) and len(rng) == 2:
                 lo, hi = rng

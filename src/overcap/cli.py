@@ -20,6 +20,7 @@ from overcap.scenario import (
     Scenario,
     ScenarioError,
     available_scenarios,
+    field_bounds,
     load_scenario,
     sector_table,
     sector_units,
@@ -520,18 +521,12 @@ def parameter_rows(sc: Scenario) -> list[tuple[str, str, str, str, str, str]]:
     calibrated = set((sc.calibrated or {}).get("params", {}))
 
     def add(path: str, value: Any, finfo: Any) -> None:
-        extra = finfo.json_schema_extra if isinstance(finfo.json_schema_extra, dict) else {}
-        lo = hi = None
-        for m in finfo.metadata:
-            lo = getattr(m, "ge", lo)
-            hi = getattr(m, "le", hi)
+        lo, hi, unit = field_bounds(finfo)
         rng = f"[{lo}, {hi}]" if lo is not None or hi is not None else ""
         if finfo.annotation is bool:
             rng = "on/off"
         source = "calibrated" if path in calibrated else "scenario"
-        rows.append(
-            (path, str(value), source, str(extra.get("unit", "")), rng, finfo.description or "")
-        )
+        rows.append((path, str(value), source, unit, rng, finfo.description or ""))
 
     def walk(model: Any, obj: Any, prefix: str) -> None:
         for name, finfo in type(obj).model_fields.items():

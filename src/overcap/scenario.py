@@ -961,7 +961,7 @@ class Scenario(Section):
                 if finfo.annotation in (int, float) and isinstance(sub.get(name), bool):
                     raise ValueError(
                         f"{section}.{name}: must be a number, got {str(sub[name]).lower()}"
-                        f"{_range_text(*_bounds(finfo))}"
+                        f"{_range_text(*field_bounds(finfo))}"
                     )
         table = sector_table()
         given = data.get("sectors") or {}
@@ -1237,7 +1237,8 @@ def apply_overrides(
     return out
 
 
-def _bounds(finfo: Any) -> tuple[Any, Any, str]:
+def field_bounds(finfo: Any) -> tuple[Any, Any, str]:
+    """(lower bound, upper bound, unit) of a schema field; None where there is no bound."""
     lo = hi = None
     for m in finfo.metadata:
         lo = getattr(m, "ge", lo)
@@ -1278,14 +1279,7 @@ def _format_error(exc: ValidationError, name: str) -> str:
     field_info = _field_info(list(err["loc"]))
     allowed_text = ""
     if field_info is not None:
-        meta = (
-            field_info.json_schema_extra if isinstance(field_info.json_schema_extra, dict) else {}
-        )
-        lo = hi = None
-        for m in field_info.metadata:
-            lo = getattr(m, "ge", lo)
-            hi = getattr(m, "le", hi)
-        allowed_text = _range_text(lo, hi, str(meta.get("unit", "")))
+        allowed_text = _range_text(*field_bounds(field_info))
         if not allowed_text and field_info.annotation is bool:
             allowed_text = " (allowed: true or false)"
     got = ""

@@ -38,26 +38,26 @@ def consensus_growth(demand: F8, demand_prev: F8, g_prev: F8, memory: float, cli
     return np.clip(memory * g_prev + (1.0 - memory) * obs, -clip, clip)
 
 
-def expected_utilisation(
-    demand_e: F8, capacity: F8, pipeline: F8, visibility: float, life: F8, lag: F8
-) -> F8:
-    """u^e_s = min(1, D^e_s / (K_s (1 - 1/L_s)^lag + v U_s)).
+def visible_capacity(capacity: F8, pipeline: F8, visibility: float, life: F8, lag: F8) -> F8:
+    """V_s = K_s (1 - 1/L_s)^lag + v U_s: capacity in place that survives the build lag,
+    plus the share v of others' capacity under construction an investor sees."""
+    return capacity * (1.0 - 1.0 / life) ** lag + visibility * pipeline
+
+
+def expected_utilisation(demand_e: F8, visible: F8) -> F8:
+    """u^e_s = min(1, D^e_s / V_s).
 
     v < 1: each investor sees capacity in place but only a share v of capacity under
     construction, so all of them plan to fill the same gap (Lin, Wu and Xing 2010)."""
-    visible = capacity * (1.0 - 1.0 / life) ** lag + visibility * pipeline
     with np.errstate(divide="ignore", invalid="ignore"):
         u = np.where(visible > 0, demand_e / visible, 1.0)
     return np.clip(u, 0.0, 1.0)
 
 
-def perceived_gap(
-    demand_e: F8, capacity: F8, pipeline: F8, visibility: float, life: F8, lag: F8, u_n: float
-) -> F8:
-    """G_s = max(0, D^e_s / u_n - K_s (1 - 1/L_s)^lag - v U_s) / visible capacity:
-    the shortfall of capacity every investor sees, as a share of visible capacity (the
-    same for all investors; each plans to fill its share: Lin, Wu and Xing 2010)."""
-    visible = capacity * (1.0 - 1.0 / life) ** lag + visibility * pipeline
+def perceived_gap(demand_e: F8, visible: F8, u_n: float) -> F8:
+    """G_s = max(0, D^e_s / u_n - V_s) / V_s: the shortfall of capacity every investor
+    sees, as a share of visible capacity (the same for all investors; each plans to fill
+    its share: Lin, Wu and Xing 2010)."""
     gap = np.maximum(demand_e / u_n - visible, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(visible > 0, gap / visible, 0.0)

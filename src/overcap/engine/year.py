@@ -134,19 +134,9 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
     pipe_s = np.bincount(f.sector, weights=f.building, minlength=S)
     g = sec.consensus_growth + sc.investment.strategic_optimism * ins.strategic
     demand_e = sec.demand_prev * np.exp(g * lag)
-    u_e = investment.expected_utilisation(
-        demand_e, cap_s, pipe_s, sc.investment.visibility, life, lag
-    )
-    gap = investment.perceived_gap(
-        demand_e,
-        cap_s,
-        pipe_s,
-        sc.investment.visibility,
-        life,
-        lag,
-        sc.market.normal_utilisation,
-    )
-    visible = cap_s * (1.0 - 1.0 / life) ** lag + sc.investment.visibility * pipe_s
+    visible = investment.visible_capacity(cap_s, pipe_s, sc.investment.visibility, life, lag)
+    u_e = investment.expected_utilisation(demand_e, visible)
+    gap = investment.perceived_gap(demand_e, visible, sc.market.normal_utilisation)
     gap_cap = np.where(visible > 0, gap * visible, demand_e / sc.market.normal_utilisation)
     p_e = investment.expected_price(
         p_norm,
