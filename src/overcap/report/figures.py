@@ -195,7 +195,9 @@ def _regime_backdrop(
     multi = bool(fig._grid_ref)  # a figure made with make_subplots
     for sp in data.regime_spells(scenario):
         text = m.regime(sp["regime"], lang) + ("*" if sp["scripted"] else "")
-        kw: dict[str, Any] = {"row": "all", "col": 1} if multi else {}
+        kw: dict[str, Any] = (
+            {"row": "all", "col": 1, "exclude_empty_subplots": False} if multi else {}
+        )
         fig.add_vrect(
             x0=sp["start"] - 0.5,
             x1=sp["end"] + 0.5,
@@ -309,7 +311,7 @@ def policy_cycle(data: ReportData, lang: str, scenario: str | None = None) -> go
     )
     # the scripted events: one bar per event over its years
     labels = [m.event(e["name"], lang) for e in events]
-    for k, (e, lab) in enumerate(zip(events, labels, strict=True)):
+    for e, lab in zip(events, labels, strict=True):
         colour = (
             REGIME_COLOURS.get(e["regime"] or "", "#555") if e["kind"] == "regime" else "#555555"
         )
@@ -328,11 +330,22 @@ def policy_cycle(data: ReportData, lang: str, scenario: str | None = None) -> go
                 mode="lines+markers",
                 line={"color": colour, "width": 7},
                 marker={"symbol": "triangle-right", "size": 9, "color": colour},
-                name=m.t("legend.event", lang),
-                legendgroup="events",
-                showlegend=k == 0,
+                name=lab,
+                showlegend=False,
                 hovertext=hover,
                 hoverinfo="text",
+            ),
+            row=2,
+            col=1,
+        )
+    if events:
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines",
+                line={"color": "#555555", "width": 7},
+                name=m.t("legend.event", lang),
             ),
             row=2,
             col=1,
@@ -431,6 +444,14 @@ def utilisation_waves(data: ReportData, lang: str, scenario: str | None = None) 
     return _finish(fig, "utilisation_waves", title, lang, data, 620)
 
 
+def price_span(data: ReportData, scenario: str, sector: str) -> float:
+    """Highest over lowest median price of a sector: above 10, prices are drawn on a log
+    scale (a learning curve is a straight line there)."""
+    p = data.sector_bands(scenario, "price", sector=sector, active_only=True)["median"]
+    p = p[p > 0]
+    return float(p.max() / p.min()) if len(p) else 1.0
+
+
 def price_war(
     data: ReportData,
     lang: str,
@@ -479,7 +500,12 @@ def price_war(
         fig, sb("zombie_share", 100.0), m.t("legend.zombie_share", lang), "#8e44ad", bands, row=3
     )
     _regime_legend(fig, lang, row=1)
-    fig.update_yaxes(title_text=m.sector_unit(sector, lang), row=1, col=1)
+    fig.update_yaxes(
+        title_text=m.sector_unit(sector, lang),
+        type="log" if price_span(data, name, sector) > 10 else "linear",
+        row=1,
+        col=1,
+    )
     fig.update_yaxes(title_text=m.t("axis.margin_pct", lang), row=2, col=1)
     fig.update_yaxes(title_text=m.t("axis.share_pct", lang), rangemode="tozero", row=3, col=1)
     fig.update_xaxes(title_text=m.t("axis.year", lang), row=3, col=1)
@@ -570,6 +596,7 @@ def trade(data: ReportData, lang: str, scenario: str | None = None) -> go.Figure
     fig.update_yaxes(
         title_text=m.t("axis.countermeasures_count", lang),
         rangemode="tozero",
+        dtick=1,
         row=3,
         col=1,
         secondary_y=True,
