@@ -85,6 +85,12 @@ COMPARISON: tuple[tuple[str, float], ...] = (
 )
 
 
+# economy-wide indicators: a fact about them with sector ALL is about the economy
+ECONOMY_FACTS = frozenset(
+    {c for c, _ in COMPARISON} | {"gdp_target", "partners_with_measures", "regime"}
+)
+
+
 def _rgba(hex_colour: str, alpha: float) -> str:
     h = hex_colour.lstrip("#")
     r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
@@ -707,14 +713,21 @@ def _fmt(x: float | None) -> str:
 def fact_text(f: Fact, lang: str) -> str:
     """A fact in words: indicator, where, statistic and years, in ``lang``."""
     years = str(f.year_from) if f.year_from == f.year_to else f"{f.year_from}-{f.year_to}"
-    where = " + ".join(
-        m.sector(s, lang) if m.has(f"sector.{s}") else s for s in f.sector.split("+")
-    )
+    if f.sector == "ALL":
+        where = m.t(
+            "evidence.economy" if f.indicator in ECONOMY_FACTS else "evidence.all_sectors", lang
+        )
+    else:
+        where = " + ".join(
+            m.sector(s, lang) if m.has(f"sector.{s}") else s for s in f.sector.split("+")
+        )
     if f.partner:
         where += " · " + m.partner(f.partner, lang)
     param = "" if f.param is None else f"{f.param:g}"
     stat = m.t(f"evidence.stat_{f.kind}", lang, years=years, param=param)
-    return f"{m.indicator(f.indicator, lang)} · {where} · {stat}"
+    key = f"fact_indicator.{f.indicator}"
+    what = m.t(key, lang) if m.has(key) else m.indicator(f.indicator, lang)
+    return f"{what} · {where} · {stat}"
 
 
 def record_text(f: Fact, lang: str) -> str:
