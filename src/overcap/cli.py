@@ -207,11 +207,28 @@ def _run_experiment(
     ctx: typer.Context, label: str, quiet: bool, call: Callable[[Callable[[Progress], None]], Any]
 ) -> Any:
     """Run an experiment with a progress bar; a user error exits 2 with one line; Ctrl-C
-    keeps what is recorded and prints the command that resumes."""
+    keeps what is recorded and prints the command that resumes. The experiment's name
+    and folder are printed once it is defined and its store opened."""
+    from overcap.store import root_of
+
     name = str(ctx.meta["experiment"])
+    folder = root_of(ctx.meta.get("results")) / name
     try:
         with _progress_bar(label, quiet) as bar:
-            return call(bar)
+            announced = False
+
+            def tick(p: Progress) -> None:
+                nonlocal announced
+                if not announced:
+                    announced = True
+                    before = f" ({p.done} of {p.total} runs already recorded)" if p.done else ""
+                    err.print(
+                        f"experiment [bold]{escape(name)}[/] in {escape(str(folder))}{before}",
+                        highlight=False,
+                    )
+                bar(p)
+
+            return call(tick)
     except Interrupted as exc:
         err.print(
             f"interrupted: {exc.done} of {exc.total} runs are recorded in {exc.folder}; "
@@ -222,14 +239,6 @@ def _run_experiment(
         raise typer.Exit(130) from None
     except (ExperimentError, StoreError, ScenarioError) as exc:
         _fail(str(exc))
-
-
-def _announce(name: str, results: Path | None, resume: bool) -> None:
-    from overcap.store import root_of
-
-    folder = root_of(results) / name
-    verb = "resuming" if resume else "experiment"
-    err.print(f"{verb} [bold]{escape(name)}[/] in {escape(str(folder))}", highlight=False)
 
 
 def _report(ctx: typer.Context, summary: Summary) -> None:
@@ -356,7 +365,7 @@ def run(
         _fail(str(exc))
         return
     ctx.meta["experiment"] = exp_name
-    _announce(exp_name, results, resume)
+    ctx.meta["results"] = results
     s = sc.seed if seed is None else seed
     exp, summary = _run_experiment(
         ctx,
@@ -498,7 +507,7 @@ def compare(
         _fail(str(exc))
         return
     ctx.meta["experiment"] = exp_name
-    _announce(exp_name, results, resume)
+    ctx.meta["results"] = results
     exp, summary = _run_experiment(
         ctx,
         " vs ".join(scenarios),
@@ -525,6 +534,7 @@ def compare(
         return
     if as_json:
         sys.stdout.write(table.to_json(orient="records") + "\n")
+        _report(ctx, summary)
         return
     names = list(dict.fromkeys(table["scenario"]))
     t = Table(
@@ -803,7 +813,7 @@ def sweep(
         _fail(str(exc))
         return
     ctx.meta["experiment"] = exp_name
-    _announce(exp_name, results, resume)
+    ctx.meta["results"] = results
     exp, summary = _run_experiment(
         ctx,
         f"sweep {sc.name}",
@@ -836,7 +846,8 @@ def _print_sweep(exp: Experiment, years: tuple[int, int] | None, limit: int = 40
 
     shown = ("gdp_growth", "aggregate_utilisation", "zombie_share", "fiscal_cost_share_gdp")
     vals = indicator_values(exp, years, shown)
-    med = vals.groupby("sample")[list(shown)].median()
+    med_frame = vals.groupby("sample")[list(shown)].median().reset_index()
+    med = {int(r["sample"]): r for r in _records(med_frame)}
     samples = exp.samples()
     params = [c for c in samples.columns if c not in ("sample", "scenario")]
     t = Table(
@@ -852,7 +863,7 @@ def _print_sweep(exp: Experiment, years: tuple[int, int] | None, limit: int = 40
     for row in _records(samples.head(limit)):
         j = int(row["sample"])
         cells = [f"{row[c]:.4g}" if isinstance(row[c], float) else str(row[c]) for c in params]
-        vals_row = [f"{float(med.loc[j, c]):.3g}" if j in med.index else "-" for c in shown]
+        vals_row = [f"{med[j][c]:.3g}" if j in med else "-" for c in shown]
         t.add_row(str(j), *cells, *vals_row)
     console.print(t)
     if len(samples) > limit:
@@ -919,7 +930,7 @@ def sensitivity(
         _fail(str(exc))
         return
     ctx.meta["experiment"] = exp_name
-    _announce(exp_name, results, resume)
+    ctx.meta["results"] = results
     exp, summary, table = _run_experiment(
         ctx,
         f"{method} {sc.name}",

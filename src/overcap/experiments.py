@@ -66,7 +66,7 @@ SCHEDULER_ENV = "OVERCAP_SCHEDULER"
 KINDS = ("ensemble", "sweep", "compare", "sensitivity")
 # the fields of a definition that decide which runs exist and what they compute: a
 # --resume must match them
-DEFINING = ("kind", "samples", "runs", "seed", "base", "digests", "design")
+DEFINING = ("kind", "runs", "seed", "base", "digests", "design", "samples")
 
 
 class ExperimentError(ValueError):
@@ -224,15 +224,22 @@ def check_same(stored: dict[str, Any], new: dict[str, Any], name: str) -> None:
                 "comparable (start a new --name)"
             )
         if key == "samples":
-            what = "other samples (scenarios or parameters)"
-        elif key == "design":
-            what = f"another design ({json.dumps(b, default=str)[:120]})"
+            na, nb = len(a or []), len(b or [])
+            raise ExperimentError(
+                f"--resume: experiment {name!r} was started with {na} points, this command "
+                f"asks for {nb} points{' with other parameters' if na == nb else ''}; repeat "
+                "the original command with --resume, or start a new --name"
+            )
+        show_a = json.dumps(a, default=str)
+        show_b = json.dumps(b, default=str)
+        if key == "design":
+            show_b = f"another design ({show_b[:150]})"
         else:
-            what = f"{key} {json.dumps(b, default=str)}"
+            show_b = f"{key} {show_b[:150]}"
         raise ExperimentError(
-            f"--resume: experiment {name!r} was started with {key} "
-            f"{json.dumps(a, default=str)[:120]}, this command asks for {what}; "
-            "repeat the original command with --resume, or start a new --name"
+            f"--resume: experiment {name!r} was started with {key} {show_a[:150]}, this "
+            f"command asks for {show_b}; repeat the original command with --resume, or start "
+            "a new --name"
         )
 
 
@@ -441,21 +448,32 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def check_executor(workers: int | None, scheduler: str | None) -> None:
+    """Reject contradictory executor options before anything starts."""
+    if workers is not None and workers < 0:
+        raise ExperimentError(f"--workers {workers}: at least 0 (0 runs in this process)")
+    if workers is not None and scheduler is not None:
+        raise ExperimentError(
+            "--workers and --scheduler exclude each other: an existing cluster has its own workers"
+        )
+    if scheduler is not None and not re.match(r"^[a-z]+://\S+:\d+$", scheduler):
+        raise ExperimentError(
+            f"--scheduler {scheduler!r}: expected an address like tcp://127.0.0.1:8786"
+        )
+
+
 def make_executor(
     workers: int | None = None, scheduler: str | None = None, client: Any = None
 ) -> InProcess | DaskExecutor:
     """``workers=0``: this process; ``scheduler`` (or OVERCAP_SCHEDULER when neither is
     given): an existing cluster; else a LocalCluster with ``workers`` (default: cores)."""
-    if workers is not None and workers < 0:
-        raise ExperimentError(f"--workers {workers}: at least 0 (0 runs in this process)")
     if client is not None:
         return DaskExecutor(client=client)
-    if workers is not None and scheduler is not None:
-        raise ExperimentError(
-            "--workers and --scheduler exclude each other: an existing cluster has its own workers"
-        )
+    check_executor(workers, scheduler)
     if workers is None and scheduler is None:
         scheduler = os.environ.get(SCHEDULER_ENV) or None
+        if scheduler is not None:
+            check_executor(None, scheduler)
     if workers == 0:
         return InProcess()
     return DaskExecutor(workers=workers, scheduler=scheduler)
@@ -504,6 +522,8 @@ def execute(
         check_same(store.spec(), spec, name)
     if batch_size is not None and batch_size < 1:
         raise ExperimentError(f"--batch-size {batch_size}: at least 1")
+    if executor is None and client is None:
+        check_executor(workers, scheduler)
     created_here = not store.folder.exists()
     try:
         with store.lock():
@@ -541,83 +561,93 @@ def _execute_locked(
     executor: InProcess | DaskExecutor | None,
 ) -> Summary:
     t0 = time.perf_counter()
-    name = store.name
-    if not store.exists():
-        spec = {**spec, "name": name, "created": now().isoformat(timespec="seconds")}
-        store.create(spec)
-    elif not store.catalog.exists():
-        store.init_catalog(store.spec())
-    spec_stored = store.spec()
-    store.record_definition(
-        [
-            {
-                "scenario": k,
-                "name": sc.name,
-                "digest": spec_stored["digests"][k],
-                "parameters": json.dumps(sc.to_dict(), ensure_ascii=False),
-            }
-            for k, sc in resolved.items()
-        ],
-        [
-            {"sample": j, "scenario": s["scenario"], "parameters": _params_json(spec_stored, s)}
-            for j, s in enumerate(spec_stored["samples"])
-        ],
-    )
-    if retry_failed:
-        store.forget_failed()
-    orphans, _forgotten = store.repair()
-    recorded = store.read("SELECT run, sample, status FROM runs")
-    done_runs = {int(r) for r in recorded["run"]}
-    todo = [u for u in units(spec_stored) if u[0] not in done_runs]
-    ok0 = int((recorded["status"] == "ok").sum())
-    failed0 = len(recorded) - ok0
-    counts = recorded["sample"].value_counts()
-    by_sample = {int(k): int(v) for k, v in zip(counts.index, counts.to_numpy(), strict=True)}
-    total = int(spec_stored["total_runs"])
-    state = Progress(ok0, failed0, total, 0, by_sample)
-    if progress is not None:
-        progress(state)
-    new_ok = new_failed = 0
-    lost: list[str] = []
-    ex_desc = "nothing to run"
-    if todo:
-        ex = executor or make_executor(workers, scheduler, client)
-        ex_desc = ex.description
-        session = store.begin_session(ex.description, __version__)
-        status = "interrupted"
-        try:
-            size = batch_size or batch_size_for(len(todo), ex.n_workers)
-            payloads = _payloads(spec_stored, resolved, store, todo, size)
-            for p, res, error in ex.run(payloads):
-                if res is None:
-                    lost.append(f"runs {p['units'][0][0]}-{p['units'][-1][0]}: {error}")
-                    continue
-                if not store.record_batch(res, session):
-                    continue
-                for r in res["runs"]:
-                    if r["status"] == "ok":
-                        state.ok += 1
-                        new_ok += 1
-                    else:
-                        state.failed += 1
-                        new_failed += 1
-                    state.new += 1
-                    j = int(r["sample"])
-                    state.by_sample[j] = state.by_sample.get(j, 0) + 1
-                if progress is not None:
-                    progress(state)
-            status = "completed" if not lost else "incomplete"
-        except KeyboardInterrupt:
-            raise Interrupted(name, store.folder, state.done, total) from None
-        finally:
+    ex = executor
+    owned = False
+    try:
+        if not store.exists():
+            # a new experiment always has runs to do: start (or reach) the cluster before
+            # creating anything, so that a cluster that cannot be had leaves nothing behind
+            if ex is None:
+                ex = make_executor(workers, scheduler, client)
+                owned = True
+            created = now().isoformat(timespec="seconds")
+            store.create({**spec, "name": store.name, "created": created})
+        elif not store.catalog.exists():
+            store.init_catalog(store.spec())
+        spec_stored = store.spec()
+        store.record_definition(
+            [
+                {
+                    "scenario": k,
+                    "name": sc.name,
+                    "digest": spec_stored["digests"][k],
+                    "parameters": json.dumps(sc.to_dict(), ensure_ascii=False),
+                }
+                for k, sc in resolved.items()
+            ],
+            [
+                {"sample": j, "scenario": s["scenario"], "parameters": _params_json(spec_stored, s)}
+                for j, s in enumerate(spec_stored["samples"])
+            ],
+        )
+        if retry_failed:
+            store.forget_failed()
+        orphans, _forgotten = store.repair()
+        recorded = store.read("SELECT run, sample, status FROM runs")
+        done_runs = {int(r) for r in recorded["run"]}
+        todo = [u for u in units(spec_stored) if u[0] not in done_runs]
+        ok0 = int((recorded["status"] == "ok").sum())
+        counts = recorded["sample"].value_counts()
+        by_sample = {int(k): int(v) for k, v in zip(counts.index, counts.to_numpy(), strict=True)}
+        total = int(spec_stored["total_runs"])
+        state = Progress(ok0, len(recorded) - ok0, total, 0, by_sample)
+        if progress is not None:
+            progress(state)
+        new_ok = new_failed = 0
+        lost: list[str] = []
+        ex_desc = "nothing to run"
+        if todo:
+            if ex is None:
+                ex = make_executor(workers, scheduler, client)
+                owned = True
+            ex_desc = ex.description
+            session = store.begin_session(ex.description, __version__)
+            status = "interrupted"
             try:
-                if executor is None:
-                    ex.close()
+                size = batch_size or batch_size_for(len(todo), ex.n_workers)
+                payloads = _payloads(spec_stored, resolved, store, todo, size)
+                for p, res, error in ex.run(payloads):
+                    if res is None:
+                        lost.append(f"runs {p['units'][0][0]}-{p['units'][-1][0]}: {error}")
+                        continue
+                    if not store.record_batch(res, session):
+                        continue
+                    for r in res["runs"]:
+                        if r["status"] == "ok":
+                            state.ok += 1
+                            new_ok += 1
+                        else:
+                            state.failed += 1
+                            new_failed += 1
+                        state.new += 1
+                        j = int(r["sample"])
+                        state.by_sample[j] = state.by_sample.get(j, 0) + 1
+                    if progress is not None:
+                        progress(state)
+                status = "completed" if not lost else "incomplete"
+            except KeyboardInterrupt:
+                raise Interrupted(store.name, store.folder, state.done, total) from None
             finally:
                 store.end_session(session, status, new_ok, new_failed, total - state.done)
+        if owned and ex is not None:
+            owned = False
+            ex.close()
         store.clean_orphans()
+    finally:
+        if owned and ex is not None:
+            ex.close()
     return Summary(
-        name=name,
+        name=store.name,
         folder=store.folder,
         kind=str(spec_stored["kind"]),
         total=total,
