@@ -243,3 +243,22 @@ def test_batch_sizes() -> None:
     assert batch_size_for(200, 2) == 13 and batch_size_for(200, 1) == 25
     assert batch_size_for(10_000, 2) == 50
     assert batch_size_for(4, 2) == 2 and batch_size_for(12, 2) == 5 and batch_size_for(1, 8) == 1
+
+
+def test_scenario_objects_and_files_are_what_ran(tmp_path: Path) -> None:
+    toml = tmp_path / "mine.toml"
+    toml.write_text('name = "mine"\ninherits = "baseline"\n[investment]\nvisibility = 0.4\n')
+    sc = overcap.load_scenario(str(toml), SHORT)
+    other = overcap.load_scenario(str(toml), {**SHORT, "investment.visibility": 0.9})
+    exp, _ = run_experiment(
+        "compare", [(sc, {}), (other, {})], 1, 0, name="objs", results=tmp_path, workers=0
+    )
+    assert exp.spec["scenarios"] == ["mine", "mine#2"]  # same name, different parameters
+    toml.unlink()  # the file is gone: the catalog still knows what ran
+    got = exp.results()
+    assert got[0].scenario.investment.visibility == 0.4
+    assert got[1].scenario.investment.visibility == 0.9
+    from overcap.compare import compare_table
+
+    t = compare_table(exp)
+    assert list(dict.fromkeys(t["scenario"])) == ["mine", "mine#2"] and (t["runs"] == 1).all()

@@ -959,9 +959,9 @@ def sensitivity(
     else:
         for o, g in table.groupby("output", sort=False):
             t = Table(
-                title=f"{method} indices of {o}, {g['years'].iloc[0]} ({summary.ok} runs: "
-                f"{len(exp.spec['samples'])} points x {exp.spec['runs']} replicates); "
-                "+- is the 95% confidence half-width",
+                title=f"{method} indices of {o}, {g['years'].iloc[0]}",
+                caption=f"{len(exp.spec['samples'])} points x {exp.spec['runs']} runs; "
+                "+- is the half-width of the 95% confidence interval",
                 title_justify="left",
             )
             t.add_column("parameter")

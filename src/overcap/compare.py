@@ -165,14 +165,13 @@ def compare_table(exp: Experiment, years: tuple[int, int] | None = None) -> pd.D
     per indicator and sample, the median and 5-95% band over its ok runs, and the
     median and band of the paired difference (same replicate) from the first sample."""
     spec = exp.spec
+    scs = [exp.scenario(j) for j in range(len(spec["samples"]))]
     if years is None:
-        scs = [load_scenario(s["scenario"], spec["base"]) for s in spec["samples"]]
         years = (max(sc.time.start_year for sc in scs), min(sc.time.end_year for sc in scs))
     vals = indicator_values(exp, years)
-    labels = [
-        load_scenario(s["scenario"], {**spec["base"], **s["parameters"]}).name
-        for s in spec["samples"]
-    ]
+    labels = [sc.name for sc in scs]
+    if len(set(labels)) < len(labels):  # two scenarios of one name: their keys tell them apart
+        labels = [str(smp["scenario"]) for smp in spec["samples"]]
     base = vals[vals["sample"] == 0].set_index("replicate")
     rows = []
     for j, label in enumerate(labels):

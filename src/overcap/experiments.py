@@ -73,7 +73,7 @@ class ExperimentError(ValueError):
     """A user error about an experiment (bad spec, resume mismatch): one line."""
 
 
-class Interrupted(Exception):  # noqa: N818 (it is not an error: the user asked for it)
+class Interrupted(Exception):  # not an error: the user asked for it
     """The driver was interrupted (Ctrl-C); everything finished so far is recorded."""
 
     def __init__(self, name: str, folder: Path, done: int, total: int) -> None:
@@ -169,13 +169,26 @@ def define(
         raise ExperimentError("an experiment needs at least one sample")
     base_d = overrides_dict(base)
     resolved: dict[str, Scenario] = {}
+    keys: list[str] = []
+    seen: dict[int, str] = {}  # Scenario objects already resolved, by id
     for scenario, _ in samples:
-        key = _key(scenario)
-        if key not in resolved:
-            resolved[key] = load_scenario(scenario, base_d)
+        if isinstance(scenario, str) and scenario in resolved:
+            keys.append(scenario)
+            continue
+        if isinstance(scenario, Scenario) and id(scenario) in seen:
+            keys.append(seen[id(scenario)])
+            continue
+        sc = load_scenario(scenario, base_d)
+        key, n = _key(scenario), 2
+        # two different scenarios of the same name (Scenario objects) get distinct keys
+        while key in resolved and _digest(resolved[key]) != _digest(sc):
+            key, n = f"{_key(scenario)}#{n}", n + 1
+        resolved.setdefault(key, sc)
+        if isinstance(scenario, Scenario):
+            seen[id(scenario)] = key
+        keys.append(key)
     out_samples = []
-    for scenario, params in samples:
-        key = _key(scenario)
+    for key, (_scenario, params) in zip(keys, samples, strict=True):
         params = {str(k).replace("__", "."): _plain(v) for k, v in params.items()}
         clash = sorted(set(params) & set(base_d))
         if clash:
@@ -294,7 +307,7 @@ def run_batch(payload: dict[str, Any]) -> dict[str, Any]:
                 f = getattr(result, t).copy()
                 f.insert(0, "run", np.int64(run_id))
                 frames[t].append(f)
-        except Exception as exc:  # noqa: BLE001 (a failed run is recorded, not raised)
+        except Exception as exc:  # a failed run is recorded, not raised
             status = "failed"
             tb = traceback.format_exc()
             error = f"{type(exc).__name__}: {exc}\n{tb[-4000:]}"
@@ -343,7 +356,7 @@ class InProcess:
         for p in payloads:
             try:
                 yield p, run_batch(p), None
-            except Exception as exc:  # noqa: BLE001 (e.g. a disk error writing a part)
+            except Exception as exc:  # e.g. a disk error writing a part: the batch is lost
                 yield p, None, f"{type(exc).__name__}: {exc}"
 
     def close(self) -> None:
@@ -379,16 +392,17 @@ class DaskExecutor:
             self.description = f"Dask scheduler {scheduler}"
         else:
             n = workers if workers is not None else default_workers()
-            for k, v in THREAD_ENV.items():  # inherited by the worker processes
-                os.environ.setdefault(k, v)
             self.cluster = LocalCluster(
                 n_workers=n,
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address=None,  # no dashboard
+                # the scheduler's small HTTP server (health, metrics) on a free port of
+                # 127.0.0.1, not on 8787, which another cluster may hold
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 silence_logs=logging.ERROR,
-                env=dict(THREAD_ENV),
+                env=dict(THREAD_ENV),  # one BLAS/OpenMP thread in each worker process
             )
             self.client = Client(self.cluster)
             self.description = f"LocalCluster, {n} worker{'s' if n != 1 else ''}"
@@ -403,41 +417,67 @@ class DaskExecutor:
         self.n_workers = max(1, len(self.client.scheduler_info(n_workers=-1)["workers"]))
 
     def run(self, payloads: list[dict[str, Any]]) -> Iterator[tuple[dict, dict | None, str | None]]:
+        """Submit every batch; yield each as it completes. A batch whose result was lost
+        (its worker died after running it, before the driver fetched the result) is
+        submitted again, up to three times: its parts from the lost attempt are orphans,
+        never recorded."""
         from distributed import as_completed
 
-        owner = {}
-        for p in payloads:
+        owner: dict[str, dict[str, Any]] = {}
+        attempts: dict[int, int] = {}
+        queue = as_completed()
+
+        def submit(p: dict[str, Any]) -> None:
             key = f"overcap-{p['experiment']}-{p['units'][0][0]}-{uuid.uuid4().hex[:8]}"
             f = self.client.submit(run_batch, p, key=key, pure=False, retries=1)
             owner[f.key] = p
             self.futures.append(f)
-        for f in as_completed(self.futures):
-            p = owner[f.key]
+            queue.add(f)
+
+        for p in payloads:
+            submit(p)
+        for f in queue:
+            p = owner.pop(f.key)
+            res, error = None, None
             if f.status == "finished":
-                res = f.result()
+                try:
+                    res = f.result()
+                except Exception as exc:  # lost while being fetched
+                    error = f"{type(exc).__name__}: {exc}"
+            elif f.status == "error":
+                failure = f.exception()
                 f.release()
-                yield p, res, None
+                yield p, None, f"{type(failure).__name__}: {failure}"
+                continue
             else:
-                exc = f.exception()
-                f.release()
-                yield p, None, f"{type(exc).__name__}: {exc}"
+                error = f"result {f.status} (its worker died)"
+            f.release()
+            if res is not None:
+                yield p, res, None
+                continue
+            n = attempts.get(id(p), 0) + 1
+            attempts[id(p)] = n
+            if n <= 3:
+                submit(p)
+            else:
+                yield p, None, error
 
     def close(self) -> None:
         try:
             pending = [f for f in self.futures if not f.done()]
             if pending:
                 self.client.cancel(pending)
-        except Exception:  # noqa: BLE001, S110 (closing down: nothing to save)
+        except Exception:  # closing down: nothing left to save
             pass
         if self.own:
             try:
                 self.client.close(timeout=10)
-            except Exception:  # noqa: BLE001, S110
+            except Exception:  # closing down
                 pass
             if self.cluster is not None:
                 try:
                     self.cluster.close(timeout=10)
-                except Exception:  # noqa: BLE001, S110
+                except Exception:  # closing down
                     pass
 
 
@@ -723,6 +763,19 @@ class Experiment:
     def __repr__(self) -> str:
         return f"Experiment({self.name!r}, kind={self.spec['kind']!r}, folder={str(self.folder)!r})"
 
+    def scenario(self, sample: int = 0) -> Scenario:
+        """The full parameters a point ran with (from the catalog, so a scenario given as
+        an object or a file that has changed since is still what ran)."""
+        if not hasattr(self, "_scenarios"):
+            t = self.store.read("SELECT scenario, parameters FROM scenarios")
+            self._scenarios = {
+                str(k): Scenario.model_validate(json.loads(str(v)))
+                for k, v in zip(t["scenario"], t["parameters"], strict=True)
+            }
+        s = self.spec["samples"][sample]
+        base = self._scenarios[s["scenario"]]
+        return load_scenario(base, s["parameters"]) if s["parameters"] else base
+
     def runs(self) -> pd.DataFrame:
         """The catalog's runs: run, sample, replicate, scenario, parameters (JSON), seed,
         status, error, version, timings, worker, batch, session."""
@@ -781,10 +834,7 @@ class Experiment:
         for row in cat.to_dict("records"):  # type: ignore[assignment]
             j = int(row["sample"])
             if j not in scenarios:
-                s = self.spec["samples"][j]
-                scenarios[j] = load_scenario(
-                    s["scenario"], {**self.spec["base"], **s["parameters"]}
-                )
+                scenarios[j] = self.scenario(j)
             frames = {}
             for t in TABLES:
                 g = groups[t].get(int(row["run"]))

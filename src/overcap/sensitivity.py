@@ -201,7 +201,7 @@ def indices(
     prob, method, seed = d["problem"], d["method"], int(exp.spec["seed"])
     n_samples = len(exp.spec["samples"])
     if years is None:
-        sc = load_scenario(exp.spec["scenarios"][0], exp.spec["base"])
+        sc = exp.scenario(0)
         years = (sc.time.start_year, sc.time.end_year)
     vals = indicator_values(exp, years, outputs)
     failed = sorted(set(range(n_samples)) - set(vals["sample"]))

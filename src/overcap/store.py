@@ -312,10 +312,7 @@ class Store:
         """One query on the catalog, read-only, held for as short a time as possible."""
         import duckdb
 
-        if not self.catalog.exists():
-            if not self.exists():
-                raise StoreError(self.missing_message())
-            self.init_catalog(self.spec())
+        self._check_catalog()
 
         def attempt() -> pd.DataFrame:
             con = duckdb.connect(str(self.catalog), read_only=True)
@@ -330,10 +327,7 @@ class Store:
         """Whole catalog tables (those that exist), read in one short connection."""
         import duckdb
 
-        if not self.catalog.exists():
-            if not self.exists():
-                raise StoreError(self.missing_message())
-            self.init_catalog(self.spec())
+        self._check_catalog()
 
         def attempt() -> dict[str, pd.DataFrame]:
             con = duckdb.connect(str(self.catalog), read_only=True)
@@ -344,6 +338,16 @@ class Store:
                 con.close()
 
         return _with_retry(attempt, timeout, f"experiment {self.name!r}")
+
+    def _check_catalog(self) -> None:
+        """Readers never create the catalog (the driver is its only writer)."""
+        if not self.catalog.exists():
+            if not self.exists():
+                raise StoreError(self.missing_message())
+            raise StoreError(
+                f"experiment {self.name!r} has no catalog yet (it is being created, or its "
+                "driver died first: --resume completes it)"
+            )
 
     # ----------------------------------------------------------------- the driver's records
 
@@ -528,12 +532,15 @@ def list_experiments(results: str | Path | None = None) -> pd.DataFrame:
         st = Store(folder)
         spec = st.spec()
         total = int(spec.get("total_runs", 0))
-        counts = st.read(
-            "SELECT count(*) FILTER (WHERE status = 'ok') AS ok, "
-            "count(*) FILTER (WHERE status <> 'ok') AS failed FROM runs"
-        )
-        last = st.read("SELECT status FROM sessions ORDER BY session DESC LIMIT 1")
-        ok, failed = int(counts["ok"].iloc[0]), int(counts["failed"].iloc[0])
+        if st.catalog.exists():
+            counts = st.read(
+                "SELECT count(*) FILTER (WHERE status = 'ok') AS ok, "
+                "count(*) FILTER (WHERE status <> 'ok') AS failed FROM runs"
+            )
+            last = st.read("SELECT status FROM sessions ORDER BY session DESC LIMIT 1")
+            ok, failed = int(counts["ok"].iloc[0]), int(counts["failed"].iloc[0])
+        else:
+            last, ok, failed = pd.DataFrame({"status": ["no catalog"]}), 0, 0
         rows.append(
             {
                 "name": folder.name,
@@ -586,6 +593,7 @@ def connect(name: str | None = None, results: str | Path | None = None) -> Any:
         stores = [st]
     else:
         stores = [Store(f) for f in experiment_folders(results)]
+        stores = [st for st in stores if st.catalog.exists()]
         if not stores:
             raise StoreError(f"no experiments in {root_of(results)}")
     con = duckdb.connect()
