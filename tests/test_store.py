@@ -131,6 +131,10 @@ def test_views_query_and_errors(store: Store, tmp_path: Path) -> None:
     # every experiment, with an experiment column
     t = query("SELECT experiment, count(*) AS n FROM economy GROUP BY 1 ORDER BY 1", None, tmp_path)
     assert t.to_dict("records") == [{"experiment": "exp", "n": 12}, {"experiment": "other", "n": 3}]
+    cols = query("SELECT * FROM economy LIMIT 1", "exp", tmp_path).columns
+    assert list(cols[:4]) == ["experiment", "run", "sample", "replicate"]
+    sr = query("SELECT DISTINCT run, sample, replicate FROM economy ORDER BY run", "exp", tmp_path)
+    assert list(sr["replicate"]) == [0, 1, 2, 3] and set(sr["sample"]) == {0}  # runs = 4
     r = query("SELECT experiment, run, status FROM runs ORDER BY 1, 2", "exp", tmp_path)
     assert list(r["run"]) == [0, 1, 2, 3] and set(r["experiment"]) == {"exp"}
     with pytest.raises(StoreError, match=r"^query: .*nope"):

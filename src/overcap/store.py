@@ -581,8 +581,9 @@ def list_experiments(results: str | Path | None = None) -> pd.DataFrame:
 def connect(name: str | None = None, results: str | Path | None = None) -> Any:
     """An in-memory DuckDB connection with views over one experiment (``name``) or all
     experiments under ``results``: ``experiments``, ``runs``, ``samples``, ``scenarios``,
-    ``sessions``, ``indices`` (sensitivity), and ``sectors``, ``provinces``, ``economy``,
-    ``trade`` over the recorded parts; every view has an ``experiment`` column. The
+    ``sessions``, ``indices`` and ``outputs`` (sensitivity), and ``sectors``,
+    ``provinces``, ``economy``, ``trade`` over the recorded parts (with ``run``, ``sample``
+    and ``replicate`` columns); every view has an ``experiment`` column. The
     catalogs are read once, briefly, so a running experiment is not disturbed."""
     import duckdb
 
@@ -598,7 +599,7 @@ def connect(name: str | None = None, results: str | Path | None = None) -> Any:
             raise StoreError(f"no experiments in {root_of(results)}")
     con = duckdb.connect()
     meta: dict[str, list[pd.DataFrame]] = {}
-    part_lists: dict[str, list[tuple[str, list[str]]]] = {t: [] for t in TABLES}
+    part_lists: dict[str, list[tuple[str, int, list[str]]]] = {t: [] for t in TABLES}
     for st in stores:
         cat = st.read_tables(
             [
@@ -617,7 +618,8 @@ def connect(name: str | None = None, results: str | Path | None = None) -> Any:
                 for t in TABLES:
                     paths = sorted(frame.loc[frame["tbl"] == t, "path"])
                     if paths:
-                        part_lists[t].append((st.name, [str(st.folder / p) for p in paths]))
+                        reps = int(st.spec().get("runs", 1))
+                        part_lists[t].append((st.name, reps, [str(st.folder / p) for p in paths]))
                 continue
             frame = frame.copy()
             if "experiment" in frame.columns:
@@ -632,10 +634,12 @@ def connect(name: str | None = None, results: str | Path | None = None) -> Any:
     for t, lists in part_lists.items():
         if not lists:
             continue
+        # run = sample * replicates + replicate: both as columns, after the run
         selects = [
-            f"SELECT {_sql_str(exp)} AS experiment, * "
+            f"SELECT {_sql_str(exp)} AS experiment, run, run // {reps} AS sample, "
+            f"run % {reps} AS replicate, * EXCLUDE (run) "
             f"FROM read_parquet([{', '.join(map(_sql_str, paths))}])"
-            for exp, paths in lists
+            for exp, reps, paths in lists
         ]
         con.execute(f"CREATE VIEW {t} AS " + " UNION ALL BY NAME ".join(selects))
     return con
