@@ -6,6 +6,7 @@ uninterrupted run."""
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -229,3 +230,40 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path, cluster: tuple[str, list[
     reference = overcap_cli(*args[:-4], "--workers", "0", "--name", "ref")
     assert reference.returncode == 0, reference.stderr
     assert_same_tables("kw", "ref", tmp_path)
+
+
+def test_ctrl_c_at_the_terminal_stops_cleanly_and_resumes(tmp_path: Path) -> None:
+    runs = 40
+    args = ["run", "baseline", "--runs", str(runs), *SHORT, "--results", str(tmp_path)]
+    args += ["--batch-size", "2", "--workers", "2", "--name", "cc"]
+    driver = subprocess.Popen(
+        [PY, "-m", "overcap.cli", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "CI": "1"},
+        start_new_session=True,
+        # a terminal's process group gets SIGINT by default (a test runner may ignore it)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    store = Store(tmp_path / "cc")
+    try:
+        deadline = time.monotonic() + 240
+        while recorded(store) < 2:
+            assert driver.poll() is None, "the experiment ended before Ctrl-C"
+            assert time.monotonic() < deadline, "no run was recorded in time"
+            time.sleep(0.05)
+        os.killpg(driver.pid, signal.SIGINT)  # Ctrl-C: the driver and its workers
+        _, stderr = driver.communicate(timeout=60)
+    finally:
+        stop([driver])
+    assert driver.returncode == 130, stderr
+    assert "Traceback" not in stderr, stderr  # the workers leave shutting down to the driver
+    command = stderr.strip().splitlines()[-1].strip()
+    assert command.endswith("--name cc --resume"), stderr
+    done = recorded(store)
+    assert 2 <= done < runs
+    resumed = overcap_cli(*shlex.split(command)[1:])
+    assert resumed.returncode == 0, resumed.stderr
+    cat = open_experiment("cc", tmp_path).runs()
+    assert list(cat["run"]) == list(range(runs)) and set(cat["status"]) == {"ok"}

@@ -18,6 +18,7 @@ have overcap installed and see the results folder at the same path.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import itertools
@@ -401,8 +402,11 @@ class DaskExecutor:
             n = workers if workers is not None else default_workers()
             # Dask writes its pre-spawn variables into this process's environment too;
             # leave glibc's trim threshold out of that (the workers get WORKER_ENV's)
-            with dask.config.set(
-                {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+            with (
+                dask.config.set(
+                    {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+                ),
+                _sigint_ignored(),
             ):
                 self.cluster = LocalCluster(
                     n_workers=n,
@@ -491,6 +495,24 @@ class DaskExecutor:
                     self.cluster.close(timeout=10)
                 except Exception:  # closing down
                     pass
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while the LocalCluster spawns its workers, which inherit it: a
+    Ctrl-C at the terminal reaches the whole process group, and the workers should
+    leave the shutting down to the driver (instead of printing tracebacks)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def default_workers() -> int:
