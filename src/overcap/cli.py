@@ -570,6 +570,39 @@ def bench(
     )
 
 
+@app.command()
+def dashboard(
+    host: Annotated[
+        str,
+        typer.Option(help="Address to listen on; only this machine by default (127.0.0.1)."),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8050,
+    lang: Annotated[str, typer.Option(help="The page's first language: zh-TW or en.")] = "zh-TW",
+    runs: Annotated[
+        int, typer.Option(help="Runs per scenario the page starts with (1-20).", min=1, max=20)
+    ] = 4,
+    seed: Annotated[int, typer.Option(help="Seed the page starts with.", min=0)] = 0,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes for the runs (default: up to 2).", min=1, max=64),
+    ] = None,
+    warm: Annotated[
+        bool, typer.Option(help="Start the baseline's runs at once, before the first click.")
+    ] = True,
+) -> None:
+    """The scenario explorer in the browser: pick a scenario, move the levers, run, compare
+    with the baseline (zh-TW / English). Serves on http://HOST:PORT/ until Ctrl-C."""
+    from overcap.dashboard.app import serve
+
+    console.print(f"overcap dashboard on http://{host}:{port}/ (Ctrl-C to stop)")
+    try:
+        serve(host, port, lang=lang, runs=runs, seed=seed, workers=workers, warm=warm)
+    except ValueError as exc:
+        _fail(str(exc))
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
 def main() -> None:
     try:
         app()
