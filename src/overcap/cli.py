@@ -592,15 +592,18 @@ def dashboard(
 ) -> None:
     """The scenario explorer in the browser: pick a scenario, move the levers, run, compare
     with the baseline (zh-TW / English). Serves on http://HOST:PORT/ until Ctrl-C."""
-    from overcap.dashboard.app import serve
+    from overcap.dashboard.app import check_address, create_app, runner_of
 
-    console.print(f"overcap dashboard on http://{host}:{port}/ (Ctrl-C to stop)")
     try:
-        serve(host, port, lang=lang, runs=runs, seed=seed, workers=workers, warm=warm)
+        dash_app = create_app(lang=lang, runs=runs, seed=seed, workers=workers, warm=warm)
+        check_address(host, port)
     except ValueError as exc:
         _fail(str(exc))
-    except OSError as exc:  # the port is taken, or the address is not this machine's
-        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    console.print(f"overcap dashboard on http://{host}:{port}/ (Ctrl-C to stop)")
+    try:
+        dash_app.run(host=host, port=port, debug=False, use_reloader=False)
+    finally:
+        runner_of(dash_app).shutdown()
 
 
 def main() -> None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import atexit
 import logging
+import socket
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from dash import Dash
+from flask import Response, request
+from werkzeug.exceptions import HTTPException
 
 from overcap.dashboard import callbacks
 from overcap.dashboard.layout import build_layout
@@ -28,6 +31,7 @@ ASSETS = Path(__file__).parent / "assets"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050
 DEFAULT_RUNS = 4
+UPDATE_PATH = "_dash-update-component"
 
 log = logging.getLogger("overcap.dashboard")
 
@@ -76,6 +80,7 @@ def create_app(
     app.layout = build_layout(lang, scenario, first.runs, first.seed, first.extra)
     callbacks.register(app, runner, Views(), fixed)
     app.server.config["OVERCAP_RUNNER"] = runner
+    app.server.register_error_handler(Exception, _http_error)
     if warm:
         ref = RunSpec(REFERENCE, (), first.seed, first.runs, first.extra)
         _warm_on_first_request(app, runner, ref)
@@ -95,6 +100,20 @@ def _warm_on_first_request(app: Dash, runner: Runner, spec: RunSpec) -> None:
     app.server.before_request(warm)
 
 
+def _http_error(exc: Exception) -> Any:
+    """A request the page never sends (a body that is no callback, a malformed one):
+    a one-line 400 for callback requests, the trace only in the server's log."""
+    if isinstance(exc, HTTPException) and not request.path.endswith(UPDATE_PATH):
+        return exc  # 404 and friends, as Flask answers them
+    if request.path.endswith(UPDATE_PATH):
+        log.warning("rejected a malformed callback request: %s", callbacks.one_line(exc))
+        text = "overcap dashboard: this request is not one the page sends"
+        return Response(f"{text} ({callbacks.one_line(exc)})\n", 400, mimetype="text/plain")
+    log.error("dashboard request failed", exc_info=exc)
+    text = "overcap dashboard: internal error"
+    return Response(f"{text} ({callbacks.one_line(exc)})\n", 500, mimetype="text/plain")
+
+
 def runner_of(app: Dash) -> Runner:
     """The runner behind an app made by :func:`create_app`."""
     r = app.server.config["OVERCAP_RUNNER"]
@@ -111,6 +130,22 @@ def _input_message(exc: Exception) -> str:
     return str(exc)
 
 
+def check_address(host: str, port: int) -> None:
+    """Raise ValueError (one line) if this machine cannot listen on ``host:port`` (the
+    port is taken, or the address is not this machine's)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    family, kind, proto, _, addr = infos[0]
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(addr)
+        except OSError as exc:
+            raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def serve(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
@@ -119,6 +154,7 @@ def serve(
     """Build the app and serve it (blocking) on ``host:port``, by default 127.0.0.1
     only: other machines cannot reach it unless ``host`` says so."""
     app = create_app(**kwargs)
+    check_address(host, port)
     try:
         app.run(host=host, port=port, debug=False, use_reloader=False)
     finally:

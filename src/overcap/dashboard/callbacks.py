@@ -47,7 +47,8 @@ ERROR = "message error"
 OK = "message"
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its type and the first line of its message."""
     lines = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
@@ -70,7 +71,7 @@ def on_error(err: Exception) -> None:
         text = error_text(err, lang)
     else:
         log.error("dashboard callback failed", exc_info=err)
-        text = tr("dash.error.internal", lang, detail=_one_line(err))
+        text = tr("dash.error.internal", lang, detail=one_line(err))
     set_props("message", {"children": text, "className": ERROR})
 
 
@@ -262,8 +263,10 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
             if not isinstance(group, list):
                 raise InputError("levers", "dash.error.levers")
             for item in group:
-                lever_id = item.get("id", {}).get("lever") if isinstance(item, dict) else None
-                values[lever_id] = item.get("value") if isinstance(item, dict) else None
+                item = item if isinstance(item, dict) else {}
+                ident = item.get("id")
+                lever_id = ident.get("lever") if isinstance(ident, dict) else None
+                values[lever_id] = item.get("value")
         try:
             if reform_year not in (None, ""):
                 values[REFORM_YEAR] = reform_year

@@ -330,11 +330,12 @@ def _toml(v: Any) -> str:
     return str(v)
 
 
-def _same(a: Any, b: Any, step: float | None) -> bool:
+def _same(a: Any, b: Any) -> bool:
+    """Whether a lever's value is the scenario's, as far as the page shows numbers (to
+    4 decimals): the page's boxes hold the scenario's values rounded so."""
     if isinstance(a, bool) or isinstance(b, bool):
         return bool(a) == bool(b)
-    tol = (step or 0.0) / 2 + 1e-12
-    return abs(float(a) - float(b)) <= tol
+    return fmt(float(a)) == fmt(float(b))
 
 
 def parse_request(
@@ -347,8 +348,8 @@ def parse_request(
     """Check everything the page sent and turn it into a :class:`RunSpec`.
 
     ``values`` maps lever ids (and ``reform_year``) to what the page holds. A lever left
-    out keeps the scenario's value; a value within half a step of the scenario's value
-    counts as unchanged (sliders snap to their step). Raises :class:`InputError` naming
+    out keeps the scenario's value, and so does one equal to it to the 4 decimals the
+    page shows. Raises :class:`InputError` naming
     the first bad field; the scenario schema has the last word (a ScenarioError becomes
     an InputError too)."""
     name = check_scenario(scenario_name)
@@ -365,7 +366,7 @@ def parse_request(
             continue
         v = parse_lever(lever_id, raw)
         lv = BY_ID[lever_id]
-        if not _same(v, current[lever_id], lv.step):
+        if not _same(v, current[lever_id]):
             overrides[lv.path] = v
     if REFORM_YEAR in values and values[REFORM_YEAR] is not None:
         start = reform_start(sc)
