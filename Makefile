@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SCENARIO ?= baseline
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench clean system-deps system-fonts
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "make: no python3.11 or python3 on PATH; install Python 3.11"; exit 1; }
@@ -21,9 +21,20 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@ $(VENV)/.installed
 
-# runs the default scenario and refreshes overcap-results/$(SCENARIO)
-run: $(VENV)/.installed
+# System packages for the reports, installed with apt-get only when missing (sudo when
+# not root): fonts-noto-cjk (Chinese in the PNG figures) and chromium (the browser test).
+system-deps:
+	@bash scripts/system-deps.sh all
+
+system-fonts:
+	@bash scripts/system-deps.sh font
+
+# runs the default scenario and refreshes overcap-results/$(SCENARIO), then writes its
+# report (a small ensemble) to overcap-results/report/$(SCENARIO) and prints its path
+REPORT_RUNS ?= 3
+run: $(VENV)/.installed system-fonts
 	$(BIN)/overcap run $(SCENARIO) --out overcap-results/$(SCENARIO) --overwrite
+	$(BIN)/overcap report $(SCENARIO) --runs $(REPORT_RUNS) --out overcap-results/report/$(SCENARIO)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
@@ -32,7 +43,7 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed-dev
+pytest: $(VENV)/.installed-dev system-deps
 	$(BIN)/pytest
 
 test: lint typecheck pytest

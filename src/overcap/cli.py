@@ -444,6 +444,113 @@ def calibrate(
         )
 
 
+def _writable_dir(path: Path) -> str | None:
+    """Why ``path`` cannot be a folder to write into, or None if it can."""
+    if path.exists() and not path.is_dir():
+        return "it is a file, not a folder"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".overcap-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
+@app.command()
+def report(
+    scenarios: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Scenario names or TOML paths (default baseline); the first is the reference."
+        ),
+    ] = None,
+    runs: Annotated[int, typer.Option(help="Runs per scenario.", min=1, max=1000)] = 5,
+    lang: Annotated[str, typer.Option(help="Language of the report: zh-TW or en.")] = "zh-TW",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder to write into (default overcap-results/report/SCENARIOS)."),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed; replicate i of every scenario shares stream i.", min=0)
+    ] = 0,
+    facts: Annotated[
+        Path | None, typer.Option(help="Facts file (default: the packaged facts.csv).")
+    ] = None,
+    sector: Annotated[str, typer.Option(help="The price-war figure's sector.")] = "solar_pv",
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override for every scenario: path=value (repeatable)."),
+    ] = None,
+    png: Annotated[bool, typer.Option(help="Also write the figures as PNG files.")] = True,
+) -> None:
+    """Write the report: one self-contained HTML file (interactive figures, opens offline)
+    and the same figures as PNG, in Traditional Chinese (zh-TW) or English (en)."""
+    import warnings
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from overcap.evidence import FactsError, load_facts
+    from overcap.report import ReportData, messages, write_report
+    from overcap.report.fonts import MissingFontWarning
+
+    names = scenarios or ["baseline"]
+    try:
+        lang = messages.check_lang(lang)
+    except ValueError:
+        _fail(f"--lang {lang!r}: unknown; allowed: {', '.join(messages.LANGS)}")
+    try:
+        loaded = [load_scenario(n, set_ or []) for n in names]
+        fact_list, _ = load_facts(facts)
+    except (ScenarioError, FactsError) as exc:
+        _fail(str(exc))
+        return
+    if sector not in loaded[0].sector_ids:
+        _fail(f"--sector {sector!r}: unknown; allowed: {', '.join(loaded[0].sector_ids)}")
+    seen = [sc.name for sc in loaded]
+    dup = next((n for n in seen if seen.count(n) > 1), None)
+    if dup is not None:
+        _fail(f"scenario {dup!r} is named twice; name each scenario once")
+    target = out or Path("overcap-results") / "report" / "+".join(seen)
+    why = _writable_dir(target)
+    if why is not None:
+        _fail(f"--out {target}: cannot write there ({why}); give a folder you can write to")
+    t0 = time.perf_counter()
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    ) as bar:
+        tasks = {sc.name: bar.add_task(sc.name, total=runs) for sc in loaded}
+        data = ReportData.build(
+            loaded,
+            runs=runs,
+            seed=seed,
+            facts=fact_list,
+            progress=lambda name, i, n: bar.update(tasks[name], completed=i),
+        )
+    t_runs = time.perf_counter() - t0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissingFontWarning)
+        with console.status(f"drawing the report ({lang}) ..."):
+            files = write_report(data, target, lang=lang, png=png, sector=sector)
+    for w in caught:
+        if issubclass(w.category, MissingFontWarning):
+            err.print(f"[bold yellow]warning:[/] {escape(str(w.message))}", highlight=False)
+    console.print(
+        f"{len(loaded)} scenario(s) x {runs} runs in {t_runs:.1f} s; report drawn in "
+        f"{files.seconds:.1f} s: {files.html_bytes / 1e6:.1f} MB HTML"
+        + (f", {len(files.pngs)} PNG figures in {files.pngs[0].parent}" if files.pngs else "")
+        + ".",
+        highlight=False,
+    )
+    console.print(f"report: [bold]{files.html}[/]", highlight=False)
+
+
 @app.command()
 def scenarios() -> None:
     """List the scenarios that ship."""

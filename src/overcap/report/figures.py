@@ -85,6 +85,12 @@ COMPARISON: tuple[tuple[str, float], ...] = (
 )
 
 
+# economy-wide indicators: a fact about them with sector ALL is about the economy
+ECONOMY_FACTS = frozenset(
+    {c for c, _ in COMPARISON} | {"gdp_target", "partners_with_measures", "regime"}
+)
+
+
 def _rgba(hex_colour: str, alpha: float) -> str:
     h = hex_colour.lstrip("#")
     r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
@@ -195,7 +201,9 @@ def _regime_backdrop(
     multi = bool(fig._grid_ref)  # a figure made with make_subplots
     for sp in data.regime_spells(scenario):
         text = m.regime(sp["regime"], lang) + ("*" if sp["scripted"] else "")
-        kw: dict[str, Any] = {"row": "all", "col": 1} if multi else {}
+        kw: dict[str, Any] = (
+            {"row": "all", "col": 1, "exclude_empty_subplots": False} if multi else {}
+        )
         fig.add_vrect(
             x0=sp["start"] - 0.5,
             x1=sp["end"] + 0.5,
@@ -309,7 +317,7 @@ def policy_cycle(data: ReportData, lang: str, scenario: str | None = None) -> go
     )
     # the scripted events: one bar per event over its years
     labels = [m.event(e["name"], lang) for e in events]
-    for k, (e, lab) in enumerate(zip(events, labels, strict=True)):
+    for e, lab in zip(events, labels, strict=True):
         colour = (
             REGIME_COLOURS.get(e["regime"] or "", "#555") if e["kind"] == "regime" else "#555555"
         )
@@ -328,11 +336,22 @@ def policy_cycle(data: ReportData, lang: str, scenario: str | None = None) -> go
                 mode="lines+markers",
                 line={"color": colour, "width": 7},
                 marker={"symbol": "triangle-right", "size": 9, "color": colour},
-                name=m.t("legend.event", lang),
-                legendgroup="events",
-                showlegend=k == 0,
+                name=lab,
+                showlegend=False,
                 hovertext=hover,
                 hoverinfo="text",
+            ),
+            row=2,
+            col=1,
+        )
+    if events:
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines",
+                line={"color": "#555555", "width": 7},
+                name=m.t("legend.event", lang),
             ),
             row=2,
             col=1,
@@ -431,6 +450,14 @@ def utilisation_waves(data: ReportData, lang: str, scenario: str | None = None) 
     return _finish(fig, "utilisation_waves", title, lang, data, 620)
 
 
+def price_span(data: ReportData, scenario: str, sector: str) -> float:
+    """Highest over lowest median price of a sector: above 10, prices are drawn on a log
+    scale (a learning curve is a straight line there)."""
+    p = data.sector_bands(scenario, "price", sector=sector, active_only=True)["median"]
+    p = p[p > 0]
+    return float(p.max() / p.min()) if len(p) else 1.0
+
+
 def price_war(
     data: ReportData,
     lang: str,
@@ -479,7 +506,12 @@ def price_war(
         fig, sb("zombie_share", 100.0), m.t("legend.zombie_share", lang), "#8e44ad", bands, row=3
     )
     _regime_legend(fig, lang, row=1)
-    fig.update_yaxes(title_text=m.sector_unit(sector, lang), row=1, col=1)
+    fig.update_yaxes(
+        title_text=m.sector_unit(sector, lang),
+        type="log" if price_span(data, name, sector) > 10 else "linear",
+        row=1,
+        col=1,
+    )
     fig.update_yaxes(title_text=m.t("axis.margin_pct", lang), row=2, col=1)
     fig.update_yaxes(title_text=m.t("axis.share_pct", lang), rangemode="tozero", row=3, col=1)
     fig.update_xaxes(title_text=m.t("axis.year", lang), row=3, col=1)
@@ -570,6 +602,7 @@ def trade(data: ReportData, lang: str, scenario: str | None = None) -> go.Figure
     fig.update_yaxes(
         title_text=m.t("axis.countermeasures_count", lang),
         rangemode="tozero",
+        dtick=1,
         row=3,
         col=1,
         secondary_y=True,
@@ -680,14 +713,21 @@ def _fmt(x: float | None) -> str:
 def fact_text(f: Fact, lang: str) -> str:
     """A fact in words: indicator, where, statistic and years, in ``lang``."""
     years = str(f.year_from) if f.year_from == f.year_to else f"{f.year_from}-{f.year_to}"
-    where = " + ".join(
-        m.sector(s, lang) if m.has(f"sector.{s}") else s for s in f.sector.split("+")
-    )
+    if f.sector == "ALL":
+        where = m.t(
+            "evidence.economy" if f.indicator in ECONOMY_FACTS else "evidence.all_sectors", lang
+        )
+    else:
+        where = " + ".join(
+            m.sector(s, lang) if m.has(f"sector.{s}") else s for s in f.sector.split("+")
+        )
     if f.partner:
         where += " · " + m.partner(f.partner, lang)
     param = "" if f.param is None else f"{f.param:g}"
     stat = m.t(f"evidence.stat_{f.kind}", lang, years=years, param=param)
-    return f"{m.indicator(f.indicator, lang)} · {where} · {stat}"
+    key = f"fact_indicator.{f.indicator}"
+    what = m.t(key, lang) if m.has(key) else m.indicator(f.indicator, lang)
+    return f"{what} · {where} · {stat}"
 
 
 def record_text(f: Fact, lang: str) -> str:
