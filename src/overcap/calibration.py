@@ -119,7 +119,8 @@ def evaluate(
 ) -> dict[str, Any]:
     """Loss and scores of one parameter set (K replicates, common random numbers)."""
     sc = load_scenario(scenario, overrides, calibrated=False)
-    results = ensemble(sc, runs=runs, seed=seed)
+    # in this process: calibration runs its own worker processes (no cluster in them)
+    results = ensemble(sc, runs=runs, seed=seed, workers=0)
     table = check(results, facts)
     held_arr = np.array(held)
     dist = table["distance"].to_numpy()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shlex
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import BaseModel
@@ -15,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from overcap import __version__
+from overcap.experiments import ExperimentError, Interrupted
 from overcap.scenario import (
     SECTOR_PARAMS,
     Scenario,
@@ -25,6 +30,10 @@ from overcap.scenario import (
     sector_table,
     sector_units,
 )
+from overcap.store import StoreError
+
+if TYPE_CHECKING:
+    from overcap.experiments import Experiment, Progress, Summary
 
 app = typer.Typer(
     add_completion=False,
@@ -67,8 +76,218 @@ def _free_dir(path: Path, overwrite: bool) -> Path:
     return cand
 
 
+# ---------------------------------------------------------------- experiment options
+
+Workers = Annotated[
+    int | None,
+    typer.Option(
+        help="Worker processes of the local Dask cluster (default: one per core; 0: run in "
+        "this process, no Dask).",
+        min=0,
+        max=512,
+    ),
+]
+SchedulerAddr = Annotated[
+    str | None,
+    typer.Option(
+        help="An existing Dask scheduler, tcp://HOST:PORT (default: $OVERCAP_SCHEDULER, "
+        "else a local cluster)."
+    ),
+]
+Name = Annotated[str | None, typer.Option(help="Experiment name (default: generated and printed).")]
+ResultsRoot = Annotated[
+    Path | None, typer.Option("--results", help="Results root (default ./overcap-results).")
+]
+Resume = Annotated[
+    bool,
+    typer.Option("--resume", help="Continue experiment --name: run only what is missing."),
+]
+RetryFailed = Annotated[
+    bool, typer.Option("--retry-failed", help="With --resume: run the failed runs again.")
+]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="No progress bar (it is also off in CI and when not a terminal)."
+    ),
+]
+BatchSize = Annotated[
+    int | None,
+    typer.Option(
+        "--batch-size",
+        help="Runs per batch, one Parquet part per table (default: about 8 batches per "
+        "worker, 5 to 50 runs).",
+        min=1,
+    ),
+]
+
+
+def _progress_enabled(quiet: bool) -> bool:
+    return not quiet and not os.environ.get("CI") and err.is_terminal
+
+
+@contextlib.contextmanager
+def _progress_bar(label: str, quiet: bool) -> Iterator[Callable[[Progress], None]]:
+    """A rich progress bar on stderr: runs done of all, failed, rate and time left."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+    from rich.progress import Progress as Bar
+
+    if not _progress_enabled(quiet):
+        yield lambda p: None
+        return
+    with Bar(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs, [red]{task.fields[failed]} failed[/], {task.fields[rate]}"),
+        TextColumn("{task.fields[eta]}"),
+        console=err,
+    ) as bar:
+        task = bar.add_task(label, total=None, failed=0, rate="-- runs/s", eta="")
+        t0 = time.perf_counter()
+
+        def update(p: Progress) -> None:
+            el = time.perf_counter() - t0
+            rate = p.new / el if p.new and el > 0 else 0.0
+            left = p.total - p.done
+            eta = f"{_hms(left / rate)} left" if rate > 0 and left else ""
+            bar.update(
+                task,
+                total=p.total,
+                completed=p.done,
+                failed=p.failed,
+                rate=f"{rate:.2f} runs/s" if rate else "-- runs/s",
+                eta=eta,
+            )
+
+        yield update
+
+
+def _hms(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
+def _resume_command(ctx: typer.Context, name: str) -> str:
+    """The command line that resumes this experiment: this command, with --name and
+    --resume."""
+    words = ["overcap", str(ctx.info_name)]
+    for p in ctx.command.params:
+        pname = p.name or ""
+        v = ctx.params.get(pname)
+        if p.param_type_name == "argument":
+            vals = v if isinstance(v, list | tuple) else [v]
+            words += [str(x) for x in vals if x is not None]
+            continue
+        if pname in ("name", "resume") or v is None or v == p.default:
+            continue
+        opt = max(p.opts, key=len)
+        if getattr(p, "is_flag", False):
+            if v:
+                words.append(opt)
+        elif isinstance(v, list | tuple):
+            for x in v:
+                words += [opt, str(x)]
+        else:
+            words += [opt, str(v)]
+    words += ["--name", name, "--resume"]
+    return shlex.join(words)
+
+
+def _experiment_name(kind: str, scenario: str, name: str | None, results: Path | None) -> str:
+    from overcap.experiments import generate_name
+    from overcap.store import check_name
+
+    if name is not None:
+        return check_name(name)
+    return generate_name(kind, scenario, results)
+
+
+def _run_experiment(
+    ctx: typer.Context, label: str, quiet: bool, call: Callable[[Callable[[Progress], None]], Any]
+) -> Any:
+    """Run an experiment with a progress bar; a user error exits 2 with one line; Ctrl-C
+    keeps what is recorded and prints the command that resumes. The experiment's name
+    and folder are printed once it is defined and its store opened."""
+    from overcap.store import root_of
+
+    name = str(ctx.meta["experiment"])
+    folder = root_of(ctx.meta.get("results")) / name
+    try:
+        with _progress_bar(label, quiet) as bar:
+            announced = False
+
+            def tick(p: Progress) -> None:
+                nonlocal announced
+                if not announced:
+                    announced = True
+                    before = f" ({p.done} of {p.total} runs already recorded)" if p.done else ""
+                    err.print(
+                        f"experiment [bold]{escape(name)}[/] in {escape(str(folder))}{before}",
+                        highlight=False,
+                    )
+                bar(p)
+
+            return call(tick)
+    except Interrupted as exc:
+        err.print(
+            f"interrupted: {exc.done} of {exc.total} runs are recorded in {exc.folder}; "
+            "resume with:",
+            highlight=False,
+        )
+        err.print("  " + escape(_resume_command(ctx, name)), highlight=False)
+        raise typer.Exit(130) from None
+    except (ExperimentError, StoreError, ScenarioError) as exc:
+        _fail(str(exc))
+
+
+def _report(ctx: typer.Context, summary: Summary) -> None:
+    """The closing line of an experiment; exit 1 if runs are still missing."""
+    size = sum(f.stat().st_size for f in summary.folder.rglob("*") if f.is_file())
+    per_run = size / max(1, summary.ok + summary.failed)
+    line = (
+        f"experiment {summary.name}: {summary.ok} runs ok, {summary.failed} failed of "
+        f"{summary.total} ({summary.new_ok + summary.new_failed} this session, "
+        f"{summary.seconds:.1f} s, {summary.executor}); {size / 1e6:.1f} MB in "
+        f"{summary.folder} ({per_run / 1e3:.0f} kB per run)"
+    )
+    err.print(escape(line), highlight=False)
+    if summary.failed:
+        err.print(
+            f"{summary.failed} runs failed: see `overcap runs {summary.name}`", highlight=False
+        )
+    if summary.missing:
+        err.print(
+            f"error: {summary.missing} runs could not be run ({escape(summary.lost_batches[0])}); "
+            "resume with:",
+            highlight=False,
+        )
+        err.print("  " + escape(_resume_command(ctx, summary.name)), highlight=False)
+        raise typer.Exit(1)
+
+
+def _bands_table(exp: Experiment, title: str, years: tuple[int, int] | None) -> Table:
+    """Medians over the ok runs, with 5-95% bands, of the main indicators, per sample."""
+    import numpy as np
+
+    from overcap.compare import INDICATORS, indicator_values
+
+    vals = indicator_values(exp, years)
+    t = Table(title=title, title_justify="left")
+    t.add_column("indicator")
+    t.add_column("median [5%, 95%]", justify="right")
+    for ind in INDICATORS:
+        v = vals[ind.name].to_numpy()
+        if not len(v):
+            continue
+        lo, mid, hi = np.percentile(v, [5, 50, 95])
+        t.add_row(ind.label, f"{mid:.3g} [{lo:.3g}, {hi:.3g}]")
+    return t
+
+
 @app.command()
 def run(
+    ctx: typer.Context,
     scenario: Annotated[
         str, typer.Argument(help="Scenario name or path to a TOML file.")
     ] = "baseline",
@@ -83,8 +302,26 @@ def run(
     overwrite: Annotated[
         bool, typer.Option(help="Replace the results folder if it holds an earlier run.")
     ] = False,
+    runs: Annotated[
+        int | None,
+        typer.Option(
+            help="Run an ensemble of N replicates (replicate i gets stream i of the seed) "
+            "into the results store.",
+            min=1,
+            max=1_000_000,
+        ),
+    ] = None,
+    name: Name = None,
+    results: ResultsRoot = None,
+    workers: Workers = None,
+    scheduler: SchedulerAddr = None,
+    resume: Resume = False,
+    retry_failed: RetryFailed = False,
+    batch_size: BatchSize = None,
+    quiet: Quiet = False,
 ) -> None:
-    """Run one scenario, print a summary and write the results (Parquet + run.json)."""
+    """Run one scenario, print a summary and write the results (Parquet + run.json); with
+    --runs N, an ensemble into the results store."""
     from overcap.model import run as run_model
 
     try:
@@ -92,17 +329,67 @@ def run(
     except ScenarioError as exc:
         _fail(str(exc))
         return
-    t0 = time.perf_counter()
-    with console.status(f"running {sc.name} {sc.time.start_year}-{sc.time.end_year} ..."):
-        result = run_model(sc, seed=seed)
-    elapsed = time.perf_counter() - t0
-    _print_summary(result)
-    target = _free_dir(out or Path("overcap-results") / sc.name, overwrite)
-    result.save(target)  # replaces target only once the new results are fully written
-    console.print(
-        f"\n{sc.name}, seed {result.seed}: {elapsed:.1f} s. Results written to [bold]{target}[/] "
-        "(sectors, provinces, economy and trade as Parquet; run.json)."
+    if runs is None:
+        given = [
+            flag
+            for flag, v in (
+                ("--name", name),
+                ("--results", results),
+                ("--workers", workers),
+                ("--scheduler", scheduler),
+                ("--batch-size", batch_size),
+            )
+            if v is not None
+        ] + [flag for flag, v in (("--resume", resume), ("--retry-failed", retry_failed)) if v]
+        if given:
+            _fail(f"{given[0]} goes with --runs N (an ensemble); one run goes to --out")
+        t0 = time.perf_counter()
+        with console.status(f"running {sc.name} {sc.time.start_year}-{sc.time.end_year} ..."):
+            result = run_model(sc, seed=seed)
+        elapsed = time.perf_counter() - t0
+        _print_summary(result)
+        target = _free_dir(out or Path("overcap-results") / sc.name, overwrite)
+        result.save(target)  # replaces target only once the new results are fully written
+        console.print(
+            f"\n{sc.name}, seed {result.seed}: {elapsed:.1f} s. Results written to "
+            f"[bold]{target}[/] (sectors, provinces, economy and trade as Parquet; run.json)."
+        )
+        return
+    if out is not None or overwrite:
+        _fail("--out and --overwrite are for one run; an ensemble goes to --results/--name")
+    from overcap.experiments import run_experiment
+
+    try:
+        exp_name = _experiment_name("ensemble", scenario, name, results)
+    except StoreError as exc:
+        _fail(str(exc))
+        return
+    ctx.meta["experiment"] = exp_name
+    ctx.meta["results"] = results
+    s = sc.seed if seed is None else seed
+    exp, summary = _run_experiment(
+        ctx,
+        f"{sc.name} x {runs}",
+        quiet,
+        lambda bar: run_experiment(
+            "ensemble",
+            [(scenario, {})],
+            runs,
+            s,
+            set_ or [],
+            name=exp_name,
+            results=results,
+            resume=resume,
+            retry_failed=retry_failed,
+            workers=workers,
+            scheduler=scheduler,
+            batch_size=batch_size,
+            progress=bar,
+        ),
     )
+    if summary.ok:
+        console.print(_bands_table(exp, f"{sc.name}: {summary.ok} runs, seed {s}, all years", None))
+    _report(ctx, summary)
 
 
 ZH_REGIME = {"loosen": "放", "chaos": "亂", "control": "管", "stagnation": "死", "none": "-"}
@@ -179,13 +466,14 @@ def _years(text: str | None) -> tuple[int, int] | None:
 
 @app.command()
 def compare(
+    ctx: typer.Context,
     scenarios: Annotated[
         list[str],
         typer.Argument(
             help="Two or more scenario names or TOML paths; the first is the reference."
         ),
     ],
-    runs: Annotated[int, typer.Option(help="Runs per scenario.", min=1, max=10_000)] = 10,
+    runs: Annotated[int, typer.Option(help="Runs per scenario.", min=1, max=100_000)] = 10,
     seed: Annotated[
         int, typer.Option(help="Seed; replicate i of every scenario shares stream i.", min=0)
     ] = 0,
@@ -195,39 +483,58 @@ def compare(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the table as JSON records.")
     ] = False,
+    name: Name = None,
+    results: ResultsRoot = None,
+    workers: Workers = None,
+    scheduler: SchedulerAddr = None,
+    resume: Resume = False,
+    quiet: Quiet = False,
 ) -> None:
-    """Compare scenarios: medians over runs with 90% bands, and paired differences."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    from overcap.compare import compare as run_compare
+    """Compare scenarios: medians over runs with 90% bands, and paired differences. The
+    runs are stored as an experiment (--name, or a generated name); the bands come from
+    the store."""
+    from overcap.compare import compare_table
+    from overcap.experiments import run_experiment
 
     if len(scenarios) < 2:
         _fail("compare needs at least two scenarios, e.g. overcap compare baseline market-reform")
     span = _years(years)
     try:
-        for name in scenarios:
-            load_scenario(name)
-    except ScenarioError as exc:
+        for sc_name in scenarios:
+            load_scenario(sc_name)
+        exp_name = _experiment_name("compare", scenarios[0], name, results)
+    except (ScenarioError, StoreError) as exc:
         _fail(str(exc))
         return
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        disable=as_json or not err.is_terminal,
-    ) as bar:
-        tasks = {n: bar.add_task(n, total=runs) for n in scenarios}
-
-        def tick(name: str, i: int, n: int) -> None:
-            key = next((k for k in tasks if load_scenario(k).name == name), None)
-            if key is not None:
-                bar.update(tasks[key], completed=i)
-
-        table = run_compare(scenarios, runs=runs, seed=seed, years=span, progress=tick)
+    ctx.meta["experiment"] = exp_name
+    ctx.meta["results"] = results
+    exp, summary = _run_experiment(
+        ctx,
+        " vs ".join(scenarios),
+        quiet or as_json,
+        lambda bar: run_experiment(
+            "compare",
+            [(sc_name, {}) for sc_name in scenarios],
+            runs,
+            seed,
+            name=exp_name,
+            results=results,
+            resume=resume,
+            workers=workers,
+            scheduler=scheduler,
+            progress=bar,
+        ),
+    )
+    if summary.missing:
+        _report(ctx, summary)
+    try:
+        table = compare_table(exp, span)
+    except (ExperimentError, StoreError) as exc:
+        _fail(str(exc))
+        return
     if as_json:
         sys.stdout.write(table.to_json(orient="records") + "\n")
+        _report(ctx, summary)
         return
     names = list(dict.fromkeys(table["scenario"]))
     t = Table(
@@ -249,6 +556,7 @@ def compare(
         cells += [band(g.loc[n], "diff_median", "diff_p5", "diff_p95", "+") for n in names[1:]]
         t.add_row(str(g["label"].iloc[0]), *cells)
     console.print(t)
+    _report(ctx, summary)
 
 
 @app.command()
@@ -261,6 +569,8 @@ def check(
     seed: Annotated[int, typer.Option(help="Seed; run i gets stream i.", min=0)] = 0,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override: path=value.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    workers: Workers = None,
+    scheduler: SchedulerAddr = None,
 ) -> None:
     """Check a scenario against the record: every fact, the model's median over runs,
     pass or fail, and the share of runs passing."""
@@ -274,8 +584,12 @@ def check(
     except (FactsError, ScenarioError) as exc:
         _fail(str(exc))
         return
-    with console.status(f"running {runs} runs of {sc.name} ...") if not as_json else _null():
-        results = ensemble(sc, runs=runs, seed=seed)
+    try:
+        with console.status(f"running {runs} runs of {sc.name} ...") if not as_json else _null():
+            results = ensemble(sc, runs=runs, seed=seed, workers=workers, scheduler=scheduler)
+    except (ExperimentError, StoreError) as exc:
+        _fail(str(exc))
+        return
     table = run_check(results, fact_list)
     passed, total = int(table["passed"].sum()), len(table)
     if as_json:
@@ -549,6 +863,419 @@ def report(
         highlight=False,
     )
     console.print(f"report: [bold]{files.html}[/]", highlight=False)
+
+
+@app.command()
+def sweep(
+    ctx: typer.Context,
+    scenario: Annotated[str, typer.Argument(help="Scenario name or TOML path.")] = "baseline",
+    grid: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Vary a parameter over values: path.to.param=V1,V2,... (repeatable; the "
+            "grid is every combination)."
+        ),
+    ] = None,
+    lhs: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Vary a parameter over a range by Latin hypercube: path.to.param=LOW:HIGH "
+            "(repeatable; --samples points)."
+        ),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option(help="Latin hypercube points (with --lhs).", min=1, max=1_000_000)
+    ] = 10,
+    runs: Annotated[
+        int, typer.Option(help="Replicates per point (replicate r shares stream r).", min=1)
+    ] = 1,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Fixed override: path=value (repeatable).")
+    ] = None,
+    years: Annotated[
+        str | None,
+        typer.Option(help="Years of the printed indicators, FROM-TO (default: all)."),
+    ] = None,
+    name: Name = None,
+    results: ResultsRoot = None,
+    workers: Workers = None,
+    scheduler: SchedulerAddr = None,
+    resume: Resume = False,
+    retry_failed: RetryFailed = False,
+    batch_size: BatchSize = None,
+    quiet: Quiet = False,
+) -> None:
+    """A parameter sweep: a grid and/or a Latin hypercube, each point run --runs times,
+    stored as an experiment (query it with `overcap query`)."""
+    from overcap.experiments import sweep as run_sweep
+
+    span = _years(years)
+    if not grid and not lhs:
+        _fail("sweep needs --grid PATH=V1,V2,... or --lhs PATH=LOW:HIGH")
+    try:
+        sc = load_scenario(scenario, set_ or [])
+        exp_name = _experiment_name("sweep", scenario, name, results)
+    except (ScenarioError, StoreError) as exc:
+        _fail(str(exc))
+        return
+    ctx.meta["experiment"] = exp_name
+    ctx.meta["results"] = results
+    exp, summary = _run_experiment(
+        ctx,
+        f"sweep {sc.name}",
+        quiet,
+        lambda bar: run_sweep(
+            scenario,
+            grid=list(grid or []),
+            lhs=list(lhs or []),
+            samples=samples,
+            runs=runs,
+            seed=seed,
+            overrides=set_ or [],
+            name=exp_name,
+            results=results,
+            resume=resume,
+            retry_failed=retry_failed,
+            workers=workers,
+            scheduler=scheduler,
+            batch_size=batch_size,
+            progress=bar,
+        ),
+    )
+    if summary.ok:
+        _print_sweep(exp, span)
+    _report(ctx, summary)
+
+
+def _print_sweep(exp: Experiment, years: tuple[int, int] | None, limit: int = 40) -> None:
+    from overcap.compare import indicator_values
+
+    shown = ("gdp_growth", "aggregate_utilisation", "zombie_share", "fiscal_cost_share_gdp")
+    vals = indicator_values(exp, years, shown)
+    med_frame = vals.groupby("sample")[list(shown)].median().reset_index()
+    med = {int(r["sample"]): r for r in _records(med_frame)}
+    samples = exp.samples()
+    params = [c for c in samples.columns if c not in ("sample", "scenario")]
+    t = Table(
+        title=f"{exp.name}: median over each point's runs"
+        + (f", {years[0]}-{years[1]}" if years else ""),
+        title_justify="left",
+    )
+    t.add_column("sample", justify="right")
+    for c in params:
+        t.add_column(c, justify="right")
+    for c in shown:
+        t.add_column(c, justify="right")
+    for row in _records(samples.head(limit)):
+        j = int(row["sample"])
+        cells = [f"{row[c]:.4g}" if isinstance(row[c], float) else str(row[c]) for c in params]
+        vals_row = [f"{med[j][c]:.3g}" if j in med else "-" for c in shown]
+        t.add_row(str(j), *cells, *vals_row)
+    console.print(t)
+    if len(samples) > limit:
+        console.print(f"... {len(samples) - limit} more points")
+    console.print(
+        f"query it: overcap query --name {exp.name} "
+        '"SELECT sample, avg(aggregate_utilisation) FROM economy GROUP BY sample"'
+    )
+
+
+@app.command()
+def sensitivity(
+    ctx: typer.Context,
+    scenario: Annotated[str, typer.Argument(help="Scenario name or TOML path.")] = "baseline",
+    params: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated parameters, each path (its documented range) or path=LOW:HIGH."
+        ),
+    ] = "",
+    method: Annotated[str, typer.Option(help="sobol or morris.")] = "sobol",
+    samples: Annotated[
+        int,
+        typer.Option(
+            help="Sobol: base samples N, a power of 2 (N x (D+2) points); Morris: "
+            "trajectories (N x (D+1) points).",
+            min=2,
+        ),
+    ] = 64,
+    outputs: Annotated[
+        str,
+        typer.Option(help="Comma-separated indicators (those of `overcap compare`)."),
+    ] = "aggregate_utilisation",
+    runs: Annotated[
+        int, typer.Option(help="Replicates averaged per point (common random numbers).", min=1)
+    ] = 1,
+    years: Annotated[
+        str | None, typer.Option(help="Years the outputs average over, FROM-TO (default: all).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Fixed override: path=value (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the indices as JSON.")] = False,
+    name: Name = None,
+    results: ResultsRoot = None,
+    workers: Workers = None,
+    scheduler: SchedulerAddr = None,
+    resume: Resume = False,
+    batch_size: BatchSize = None,
+    quiet: Quiet = False,
+) -> None:
+    """Global sensitivity (SALib): first-order and total Sobol' indices, or Morris
+    elementary effects, with confidence intervals; stored with the experiment."""
+    from overcap.sensitivity import sensitivity as run_sensitivity
+
+    span = _years(years)
+    plist = [p.strip() for p in params.split(",") if p.strip()]
+    olist = [o.strip() for o in outputs.split(",") if o.strip()]
+    try:
+        sc = load_scenario(scenario, set_ or [])
+        exp_name = _experiment_name("sensitivity", scenario, name, results)
+    except (ScenarioError, StoreError) as exc:
+        _fail(str(exc))
+        return
+    ctx.meta["experiment"] = exp_name
+    ctx.meta["results"] = results
+    exp, summary, table = _run_experiment(
+        ctx,
+        f"{method} {sc.name}",
+        quiet or as_json,
+        lambda bar: run_sensitivity(
+            scenario,
+            plist,
+            method=method,
+            samples=samples,
+            outputs=olist,
+            runs=runs,
+            seed=seed,
+            years=span,
+            overrides=set_ or [],
+            name=exp_name,
+            results=results,
+            resume=resume,
+            workers=workers,
+            scheduler=scheduler,
+            batch_size=batch_size,
+            progress=bar,
+        ),
+    )
+    if as_json:
+        sys.stdout.write(table.to_json(orient="records") + "\n")
+    else:
+        for o, g in table.groupby("output", sort=False):
+            t = Table(
+                title=f"{method} indices of {o}, {g['years'].iloc[0]} ({summary.ok} runs: "
+                f"{len(exp.spec['samples'])} points x {exp.spec['runs']} replicates); "
+                "+- is the 95% confidence half-width",
+                title_justify="left",
+            )
+            t.add_column("parameter")
+            if method == "sobol":
+                t.add_column("first order S1", justify="right")
+                t.add_column("total ST", justify="right")
+                for r in _records(g):
+                    t.add_row(
+                        str(r["parameter"]),
+                        f"{r['S1']:.3f} +- {r['S1_conf']:.3f}",
+                        f"{r['ST']:.3f} +- {r['ST_conf']:.3f}",
+                    )
+            else:
+                t.add_column("mu*", justify="right")
+                t.add_column("mu", justify="right")
+                t.add_column("sigma", justify="right")
+                for r in _records(g):
+                    t.add_row(
+                        str(r["parameter"]),
+                        f"{r['mu_star']:.4g} +- {r['mu_star_conf']:.3g}",
+                        f"{r['mu']:.4g}",
+                        f"{r['sigma']:.4g}",
+                    )
+            console.print(t)
+    _report(ctx, summary)
+
+
+@app.command("runs")
+def runs_cmd(
+    name: Annotated[
+        str | None, typer.Argument(help="An experiment: its samples, sessions and failures.")
+    ] = None,
+    results: ResultsRoot = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON records.")] = False,
+) -> None:
+    """List the stored experiments (or one experiment's samples, sessions and failures)."""
+    from overcap.experiments import open_experiment
+    from overcap.store import list_experiments, root_of
+
+    try:
+        if name is None:
+            table = list_experiments(results)
+            if as_json:
+                sys.stdout.write(table.to_json(orient="records") + "\n")
+                return
+            if table.empty:
+                console.print(f"no experiments in {root_of(results)}")
+                return
+            t = Table(title=f"experiments in {root_of(results)}", title_justify="left")
+            for c in (
+                "name",
+                "kind",
+                "scenarios",
+                "points",
+                "x runs",
+                "ok",
+                "failed",
+                "missing",
+                "seed",
+                "created",
+                "last session",
+                "MB",
+            ):
+                t.add_column(
+                    c,
+                    justify="left"
+                    if c in ("name", "kind", "scenarios", "created", "last session")
+                    else "right",
+                )
+            for r in _records(table):
+                t.add_row(
+                    *[
+                        str(r[k])
+                        for k in (
+                            "name",
+                            "kind",
+                            "scenarios",
+                            "samples",
+                            "replicates",
+                            "ok",
+                            "failed",
+                            "missing",
+                            "seed",
+                            "created",
+                            "last_session",
+                        )
+                    ],
+                    f"{r['bytes'] / 1e6:.1f}",
+                )
+            console.print(t)
+            return
+        exp = open_experiment(name, results)
+        runs = exp.runs()
+        sessions = exp.store.read("SELECT * FROM sessions ORDER BY session")
+    except (ExperimentError, StoreError) as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        sys.stdout.write(
+            runs.drop(columns=["started", "finished"]).to_json(orient="records") + "\n"
+        )
+        return
+    spec = exp.spec
+    console.print(
+        f"[bold]{escape(exp.name)}[/]: {spec['kind']} of {', '.join(spec['scenarios'])}, "
+        f"{len(spec['samples'])} points x {spec['runs']} runs = {spec['total_runs']}, seed "
+        f"{spec['seed']}, created {spec.get('created', '?')}, overcap {spec.get('version', '?')}",
+        highlight=False,
+    )
+    ok = int((runs["status"] == "ok").sum())
+    failed = int((runs["status"] != "ok").sum())
+    console.print(
+        f"runs: {ok} ok, {failed} failed, {spec['total_runs'] - ok - failed} missing; "
+        f"median {runs['seconds'].median() if len(runs) else float('nan'):.2f} s per run",
+        highlight=False,
+    )
+    t = Table(title="sessions", title_justify="left")
+    for c in ("session", "started", "finished", "status", "executor", "ok", "failed", "missing"):
+        t.add_column(c)
+    for r in _records(sessions):
+        fin = r["finished"]
+        t.add_row(
+            str(r["session"]),
+            str(r["started"])[:19],
+            "" if fin is None or fin != fin else str(fin)[:19],
+            str(r["status"]),
+            escape(str(r["executor"])),
+            str(r["runs_ok"]),
+            str(r["runs_failed"]),
+            str(r["runs_lost"]),
+        )
+    console.print(t)
+    bad = runs[runs["status"] != "ok"]
+    if len(bad):
+        t2 = Table(title="failed runs", title_justify="left")
+        for c in ("run", "sample", "replicate", "parameters", "error"):
+            t2.add_column(c)
+        for r in _records(bad.head(50)):
+            t2.add_row(
+                str(r["run"]),
+                str(r["sample"]),
+                str(r["replicate"]),
+                escape(str(r["parameters"])),
+                escape(str(r["error"]).splitlines()[0]),
+            )
+        console.print(t2)
+
+
+@app.command()
+def query(
+    sql: Annotated[
+        str,
+        typer.Argument(
+            help="DuckDB SQL over the views experiments, runs, samples, scenarios, sessions, "
+            "indices, outputs, sectors, provinces, economy, trade."
+        ),
+    ],
+    name: Annotated[
+        str | None, typer.Option(help="One experiment (default: every experiment).")
+    ] = None,
+    results: ResultsRoot = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON records.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", help="Rows shown in the table.", min=1)
+    ] = 50,
+) -> None:
+    """Run DuckDB SQL over the stored results; every view has an experiment column."""
+    from overcap.store import query as run_query
+
+    try:
+        frame = run_query(sql, name, results)
+    except (ExperimentError, StoreError) as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        sys.stdout.write(frame.to_json(orient="records", date_format="iso") + "\n")
+        return
+    if as_csv:
+        sys.stdout.write(frame.to_csv(index=False))
+        return
+    t = Table(
+        title=f"{len(frame)} rows" + (f", first {max_rows}" if len(frame) > max_rows else ""),
+        title_justify="left",
+    )
+    for c in frame.columns:
+        t.add_column(str(c), justify="right" if pd_numeric(frame[c]) else "left")
+    for row in _records(frame.head(max_rows)):
+        t.add_row(*[escape(_cell(v)) for v in row.values()])
+    console.print(t)
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    """Rows as dicts (typed loosely, for printing)."""
+    return list(frame.to_dict("records"))
+
+
+def pd_numeric(col: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.api.types.is_numeric_dtype(col))
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
 
 
 @app.command()

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from overcap.model import Result, ensemble
+from overcap.model import Result
 from overcap.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from overcap.experiments import Experiment, Progress
 
 
 @dataclass(frozen=True)
@@ -51,50 +58,145 @@ def summarise(result: Result, years: tuple[int, int]) -> dict[str, float]:
     return out
 
 
+def indicator(name: str) -> Indicator:
+    """An indicator by name; a one-line ValueError lists the allowed names."""
+    for ind in INDICATORS:
+        if ind.name == name:
+            return ind
+    raise ValueError(f"unknown output {name!r}; allowed: {', '.join(i.name for i in INDICATORS)}")
+
+
+def indicator_values(
+    exp: Experiment,
+    years: tuple[int, int] | None = None,
+    names: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """One row per ok run of a stored experiment (run, sample, replicate) with one
+    column per indicator over the years (inclusive; default: all recorded), computed
+    as :func:`summarise` computes them from the run's tables."""
+    inds = [indicator(n) for n in names] if names else list(INDICATORS)
+    out = exp.runs()
+    out = out[out["status"] == "ok"][["run", "sample", "replicate"]].reset_index(drop=True)
+    for table in ("economy", "sectors"):
+        cols = [i.name for i in inds if i.table == table]
+        if not cols:
+            continue
+        f = exp.table(table, columns=["year", *cols])
+        if years is not None:
+            f = f[(f["year"] >= years[0]) & (f["year"] <= years[1])]
+        if table == "sectors":
+            f = f.groupby(["run", "year"], sort=True)[cols].sum().reset_index()
+        g = f.groupby("run", sort=True)
+        for ind in (i for i in inds if i.table == table):
+            v = g[ind.name].sum() if ind.how == "sum" else g[ind.name].mean()
+            out[ind.name] = out["run"].map(v * ind.scale).astype(float)
+    return out
+
+
 def compare(
     scenarios: Sequence[str | Scenario],
     runs: int = 10,
     seed: int = 0,
     years: tuple[int, int] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    name: str | None = None,
+    results: str | Path | None = None,
+    resume: bool = False,
+    on_progress: Callable[[Progress], None] | None = None,
 ) -> pd.DataFrame:
     """Run each scenario ``runs`` times (replicate i of every scenario shares stream i of
     ``seed``: common random numbers) and return one row per indicator and scenario with
     the median, the 5th and 95th percentiles over runs, and, for every scenario after the
-    first, the median and 90% band of its paired difference from the first."""
+    first, the median and 90% band of its paired difference from the first.
+
+    The runs go through the experiment machinery (:mod:`overcap.experiments`: Dask by
+    default, ``workers=0`` in this process) into the store ``results/name`` when a name
+    is given (``resume`` continues it), else into a temporary store; the bands are
+    computed from the stored results (:func:`compare_table`)."""
+    from overcap.experiments import ExperimentError, run_experiment
+
     if len(scenarios) < 2:
         raise ValueError("compare needs at least two scenarios")
     loaded = [load_scenario(s) for s in scenarios]
     if years is None:
         years = (max(sc.time.start_year for sc in loaded), min(sc.time.end_year for sc in loaded))
-    values: list[pd.DataFrame] = []
-    for sc in loaded:
+    names = [sc.name for sc in loaded]
 
-        def tick(i: int, n: int, _name: str = sc.name) -> None:
-            if progress is not None:
-                progress(_name, i, n)
+    def tick(p: Progress) -> None:
+        if on_progress is not None:
+            on_progress(p)
+        if progress is not None:
+            for j, n in enumerate(names):
+                progress(n, p.by_sample.get(j, 0), runs)
 
-        res = ensemble(sc, runs=runs, seed=seed, progress=tick)
-        values.append(pd.DataFrame([summarise(r, years) for r in res]))
+    tmp = None
+    if name is None and results is None:
+        tmp = tempfile.mkdtemp(prefix="overcap-compare-")
+        results = tmp
+    try:
+        exp, summary = run_experiment(
+            "compare",
+            [(s, {}) for s in scenarios],
+            runs,
+            seed,
+            name=name,
+            results=results,
+            resume=resume,
+            workers=workers,
+            scheduler=scheduler,
+            progress=tick,
+        )
+        if summary.missing:
+            raise ExperimentError(
+                f"{summary.missing} of {summary.total} runs could not be run; resume "
+                f"experiment {exp.name!r}"
+            )
+        return compare_table(exp, years)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def compare_table(exp: Experiment, years: tuple[int, int] | None = None) -> pd.DataFrame:
+    """The comparison of a stored experiment's samples (the first is the reference):
+    per indicator and sample, the median and 5-95% band over its ok runs, and the
+    median and band of the paired difference (same replicate) from the first sample."""
+    spec = exp.spec
+    if years is None:
+        scs = [load_scenario(s["scenario"], spec["base"]) for s in spec["samples"]]
+        years = (max(sc.time.start_year for sc in scs), min(sc.time.end_year for sc in scs))
+    vals = indicator_values(exp, years)
+    labels = [
+        load_scenario(s["scenario"], {**spec["base"], **s["parameters"]}).name
+        for s in spec["samples"]
+    ]
+    base = vals[vals["sample"] == 0].set_index("replicate")
     rows = []
-    base = values[0]
-    for sc, vals in zip(loaded, values, strict=True):
+    for j, label in enumerate(labels):
+        mine = vals[vals["sample"] == j].set_index("replicate")
         for ind in INDICATORS:
-            v = vals[ind.name].to_numpy()
-            d = v - base[ind.name].to_numpy()
+            v = mine[ind.name].to_numpy()
+            d = (mine[ind.name] - base[ind.name]).dropna().to_numpy()
             rows.append(
                 {
                     "indicator": ind.name,
                     "label": ind.label,
-                    "scenario": sc.name,
-                    "median": float(np.median(v)),
-                    "p5": float(np.percentile(v, 5)),
-                    "p95": float(np.percentile(v, 95)),
-                    "diff_median": float(np.median(d)),
-                    "diff_p5": float(np.percentile(d, 5)),
-                    "diff_p95": float(np.percentile(d, 95)),
+                    "scenario": label,
+                    "median": _pct(v, 50),
+                    "p5": _pct(v, 5),
+                    "p95": _pct(v, 95),
+                    "diff_median": _pct(d, 50),
+                    "diff_p5": _pct(d, 5),
+                    "diff_p95": _pct(d, 95),
                     "runs": len(v),
                     "years": f"{years[0]}-{years[1]}",
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _pct(v: np.ndarray, q: float) -> float:
+    return float(np.percentile(v, q)) if len(v) else float("nan")

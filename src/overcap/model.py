@@ -193,18 +193,15 @@ def ensemble(
     seed: int = 0,
     overrides: dict[str, Any] | list[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
-    **kw_overrides: Any,
+    **kwargs: Any,
 ) -> list[Result]:
-    """``runs`` replicates of a scenario; replicate i always gets stream i of ``seed``."""
-    if runs < 1:
-        raise ValueError("runs must be at least 1")
-    sc = load_scenario(scenario, overrides) if not kw_overrides else None
-    out = []
-    for i in range(runs):
-        if sc is not None:
-            out.append(run(sc, seed=seed, replicate=i))
-        else:
-            out.append(run(scenario, seed=seed, overrides=overrides, replicate=i, **kw_overrides))
-        if progress is not None:
-            progress(i + 1, runs)
-    return out
+    """``runs`` replicates of a scenario; replicate i always gets stream i of ``seed``.
+
+    Runs on Dask by default (a LocalCluster with one worker per core); ``workers=0``
+    runs in this process with nothing written to disk. See
+    :func:`overcap.experiments.ensemble` for ``workers``, ``scheduler``, ``name``,
+    ``results`` and the rest; other keyword arguments are overrides
+    (``investment__visibility=0.6``)."""
+    from overcap.experiments import ensemble as run_ensemble
+
+    return run_ensemble(scenario, runs, seed, overrides, progress, **kwargs)
