@@ -1418,18 +1418,29 @@ def dashboard(
     seed: Annotated[int, typer.Option(help="Seed the page starts with.", min=0)] = 0,
     workers: Annotated[
         int | None,
-        typer.Option(help="Worker processes for the runs (default: up to 2).", min=1, max=64),
+        typer.Option(
+            help="Dask worker processes for the runs (default 2; 0: in the server process).",
+            min=0,
+            max=64,
+        ),
+    ] = None,
+    results: Annotated[
+        Path | None,
+        typer.Option(help="Results store the runs go to (default ./overcap-results)."),
     ] = None,
     warm: Annotated[
         bool, typer.Option(help="Start the baseline's runs at once, before the first click.")
     ] = True,
 ) -> None:
     """The scenario explorer in the browser: pick a scenario, move the levers, run, compare
-    with the baseline (zh-TW / English). Serves on http://HOST:PORT/ until Ctrl-C."""
+    with the baseline (zh-TW / English). Serves on http://HOST:PORT/ until Ctrl-C; the
+    runs go to the results store (`overcap runs`, `overcap query`)."""
     from overcap.dashboard.app import check_address, create_app, runner_of
 
     try:
-        dash_app = create_app(lang=lang, runs=runs, seed=seed, workers=workers, warm=warm)
+        dash_app = create_app(
+            lang=lang, runs=runs, seed=seed, workers=workers, results=results, warm=warm
+        )
         check_address(host, port)
     except ValueError as exc:
         _fail(str(exc))

@@ -10,8 +10,10 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psutil
 import pytest
@@ -23,19 +25,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def listening(pid: int, port: int) -> list[str]:
-    """The addresses the process (or its children) listens on at ``port``."""
+def listening(pid: int, port: int | None = None) -> list[str]:
+    """The addresses the process and its children listen on (at ``port``, if given)."""
     procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
     out = []
     for p in procs:
-        for c in p.net_connections(kind="inet"):
-            if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port:
+        try:
+            conns = p.net_connections(kind="inet")
+        except psutil.NoSuchProcess:
+            continue
+        for c in conns:
+            if c.status == psutil.CONN_LISTEN and c.laddr and port in (None, c.laddr.port):
                 out.append(str(c.laddr.ip))
     return out
 
 
 @contextmanager
-def dashboard(*args: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
+def dashboard(*args: str, cwd: Path | None = None) -> Iterator[tuple[subprocess.Popen[str], int]]:
     """`overcap dashboard ARGS --port FREE` in its own process group, ended afterwards."""
     port = free_port()
     proc = subprocess.Popen(
@@ -44,6 +50,7 @@ def dashboard(*args: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        cwd=cwd,
     )
     try:
         deadline = time.monotonic() + 60
@@ -62,12 +69,21 @@ def dashboard(*args: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
             proc.wait(timeout=15)
 
 
-def test_the_server_listens_on_127_0_0_1_only_by_default() -> None:
-    with dashboard() as (proc, port):
-        addresses = listening(proc.pid, port)
-        assert addresses == ["127.0.0.1"], addresses
-        with socket.create_connection(("127.0.0.1", port), timeout=5):
-            pass  # and it answers there
+def test_the_server_listens_on_127_0_0_1_only_by_default(tmp_path: Path) -> None:
+    """Defaults but the port (and a small first ensemble, in a scratch folder): the web
+    server and, once the first page has started the baseline's runs, the Dask
+    scheduler and workers listen on 127.0.0.1 and nowhere else."""
+    with dashboard("--runs", "1", cwd=tmp_path) as (proc, port):
+        assert listening(proc.pid, port) == ["127.0.0.1"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as r:
+            assert r.status == 200  # the first page starts the cluster and the baseline
+        deadline = time.monotonic() + 90
+        while not (tmp_path / "overcap-results").exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert (tmp_path / "overcap-results").exists(), "the baseline never reached the store"
+        assert len(psutil.Process(proc.pid).children(recursive=True)) >= 2  # Dask workers
+        addresses = listening(proc.pid)
+        assert len(addresses) >= 3 and set(addresses) == {"127.0.0.1"}, addresses
 
 
 def test_another_host_is_what_the_user_asks_for() -> None:

@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from overcap.dashboard import callbacks
 from overcap.dashboard.layout import build_layout
 from overcap.dashboard.levers import REFERENCE, RunSpec, check_scenario, parse_request
-from overcap.dashboard.runner import OnDone, Runner
+from overcap.dashboard.runner import Runner
 from overcap.dashboard.text import tr
 from overcap.dashboard.views import Views
 from overcap.report import messages
@@ -44,19 +44,20 @@ def create_app(
     seed: int = 0,
     extra: Mapping[str, Any] | None = None,
     workers: int | None = None,
+    results: str | Path | None = None,
     runner: Runner | None = None,
-    on_done: OnDone | None = None,
     warm: bool = True,
 ) -> Dash:
     """The scenario explorer as a Dash app (``app.run(...)`` or ``serve``).
 
     ``lang`` is the page's first language; ``scenario``, ``runs`` and ``seed`` what the
     page shows first. ``extra`` are overrides every run gets, the baseline too (tests
-    use fewer firms). ``workers`` worker processes run the model (a ``runner`` may be
-    given instead). ``on_done(spec, results)`` receives every finished ensemble and
-    returns where it stored it. ``warm`` starts the baseline for the first page's seed
-    and runs as soon as the first page is asked for, so the first comparison only waits
-    for the user's scenario.
+    use fewer firms). Runs go to the results store under ``results`` (default
+    ./overcap-results), one experiment per scenario and parameters, computed by a Dask
+    LocalCluster of ``workers`` processes (default 2; 0 runs them in the server's
+    background threads); a ``runner`` may be given instead. ``warm`` starts the baseline
+    for the first page's seed and runs as soon as the first page is asked for, so the
+    first comparison only waits for the user's scenario.
     Raises ValueError (a one-line message) for a bad ``lang``, ``scenario``, ``runs``,
     ``seed`` or ``extra``."""
     lang = messages.check_lang(lang)
@@ -67,7 +68,7 @@ def create_app(
         raise ValueError(_input_message(exc)) from None
     fixed = dict(extra or {})
     if runner is None:
-        runner = Runner(workers=workers, on_done=on_done)
+        runner = Runner(results=results, workers=workers)
         atexit.register(runner.shutdown)
     app = Dash(
         __name__,

@@ -34,7 +34,7 @@ from overcap.dashboard.levers import (
     scenario,
     scenario_names,
 )
-from overcap.dashboard.runner import Runner, Status
+from overcap.dashboard.runner import Runner, Status, one_line
 from overcap.dashboard.text import error_text, range_text, safe_lang, tr
 from overcap.dashboard.views import DEFAULT_SECTOR, VIEWS, Views, placeholder
 from overcap.report import messages
@@ -45,12 +45,6 @@ log = logging.getLogger("overcap.dashboard")
 FIXED_FIELDS: dict[str, dict[str, Any]] = {"dash.runs_help": {"max": MAX_RUNS}}
 ERROR = "message error"
 OK = "message"
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as one line: its type and the first line of its message."""
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 def _lang_of_request() -> str:

@@ -1,35 +1,145 @@
-"""Runs in the background: a pool of worker processes, jobs the page polls, a cache.
+"""Runs in the background: jobs the page polls, a cache, and the results store.
 
 The page never waits on a run. Pressing run submits a :class:`~overcap.dashboard.levers.
-RunSpec` (and the reference scenario with the same seed and runs, for the comparison);
-each replicate is one task for the pool (``overcap.run(..., replicate=i)``, the same
-stream ``overcap.ensemble`` gives replicate i), so the page can show how many are done.
-Finished ensembles are cached by their spec (scenario, overrides, seed, runs): asking
-again for the same spec costs nothing, and two jobs that need the same spec share its
-tasks. ``on_done`` is called once with every ensemble that finished (the dashboard
-stores it in the results store there).
+RunSpec` (and the reference scenario with the same seed and runs, for the comparison).
+Each spec is one ensemble, computed by a ``compute`` function in a background thread of
+the server; by default :class:`StoreCompute`, which calls the public
+``overcap.ensemble`` with a ``name``, so the runs go to the results store (one
+experiment per spec, on a Dask LocalCluster of worker processes started once and kept)
+where ``overcap runs`` and ``overcap query`` find them later. The same spec is an
+experiment that already exists: it is read back, not run again (also after a restart).
 
-The workers are separate processes (started with ``spawn``), so the web server's threads
-keep answering while the model runs.
+Finished ensembles are cached in memory by their spec (scenario, overrides, seed,
+runs); two jobs that need the same spec share its computation. The web server's
+threads only wait and poll, so the page keeps answering while the model runs.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import hashlib
+import json
 import threading
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from overcap.dashboard.levers import RunSpec
-from overcap.model import Result, run
+from overcap.model import Result
 
-OnDone = Callable[[RunSpec, list[Result]], str | None]  # returns where it stored them
+Tick = Callable[[int], None]  # runs done so far
+Compute = Callable[[RunSpec, Tick], tuple[list[Result], str | None]]  # results, where stored
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its type and the first line of its message."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+def experiment_name(spec: RunSpec) -> str:
+    """The store's name for a spec: ``dashboard-<scenario>-<12 hex>``, the hex digest of
+    everything that decides the runs (all parameters after overrides, seed, runs), so an
+    experiment of that name holds exactly these runs."""
+    from overcap.scenario import load_scenario
+
+    sc = load_scenario(spec.scenario, spec.overrides_dict)
+    params = sc.to_dict()
+    if isinstance(params.get("calibrated"), dict):  # where the file lies does not matter
+        params["calibrated"] = {k: v for k, v in params["calibrated"].items() if k != "file"}
+    text = json.dumps([params, spec.seed, spec.runs], sort_keys=True, default=str)
+    return f"dashboard-{spec.scenario}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+class StoreCompute:
+    """Compute a spec into the results store under ``results`` (default
+    ./overcap-results), with ``overcap.ensemble(..., name=...)``: on a Dask LocalCluster
+    of ``workers`` processes (127.0.0.1, no dashboard; started at the first run and kept
+    until :meth:`close`), or in the calling thread with ``workers=0``. A complete
+    experiment of the same name is read back instead; an incomplete one (the server
+    stopped mid-run) is resumed."""
+
+    def __init__(self, results: str | Path | None = None, workers: int | None = None) -> None:
+        from overcap.store import root_of
+
+        self.results = root_of(results)
+        self.workers = workers
+        self._executor: Any = None
+        self._lock = threading.Lock()
+
+    def _client(self) -> Any:
+        if self.workers == 0:
+            return None
+        with self._lock:
+            if self._executor is None:
+                from overcap.experiments import make_executor
+
+                n = self.workers if self.workers is not None else 2
+                self._executor = make_executor(workers=n)
+            return self._executor.client
+
+    def __call__(self, spec: RunSpec, tick: Tick) -> tuple[list[Result], str | None]:
+        from overcap.experiments import ensemble
+        from overcap.store import Store
+
+        name = experiment_name(spec)
+        store = Store.at(name, self.results)
+        where = str(store.folder)
+        if store.exists():
+            from overcap.experiments import open_experiment
+
+            exp = open_experiment(name, self.results)
+            cat = exp.runs()
+            if int((cat["status"] == "ok").sum()) == spec.runs:
+                tick(spec.runs)
+                return exp.results(), where
+        client = self._client()
+        results = ensemble(
+            spec.scenario,
+            runs=spec.runs,
+            seed=spec.seed,
+            overrides=spec.overrides_dict,
+            progress=lambda done, _total: tick(done),
+            workers=0 if client is None else None,
+            client=client,
+            name=name,
+            results=self.results,
+            resume=store.exists(),
+            batch_size=1,
+        )
+        return results, where
+
+    def close(self) -> None:
+        with self._lock:
+            if self._executor is not None:
+                self._executor.close()
+                self._executor = None
+
+
+def memory_compute(spec: RunSpec, tick: Tick) -> tuple[list[Result], str | None]:
+    """Compute a spec in the calling thread, storing nothing (``overcap.run`` per
+    replicate, as ``overcap.ensemble`` does). For tests and for a dashboard without a
+    store."""
+    from overcap.model import run
+
+    out = []
+    for i in range(spec.runs):
+        out.append(run(spec.scenario, seed=spec.seed, overrides=spec.overrides_dict, replicate=i))
+        tick(i + 1)
+    return out, None
+
+
+@dataclass
+class Task:
+    """One spec being computed: its future and how many runs are done."""
+
+    spec: RunSpec
+    future: Future[tuple[list[Result], str | None]] | None = None
+    done: int = 0
 
 
 @dataclass
@@ -38,11 +148,11 @@ class Job:
 
     id: str
     specs: list[RunSpec]
-    tasks: dict[str, list[Future[Result]]]  # spec key -> one future per replicate
+    tasks: dict[str, Task]  # spec key -> its task
+    total: int = 0  # runs the job waits for
     started: float = field(default_factory=time.perf_counter)
     finished: float | None = None
     error: str | None = None
-    total: int = 0  # tasks the job waited for (kept once they are done)
 
 
 @dataclass(frozen=True)
@@ -56,50 +166,37 @@ class Status:
     error: str | None = None
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-
-
 class Runner:
-    """A pool of worker processes with a cache of finished ensembles.
+    """Background computation of specs with a cache of finished ensembles.
 
-    ``workers`` processes (default: up to 2, never more than the machine's cores);
-    ``cache_size`` ensembles kept in memory (least recently used dropped first);
-    ``executor`` replaces the pool (tests may pass a thread pool)."""
+    ``compute`` computes one spec (default :class:`StoreCompute` over ``results`` with
+    ``workers`` Dask workers); ``threads`` specs are computed at once; ``cache_size``
+    ensembles are kept in memory (least recently used dropped first)."""
 
     def __init__(
         self,
+        compute: Compute | None = None,
+        *,
+        results: str | Path | None = None,
         workers: int | None = None,
+        threads: int = 4,
         cache_size: int = 32,
-        on_done: OnDone | None = None,
-        executor: Executor | None = None,
     ) -> None:
-        self.workers = max(1, workers or min(2, os.cpu_count() or 1))
+        self.compute: Compute = compute or StoreCompute(results, workers)
         self.cache_size = max(2, cache_size)
-        self.on_done = on_done
-        self._own_executor = executor is None
-        self._executor = executor
+        self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="overcap-run")
         self._lock = threading.RLock()
         self._cache: OrderedDict[str, list[Result]] = OrderedDict()
-        self._inflight: dict[str, list[Future[Result]]] = {}
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._stored: dict[str, str] = {}
-        self.store_errors: list[str] = []
-
-    # ------------------------------------------------------------------ the pool
-    def _pool(self) -> Executor:
-        if self._executor is None:
-            ctx = multiprocessing.get_context("spawn")
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
-        return self._executor
+        self._inflight: dict[str, Task] = {}
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
 
     def shutdown(self) -> None:
-        with self._lock:
-            if self._executor is not None and self._own_executor:
-                self._executor.shutdown(wait=False, cancel_futures=True)
-                self._executor = None
+        """Stop taking work, let running computations end, close the cluster."""
+        self._threads.shutdown(wait=False, cancel_futures=True)
+        close = getattr(self.compute, "close", None)
+        if callable(close):
+            close()
 
     # ------------------------------------------------------------------ jobs
     def submit(self, spec: RunSpec, compare: bool = True) -> str:
@@ -109,7 +206,7 @@ class Runner:
         if compare and not spec.is_reference:
             specs.insert(0, spec.reference())
         with self._lock:
-            tasks: dict[str, list[Future[Result]]] = {}
+            tasks: dict[str, Task] = {}
             for s in specs:
                 if s.key in self._cache:
                     self._cache.move_to_end(s.key)
@@ -117,96 +214,67 @@ class Runner:
                 if s.key not in self._inflight:
                     self._inflight[s.key] = self._start(s)
                 tasks[s.key] = self._inflight[s.key]
-            job = Job(uuid.uuid4().hex, specs, tasks, total=sum(len(fs) for fs in tasks.values()))
+            total = sum(t.spec.runs for t in tasks.values())
+            job = Job(uuid.uuid4().hex, specs, tasks, total=total)
             self._jobs[job.id] = job
             while len(self._jobs) > 200:  # forget the oldest jobs (their results stay)
                 self._jobs.popitem(last=False)
         return job.id
 
-    def _start(self, spec: RunSpec) -> list[Future[Result]]:
-        try:
-            pool = self._pool()
-            return [self._submit_one(pool, spec, i) for i in range(spec.runs)]
-        except RuntimeError:  # a broken pool (a worker died): start a new one
-            self._executor = None
-            pool = self._pool()
-            return [self._submit_one(pool, spec, i) for i in range(spec.runs)]
+    def _start(self, spec: RunSpec) -> Task:
+        task = Task(spec)
 
-    @staticmethod
-    def _submit_one(pool: Executor, spec: RunSpec, i: int) -> Future[Result]:
-        return pool.submit(run, spec.scenario, spec.seed, spec.overrides_dict, i)
+        def tick(done: int) -> None:
+            task.done = max(task.done, min(int(done), spec.runs))
+
+        task.future = self._threads.submit(self.compute, spec, tick)
+        return task
 
     def status(self, job_id: Any) -> Status | None:
-        """The job's state; None for a job id this runner does not know. The call that
-        sees a job's last task finish caches its ensembles and hands them to ``on_done``
-        (outside the lock, so other pages keep polling meanwhile)."""
+        """The job's state; None for a job id this runner does not know (any value the
+        page sends is safe here)."""
         if not isinstance(job_id, str):
             return None
-        finished: list[tuple[RunSpec, list[Result]]] = []
         with self._lock:
             job = self._jobs.get(job_id)
             if job is None:
                 return None
-            futures = [f for fs in job.tasks.values() for f in fs]
-            total = job.total
-            done = sum(f.done() for f in futures) if futures else total
-            if job.error is None:
-                for f in futures:
-                    if f.done() and (f.cancelled() or f.exception() is not None):
-                        exc = f.exception() if not f.cancelled() else None
-                        job.error = _one_line(exc) if exc else "cancelled"
-                        self._forget(job)
+            if job.error is None and job.tasks:
+                for key, task in list(job.tasks.items()):
+                    f = task.future
+                    if f is None or not f.done():
+                        continue
+                    exc = f.exception() if not f.cancelled() else RuntimeError("cancelled")
+                    if self._inflight.get(key) is task:
+                        del self._inflight[key]
+                    if exc is not None:
+                        job.error = one_line(exc)
                         break
-            if job.error is None and done == total:
-                for key, fs in job.tasks.items():
-                    item = self._finish(key, fs, job)
-                    if item is not None:
-                        finished.append(item)
-                job.tasks = {}
-            if job.finished is None and (job.error is not None or done == total):
+                    results, where = f.result()
+                    self._put(key, results, where)
+                    task.done = task.spec.runs
+                    del job.tasks[key]
+            done = job.total - sum(t.spec.runs - t.done for t in job.tasks.values())
+            if job.finished is None and (job.error is not None or not job.tasks):
                 job.finished = time.perf_counter()
             seconds = (job.finished or time.perf_counter()) - job.started
-        for spec, results in finished:
-            self._notify(spec, results)
-        if job.error is not None:
-            return Status("failed", done, total, seconds, job.error)
-        return Status("done" if done == total else "running", done, total, seconds)
+            if job.error is not None:
+                return Status("failed", done, job.total, seconds, job.error)
+            if job.tasks:
+                return Status("running", done, job.total, seconds)
+            return Status("done", job.total, job.total, seconds)
 
-    def _forget(self, job: Job) -> None:
-        for key, fs in job.tasks.items():
-            if self._inflight.get(key) is fs:
-                del self._inflight[key]
-
-    def _finish(
-        self, key: str, fs: list[Future[Result]], job: Job
-    ) -> tuple[RunSpec, list[Result]] | None:
-        """Cache a finished ensemble; returns it if it is new (to be stored)."""
-        self._inflight.pop(key, None)
-        if key in self._cache:
-            return None
-        results = [f.result() for f in fs]
-        spec = next(s for s in job.specs if s.key == key)
-        self._cache[key] = results
+    def _put(self, key: str, results: list[Result], where: str | None) -> None:
+        self._cache[key] = list(results)
+        self._cache.move_to_end(key)
+        if where:
+            self._stored[key] = where
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
-        return spec, results
-
-    def _notify(self, spec: RunSpec, results: list[Result]) -> None:
-        if self.on_done is None:
-            return
-        try:
-            where = self.on_done(spec, results)
-        except Exception as exc:  # the store failing must not lose the results
-            with self._lock:
-                self.store_errors.append(_one_line(exc))
-            return
-        if where:
-            with self._lock:
-                self._stored[spec.key] = where
 
     def job_specs(self, job_id: Any) -> list[RunSpec] | None:
         """The specs a job ran (the reference first, the user's run last); None for a job
-        id this runner does not know (any value the page sends is safe here)."""
+        id this runner does not know."""
         if not isinstance(job_id, str):
             return None
         with self._lock:
@@ -214,7 +282,7 @@ class Runner:
             return list(job.specs) if job is not None else None
 
     def stored(self, spec: RunSpec) -> str | None:
-        """Where ``on_done`` put the ensemble of ``spec`` (None if nowhere)."""
+        """Where the ensemble of ``spec`` is in the results store (None if nowhere)."""
         with self._lock:
             return self._stored.get(spec.key)
 
@@ -226,14 +294,7 @@ class Runner:
                 self._cache.move_to_end(spec.key)
             return res
 
-    def put(self, spec: RunSpec, results: list[Result]) -> None:
-        """Put an ensemble computed elsewhere (e.g. loaded from the store) in the cache."""
-        with self._lock:
-            self._cache[spec.key] = list(results)
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-
-    def wait(self, job_id: str, timeout: float = 120.0) -> Status | None:
+    def wait(self, job_id: str, timeout: float = 300.0) -> Status | None:
         """Block until the job ends (for scripts and tests; the page polls instead)."""
         t0 = time.perf_counter()
         while True:
@@ -245,7 +306,6 @@ class Runner:
     def info(self) -> dict[str, Any]:
         with self._lock:
             return {
-                "workers": self.workers,
                 "cached": len(self._cache),
                 "running": len(self._inflight),
                 "jobs": len(self._jobs),
