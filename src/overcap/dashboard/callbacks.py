@@ -342,7 +342,11 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
         data, name = views.data(specs[-1], results, lang)
         fig = views.figure(str(view), data, name, lang, sector or DEFAULT_SECTOR)
         meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
-        return fig, meta.get("caption", ""), style
+        caption = str(meta.get("caption", ""))
+        if view != "comparison":  # one scenario's view: say which
+            shown_name = messages.scenario(name, lang)
+            caption = f"{tr('dash.showing', lang, scenario=shown_name)} {caption}"
+        return fig, caption, style
 
 
 __all__ = ["LEVERS", "on_error", "register"]
