@@ -102,8 +102,12 @@ def test_two_levers_run_and_the_comparison_updates(page: Page, server_url: str) 
     open_page(page, server_url)
     choose_scenario(page, "market reform")
     expect(page.locator("#reform-text")).to_have_value("2020")
-    set_text(page, "visibility", "0.2")
-    expect(lever(page, "visibility")).to_have_value("0.2")
+    # lever 1: a slider, moved with the keyboard as a user can (its box follows)
+    thumb = lever(page, "campaign_compliance", "lever-slider").get_by_role("slider")
+    thumb.focus()
+    thumb.press("End")
+    expect(lever(page, "campaign_compliance")).to_have_value("1")
+    # lever 2: a switch
     switch = lever(page, "bailouts", "lever-switch").locator("input")
     expect(switch).to_be_checked()
     switch.click()
@@ -122,7 +126,7 @@ def test_two_levers_run_and_the_comparison_updates(page: Page, server_url: str) 
     expect(page.locator("#message")).to_be_empty()
     before = trace_of(fig, mine)
 
-    # move one lever again: the same figure redraws with the new runs
+    # a third lever, typed in its box: the same figure redraws with the new runs
     set_text(page, "visibility", "0.8")
     expect(lever(page, "visibility")).to_have_value("0.8")
     t0 = time.perf_counter()
@@ -140,6 +144,10 @@ def test_two_levers_run_and_the_comparison_updates(page: Page, server_url: str) 
     command = page.locator("#command").text_content() or ""
     assert "--set investment.visibility=0.8" in command
     assert "--set switches.bailouts=false" in command
+    assert "--set centre.campaign_compliance=1.0" in command
+    expect(lever(page, "visibility", "lever-slider").get_by_role("slider")).to_have_attribute(
+        "aria-valuenow", "0.8"
+    )  # the slider followed the box
     print(f"\nclick to comparison: {first_seconds:.2f} s, then {second_seconds:.2f} s")
 
 
