@@ -1445,6 +1445,9 @@ def dashboard(
     except ValueError as exc:
         _fail(str(exc))
     console.print(f"overcap dashboard on http://{host}:{port}/ (Ctrl-C to stop)")
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per page poll
     try:
         dash_app.run(host=host, port=port, debug=False, use_reloader=False)
     finally:
