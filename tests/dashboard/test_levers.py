@@ -132,6 +132,7 @@ def test_page_values_become_overrides() -> None:
         ({"visibility": True}, "investment.visibility", "is not a number"),
         ({"visibility": [0.5]}, "investment.visibility", "is not a number"),
         ({"visibility": ""}, "investment.visibility", "enter a number"),
+        ({"visibility": "1e300"}, "investment.visibility", "1e+300 is out of range"),
         ({"campaign_intensity": 9}, "centre.control.campaign_intensity", "0 to 5"),
         ({"defence_surge": 201}, "trade.defence_surge", "0 to 200"),
         ({"bailouts": "yes"}, "switches.bailouts", "neither on nor off"),

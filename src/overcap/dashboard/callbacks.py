@@ -17,7 +17,6 @@ from dash.exceptions import PreventUpdate
 
 from overcap.dashboard.layout import scenario_options, sector_options, switch_value
 from overcap.dashboard.levers import (
-    LEVERS,
     MAX_RUNS,
     REFORM_YEAR,
     InputError,
@@ -349,4 +348,4 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
         return fig, caption, style
 
 
-__all__ = ["LEVERS", "on_error", "register"]
+__all__ = ["on_error", "register", "status_text"]

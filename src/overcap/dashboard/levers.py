@@ -211,7 +211,10 @@ def _show(value: Any) -> str:
 
 
 def fmt(value: float) -> str:
-    """A number as the page shows it: no trailing zeros, at most 4 decimals."""
+    """A number as the page shows it: no trailing zeros, at most 4 decimals (huge ones in
+    exponent notation)."""
+    if abs(float(value)) >= 1e15:
+        return f"{value:.6g}"
     if float(value).is_integer():
         return str(int(value))
     return f"{value:.4f}".rstrip("0").rstrip(".")
@@ -241,14 +244,14 @@ def parse_number(
         raise InputError(
             name,
             "dash.error.range",
-            value=fmt(value),
+            value=_show(fmt(value)),
             lo=fmt(lo) if lo is not None else "-",
             hi=fmt(hi) if hi is not None else "-",
             unit=unit,
         )
     if integer:
         if not value.is_integer():
-            raise InputError(name, "dash.error.integer", value=fmt(value))
+            raise InputError(name, "dash.error.integer", value=_show(fmt(value)))
         return int(value)
     return value
 
