@@ -1404,6 +1404,56 @@ def bench(
     )
 
 
+@app.command()
+def dashboard(
+    host: Annotated[
+        str,
+        typer.Option(help="Address to listen on; only this machine by default (127.0.0.1)."),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8050,
+    lang: Annotated[str, typer.Option(help="The page's first language: zh-TW or en.")] = "zh-TW",
+    runs: Annotated[
+        int, typer.Option(help="Runs per scenario the page starts with (1-20).", min=1, max=20)
+    ] = 4,
+    seed: Annotated[int, typer.Option(help="Seed the page starts with.", min=0)] = 0,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Dask worker processes for the runs (default 2; 0: in the server process).",
+            min=0,
+            max=64,
+        ),
+    ] = None,
+    results: Annotated[
+        Path | None,
+        typer.Option(help="Results store the runs go to (default ./overcap-results)."),
+    ] = None,
+    warm: Annotated[
+        bool, typer.Option(help="Start the baseline's runs at once, before the first click.")
+    ] = True,
+) -> None:
+    """The scenario explorer in the browser: pick a scenario, move the levers, run, compare
+    with the baseline (zh-TW / English). Serves on http://HOST:PORT/ until Ctrl-C; the
+    runs go to the results store (`overcap runs`, `overcap query`)."""
+    from overcap.dashboard.app import check_address, create_app, runner_of
+
+    try:
+        dash_app = create_app(
+            lang=lang, runs=runs, seed=seed, workers=workers, results=results, warm=warm
+        )
+        check_address(host, port)
+    except ValueError as exc:
+        _fail(str(exc))
+    console.print(f"overcap dashboard on http://{host}:{port}/ (Ctrl-C to stop)")
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per page poll
+    try:
+        dash_app.run(host=host, port=port, debug=False, use_reloader=False)
+    finally:
+        runner_of(dash_app).shutdown()
+
+
 def main() -> None:
     try:
         app()

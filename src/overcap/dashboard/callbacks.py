@@ -1,0 +1,351 @@
+"""What the page does: translate, reset the levers to a scenario, keep each slider and its
+box together, run in the background and poll, and draw the chosen view.
+
+Nothing the page sends is trusted: every value goes through :mod:`overcap.dashboard.
+levers` (or is checked against a fixed list) on the server. Bad input shows a message
+naming the field; any other failure shows a one-line message (the traceback goes to the
+server's log, never to the page), and the page keeps working.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from dash import ALL, MATCH, Dash, Input, Output, State, ctx, no_update, set_props
+from dash.exceptions import PreventUpdate
+
+from overcap.dashboard.layout import scenario_options, sector_options, switch_value
+from overcap.dashboard.levers import (
+    MAX_RUNS,
+    REFORM_YEAR,
+    InputError,
+    RunSpec,
+    check_scenario,
+    fmt,
+    freeze,
+    lever_values,
+    parse_lever,
+    parse_number,
+    parse_request,
+    reform_bounds,
+    reform_events,
+    scenario,
+    scenario_names,
+)
+from overcap.dashboard.runner import Runner, Status, one_line
+from overcap.dashboard.text import error_text, range_text, safe_lang, tr
+from overcap.dashboard.views import DEFAULT_SECTOR, VIEWS, Views, placeholder
+from overcap.report import messages
+
+log = logging.getLogger("overcap.dashboard")
+
+# catalogue keys shown with fixed fields
+FIXED_FIELDS: dict[str, dict[str, Any]] = {"dash.runs_help": {"max": MAX_RUNS}}
+ERROR = "message error"
+OK = "message"
+
+
+def _lang_of_request() -> str:
+    """The page's language as the failing request sent it (the default if it did not)."""
+    try:
+        for group in (ctx.inputs, ctx.states):
+            if "lang.value" in group:
+                return safe_lang(group["lang.value"])
+    except Exception:  # outside a request, or a request without them
+        pass
+    return safe_lang(None)
+
+
+def on_error(err: Exception) -> None:
+    """The app's last line of defence: one line on the page, the trace in the log."""
+    lang = _lang_of_request()
+    if isinstance(err, InputError):
+        text = error_text(err, lang)
+    else:
+        log.error("dashboard callback failed", exc_info=err)
+        text = tr("dash.error.internal", lang, detail=one_line(err))
+    set_props("message", {"children": text, "className": ERROR})
+
+
+def status_text(st: Status, specs: list[RunSpec], runner: Runner, lang: str) -> str:
+    spec = specs[-1]
+    secs = f"{st.seconds:.1f}"
+    if st.state == "running":
+        return tr("dash.running", lang, done=st.done, total=st.total, seconds=secs)
+    if st.state == "failed":
+        return tr("dash.failed", lang, detail=st.error or "")
+    if spec.is_reference:
+        text = tr("dash.done_reference", lang, seconds=secs, runs=spec.runs, seed=spec.seed)
+    else:
+        name = messages.scenario(spec.scenario, lang)
+        if spec.overrides:
+            name = tr("dash.with_levers", lang, scenario=name)
+        text = tr("dash.done", lang, seconds=secs, runs=spec.runs, scenario=name, seed=spec.seed)
+    where = runner.stored(spec)
+    if where:
+        text += " " + tr("dash.stored", lang, where=where)
+    return text
+
+
+def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> None:
+    """Attach the callbacks; ``extra`` are overrides every run gets (e.g. fewer firms)."""
+    fixed = freeze(extra)
+
+    # ------------------------------------------------------------------ language
+    @app.callback(
+        Output({"type": "t", "key": ALL}, "children"),
+        Output({"type": "view-tab", "view": ALL}, "label"),
+        Output({"type": "lever-range", "lever": ALL}, "children"),
+        Output("scenario", "options"),
+        Output("page", "lang"),
+        Input("lang", "value"),
+    )
+    def translate(lang: Any) -> tuple[Any, ...]:
+        lang = safe_lang(lang)
+        texts = []
+        for out in ctx.outputs_list[0]:
+            key = str(out["id"]["key"])
+            texts.append(tr(key, lang, **FIXED_FIELDS.get(key, {})))
+        tabs = [tr(f"dash.view.{o['id']['view']}", lang) for o in ctx.outputs_list[1]]
+        ranges = [range_text(str(o["id"]["lever"]), lang) for o in ctx.outputs_list[2]]
+        return texts, tabs, ranges, scenario_options(lang), lang
+
+    @app.callback(
+        Output("scenario-description", "children"),
+        Output("reform-help", "children"),
+        Output("sector", "options"),
+        Input("scenario", "value"),
+        Input("lang", "value"),
+    )
+    def describe(name: Any, lang: Any) -> tuple[Any, ...]:
+        lang = safe_lang(lang)
+        name = check_scenario(name)
+        sc = scenario(name, fixed)
+        events = reform_events(sc)
+        if events:
+            listed = ", ".join(f"{messages.event(e, lang)} {a}-{b}" for e, (a, b) in events.items())
+            help_text = tr("dash.reform_help", lang, events=listed)
+        else:
+            help_text = tr("dash.no_reform", lang)
+        key = f"dash.scenario_description.{name}"
+        description = tr(key, lang) if messages.has(key) else sc.description
+        return description, help_text, sector_options(name, lang)
+
+    # ------------------------------------------------------------------ scenario
+    @app.callback(
+        Output({"type": "lever-slider", "lever": ALL}, "value", allow_duplicate=True),
+        Output({"type": "lever-text", "lever": ALL}, "value", allow_duplicate=True),
+        Output({"type": "lever-msg", "lever": ALL}, "children", allow_duplicate=True),
+        Output({"type": "lever-switch", "lever": ALL}, "value"),
+        Output("reform-slider", "value", allow_duplicate=True),
+        Output("reform-slider", "min"),
+        Output("reform-slider", "max"),
+        Output("reform-slider", "disabled"),
+        Output("reform-text", "value", allow_duplicate=True),
+        Output("reform-text", "disabled"),
+        Output("reform-msg", "children", allow_duplicate=True),
+        Output("message", "children", allow_duplicate=True),
+        Input("scenario", "value"),
+        Input("reset-button", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def reset_levers(name: Any, _clicks: Any) -> tuple[Any, ...]:
+        name = check_scenario(name)
+        values = lever_values(name, fixed)
+        sliders = [float(values[o["id"]["lever"]]) for o in ctx.outputs_list[0]]
+        texts = [fmt(float(values[o["id"]["lever"]])) for o in ctx.outputs_list[1]]
+        msgs = ["" for _ in ctx.outputs_list[2]]
+        switches = [switch_value(bool(values[o["id"]["lever"]])) for o in ctx.outputs_list[3]]
+        lo, hi = reform_bounds(scenario(name, fixed))
+        year = values[REFORM_YEAR]
+        return (
+            sliders,
+            texts,
+            msgs,
+            switches,
+            year if year is not None else lo,
+            lo,
+            hi,
+            year is None,
+            str(year) if year is not None else "",
+            year is None,
+            "",
+            "",
+        )
+
+    # ------------------------------------------------------------------ levers
+    @app.callback(
+        Output({"type": "lever-slider", "lever": MATCH}, "value"),
+        Output({"type": "lever-text", "lever": MATCH}, "value"),
+        Output({"type": "lever-msg", "lever": MATCH}, "children"),
+        Input({"type": "lever-slider", "lever": MATCH}, "value"),
+        Input({"type": "lever-text", "lever": MATCH}, "value"),
+        State("lang", "value"),
+        prevent_initial_call=True,
+    )
+    def sync_lever(slider: Any, text: Any, lang: Any) -> tuple[Any, ...]:
+        lang = safe_lang(lang)
+        trig = ctx.triggered_id
+        if not isinstance(trig, dict):
+            raise PreventUpdate
+        lever_id = trig.get("lever")
+        try:
+            if trig.get("type") == "lever-slider":
+                return no_update, fmt(parse_lever(lever_id, slider)), ""
+            value = parse_lever(lever_id, text)
+            return value, fmt(value), ""
+        except InputError as err:
+            return no_update, no_update, error_text(err, lang)
+
+    @app.callback(
+        Output("reform-slider", "value"),
+        Output("reform-text", "value"),
+        Output("reform-msg", "children"),
+        Input("reform-slider", "value"),
+        Input("reform-text", "value"),
+        State("scenario", "value"),
+        State("lang", "value"),
+        prevent_initial_call=True,
+    )
+    def sync_reform(slider: Any, text: Any, name: Any, lang: Any) -> tuple[Any, ...]:
+        lang = safe_lang(lang)
+        sc = scenario(check_scenario(name), fixed)
+        lo, hi = reform_bounds(sc)
+        try:
+            if ctx.triggered_id == "reform-slider":
+                return no_update, str(parse_number(slider, REFORM_YEAR, lo, hi, "year", True)), ""
+            if text in (None, "") and not reform_events(sc):
+                return no_update, no_update, ""
+            year = parse_number(text, REFORM_YEAR, lo, hi, "year", integer=True)
+            return year, str(year), ""
+        except InputError as err:
+            return no_update, no_update, error_text(err, lang)
+
+    # ------------------------------------------------------------------ run
+    @app.callback(
+        Output("job", "data"),
+        Output("poll", "disabled"),
+        Output("message", "children", allow_duplicate=True),
+        Output("message", "className", allow_duplicate=True),
+        Output("command", "children"),
+        Input("run-button", "n_clicks"),
+        State("scenario", "value"),
+        State("runs", "value"),
+        State("seed", "value"),
+        State({"type": "lever-text", "lever": ALL}, "value"),
+        State({"type": "lever-switch", "lever": ALL}, "value"),
+        State("reform-text", "value"),
+        State("lang", "value"),
+        prevent_initial_call=True,
+    )
+    def start_run(
+        _clicks: Any,
+        name: Any,
+        runs: Any,
+        seed: Any,
+        _texts: Any,
+        _switches: Any,
+        reform_year: Any,
+        lang: Any,
+    ) -> tuple[Any, ...]:
+        lang = safe_lang(lang)
+        values: dict[Any, Any] = {}
+        # the lever ids as the request names them (a crafted request may name others)
+        for group in (ctx.states_list[3], ctx.states_list[4]):
+            if not isinstance(group, list):
+                raise InputError("levers", "dash.error.levers")
+            for item in group:
+                item = item if isinstance(item, dict) else {}
+                ident = item.get("id")
+                lever_id = ident.get("lever") if isinstance(ident, dict) else None
+                values[lever_id] = item.get("value")
+        try:
+            if reform_year not in (None, ""):
+                values[REFORM_YEAR] = reform_year
+            elif name in scenario_names() and reform_events(scenario(name, fixed)):
+                values[REFORM_YEAR] = ""  # the scenario has a reform: an empty box is an error
+            spec = parse_request(name, values, seed=seed, runs=runs, extra=extra)
+        except InputError as err:
+            return no_update, no_update, error_text(err, lang), ERROR, no_update
+        job = runner.submit(spec)
+        return {"id": job}, False, "", OK, spec.command()
+
+    @app.callback(
+        Output("status", "children"),
+        Output("progress", "value"),
+        Output("progress", "max"),
+        Output("poll", "disabled", allow_duplicate=True),
+        Output("shown", "data"),
+        Output("message", "children", allow_duplicate=True),
+        Output("message", "className", allow_duplicate=True),
+        Input("poll", "n_intervals"),
+        Input("job", "data"),
+        Input("lang", "value"),
+        State("shown", "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def poll(_n: Any, job: Any, lang: Any, shown: Any) -> tuple[Any, ...]:
+        lang = safe_lang(lang)
+        if job is None:
+            return tr("dash.idle", lang), "0", "1", True, no_update, no_update, no_update
+        job_id = job.get("id") if isinstance(job, dict) else None
+        st = runner.status(job_id)
+        specs = runner.job_specs(job_id)
+        if st is None or specs is None:
+            return (
+                tr("dash.error.job", lang),
+                "0",
+                "1",
+                True,
+                no_update,
+                tr("dash.error.job", lang),
+                ERROR,
+            )
+        text = status_text(st, specs, runner, lang)
+        total = str(max(st.total, 1))
+        done = str(st.done if st.total else 1)
+        if st.state == "running":
+            return text, done, total, False, no_update, no_update, no_update
+        if st.state == "failed":
+            return text, done, total, True, no_update, text, ERROR
+        new = {"id": job_id}
+        return text, done, total, True, new if shown != new else no_update, no_update, no_update
+
+    # ------------------------------------------------------------------ views
+    @app.callback(
+        Output("figure", "figure"),
+        Output("caption", "children"),
+        Output("sector-box", "style"),
+        Input("shown", "data"),
+        Input("lang", "value"),
+        Input("view", "value"),
+        Input("sector", "value"),
+    )
+    def draw(shown: Any, lang: Any, view: Any, sector: Any) -> tuple[Any, ...]:
+        lang = safe_lang(lang)
+        style = {"display": "flex"} if view == "price_war" else {"display": "none"}
+        if view not in VIEWS:
+            raise InputError("view", "dash.error.choice", value=str(view), allowed=VIEWS)
+        if shown is None:
+            return placeholder(tr("dash.idle", lang)), "", style
+        specs = runner.job_specs(shown.get("id") if isinstance(shown, dict) else None)
+        if specs is None:
+            return placeholder(tr("dash.gone", lang)), "", style
+        results = {}
+        for s in specs:
+            res = runner.results(s)
+            if res is None:
+                return placeholder(tr("dash.gone", lang)), "", style
+            results[s.key] = res
+        data, name = views.data(specs[-1], results, lang)
+        fig = views.figure(str(view), data, name, lang, sector or DEFAULT_SECTOR)
+        meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+        caption = str(meta.get("caption", ""))
+        if view != "comparison":  # one scenario's view: say which
+            shown_name = messages.scenario(name, lang)
+            caption = f"{tr('dash.showing', lang, scenario=shown_name)} {caption}"
+        return fig, caption, style
+
+
+__all__ = ["on_error", "register", "status_text"]

@@ -1,0 +1,239 @@
+"""The page in a real browser (Debian's Chromium through Playwright): it loads offline,
+two levers change and a run updates the comparison, the language switch shows Chinese,
+an out-of-range value shows a message naming the field and the page keeps working."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+TIMEOUT = 90_000  # ms: a run on a loaded 2-core machine
+
+
+def lever(page: Page, lever_id: str, kind: str = "lever-text") -> Locator:
+    key = json.dumps({"lever": lever_id, "type": kind}, separators=(",", ":"))
+    return page.locator(f"[id='{key}']")
+
+
+def open_page(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator("#run-button")).to_be_visible()
+    expect(page.locator("#scenario-description")).not_to_be_empty()
+
+
+def choose_scenario(page: Page, label: str) -> None:
+    page.locator("#scenario").click()
+    page.get_by_role("option", name=label, exact=True).click()
+    expect(page.locator("#scenario")).to_contain_text(label)
+
+
+def set_text(page: Page, lever_id: str, value: str) -> None:
+    box = lever(page, lever_id)
+    box.fill(value)
+    box.press("Enter")
+
+
+def figure(page: Page) -> dict[str, Any]:
+    """What the figure shows: its id (layout.meta), title, traces' names and data."""
+    out: dict[str, Any] = page.evaluate(
+        """() => {
+            const gd = document.querySelector('#figure .js-plotly-plot');
+            if (!gd || !gd.data) return {figure: null, names: [], ys: [], title: ''};
+            const meta = (gd.layout && gd.layout.meta) || {};
+            const title = (gd.layout && gd.layout.title && gd.layout.title.text) || '';
+            return {
+                figure: meta.figure || null,
+                title: title,
+                names: gd.data.map(d => d.name || ''),
+                // y as sent (plotly.py may send a typed array as {dtype, bdata})
+                ys: gd.data.map(d => JSON.stringify(d.y || null)),
+            };
+        }"""
+    )
+    return out
+
+
+def wait_for_figure(page: Page, test: str, timeout: float = TIMEOUT) -> dict[str, Any]:
+    """Wait until the figure satisfies ``test`` (JS over the plot ``gd``)."""
+    page.wait_for_function(
+        f"""() => {{
+            const gd = document.querySelector('#figure .js-plotly-plot');
+            return !!(gd && gd.data && gd.layout && ({test}));
+        }}""",
+        timeout=timeout,
+    )
+    return figure(page)
+
+
+def trace_of(fig: dict[str, Any], name: str) -> str:
+    """The y data of the first trace called ``name`` (as JSON)."""
+    return str(fig["ys"][fig["names"].index(name)])
+
+
+def test_page_loads_offline_with_every_lever(page: Page, server_url: str) -> None:
+    from overcap.dashboard.levers import LEVERS
+
+    outside: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(server_url) else outside.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    open_page(page, server_url)
+    expect(page.locator("h1")).to_have_text("overcap: scenario explorer")
+    for lv in LEVERS:
+        kind = "lever-switch" if lv.kind == "switch" else "lever-text"
+        expect(lever(page, lv.id, kind)).to_be_attached()
+        expect(page.locator(f"#lever-{lv.id}")).to_contain_text(lv.path)
+    expect(lever(page, "visibility", "lever-range")).to_have_text("0 to 1 share")
+    expect(lever(page, "campaign_intensity", "lever-range")).to_have_text(
+        "0 to 5 share of the utilisation gap"
+    )
+    expect(page.locator("#reform-text")).to_be_disabled()  # the baseline has no reform
+    expect(page.locator("#figure .js-plotly-plot")).to_be_attached()
+    assert outside == [], f"the page asked for something outside the server: {outside}"
+    assert errors == [], errors
+
+
+def test_two_levers_run_and_the_comparison_updates(page: Page, server_url: str) -> None:
+    open_page(page, server_url)
+    choose_scenario(page, "market reform")
+    expect(page.locator("#reform-text")).to_have_value("2020")
+    # lever 1: a slider, moved with the keyboard as a user can (its box follows)
+    thumb = lever(page, "campaign_compliance", "lever-slider").get_by_role("slider")
+    thumb.focus()
+    thumb.press("End")
+    expect(lever(page, "campaign_compliance")).to_have_value("1")
+    # lever 2: a switch
+    switch = lever(page, "bailouts", "lever-switch").locator("input")
+    expect(switch).to_be_checked()
+    switch.click()
+    expect(switch).not_to_be_checked()
+
+    mine = "market reform (your levers)"
+    t0 = time.perf_counter()
+    page.locator("#run-button").click()
+    fig = wait_for_figure(page, f"gd.data.some(d => d.name === {json.dumps(mine)})")
+    first_seconds = time.perf_counter() - t0
+    assert fig["figure"] == "comparison"
+    assert "baseline" in fig["names"] and mine in fig["names"]
+    assert fig["title"].startswith("Scenarios compared: baseline")
+    expect(page.locator("#status")).to_contain_text("Done in")
+    expect(page.locator("#status")).to_contain_text(mine)
+    expect(page.locator("#message")).to_be_empty()
+    before = trace_of(fig, mine)
+
+    # a third lever, typed in its box: the same figure redraws with the new runs
+    set_text(page, "visibility", "0.8")
+    expect(lever(page, "visibility")).to_have_value("0.8")
+    t0 = time.perf_counter()
+    page.locator("#run-button").click()
+    fig = wait_for_figure(
+        page,
+        f"""(() => {{
+            const t = gd.data.find(d => d.name === {json.dumps(mine)});
+            return t && JSON.stringify(t.y || null) !== {json.dumps(before)};
+        }})()""",
+    )
+    second_seconds = time.perf_counter() - t0
+    assert trace_of(fig, mine) != before
+    assert trace_of(fig, "baseline") != "null"  # the baseline (cached) is still there
+    command = page.locator("#command").text_content() or ""
+    assert "--set investment.visibility=0.8" in command
+    assert "--set switches.bailouts=false" in command
+    assert "--set centre.campaign_compliance=1.0" in command
+    expect(lever(page, "visibility", "lever-slider").get_by_role("slider")).to_have_attribute(
+        "aria-valuenow", "0.8"
+    )  # the slider followed the box
+    print(f"\nclick to comparison: {first_seconds:.2f} s, then {second_seconds:.2f} s")
+
+
+def test_language_switch_shows_chinese_labels(page: Page, server_url: str) -> None:
+    open_page(page, server_url)
+    page.locator("#run-button").click()  # the baseline (warm, or cached by now)
+    wait_for_figure(page, "gd.layout.meta && gd.layout.meta.figure === 'comparison'")
+    page.locator("#lang").get_by_text("中文（台灣）").click()
+    expect(page.locator("h1")).to_have_text("overcap：情境探索")
+    expect(page.locator("#run-button")).to_have_text("執行")
+    expect(page.locator("#page")).to_have_attribute("lang", "zh-TW")
+    expect(page.locator("#view").get_by_text("與基準情境比較")).to_be_visible()
+    expect(page.locator("#lever-visibility")).to_contain_text("投資能見度")
+    expect(lever(page, "visibility", "lever-range")).to_have_text("0 至 1 比例")
+    expect(page.locator("#scenario")).to_contain_text("基準情境")
+    expect(page.locator("#status")).to_have_text(re.compile("^完成"))
+    fig = wait_for_figure(page, "gd.layout.title.text.startsWith('情境比較')")
+    assert "基準情境" in fig["names"]
+    page.locator("#view").get_by_text("政策循環", exact=True).click()
+    fig = wait_for_figure(page, "gd.layout.meta.figure === 'policy_cycle'")
+    assert fig["title"].startswith("政策循環")
+    page.locator("#lang").get_by_text("English").click()
+    expect(page.locator("h1")).to_have_text("overcap: scenario explorer")
+    wait_for_figure(page, "gd.layout.title.text.startsWith('The policy cycle')")
+
+
+def test_out_of_range_value_shows_the_message_and_the_page_keeps_working(
+    page: Page, server_url: str
+) -> None:
+    open_page(page, server_url)
+    set_text(page, "visibility", "1.5")
+    msg = lever(page, "visibility", "lever-msg")
+    expected = (
+        "Investment visibility (others' projects an investor sees) (investment.visibility): "
+        "1.5 is out of range; allowed: 0 to 1 share"
+    )
+    expect(msg).to_have_text(expected)
+    page.locator("#run-button").click()
+    expect(page.locator("#message")).to_have_text(expected)
+    expect(page.locator("#message")).to_have_class("message error")
+    assert "Traceback" not in page.content()
+    # the session still works: a good value clears the message and runs
+    set_text(page, "visibility", "0.5")
+    expect(msg).to_be_empty()
+    page.locator("#run-button").click()
+    expect(page.locator("#message")).to_be_empty()
+    expect(page.locator("#status")).to_contain_text("Done in", timeout=TIMEOUT)
+
+
+def test_bad_runs_and_reform_year_name_their_fields(page: Page, server_url: str) -> None:
+    open_page(page, server_url)
+    page.locator("#runs").fill("500")
+    page.locator("#run-button").click()
+    expect(page.locator("#message")).to_have_text(
+        "Runs (runs): 500 is out of range; allowed: 1 to 20"
+    )
+    page.locator("#runs").fill("2")
+    choose_scenario(page, "market reform")
+    page.locator("#reform-text").fill("1900")
+    page.locator("#reform-text").press("Enter")
+    expect(page.locator("#reform-msg")).to_contain_text(
+        "Year the reform starts (reform_year): 1900 is out of range; allowed: 2005 to 2025"
+    )
+    page.locator("#run-button").click()
+    expect(page.locator("#message")).to_contain_text("(reform_year): 1900 is out of range")
+
+
+def test_the_page_answers_while_runs_are_running(page: Page, server_url: str) -> None:
+    open_page(page, server_url)
+    page.locator("#runs").fill("20")
+    page.locator("#seed").fill("4242")  # nothing cached: 20 runs of the baseline to do
+    page.locator("#run-button").click()
+    expect(page.locator("#status")).to_contain_text("Running", timeout=10_000)
+    page.locator("#lang").get_by_text("中文（台灣）").click()
+    # the language switch and the progress are answered while the workers are busy
+    expect(page.locator("h1")).to_have_text("overcap：情境探索", timeout=5_000)
+    expect(page.locator("#status")).to_contain_text("執行中", timeout=5_000)
+    progress = page.locator("#progress")
+    assert progress.get_attribute("max") == "20"
+    expect(page.locator("#status")).to_have_text(re.compile("^完成"), timeout=TIMEOUT * 2)
+    assert progress.evaluate("e => [e.value, e.max]") == [20, 20]
+
+
+@pytest.fixture(autouse=True)
+def _no_tracebacks_on_pages(page: Page) -> None:
+    """Nothing a test does may show a Python traceback on the page."""
+    yield
+    if not page.is_closed():
+        assert "Traceback (most recent call last)" not in page.content()
