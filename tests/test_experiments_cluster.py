@@ -39,7 +39,7 @@ def stop(procs: list[subprocess.Popen]) -> None:
                 os.killpg(p.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 3
     for p in procs:
         try:
             p.wait(timeout=max(0.1, deadline - time.monotonic()))

@@ -1099,12 +1099,12 @@ def sensitivity(
 @app.command("runs")
 def runs_cmd(
     name: Annotated[
-        str | None, typer.Argument(help="An experiment: its samples, sessions and failures.")
+        str | None, typer.Argument(help="An experiment: its sessions and failed runs.")
     ] = None,
     results: ResultsRoot = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON records.")] = False,
 ) -> None:
-    """List the stored experiments (or one experiment's samples, sessions and failures)."""
+    """List the stored experiments (or one experiment's sessions and failed runs)."""
     from overcap.experiments import open_experiment
     from overcap.store import list_experiments, root_of
 
