@@ -798,9 +798,35 @@ def report(
         typer.Option("--set", help="Override for every scenario: path=value (repeatable)."),
     ] = None,
     png: Annotated[bool, typer.Option(help="Also write the figures as PNG files.")] = True,
+    results: Annotated[
+        Path | None,
+        typer.Option(help="Results-store root for the report's runs (default overcap-results)."),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="Store each scenario's runs as experiment NAME-SCENARIO (default generated)."
+        ),
+    ] = None,
+    from_experiment: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--from-experiment",
+            help="Draw from a stored ensemble instead of running (repeatable, one per scenario).",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Local Dask workers (default one per core; 0: in this process).", min=0),
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="An existing Dask scheduler, tcp://HOST:PORT.")
+    ] = None,
 ) -> None:
     """Write the report: one self-contained HTML file (interactive figures, opens offline)
-    and the same figures as PNG, in Traditional Chinese (zh-TW) or English (en)."""
+    and the same figures as PNG, in Traditional Chinese (zh-TW) or English (en). The runs
+    are stored in the results store (printed), and the medians and bands are computed from
+    the stored runs; --from-experiment draws a report from ensembles stored earlier."""
     import warnings
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -808,16 +834,26 @@ def report(
     from overcap.evidence import FactsError, load_facts
     from overcap.report import ReportData, messages, write_report
     from overcap.report.fonts import MissingFontWarning
+    from overcap.store import StoreError
 
+    if from_experiment and scenarios:
+        _fail("give scenarios or --from-experiment, not both")
     names = scenarios or ["baseline"]
     try:
         lang = messages.check_lang(lang)
     except ValueError:
         _fail(f"--lang {lang!r}: unknown; allowed: {', '.join(messages.LANGS)}")
+    stored_data = None
     try:
-        loaded = [load_scenario(n, set_ or []) for n in names]
         fact_list, _ = load_facts(facts)
-    except (ScenarioError, FactsError) as exc:
+        if from_experiment:
+            if set_:
+                _fail("--set does not apply to stored runs (--from-experiment)")
+            stored_data = ReportData.from_experiments(from_experiment, results, fact_list)
+            loaded = [stored_data.runs[n][0].scenario for n in stored_data.scenarios]
+        else:
+            loaded = [load_scenario(n, set_ or []) for n in names]
+    except (ScenarioError, FactsError, StoreError, ValueError) as exc:
         _fail(str(exc))
         return
     if sector not in loaded[0].sector_ids:
@@ -831,22 +867,34 @@ def report(
     if why is not None:
         _fail(f"--out {target}: cannot write there ({why}); give a folder you can write to")
     t0 = time.perf_counter()
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        disable=not err.is_terminal,
-    ) as bar:
-        tasks = {sc.name: bar.add_task(sc.name, total=runs) for sc in loaded}
-        data = ReportData.build(
-            loaded,
-            runs=runs,
-            seed=seed,
-            facts=fact_list,
-            progress=lambda name, i, n: bar.update(tasks[name], completed=i),
-        )
+    if stored_data is not None:
+        data = stored_data
+        runs = min(data.n_runs(s) for s in data.scenarios)
+    else:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            disable=not err.is_terminal,
+        ) as bar:
+            tasks = {sc.name: bar.add_task(sc.name, total=runs) for sc in loaded}
+            try:
+                data = ReportData.build(
+                    loaded,
+                    runs=runs,
+                    seed=seed,
+                    facts=fact_list,
+                    progress=lambda sc_name, i, n: bar.update(tasks[sc_name], completed=i),
+                    workers=workers,
+                    scheduler=scheduler,
+                    results=results if results is not None else Path("overcap-results"),
+                    name=name,
+                )
+            except (StoreError, ValueError) as exc:
+                _fail(str(exc))
+                return
     t_runs = time.perf_counter() - t0
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MissingFontWarning)
@@ -862,6 +910,8 @@ def report(
         + ".",
         highlight=False,
     )
+    for sc_name, exp_name in data.experiments.items():
+        console.print(f"runs of {sc_name}: experiment {exp_name}", highlight=False)
     console.print(f"report: [bold]{files.html}[/]", highlight=False)
 
 

@@ -6,13 +6,16 @@ import html
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from overcap.cli import app
+from overcap.experiments import open_experiment
 from overcap.report import ReportData, figures, messages, write_report
 from overcap.report.build import ReportFiles
 from overcap.scenario import REGIMES
+from overcap.store import StoreError
 from tests.report.conftest import SMALL
 from tests.report.helpers import untranslated
 
@@ -113,14 +116,74 @@ def test_cli_report(tmp_path: Path) -> None:
             "--sector",
             "steel",
             "--no-png",
+            "--results",
+            str(tmp_path / "store"),
+            "--name",
+            "rep",
+            "--workers",
+            "0",
             *sets,
         ],
     )
     assert res.exit_code == 0, res.output
     page = tmp_path / "r" / "report-en.html"
-    assert page.exists() and f"report: {page}" in " ".join(res.output.split())
+    out = " ".join(res.output.split())
+    assert page.exists() and f"report: {page}" in out
     assert not (tmp_path / "r" / "png-en").exists()
     assert "Steel" in page.read_text(encoding="utf-8")
+    # the runs went to the results store, one experiment per scenario
+    assert "runs of baseline: experiment rep-baseline" in out
+    assert "runs of market-reform: experiment rep-market-reform" in out
+    runs = open_experiment("rep-market-reform", tmp_path / "store").runs()
+    assert list(runs["status"]) == ["ok"]
+
+    # and a report can be drawn again from the stored runs, without running them
+    again = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "--from-experiment",
+            "rep-baseline",
+            "--from-experiment",
+            "rep-market-reform",
+            "--results",
+            str(tmp_path / "store"),
+            "--lang",
+            "en",
+            "--out",
+            str(tmp_path / "r2"),
+            "--no-png",
+        ],
+    )
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "r2" / "report-en.html").exists()
+
+
+def test_report_data_from_the_store_matches_the_runs(tmp_path: Path) -> None:
+    """Bands from the stored runs are those of the runs themselves (the store loses
+    nothing), and from_experiments reads them back by name."""
+    built = ReportData.build(
+        ["baseline"], runs=2, seed=3, overrides=SMALL, workers=0, results=tmp_path, name="x"
+    )
+    assert built.experiments == {"baseline": "x-baseline"}
+    direct = ReportData.build(["baseline"], runs=2, seed=3, overrides=SMALL, workers=0)
+    assert direct.experiments == {}
+    back = ReportData.from_experiments(["x-baseline"], results=tmp_path)
+    for data in (built, back):
+        pd.testing.assert_frame_equal(
+            data.economy_bands("baseline", "gdp_growth"),
+            direct.economy_bands("baseline", "gdp_growth"),
+        )
+    with pytest.raises(StoreError, match="nope"):
+        ReportData.from_experiments(["nope"], results=tmp_path)
+
+
+def test_cli_report_from_a_missing_experiment(tmp_path: Path) -> None:
+    res = CliRunner().invoke(
+        app, ["report", "--from-experiment", "nope", "--results", str(tmp_path)]
+    )
+    assert res.exit_code == 2
+    assert "nope" in res.output and "Traceback" not in res.output
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from overcap.evidence import Fact, check, load_facts
+from overcap.experiments import generate_name, open_experiment
 from overcap.model import Result, ensemble
 from overcap.scenario import REGIMES, Scenario, load_scenario
 
@@ -61,6 +62,8 @@ class ReportData:
     seed: int = 0
     facts_file: str = "facts.csv"
     _cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False, compare=False)
+    # scenario -> the results-store experiment its runs were read from (empty: not stored)
+    experiments: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if not self.runs:
@@ -96,10 +99,21 @@ class ReportData:
         overrides: dict[str, Any] | list[str] | None = None,
         facts: str | Path | Sequence[Fact] | None = None,
         progress: Progress | None = None,
+        *,
+        workers: int | None = None,
+        scheduler: str | None = None,
+        results: str | Path | None = None,
+        name: str | None = None,
     ) -> ReportData:
         """Run ``runs`` replicates of each scenario (replicate i of every scenario shares
         stream i of ``seed``) with the same ``overrides``. Raises ScenarioError on a bad
-        scenario or override before anything runs, ValueError on a duplicate name."""
+        scenario or override before anything runs, ValueError on a duplicate name.
+
+        ``workers``/``scheduler`` choose where the runs go (see :func:`overcap.ensemble`;
+        ``workers=0`` runs them in this process). With ``results`` (a results-store root)
+        or ``name``, each scenario's ensemble is stored as an experiment (``NAME-SCENARIO``,
+        or a generated ``report-SCENARIO-STAMP``) and the report is drawn from the runs
+        read back from the store; :attr:`experiments` maps scenario to experiment name."""
         if not scenarios:
             raise ValueError("a report needs at least one scenario")
         loaded = [load_scenario(s, overrides) for s in scenarios]
@@ -108,14 +122,65 @@ class ReportData:
         if dup is not None:
             raise ValueError(f"scenario {dup!r} is named twice; name each scenario once")
         out: dict[str, list[Result]] = {}
+        stored: dict[str, str] = {}
         for sc in loaded:
 
             def tick(i: int, n: int, _name: str = sc.name) -> None:
                 if progress is not None:
                     progress(_name, i, n)
 
-            out[sc.name] = ensemble(sc, runs=runs, seed=seed, progress=tick)
-        return cls.from_results(out, facts, seed)
+            if results is None and name is None:
+                out[sc.name] = ensemble(
+                    sc, runs=runs, seed=seed, progress=tick, workers=workers, scheduler=scheduler
+                )
+                continue
+            exp_name = f"{name}-{sc.name}" if name else generate_name("report", sc.name, results)
+            out[sc.name] = ensemble(
+                sc,
+                runs=runs,
+                seed=seed,
+                progress=tick,
+                workers=workers,
+                scheduler=scheduler,
+                name=exp_name,
+                results=results,
+            )
+            stored[sc.name] = exp_name
+        data = cls.from_results(out, facts, seed)
+        data.experiments = stored
+        return data
+
+    @classmethod
+    def from_experiments(
+        cls,
+        names: Sequence[str],
+        results: str | Path | None = None,
+        facts: str | Path | Sequence[Fact] | None = None,
+    ) -> ReportData:
+        """Draw a report from ensembles already in the results store (one experiment per
+        scenario, e.g. from ``overcap run SCENARIO --runs N --name NAME``): the ok runs of
+        each experiment's first point, keyed by scenario name. Raises StoreError naming a
+        missing experiment, ValueError for an experiment with no ok run or two
+        experiments of the same scenario."""
+        out: dict[str, list[Result]] = {}
+        stored: dict[str, str] = {}
+        for exp_name in names:
+            exp = open_experiment(exp_name, results)
+            res = exp.results()
+            if not res:
+                raise ValueError(f"experiment {exp_name!r} has no finished run")
+            first = res[0].scenario.name
+            res = [r for r in res if r.scenario.name == first]
+            if first in out:
+                raise ValueError(
+                    f"experiments {stored[first]!r} and {exp_name!r} both hold scenario "
+                    f"{first!r}; give one experiment per scenario"
+                )
+            out[first], stored[first] = res, exp_name
+        seed = int(out[next(iter(out))][0].seed)
+        data = cls.from_results(out, facts, seed)
+        data.experiments = stored
+        return data
 
     # ------------------------------------------------------------------ basics
     @property
