@@ -156,3 +156,38 @@ def test_defaults_lie_inside_the_calibration_ranges() -> None:
         for part in k.path.split("."):
             obj = getattr(obj, part)
         assert k.lo <= float(obj) <= k.hi, (k.path, obj, k.lo, k.hi)  # type: ignore[arg-type]
+
+
+def test_a_subset_is_searched_with_the_rest_held_at_the_warm_start(
+    tiny: str, tmp_path: Path
+) -> None:
+    """--params with --start-from: the parameters not searched keep the warm start's
+    values in every trial and in the result (a stage that adds one parameter does not
+    throw away the earlier stages' fit)."""
+    from overcap.calibration import HOLDOUT_DEFAULT, evaluate, holdout_mask
+    from overcap.evidence import load_facts
+
+    start = {
+        "investment.visibility": 0.5,
+        "market.normal_utilisation": 0.8,
+        "provinces.subsidy_base": 0.3,
+    }
+    out = calibrate(
+        tiny,
+        trials=1,
+        runs_per_trial=1,
+        storage=tmp_path / "s.journal",
+        seed=1,
+        params=["investment.visibility"],
+        start_from=start,
+    )
+    assert out["params"] == start  # one trial: the warm start itself, the rest held
+    pv = out["provenance"]
+    assert pv["searched"] == ["investment.visibility"]
+    assert pv["held_at_warm_start"] == ["market.normal_utilisation", "provinces.subsidy_base"]
+    facts, _ = load_facts(None)
+    held = holdout_mask(facts, HOLDOUT_DEFAULT)
+    with_rest = evaluate(tiny, start, facts, held, 1, 1)["loss"]
+    without = evaluate(tiny, {"investment.visibility": 0.5}, facts, held, 1, 1)["loss"]
+    assert pv["loss_in_sample"] == pytest.approx(with_rest)
+    assert with_rest != pytest.approx(without)  # the held values did matter

@@ -159,10 +159,16 @@ def _study(name: str, storage_path: Path, seed: int, worker: int) -> Any:
 
 
 def _objective(
-    scenario: str, facts: list[Fact], held: list[bool], ks: list[Knob], runs: int, seed: int
+    scenario: str,
+    facts: list[Fact],
+    held: list[bool],
+    ks: list[Knob],
+    runs: int,
+    seed: int,
+    fixed: dict[str, float] | None = None,
 ) -> Callable[[Any], float]:
     def objective(trial: Any) -> float:
-        ov: dict[str, Any] = {}
+        ov: dict[str, Any] = dict(fixed or {})
         for k in ks:
             if k.integer:
                 ov[k.path] = trial.suggest_int(k.path, int(k.lo), int(k.hi))
@@ -177,7 +183,9 @@ def _objective(
 
 
 def _worker(args: tuple[Any, ...]) -> None:
-    (name, storage_path, scenario, facts_path, holdout, ks, runs, seed, target, worker) = args
+    (name, storage_path, scenario, facts_path, holdout, ks, runs, seed, target, worker, fixed) = (
+        args
+    )
     import optuna
     from optuna.trial import TrialState
 
@@ -194,7 +202,7 @@ def _worker(args: tuple[Any, ...]) -> None:
             study.stop()
 
     study.optimize(
-        _objective(scenario, facts, held, ks, runs, seed),
+        _objective(scenario, facts, held, ks, runs, seed, fixed),
         n_trials=target,  # upper bound; the callback stops at the shared target
         callbacks=[
             optuna.study.MaxTrialsCallback(target, states=(TrialState.COMPLETE,)),
@@ -246,6 +254,11 @@ def calibrate(
                 f"--params: {bad[0]!r} is not calibratable; allowed: {', '.join(sorted(names))}"
             )
         ks = [k for k in ks if k.path in params]
+    # with a subset of the parameters searched, the others are held at the warm start's
+    # values (a later stage that adds a parameter keeps the earlier stages' fit), else
+    # at the schema's defaults
+    searched = {k.path for k in ks}
+    fixed = {p: v for p, v in (start_from or {}).items() if p not in searched}
     name = study_name or f"{Path(scenario).stem}-seed{seed}-k{runs_per_trial}"
     storage_path = Path(storage)
     study0 = _study(name, storage_path, seed, 0)  # create it (or load it) once, up front
@@ -268,6 +281,7 @@ def calibrate(
             seed,
             trials,
             w,
+            fixed,
         )
         for w in range(max(1, workers))
     ]
@@ -281,7 +295,7 @@ def calibrate(
             job.get()
     study = optuna.load_study(study_name=name, storage=_storage(storage_path))
     best = study.best_trial
-    values = dict(best.params)
+    values = {**fixed, **dict(best.params)}
     edges = [
         k.path
         for k in ks
@@ -314,6 +328,8 @@ def calibrate(
             "total_holdout": best.user_attrs.get("total_out"),
             "at_edge_of_range": edges,
             "ranges": {k.path: [k.lo, k.hi] for k in ks},
+            "searched": sorted(searched),
+            "held_at_warm_start": sorted(fixed),
             "date": dt.date.today().isoformat(),
             "version": __version__,
             "warm_start": start_from_provenance,

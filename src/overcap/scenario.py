@@ -768,7 +768,13 @@ class CentreParams(Section):
         calibration_range=(-1.0, 3.0),
     )
     control_max_years: int = param(
-        4, 1, 20, "years", "control -> stagnation at the latest after this long (campaigns end)"
+        4,
+        1,
+        20,
+        "years",
+        "control -> stagnation at the latest after this long (campaigns end); 20 = only "
+        "the growth rule of MODEL.md's table ends control",
+        calibratable=True,
     )
     stagnation_lag: int = param(
         2,
