@@ -25,6 +25,7 @@ shaded band holds the 5th to 95th percentile; with one run only the line is draw
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -738,10 +739,21 @@ def record_text(f: Fact, lang: str) -> str:
     return m.t("evidence.true", lang)
 
 
-def evidence(data: ReportData, lang: str, **_: Any) -> go.Figure:
-    """The check table: one row per fact, the record's band or target, each scenario's
-    median over the runs with pass (green) or fail (red), and the share of runs of the
-    reference that pass."""
+@dataclass(frozen=True)
+class EvidenceTable:
+    """The check table's text, by column: one column per field (id, fact, record, each
+    scenario's median with pass/fail, the reference's share of runs passing), each
+    column's cell colours, and each scenario's score line. Shared by the Plotly and the
+    matplotlib figure."""
+
+    ids: list[str]
+    header: list[str]
+    columns: list[list[str]]
+    colours: list[list[str]]
+    scores: list[str]
+
+
+def evidence_table(data: ReportData, lang: str) -> EvidenceTable:
     lang = m.check_lang(lang)
     facts = {f.id: f for f in data.facts}
     ids = [f.id for f in data.facts]
@@ -755,58 +767,68 @@ def evidence(data: ReportData, lang: str, **_: Any) -> go.Figure:
         [fact_text(facts[i], lang) for i in ids],
         [record_text(facts[i], lang) for i in ids],
     ]
-    fills: list[Any] = ["white", "white", "white"]
+    white = ["white"] * len(ids)
+    colours: list[list[str]] = [white, white, white]
     scores = []
     for name in data.scenarios:
         tab = data.check(name).set_index("id").reindex(ids)
         header.append(m.t("evidence.col_model", lang, scenario=m.scenario(name, lang)))
-        cells, colours = [], []
+        cells, fill = [], []
         for ok, passed, value in zip(tab["evaluable"], tab["passed"], tab["value"], strict=True):
             if not bool(ok):
                 cells.append(m.t("legend.not_evaluable", lang))
-                colours.append(NA_COLOUR)
+                fill.append(NA_COLOUR)
             else:
                 mark = m.t("legend.pass" if bool(passed) else "legend.fail", lang)
                 cells.append(f"{_fmt(float(value))} · {mark}")
-                colours.append(PASS_COLOUR if bool(passed) else FAIL_COLOUR)
+                fill.append(PASS_COLOUR if bool(passed) else FAIL_COLOUR)
         columns.append(cells)
-        fills.append(colours)
-        passed, total = int(tab["passed"].sum()), len(tab)
+        colours.append(fill)
+        passed_n, total = int(tab["passed"].sum()), len(tab)
         scores.append(
             m.t(
                 "report.score",
                 lang,
                 scenario=m.scenario(name, lang),
-                passed=passed,
+                passed=passed_n,
                 total=total,
-                share=f"{passed / max(total, 1):.0%}",
+                share=f"{passed_n / max(total, 1):.0%}",
             )
         )
     ref = data.check(data.reference).set_index("id").reindex(ids)
     header.append(m.t("evidence.col_runs", lang))
     columns.append([f"{float(s):.0%}" for s in ref["share_passing"]])
-    fills.append("white")
+    colours.append(white)
+    return EvidenceTable(ids, header, columns, colours, scores)
+
+
+def evidence(data: ReportData, lang: str, **_: Any) -> go.Figure:
+    """The check table: one row per fact, the record's band or target, each scenario's
+    median over the runs with pass (green) or fail (red), and the share of runs of the
+    reference that pass."""
+    lang = m.check_lang(lang)
+    table = evidence_table(data, lang)
     n_model = len(data.scenarios)
     fig = go.Figure(
         go.Table(
             columnwidth=[40, 330, 90, *([120] * n_model), 70],
             header={
-                "values": [f"<b>{h}</b>" for h in header],
+                "values": [f"<b>{h}</b>" for h in table.header],
                 "fill_color": "#1f3b73",
                 "font": {"color": "white", "size": 12},
                 "align": "left",
             },
             cells={
-                "values": columns,
-                "fill_color": fills,
+                "values": table.columns,
+                "fill_color": table.colours,
                 "align": "left",
                 "font": {"size": 11},
                 "height": 24,
             },
         )
     )
-    title = m.t("fig.evidence.title", lang) + "<br><sub>" + " ".join(scores) + "</sub>"
-    fig = _finish(fig, "evidence", title, lang, data, 150 + 26 * (len(ids) + 1))
+    title = m.t("fig.evidence.title", lang) + "<br><sub>" + " ".join(table.scores) + "</sub>"
+    fig = _finish(fig, "evidence", title, lang, data, 150 + 26 * (len(table.ids) + 1))
     fig.update_layout(margin={"l": 20, "r": 20, "t": 90, "b": 20})
     return fig
 

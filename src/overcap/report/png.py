@@ -37,16 +37,11 @@ from overcap.report.data import ReportData
 from overcap.report.figures import (
     COMPARISON,
     DEFAULT_SECTOR,
-    FAIL_COLOUR,
     FIGURE_IDS,
-    NA_COLOUR,
-    PASS_COLOUR,
     REGIME_COLOURS,
-    _fmt,
     caption,
-    fact_text,
+    evidence_table,
     price_span,
-    record_text,
     scenario_colour,
     sector_colour,
 )
@@ -441,44 +436,10 @@ def comparison(data: ReportData, lang: str, **_: Any) -> Figure:
 
 def evidence(data: ReportData, lang: str, **_: Any) -> Figure:
     lang = m.check_lang(lang)
-    facts = {f.id: f for f in data.facts}
-    ids = [f.id for f in data.facts]
-    header = [
-        m.t("evidence.col_id", lang),
-        m.t("evidence.col_what", lang),
-        m.t("evidence.col_record", lang),
-    ]
-    rows = [[i, fact_text(facts[i], lang), record_text(facts[i], lang)] for i in ids]
-    colours = [["white"] * 3 for _ in ids]
-    scores = []
-    for name in data.scenarios:
-        tab = data.check(name).set_index("id").reindex(ids)
-        header.append(m.t("evidence.col_model", lang, scenario=m.scenario(name, lang)))
-        flags = zip(tab["evaluable"], tab["passed"], tab["value"], strict=True)
-        for k, (ok, passed, value) in enumerate(flags):
-            if not bool(ok):
-                rows[k].append(m.t("legend.not_evaluable", lang))
-                colours[k].append(NA_COLOUR)
-            else:
-                mark = m.t("legend.pass" if bool(passed) else "legend.fail", lang)
-                rows[k].append(f"{_fmt(float(value))} · {mark}")
-                colours[k].append(PASS_COLOUR if bool(passed) else FAIL_COLOUR)
-        passed_n, total = int(tab["passed"].sum()), len(tab)
-        scores.append(
-            m.t(
-                "report.score",
-                lang,
-                scenario=m.scenario(name, lang),
-                passed=passed_n,
-                total=total,
-                share=f"{passed_n / max(total, 1):.0%}",
-            )
-        )
-    ref = data.check(data.reference).set_index("id").reindex(ids)
-    header.append(m.t("evidence.col_runs", lang))
-    for k, s in enumerate(ref["share_passing"]):
-        rows[k].append(f"{float(s):.0%}")
-        colours[k].append("white")
+    tab = evidence_table(data, lang)
+    ids, header, scores = tab.ids, tab.header, tab.scores
+    rows = [list(r) for r in zip(*tab.columns, strict=True)]
+    colours = [list(r) for r in zip(*tab.colours, strict=True)]
     n_model = len(data.scenarios)
     widths = np.array([0.05, 0.47, 0.11, *([0.14] * n_model), 0.08])
     widths = widths / widths.sum()
