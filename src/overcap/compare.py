@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,7 +114,7 @@ def compare(
     default, ``workers=0`` in this process) into the store ``results/name`` when a name
     is given (``resume`` continues it), else into a temporary store; the bands are
     computed from the stored results (:func:`compare_table`)."""
-    from overcap.experiments import ExperimentError, run_experiment
+    from overcap.experiments import ExperimentError, results_root, run_experiment
 
     if len(scenarios) < 2:
         raise ValueError("compare needs at least two scenarios")
@@ -132,18 +130,14 @@ def compare(
             for j, n in enumerate(names):
                 progress(n, p.by_sample.get(j, 0), runs)
 
-    tmp = None
-    if name is None and results is None:
-        tmp = tempfile.mkdtemp(prefix="overcap-compare-")
-        results = tmp
-    try:
+    with results_root(name, results, "compare") as root:
         exp, summary = run_experiment(
             "compare",
             [(s, {}) for s in scenarios],
             runs,
             seed,
             name=name,
-            results=results,
+            results=root,
             resume=resume,
             workers=workers,
             scheduler=scheduler,
@@ -155,9 +149,6 @@ def compare(
                 f"experiment {exp.name!r}"
             )
         return compare_table(exp, years)
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def compare_table(exp: Experiment, years: tuple[int, int] | None = None) -> pd.DataFrame:

@@ -1034,11 +1034,7 @@ def ensemble(
         if progress is not None:
             progress(p.done, p.total)
 
-    tmp = None
-    if name is None and results is None:
-        tmp = tempfile.mkdtemp(prefix="overcap-ensemble-")
-        results = tmp
-    try:
+    with results_root(name, results, "ensemble") as root:
         exp, summary = run_experiment(
             "ensemble",
             [(scenario, {})],
@@ -1046,7 +1042,7 @@ def ensemble(
             seed,
             ov,
             name=name,
-            results=results,
+            results=root,
             resume=resume,
             workers=workers,
             scheduler=scheduler,
@@ -1056,9 +1052,22 @@ def ensemble(
         )
         _raise_if_incomplete(exp, summary)
         return exp.results()
+
+
+@contextlib.contextmanager
+def results_root(
+    name: str | None, results: str | Path | None, kind: str
+) -> Iterator[str | Path | None]:
+    """Where an experiment that only feeds an answer goes: ``results`` as given, or, when
+    neither a name nor a root is given, a temporary store removed afterwards."""
+    if name is not None or results is not None:
+        yield results
+        return
+    tmp = Path(tempfile.mkdtemp(prefix=f"overcap-{kind}-"))
+    try:
+        yield tmp
     finally:
-        if tmp is not None:
-            remove_tree(Path(tmp))
+        remove_tree(tmp)
 
 
 def _raise_if_incomplete(exp: Experiment, summary: Summary) -> None:
