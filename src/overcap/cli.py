@@ -798,10 +798,7 @@ def report(
         typer.Option("--set", help="Override for every scenario: path=value (repeatable)."),
     ] = None,
     png: Annotated[bool, typer.Option(help="Also write the figures as PNG files.")] = True,
-    results: Annotated[
-        Path | None,
-        typer.Option(help="Results-store root for the report's runs (default overcap-results)."),
-    ] = None,
+    results: ResultsRoot = None,
     name: Annotated[
         str | None,
         typer.Option(
@@ -815,13 +812,8 @@ def report(
             help="Draw from a stored ensemble instead of running (repeatable, one per scenario).",
         ),
     ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(help="Local Dask workers (default one per core; 0: in this process).", min=0),
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="An existing Dask scheduler, tcp://HOST:PORT.")
-    ] = None,
+    workers: Workers = None,
+    scheduler: SchedulerAddr = None,
 ) -> None:
     """Write the report: one self-contained HTML file (interactive figures, opens offline)
     and the same figures as PNG, in Traditional Chinese (zh-TW) or English (en). The runs
@@ -1474,10 +1466,7 @@ def dashboard(
             max=64,
         ),
     ] = None,
-    results: Annotated[
-        Path | None,
-        typer.Option(help="Results store the runs go to (default ./overcap-results)."),
-    ] = None,
+    results: ResultsRoot = None,
     warm: Annotated[
         bool, typer.Option(help="Start the baseline's runs at once, before the first click.")
     ] = True,
