@@ -129,12 +129,10 @@ class ReportData:
                 if progress is not None:
                     progress(_name, i, n)
 
-            if results is None and name is None:
-                out[sc.name] = ensemble(
-                    sc, runs=runs, seed=seed, progress=tick, workers=workers, scheduler=scheduler
-                )
-                continue
-            exp_name = f"{name}-{sc.name}" if name else generate_name("report", sc.name, results)
+            exp_name = None  # not stored: ensemble uses a temporary store
+            if name is not None or results is not None:
+                own = f"{name}-{sc.name}" if name else None
+                exp_name = own or generate_name("report", sc.name, results)
             out[sc.name] = ensemble(
                 sc,
                 runs=runs,
@@ -145,7 +143,8 @@ class ReportData:
                 name=exp_name,
                 results=results,
             )
-            stored[sc.name] = exp_name
+            if exp_name is not None:
+                stored[sc.name] = exp_name
         data = cls.from_results(out, facts, seed)
         data.experiments = stored
         return data
