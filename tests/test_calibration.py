@@ -123,6 +123,42 @@ def test_interrupted_calibration_resumes(tiny: str, tmp_path: Path) -> None:
     assert info["provenance"]["trials_completed"] == target
 
 
+def test_calibration_outlives_the_shell_that_started_it(tiny: str, tmp_path: Path) -> None:
+    """`overcap calibrate ... &` from a shell that exits at once (nohup, a closed
+    terminal) still runs every trial: with one worker the driver is the worker, and its
+    parent changing is not a sign that the driver died."""
+    journal = tmp_path / "n.journal"
+    out = tmp_path / "n.json"
+    cmd = [
+        sys.executable,
+        "-m",
+        "overcap.cli",
+        "calibrate",
+        tiny,
+        "--runs-per-trial",
+        "1",
+        "--storage",
+        str(journal),
+        "--params",
+        "investment.visibility",
+        "--trials",
+        "6",
+        "--out",
+        str(out),
+    ]
+    # the shell starts the calibration, waits until its first trial is recorded, and exits
+    line = (
+        " ".join(f"'{c}'" for c in cmd)
+        + f" >/dev/null 2>&1 & while [ ! -s '{journal}' ]; do sleep 0.2; done; sleep 1"
+    )
+    subprocess.run(["sh", "-c", line], check=True, timeout=120)
+    deadline = time.time() + 240
+    while time.time() < deadline and not out.exists():
+        time.sleep(0.5)
+    assert out.exists(), "the calibration stopped when its shell exited"
+    assert json.loads(out.read_text())["provenance"]["trials_completed"] == 6
+
+
 def test_scenarios_load_their_calibration(tmp_path: Path) -> None:
     cal = tmp_path / "mine.json"
     cal.write_text(

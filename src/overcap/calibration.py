@@ -195,10 +195,13 @@ def _worker(args: tuple[Any, ...]) -> None:
     held = holdout_mask(facts, holdout)
     study = _study(name, Path(storage_path), seed, worker)
     parent = os.getppid()
+    # only a worker process watches its driver; run in the driver itself (one worker),
+    # the parent is the user's shell, which may well exit first (nohup, a closed terminal)
+    in_pool = mp.parent_process() is not None
 
     def orphaned(study: Any, _trial: Any) -> None:
         # a worker whose driver died (killed, Ctrl-C) stops after its current trial
-        if os.getppid() != parent:
+        if in_pool and os.getppid() != parent:
             study.stop()
 
     study.optimize(
