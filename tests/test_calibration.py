@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import overcap
@@ -72,6 +73,31 @@ def test_calibration_stays_in_range_and_resumes(tiny: str, tmp_path: Path) -> No
         assert lo <= value <= hi
     assert len(pv["facts_sha256"]) == 64 and pv["holdout_ids"]
     assert pv["total_in_sample"] + pv["total_holdout"] == 32
+
+
+def test_robustness_adds_the_share_of_failing_runs(tiny: str) -> None:
+    """loss(w) = sum of distances + w x sum of shares of failing runs, in sample only."""
+    from overcap.calibration import evaluate, holdout_mask
+    from overcap.evidence import check, load_facts
+    from overcap.model import ensemble
+
+    facts, _ = load_facts()
+    held = holdout_mask(facts, (2016, 2019))
+    plain = evaluate(tiny, {}, facts, held, 2, 4)
+    robust = evaluate(tiny, {}, facts, held, 2, 4, robustness=2.5)
+    # evaluate runs the scenario without its calibrated set (the search supplies values)
+    sc = overcap.load_scenario(tiny, calibrated=False)
+    table = check(ensemble(sc, runs=2, seed=4, workers=0), facts)
+    inside = ~np.array(held)
+    fail_share = 1.0 - table["share_passing"].to_numpy(dtype=float)
+    assert plain["loss"] == pytest.approx(table["distance"].to_numpy()[inside].sum())
+    assert robust["loss"] == pytest.approx(plain["loss"] + 2.5 * fail_share[inside].sum())
+    assert robust["loss_holdout"] == pytest.approx(
+        plain["loss_holdout"] + 2.5 * fail_share[~inside].sum()
+    )
+    assert fail_share[inside].sum() > 0  # the tiny run fails some facts: the term is live
+    with pytest.raises(ValueError, match="robustness"):
+        calibrate(tiny, trials=1, runs_per_trial=1, robustness=-1.0)
 
 
 def test_interrupted_calibration_resumes(tiny: str, tmp_path: Path) -> None:

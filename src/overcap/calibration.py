@@ -116,14 +116,25 @@ def evaluate(
     held: list[bool],
     runs: int,
     seed: int,
+    robustness: float = 0.0,
 ) -> dict[str, Any]:
-    """Loss and scores of one parameter set (K replicates, common random numbers)."""
+    """Loss and scores of one parameter set (K replicates, common random numbers).
+
+    The loss of a fact is its distance (:func:`overcap.evidence.distance`: how far the
+    median lies outside the band, in band widths) plus ``robustness`` times the share of
+    the K runs that fail it. With ``robustness`` = 0 this is the loss of the medians
+    alone; above 0 it also prefers parameter sets whose runs pass a fact more often, so a
+    median that sits just inside a band (and flips with the random streams) counts for
+    less than one well inside, and a sign or boolean fact is graded by its share of
+    passing runs instead of all or nothing."""
     sc = load_scenario(scenario, overrides, calibrated=False)
     # in this process: calibration runs its own worker processes (no cluster in them)
     results = ensemble(sc, runs=runs, seed=seed, workers=0)
     table = check(results, facts)
     held_arr = np.array(held)
-    dist = table["distance"].to_numpy()
+    dist = table["distance"].to_numpy() + robustness * (
+        1.0 - table["share_passing"].to_numpy(dtype=float)
+    )
     passed = table["passed"].to_numpy()
     return {
         "loss": float(dist[~held_arr].sum()),
@@ -166,6 +177,7 @@ def _objective(
     runs: int,
     seed: int,
     fixed: dict[str, float] | None = None,
+    robustness: float = 0.0,
 ) -> Callable[[Any], float]:
     def objective(trial: Any) -> float:
         ov: dict[str, Any] = dict(fixed or {})
@@ -174,7 +186,7 @@ def _objective(
                 ov[k.path] = trial.suggest_int(k.path, int(k.lo), int(k.hi))
             else:
                 ov[k.path] = trial.suggest_float(k.path, k.lo, k.hi)
-        res = evaluate(scenario, ov, facts, held, runs, seed)
+        res = evaluate(scenario, ov, facts, held, runs, seed, robustness)
         for key in ("loss_holdout", "passed_in", "total_in", "passed_out", "total_out"):
             trial.set_user_attr(key, res[key])
         return float(res["loss"])
@@ -183,9 +195,20 @@ def _objective(
 
 
 def _worker(args: tuple[Any, ...]) -> None:
-    (name, storage_path, scenario, facts_path, holdout, ks, runs, seed, target, worker, fixed) = (
-        args
-    )
+    (
+        name,
+        storage_path,
+        scenario,
+        facts_path,
+        holdout,
+        ks,
+        runs,
+        seed,
+        target,
+        worker,
+        fixed,
+        robustness,
+    ) = args
     import optuna
     from optuna.trial import TrialState
 
@@ -205,7 +228,7 @@ def _worker(args: tuple[Any, ...]) -> None:
             study.stop()
 
     study.optimize(
-        _objective(scenario, facts, held, ks, runs, seed, fixed),
+        _objective(scenario, facts, held, ks, runs, seed, fixed, robustness),
         n_trials=target,  # upper bound; the callback stops at the shared target
         callbacks=[
             optuna.study.MaxTrialsCallback(target, states=(TrialState.COMPLETE,)),
@@ -240,12 +263,17 @@ def calibrate(
     progress: Callable[[int, int], None] | None = None,
     start_from: dict[str, float] | None = None,
     start_from_provenance: dict[str, Any] | None = None,
+    robustness: float = 0.0,
 ) -> dict[str, Any]:
     """Run (or resume) a calibration and return the calibrated parameter set with its
-    provenance. The study is keyed by ``study_name`` (default: scenario and seed); running
-    again with the same storage resumes and only adds the trials still missing."""
+    provenance. The study is keyed by ``study_name`` (default: scenario, seed, replicates
+    and robustness); running again with the same storage resumes and only adds the trials
+    still missing. ``robustness`` weighs the share of runs failing each fact into the
+    loss (see :func:`evaluate`)."""
     import optuna
 
+    if not (np.isfinite(robustness) and robustness >= 0):
+        raise ValueError(f"--robustness: {robustness!r}; allowed: a number >= 0")
     facts, digest = load_facts(facts_path)
     held = holdout_mask(facts, holdout)
     ks = knobs()
@@ -262,7 +290,9 @@ def calibrate(
     # at the schema's defaults
     searched = {k.path for k in ks}
     fixed = {p: v for p, v in (start_from or {}).items() if p not in searched}
-    name = study_name or f"{Path(scenario).stem}-seed{seed}-k{runs_per_trial}"
+    name = study_name or f"{Path(scenario).stem}-seed{seed}-k{runs_per_trial}" + (
+        f"-w{robustness:g}" if robustness else ""
+    )
     storage_path = Path(storage)
     study0 = _study(name, storage_path, seed, 0)  # create it (or load it) once, up front
     before = completed(name, storage_path)
@@ -285,6 +315,7 @@ def calibrate(
             trials,
             w,
             fixed,
+            robustness,
         )
         for w in range(max(1, workers))
     ]
@@ -321,6 +352,11 @@ def calibrate(
             "runs_per_trial": runs_per_trial,
             "seed": seed,
             "seeds": f"replicates 0..{runs_per_trial - 1} of seed {seed} (common random numbers)",
+            "robustness": robustness,
+            "loss": (
+                "sum over in-sample facts of the median's distance outside the band"
+                + (f" + {robustness:g} x the share of runs failing" if robustness else "")
+            ),
             "holdout_years": list(holdout) if holdout else None,
             "holdout_ids": [f.id for f, h in zip(facts, held, strict=True) if h],
             "loss_in_sample": best.value,

@@ -684,6 +684,14 @@ def calibrate(
             help="A calibrated set (JSON) whose values are the first trial of a new study."
         ),
     ] = None,
+    robustness: Annotated[
+        float,
+        typer.Option(
+            help="Add this weight times each fact's share of failing runs to the loss "
+            "(0: the medians' distances alone; docs/CALIBRATION.md).",
+            min=0.0,
+        ),
+    ] = 0.0,
 ) -> None:
     """Calibrate a scenario's parameters against the facts (resumable)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -734,6 +742,7 @@ def calibrate(
                 progress=lambda d, n: bar.update(task, completed=d),
                 start_from=warm,
                 start_from_provenance=warm_pv,
+                robustness=robustness,
             )
         except ValueError as exc:
             _fail(str(exc))
