@@ -815,6 +815,19 @@ class CentreParams(Section):
         "share of a reported cut that is real (the rest is on paper)",
         calibratable=True,
     )
+    campaign_approval: float = param(
+        0.0,
+        0.0,
+        1.0,
+        "multiplier",
+        "approvals of new capacity (expansion and entry) in a sector a campaign targets this "
+        "year, as a multiple of the regime's approvals; 0 freezes them",
+        anchor="State Council Guidance No. 41 (2013): no new capacity projects in steel, cement, "
+        "aluminium, flat glass and shipbuilding; Opinions No. 6 and No. 7 (2016): no new coal "
+        "mines approved for three years and no new steel capacity; new capacity only by "
+        "replacing retired capacity (MIIT capacity-replacement rules, 2015 and 2018)",
+        calibratable=True,
+    )
     campaign_compensation: float = param(
         0.3,
         0.0,

@@ -118,6 +118,19 @@ def test_campaign_retires_highest_cost_first() -> None:
     assert out.compensation[0] == pytest.approx(comp * 100.0 * retired.sum() / 10.0)
 
 
+def test_no_new_capacity_is_approved_where_a_campaign_cuts() -> None:
+    """centre.campaign_approval = 0: in a sector-year with a campaign cut, no project is
+    started and nobody enters; = 1: approvals as usual, and projects do start there."""
+    frozen = overcap.run("supply-side-campaign", seed=0, centre__campaign_approval=0.0).sectors
+    cut = frozen[frozen["capacity_retired_by_campaign"] > 0]
+    assert len(cut) > 0
+    assert (cut["capacity_started"] == 0).all() and (cut["entries"] == 0).all()
+    assert (frozen.loc[frozen["capacity_retired_by_campaign"] == 0, "capacity_started"] > 0).any()
+    open_ = overcap.run("supply-side-campaign", seed=0, centre__campaign_approval=1.0).sectors
+    cut_open = open_[open_["capacity_retired_by_campaign"] > 0]
+    assert (cut_open["capacity_started"] > 0).any()
+
+
 def test_without_evasion_the_price_floor_binds() -> None:
     r = overcap.run("anti-involution", seed=0, overrides={"centre.floor_evasion": 0.0})
     s = r.sectors.query("year >= 2024 and output > 0 and price_floor > 0")

@@ -205,7 +205,7 @@ def expand(
     capex_net_i: F8,
     capex_gross_i: F8,
     soft: np.ndarray,
-    approval: float,
+    approval: F8,
     year: int,
     lag: F8,
     sc: Scenario,
@@ -231,7 +231,7 @@ def expand(
         inv.max_expansion,
         inv.expansion_speed * excess + excess_response(q) * gap_i / inv.review_probability + push_i,
     )
-    dk *= approval * free
+    dk *= approval[f.sector] * free
     room = np.maximum(0.0, inv.private_debt_equity_cap * f.equity - f.debt)
     limit = np.where(soft, np.inf, room / np.maximum(capex_net_i, 1e-12))
     dk = np.minimum(dk, limit)
@@ -253,7 +253,7 @@ def entry(
     q_private: F8,
     q_soe: F8,
     weight: F8,
-    approval: float,
+    approval: F8,
     const: SectorConst,
     sc: Scenario,
     rng: np.random.Generator,
@@ -272,7 +272,7 @@ def entry(
         return z, z, np.zeros(0, dtype=bool), np.zeros(0)
     soe_p = np.clip(inv.entrant_soe_share * const.soe_share, 0.0, 1.0)
     size = np.minimum(const.plant_size, np.maximum(0.05 * demand_e, 1e-9))
-    base = weight[:, None] * approval / size[None, :]
+    base = weight[:, None] * approval[None, :] / size[None, :]
 
     def rate(q: F8) -> F8:
         return (

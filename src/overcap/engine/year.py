@@ -86,6 +86,8 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
     )
     # ---- 8. the campaign the centre orders retires capacity before anyone decides
     camp = centre.campaign(f, ins.campaign_intensity, sec.util_prev, sc, S)
+    # no new capacity is approved where the campaign cuts (beyond the campaign_approval share)
+    approval = ins.entry_approval * np.where(camp.reported > 0, sc.centre.campaign_approval, 1.0)
 
     # learning-adjusted normal price and costs of this year
     p_norm = k.ref_price * sec.learning
@@ -175,7 +177,7 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
         capex_net_i,
         capex_s[f.sector],
         soft,
-        ins.entry_approval,
+        approval,
         year,
         lag,
         sc,
@@ -232,7 +234,7 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
         inv_p.price_uncertainty,
     )
     e_prov, e_sec, e_soe, e_size = investment.entry(
-        demand_e, gap_cap, q_priv, q_soe, prov.weight, ins.entry_approval, k, sc, rng
+        demand_e, gap_cap, q_priv, q_soe, prov.weight, approval, k, sc, rng
     )
     n_new = len(e_prov)
     entries = np.bincount(e_sec, minlength=S).astype(float)
