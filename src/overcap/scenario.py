@@ -503,11 +503,14 @@ class ExitParams(Section):
 
 class MacroParams(Section):
     gdp_start: float = param(
-        1_300_000.0,
+        1_900_000.0,
         1.0,
         1e9,
         "US$ m (2023 prices)",
-        "China's real GDP in start_year (about US$1.3 tn at 2023 prices, World Bank WDI)",
+        "China's real GDP in start_year at 2023 prices and exchange rate: US$17.79 tn in 2023 "
+        "(World Bank WDI, GDP in current US$) over the real growth of 1995-2023, a factor of "
+        "9.36 from the NBS yearly real growth rates (recalled, R); about US$1.9 tn",
+        anchor="World Bank WDI NY.GDP.MKTP.CD (2023); NBS China Statistical Yearbook, GDP index",
     )
     rest_growth_start: float = param(
         9.5,
