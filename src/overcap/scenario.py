@@ -822,7 +822,7 @@ class CentreParams(Section):
         0.0,
         0.0,
         1.0,
-        "multiplier",
+        "share",
         "approvals of new capacity (expansion and entry) in a sector a campaign targets this "
         "year, as a multiple of the regime's approvals; 0 freezes them",
         anchor="State Council Guidance No. 41 (2013): no new capacity projects in steel, cement, "

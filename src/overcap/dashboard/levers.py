@@ -73,6 +73,7 @@ LEVERS: tuple[Lever, ...] = (
     Lever("visibility", "investment.visibility", "slider", "investment", 0.01),
     Lever("campaign_intensity", "centre.control.campaign_intensity", "slider", "campaigns", 0.05),
     Lever("campaign_compliance", "centre.campaign_compliance", "slider", "campaigns", 0.01),
+    Lever("campaign_approval", "centre.campaign_approval", "slider", "campaigns", 0.01),
     Lever("price_floor", "centre.control.price_floor", "slider", "price_floor", 0.01),
     Lever("floor_evasion", "centre.floor_evasion", "slider", "price_floor", 0.01),
     Lever("trade_defence", "switches.trade_defence", "switch", "trade"),
