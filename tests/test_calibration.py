@@ -100,10 +100,9 @@ def test_robustness_adds_the_share_of_failing_runs(tiny: str) -> None:
         calibrate(tiny, trials=1, runs_per_trial=1, robustness=-1.0)
 
 
-def test_interrupted_calibration_resumes(tiny: str, tmp_path: Path) -> None:
-    """Kill `overcap calibrate` in the middle of a run; the same command resumes."""
-    journal = tmp_path / "k.journal"
-    exe = [
+def _calibrate_tiny(tiny: str, journal: Path) -> list[str]:
+    """`overcap calibrate` on the tiny scenario, one replicate a trial, one parameter."""
+    return [
         sys.executable,
         "-m",
         "overcap.cli",
@@ -115,9 +114,13 @@ def test_interrupted_calibration_resumes(tiny: str, tmp_path: Path) -> None:
         str(journal),
         "--params",
         "investment.visibility",
-        "--seed",
-        "3",
     ]
+
+
+def test_interrupted_calibration_resumes(tiny: str, tmp_path: Path) -> None:
+    """Kill `overcap calibrate` in the middle of a run; the same command resumes."""
+    journal = tmp_path / "k.journal"
+    exe = [*_calibrate_tiny(tiny, journal), "--seed", "3"]
     proc = subprocess.Popen(
         [*exe, "--trials", "200"],
         stdout=subprocess.DEVNULL,
@@ -155,23 +158,7 @@ def test_calibration_outlives_the_shell_that_started_it(tiny: str, tmp_path: Pat
     parent changing is not a sign that the driver died."""
     journal = tmp_path / "n.journal"
     out = tmp_path / "n.json"
-    cmd = [
-        sys.executable,
-        "-m",
-        "overcap.cli",
-        "calibrate",
-        tiny,
-        "--runs-per-trial",
-        "1",
-        "--storage",
-        str(journal),
-        "--params",
-        "investment.visibility",
-        "--trials",
-        "6",
-        "--out",
-        str(out),
-    ]
+    cmd = [*_calibrate_tiny(tiny, journal), "--trials", "6", "--out", str(out)]
     # the shell starts the calibration, waits until its first trial is recorded, and exits
     line = (
         " ".join(f"'{c}'" for c in cmd)
