@@ -1169,46 +1169,25 @@ def runs_cmd(
                 console.print(f"no experiments in {root_of(results)}")
                 return
             t = Table(title=f"experiments in {root_of(results)}", title_justify="left")
-            for c in (
-                "name",
-                "kind",
-                "scenarios",
-                "points",
-                "x runs",
-                "ok",
-                "failed",
-                "missing",
-                "seed",
-                "created",
-                "last session",
-                "MB",
-            ):
-                t.add_column(
-                    c,
-                    justify="left"
-                    if c in ("name", "kind", "scenarios", "created", "last session")
-                    else "right",
-                )
+            # (column of the listing, header, left-justified)
+            cols = (
+                ("name", "name", True),
+                ("kind", "kind", True),
+                ("scenarios", "scenarios", True),
+                ("samples", "points", False),
+                ("replicates", "x runs", False),
+                ("ok", "ok", False),
+                ("failed", "failed", False),
+                ("missing", "missing", False),
+                ("seed", "seed", False),
+                ("created", "created", True),
+                ("last_session", "last session", True),
+            )
+            for _, header, left in cols:
+                t.add_column(header, justify="left" if left else "right")
+            t.add_column("MB", justify="right")
             for r in _records(table):
-                t.add_row(
-                    *[
-                        str(r[k])
-                        for k in (
-                            "name",
-                            "kind",
-                            "scenarios",
-                            "samples",
-                            "replicates",
-                            "ok",
-                            "failed",
-                            "missing",
-                            "seed",
-                            "created",
-                            "last_session",
-                        )
-                    ],
-                    f"{r['bytes'] / 1e6:.1f}",
-                )
+                t.add_row(*[str(r[k]) for k, _, _ in cols], f"{r['bytes'] / 1e6:.1f}")
             console.print(t)
             return
         exp = open_experiment(name, results)
