@@ -8,7 +8,6 @@ Playwright's own browser download is never used.
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,8 +19,8 @@ from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwrigh
 from werkzeug.serving import make_server
 
 from overcap.dashboard.app import create_app, runner_of
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = os.environ.get("OVERCAP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # every run of the tests' app: fewer firms and years than the baseline (about 0.3 s a run)
 SMALL = {"population.firms_start": 1000, "time.start_year": 2005, "time.end_year": 2025}
 RUNS = 2
@@ -60,15 +59,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
+        "args": CHROMIUM_ARGS,
     }
 
 

@@ -9,24 +9,14 @@ test fails (set OVERCAP_SKIP_BROWSER=1 to skip it knowingly).
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from overcap.report import ReportData, figures, html
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = os.environ.get("OVERCAP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # what each figure must have drawn: plot SVGs, and traces, heat-map images or table cells
 PROBE = """(id) => {
   const d = document.getElementById('fig-' + id);
@@ -50,7 +40,7 @@ def open_report(path: Path) -> dict[str, Any]:
     errors: list[str] = []
     blocked: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
 
