@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -153,24 +154,37 @@ def recorded(store: Store) -> int:
         return 0
 
 
+def start_driver(args: list[str], **popen: Any) -> subprocess.Popen:
+    """`overcap ARGS` in a session of its own (so its workers can be signalled with it),
+    stdout dropped, stderr piped as text unless ``popen`` says otherwise."""
+    kw: dict[str, Any] = {"stderr": subprocess.PIPE, "text": True, **popen}
+    return subprocess.Popen(
+        [PY, "-m", "overcap.cli", *args],
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "CI": "1"},
+        start_new_session=True,
+        **kw,
+    )
+
+
+def wait_until_recorded(store: Store, n: int, driver: subprocess.Popen, ended: str) -> None:
+    """Wait until ``n`` runs are recorded while the driver still runs (``ended`` says
+    what the driver was to live to see)."""
+    deadline = time.monotonic() + 240
+    while recorded(store) < n:
+        assert driver.poll() is None, f"the driver ended before {ended}"
+        assert time.monotonic() < deadline, "no run was recorded in time"
+        time.sleep(0.05)
+
+
 def test_killed_driver_resumes_and_every_run_is_stored_exactly_once(tmp_path: Path) -> None:
     runs = 24
     args = ["run", "baseline", "--runs", str(runs), *SHORT, "--seed", "3"]
     args += ["--results", str(tmp_path), "--batch-size", "2", "--workers", "1"]
-    driver = subprocess.Popen(
-        [PY, "-m", "overcap.cli", *args, "--name", "killed"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "CI": "1"},
-        start_new_session=True,
-    )
+    driver = start_driver([*args, "--name", "killed"], stderr=subprocess.DEVNULL)
     store = Store(tmp_path / "killed")
     try:
-        deadline = time.monotonic() + 240
-        while recorded(store) < 4:
-            assert driver.poll() is None, "the driver ended before it could be killed"
-            assert time.monotonic() < deadline, "no run was recorded in time"
-            time.sleep(0.05)
+        wait_until_recorded(store, 4, driver, "it could be killed")
         driver.send_signal(signal.SIGKILL)  # the driver alone; its workers are left alone
         driver.wait()
         done_before = recorded(store)
@@ -203,21 +217,10 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path, cluster: tuple[str, list[
     runs = 12
     args = ["run", "baseline", "--runs", str(runs), *SHORT, "--results", str(tmp_path)]
     args += ["--batch-size", "1", "--scheduler", address, "--name", "kw"]
-    driver = subprocess.Popen(
-        [PY, "-m", "overcap.cli", *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "CI": "1"},
-        start_new_session=True,
-    )
+    driver = start_driver(args)
     store = Store(tmp_path / "kw")
     try:
-        deadline = time.monotonic() + 240
-        while recorded(store) < 2:
-            assert driver.poll() is None, "the experiment ended before a worker was killed"
-            assert time.monotonic() < deadline, "no run was recorded in time"
-            time.sleep(0.05)
+        wait_until_recorded(store, 2, driver, "a worker was killed")
         os.kill(worker_pids[0], signal.SIGKILL)  # one of the two workers dies mid-experiment
         _, stderr = driver.communicate(timeout=300)
         assert driver.returncode == 0, stderr
@@ -236,23 +239,11 @@ def test_ctrl_c_at_the_terminal_stops_cleanly_and_resumes(tmp_path: Path) -> Non
     runs = 40
     args = ["run", "baseline", "--runs", str(runs), *SHORT, "--results", str(tmp_path)]
     args += ["--batch-size", "2", "--workers", "2", "--name", "cc"]
-    driver = subprocess.Popen(
-        [PY, "-m", "overcap.cli", *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "CI": "1"},
-        start_new_session=True,
-        # a terminal's process group gets SIGINT by default (a test runner may ignore it)
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    # a terminal's process group gets SIGINT by default (a test runner may ignore it)
+    driver = start_driver(args, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     store = Store(tmp_path / "cc")
     try:
-        deadline = time.monotonic() + 240
-        while recorded(store) < 2:
-            assert driver.poll() is None, "the experiment ended before Ctrl-C"
-            assert time.monotonic() < deadline, "no run was recorded in time"
-            time.sleep(0.05)
+        wait_until_recorded(store, 2, driver, "Ctrl-C")
         os.killpg(driver.pid, signal.SIGINT)  # Ctrl-C: the driver and its workers
         _, stderr = driver.communicate(timeout=60)
     finally:
