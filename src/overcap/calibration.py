@@ -19,7 +19,7 @@ import json
 import multiprocessing as mp
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -194,29 +194,33 @@ def _objective(
     return objective
 
 
-def _worker(args: tuple[Any, ...]) -> None:
-    (
-        name,
-        storage_path,
-        scenario,
-        facts_path,
-        holdout,
-        ks,
-        runs,
-        seed,
-        target,
-        worker,
-        fixed,
-        robustness,
-    ) = args
+@dataclass(frozen=True)
+class _Job:
+    """What one worker process needs to run its share of a study (pickled to it)."""
+
+    name: str
+    storage_path: str
+    scenario: str
+    facts_path: str | Path | None
+    holdout: tuple[int, int] | None
+    knobs: list[Knob]
+    runs: int
+    seed: int
+    target: int
+    fixed: dict[str, float]
+    robustness: float
+    worker: int = 0
+
+
+def _worker(job: _Job) -> None:
     import optuna
     from optuna.trial import TrialState
 
-    if completed(name, Path(storage_path)) >= target:
+    if completed(job.name, Path(job.storage_path)) >= job.target:
         return  # nothing left to do (a resumed study that is already complete)
-    facts, _ = load_facts(facts_path)
-    held = holdout_mask(facts, holdout)
-    study = _study(name, Path(storage_path), seed, worker)
+    facts, _ = load_facts(job.facts_path)
+    held = holdout_mask(facts, job.holdout)
+    study = _study(job.name, Path(job.storage_path), job.seed, job.worker)
     parent = os.getppid()
     # only a worker process watches its driver; run in the driver itself (one worker),
     # the parent is the user's shell, which may well exit first (nohup, a closed terminal)
@@ -228,10 +232,19 @@ def _worker(args: tuple[Any, ...]) -> None:
             study.stop()
 
     study.optimize(
-        _objective(scenario, facts, held, ks, runs, seed, fixed, robustness),
-        n_trials=target,  # upper bound; the callback stops at the shared target
+        _objective(
+            job.scenario,
+            facts,
+            held,
+            job.knobs,
+            job.runs,
+            job.seed,
+            job.fixed,
+            job.robustness,
+        ),
+        n_trials=job.target,  # upper bound; the callback stops at the shared target
         callbacks=[
-            optuna.study.MaxTrialsCallback(target, states=(TrialState.COMPLETE,)),
+            optuna.study.MaxTrialsCallback(job.target, states=(TrialState.COMPLETE,)),
             orphaned,
         ],
         catch=(Exception,),
@@ -302,31 +315,28 @@ def calibrate(
         study0.enqueue_trial(
             {k.path: min(max(start_from[k.path], k.lo), k.hi) for k in ks if k.path in start_from}
         )
-    args = [
-        (
-            name,
-            str(storage_path),
-            scenario,
-            facts_path,
-            holdout,
-            ks,
-            runs_per_trial,
-            seed,
-            trials,
-            w,
-            fixed,
-            robustness,
-        )
-        for w in range(max(1, workers))
-    ]
+    job = _Job(
+        name=name,
+        storage_path=str(storage_path),
+        scenario=scenario,
+        facts_path=facts_path,
+        holdout=holdout,
+        knobs=ks,
+        runs=runs_per_trial,
+        seed=seed,
+        target=trials,
+        fixed=fixed,
+        robustness=robustness,
+    )
+    jobs = [replace(job, worker=w) for w in range(max(1, workers))]
     if workers <= 1:
-        _run_with_progress(lambda: _worker(args[0]), name, storage_path, trials, progress)
+        _run_with_progress(lambda: _worker(jobs[0]), name, storage_path, trials, progress)
     else:
         ctx = mp.get_context("spawn")
         with ctx.Pool(workers) as pool:
-            job = pool.map_async(_worker, args)
-            _run_with_progress(lambda: job.wait(), name, storage_path, trials, progress)
-            job.get()
+            pending = pool.map_async(_worker, jobs)
+            _run_with_progress(lambda: pending.wait(), name, storage_path, trials, progress)
+            pending.get()
     study = optuna.load_study(study_name=name, storage=_storage(storage_path))
     best = study.best_trial
     values = {**fixed, **dict(best.params)}
