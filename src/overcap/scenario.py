@@ -667,6 +667,9 @@ class SectorParams(Section):
     soe_share: float = Field(..., ge=0, le=1, description="state-owned share of initial capacity")
     export_share: float = Field(..., ge=0, le=1, description="Armington base share abroad")
     foreign_cost_ratio: float = Field(..., gt=0, description="foreign unit cost / Chinese normal")
+    freight: float = Field(
+        ..., ge=0, description="freight per unit to foreign buyers / reference price"
+    )
 
 
 SECTOR_PARAMS = tuple(SectorParams.model_fields)

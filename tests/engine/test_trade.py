@@ -100,7 +100,8 @@ def test_export_controls_raise_partner_costs_in_magnet_sectors() -> None:
     assert hit[j, steel] == base[j, steel]
     assert (hit[np.arange(len(pdata.ids)) != j] == base[np.arange(len(pdata.ids)) != j]).all()
     share = [
-        market.export_demand(1.0, 1.0, c[j, ev], 1.0, 0.0, 0.05, 3.0, 0.8) for c in (base, hit)
+        market.export_demand(1.0, 1.0, c[j, ev], 1.0, 0.0, 0.05, 3.0, 0.8, 1.0, 0.0)
+        for c in (base, hit)
     ]
     assert share[1] > share[0]
 

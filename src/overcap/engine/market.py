@@ -42,14 +42,20 @@ def export_demand(
     share0: F8,
     sigma: float,
     cap: float,
+    p_norm: F8,
+    freight: F8,
 ) -> F8:
-    """X_s(p) = M_s min(cap, a_s ((1 + tau_s) p / c^f_s * r_s)^(-sigma)).
+    """X_s(p) = M_s min(cap, a_s [(1 + tau_s) (p + phi_s p^n_s) / ((1 + phi_s) p^n_s)
+    / (c^f_s / (r_s p^n_s))]^(-sigma)).
 
     Armington share of the rest-of-world market M_s at the delivered price (price plus
-    duty) against foreign producers' cost c^f_s; r_s is the reference ratio of foreign
-    cost to China's normal price, so a_s is China's share at its normal price, duty-free,
-    when foreign cost is at its reference."""
-    rel = (1.0 + duty) * price / foreign_cost * ref_ratio
+    freight, plus duty) against foreign producers' cost c^f_s; r_s is the reference ratio
+    of foreign cost to China's normal price, so a_s is China's share at its normal price,
+    duty-free, when foreign cost is at its reference. Freight phi_s p^n_s is a cost per
+    unit, not a share of the price: in a glut the delivered price falls by less than
+    the ex-works price (Hummels and Skiba 2004)."""
+    delivered = (price + freight * p_norm) / ((1.0 + freight) * p_norm)
+    rel = (1.0 + duty) * delivered / (foreign_cost / (ref_ratio * p_norm))
     return market * np.minimum(cap, share0 * rel ** (-sigma))
 
 
@@ -138,6 +144,7 @@ def clear(
     share0: F8,
     sigma: float,
     cap: float,
+    freight: F8,
     p_lo: float,
     p_hi: float,
     floor: F8,
@@ -166,7 +173,9 @@ def clear(
 
     def demand(p: F8) -> tuple[F8, F8]:
         d = domestic_demand(dom_base, p, p_norm, elasticity)
-        x = export_demand(export_market, p, foreign_cost, foreign_ref, duty, share0, sigma, cap)
+        x = export_demand(
+            export_market, p, foreign_cost, foreign_ref, duty, share0, sigma, cap, p_norm, freight
+        )
         return d, x.sum(axis=0)
 
     def excess(logp: F8) -> F8:
@@ -204,7 +213,9 @@ def clear(
         sold_share = np.where(offered > 0, sales / offered, 0.0)
         dom_frac = np.where(dem > 0, d_dom / dem, 1.0)
     dom_sales = sales * dom_frac
-    x_by = export_demand(export_market, price, foreign_cost, foreign_ref, duty, share0, sigma, cap)
+    x_by = export_demand(
+        export_market, price, foreign_cost, foreign_ref, duty, share0, sigma, cap, p_norm, freight
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         x_by = x_by * np.where(dem > 0, sales / dem, 0.0)[None, :]
     return Clearing(

@@ -60,6 +60,8 @@ def initial_state(
         k.export_share,
         sc.market.export_elasticity,
         sc.market.export_share_cap,
+        p_norm,
+        k.freight,
     )
     sales0 = inp.china_demand[0] + exports0
     cap0 = sales0 / sc.market.normal_utilisation

@@ -171,6 +171,7 @@ class SectorConst:
     soe_share: F8
     export_share: F8
     foreign_cost_ratio: F8
+    freight: F8  # freight per unit to foreign buyers, share of the normal price
     om: F8  # fixed O&M per unit of capacity at learning factor 1, US$/unit/yr
 
     @classmethod
@@ -199,6 +200,7 @@ class SectorConst:
             soe_share=col("soe_share"),
             export_share=col("export_share"),
             foreign_cost_ratio=col("foreign_cost_ratio"),
+            freight=col("freight"),
             om=om,
         )
 

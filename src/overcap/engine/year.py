@@ -288,6 +288,7 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
         k.export_share,
         sc.market.export_elasticity,
         sc.market.export_share_cap,
+        k.freight,
         sc.market.distress_price,
         sc.market.scarcity_price,
         ins.price_floor,
@@ -423,6 +424,8 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
         k.export_share,
         sc.market.export_elasticity,
         sc.market.export_share_cap,
+        p_norm,
+        k.freight,
     ).sum(axis=0)
     sec.consensus_growth = investment.consensus_growth(
         demand_normal,
