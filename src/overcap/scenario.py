@@ -442,6 +442,12 @@ class MarketParams(Section):
         1.0,
         "share of normal price",
         "lowest price buyers pay; unsold output below it goes to inventory",
+        calibratable=True,
+        calibration_range=(0.35, 0.7),
+        anchor="troughs of China's price wars against full cost (recalled, R): the China "
+        "Steel Price Index at 56 in December 2015 (about half its 2011 level, while mills "
+        "lost money); Qinhuangdao 5,500 kcal coal at about RMB 370/t in late 2015 against "
+        "about RMB 850/t in 2011; PV modules below cash cost in 2012 and 2024",
     )
     scarcity_price: float = param(
         2.5, 1.0, 10.0, "multiple of normal price", "highest price; demand above it is rationed"
