@@ -92,6 +92,7 @@ def test_output_targets_lower_the_clearing_price_in_a_glut() -> None:
             one * 0.0,
             3.0,
             0.8,
+            np.zeros(1),
             0.5,
             2.5,
             np.zeros(1),
