@@ -109,6 +109,9 @@ class Switches(Section):
     tournament: bool = switch(True, "officials' promotion tournament drives subsidies")
     herding: bool = switch(True, "provinces copy other provinces' subsidies")
     learning: bool = switch(True, "Wright's-law learning lowers unit cost")
+    input_prices: bool = switch(
+        True, "world prices of iron ore and crude oil move steel's and refining's costs"
+    )
     exports: bool = switch(True, "Chinese firms sell to the rest of the world")
     entry: bool = switch(True, "new firms enter")
 

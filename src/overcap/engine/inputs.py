@@ -36,6 +36,7 @@ class Inputs:
     province_weight: FloatArray  # (P,) share of GDP at the start
     cum_world_anchor: FloatArray  # (S,) cumulative world output to the anchor year 2023
     cum_world_start: FloatArray  # (S,) cumulative world output before the first year
+    input_cost: FloatArray  # (T, S) variable-cost factor from world input prices, 1 in 2023
 
     def year_index(self, year: int) -> int:
         return int(year - self.years[0])
@@ -91,6 +92,34 @@ def _read_demand(sectors: list[str]) -> dict[str, dict[str, dict[int, float]]]:
                 rows[s]["china"][y] = float(cn)
                 rows[s]["foreign"][y] = fx
     return rows
+
+
+def _read_input_prices() -> dict[str, dict[int, float]]:
+    out: dict[str, dict[int, float]] = {}
+    with data_path("input_prices.csv").open(newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            out.setdefault(r["input"], {})[int(r["year"])] = float(r["price"])
+    return out
+
+
+def input_cost_factor(years: np.ndarray, sectors: list[str]) -> FloatArray:
+    """m_{t,s} = 1 + sum_i share_{s,i} (x_{i,t} - 1): the variable-cost factor of each
+    sector from the world prices of its inputs (data/input_costs.csv), x_{i,t} the real
+    price (deflated by US CPI to 2023 dollars) over its 2023 value; a series holds its
+    first value before its first year and its last real value after its last year."""
+    prices = _read_input_prices()
+    cpi = prices["us_cpi"]
+    out = np.ones((len(years), len(sectors)))
+    with data_path("input_costs.csv").open(newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["sector"] not in sectors:
+                continue
+            series = prices[r["input"]]
+            ys = np.array(sorted(series), dtype=float)
+            real = np.array([series[int(y)] * cpi[2023] / cpi[int(y)] for y in ys])
+            x = np.interp(years.astype(float), ys, real) / real[ys == 2023][0]
+            out[:, sectors.index(r["sector"])] += float(r["share"]) * (x - 1.0)
+    return out
 
 
 def build_inputs(sc: Scenario) -> Inputs:
@@ -170,6 +199,8 @@ def build_inputs(sc: Scenario) -> Inputs:
     upto = years <= anchor_year
     cum_anchor = cum_start + world[upto].sum(axis=0)
 
+    input_cost = input_cost_factor(years, sectors) if sc.switches.input_prices else np.ones((T, S))
+
     return Inputs(
         years=years,
         sectors=sectors,
@@ -182,4 +213,5 @@ def build_inputs(sc: Scenario) -> Inputs:
         province_weight=weight,
         cum_world_anchor=cum_anchor,
         cum_world_start=cum_start,
+        input_cost=input_cost,
     )

@@ -50,7 +50,7 @@ def initial_state(
     S, P = len(inp.sectors), len(inp.provinces)
     pop = sc.population
     learning = accounts.learning_factor(inp.cum_world_start, inp.cum_world_anchor, k.learning_exp)
-    p_norm = k.ref_price * learning
+    p_norm, _ = k.normal_price_and_cost(learning, inp.input_cost[0])
     exports0 = market.export_demand(
         inp.foreign_demand[0] * sc.switches.exports,
         p_norm,

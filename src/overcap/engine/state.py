@@ -204,6 +204,14 @@ class SectorConst:
             om=om,
         )
 
+    def normal_price_and_cost(self, learning: F8, input_cost: F8) -> tuple[F8, F8]:
+        """p^n_s = p0_s (1 + vc_share_s (m_s - 1)) and c_s = vc_share_s p0_s m_s, with
+        p0_s = ref_price_s Lambda_s the learning-adjusted reference price and m_s the
+        variable-cost factor of world input prices (1 in 2023; inputs.input_cost_factor):
+        world input prices move the variable cost and, through it, the full-cost price."""
+        p0 = self.ref_price * learning
+        return p0 * (1.0 + self.vc_share * (input_cost - 1.0)), self.vc_share * p0 * input_cost
+
 
 @dataclass
 class SectorState:

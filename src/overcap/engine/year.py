@@ -90,8 +90,7 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> None:
     approval = ins.entry_approval * np.where(camp.reported > 0, sc.centre.campaign_approval, 1.0)
 
     # learning-adjusted normal price and costs of this year
-    p_norm = k.ref_price * sec.learning
-    vc_s = k.vc_share * p_norm
+    p_norm, vc_s = k.normal_price_and_cost(sec.learning, inp.input_cost[ti])
     om_s = k.om * sec.learning
     capex_s = k.capex * sec.learning
     life, lag = k.plant_life, k.build_lag
