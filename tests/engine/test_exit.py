@@ -1,0 +1,262 @@
+"""Unit tests of exit, bailouts and zombies (engine/exit.py; docs/ODD.md section 7.9),
+on firms built by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import overcap
+from overcap.engine.state import Firms
+from overcap.scenario import Scenario
+
+try:
+    from overcap.engine import exits as exits_mod  # type: ignore[attr-defined]
+except ImportError:
+    from overcap.engine import exit as exits_mod
+
+SC = overcap.load_scenario("baseline", calibrated=False)
+R_M = SC.credit.market_rate  # 0.06; the zombie rate test is r < r_m - 0.01
+
+
+def _scenario(**overrides: Any) -> Scenario:
+    return overcap.load_scenario("baseline", overrides, calibrated=False)
+
+
+def _a(*x: float) -> np.ndarray:
+    return np.array(x, dtype=float)
+
+
+def _firms(**cols: Any) -> Firms:
+    n = len(next(iter(cols.values())))
+    f = Firms.empty(n)
+    f.alive[:] = True
+    for name, values in cols.items():
+        getattr(f, name)[:] = values
+    return f
+
+
+# ---------------------------------------------------------------- 7.9.1 the zombie test
+
+
+def _three_firms() -> tuple[Firms, np.ndarray]:
+    """Three operating firms with assets A = capital 100 (no construction, no cash):
+
+    0. zombie: r = 0.03 < 0.05 (cheap), EBIT 1 < interest 2 (weak), D = 80 > 0.5 A = 50
+       and D rose from 70 (borrowing), already one year on the run -> run 2, flagged.
+    1. not a zombie: the same, but it pays r = 0.08 (no cheap credit) -> run reset to 0.
+    2. borderline: all of parts 1-3 this year, but its first year (run 0 -> 1 < 2).
+    """
+    f = _firms(
+        rate=[0.03, 0.08, 0.03],
+        ebit=[1.0, 1.0, 1.0],
+        interest=[2.0, 2.0, 2.0],
+        capital=[100.0, 100.0, 100.0],
+        debt=[80.0, 80.0, 80.0],
+        capacity=[10.0, 10.0, 10.0],
+        zombie_run=[1, 1, 0],
+    )
+    return f, np.array([70.0, 70.0, 70.0])
+
+
+def test_zombie_test_three_firms() -> None:
+    """Zombie iff parts 1-3 hold for zombie_years = 2 years running (Tan, Huang and Woo
+    2016): flags [True, False, False]; run counters [2, 0, 1]; the low-ICR counter counts
+    EBIT < interest for all three."""
+    f, debt_before = _three_firms()
+    flag = exits_mod.zombie_test(f, debt_before, R_M, SC)
+    np.testing.assert_array_equal(flag, [True, False, False])
+    np.testing.assert_array_equal(f.zombie_run, [2, 0, 1])
+    np.testing.assert_array_equal(f.low_icr_years, [1, 1, 1])
+    # a second year in the same condition makes the borderline firm a zombie too
+    flag = exits_mod.zombie_test(f, debt_before, R_M, SC)
+    np.testing.assert_array_equal(flag, [True, False, True])
+    np.testing.assert_array_equal(f.zombie_run, [3, 0, 2])
+
+
+@pytest.mark.parametrize(
+    ("change", "debt_before"),
+    [
+        ({"rate": 0.05}, 70.0),  # part 1: r = r_m - m exactly is not below the minimum
+        ({"ebit": 2.0}, 70.0),  # part 2: EBIT = interest is not below it
+        ({"debt": 50.0}, 40.0),  # part 3: D = 0.5 A exactly is not above the threshold
+        ({}, 80.0),  # part 3: debt did not rise (not borrowing)
+        ({"capacity": 0.0}, 70.0),  # only operating firms can be zombies
+        ({"alive": False}, 70.0),
+    ],
+)
+def test_zombie_test_each_part_is_necessary(change: dict[str, Any], debt_before: float) -> None:
+    """With the run counter at 1, a firm meeting every part becomes a zombie (checked
+    first); at each boundary (strict inequalities) or without one part the run resets to 0.
+    Borderline values: r = 0.05 vs r_m - m = 0.06 - 0.01; D = 50 = 0.5 * A, A = 100."""
+    cols: dict[str, Any] = dict(
+        rate=0.03, ebit=1.0, interest=2.0, capital=100.0, debt=80.0, capacity=10.0,
+        zombie_run=1, alive=True,
+    )  # fmt: skip
+    ok = _firms(**{k: [v] for k, v in cols.items()})
+    assert exits_mod.zombie_test(ok, np.array([70.0]), R_M, SC)[0]
+    cols.update(change)
+    f = _firms(**{k: [v] for k, v in cols.items()})
+    assert not exits_mod.zombie_test(f, np.array([debt_before]), R_M, SC)[0]
+    assert f.zombie_run[0] == 0
+
+
+def test_zombie_leverage_counts_construction_and_cash_as_assets() -> None:
+    """A = capital + building_cost + max(-D, 0). Capital 60 and construction 60: A = 120,
+    D = 80 > 0.5 A = 60, leveraged (a zombie at run 2). Construction 110: A = 170,
+    D = 80 < 0.5 A = 85, not leveraged enough. Cash counts: assets(1, 2, D = -3) = 6."""
+    f = _firms(
+        rate=[0.03, 0.03], ebit=[1.0, 1.0], interest=[2.0, 2.0], capital=[60.0, 60.0],
+        building_cost=[60.0, 110.0], debt=[80.0, 80.0], capacity=[10.0, 10.0],
+        zombie_run=[1, 1],
+    )  # fmt: skip
+    flag = exits_mod.zombie_test(f, np.array([70.0, 70.0]), R_M, SC)
+    np.testing.assert_array_equal(flag, [True, False])
+    np.testing.assert_allclose(exits_mod.assets(_a(1.0), _a(2.0), _a(-3.0)), [6.0])
+
+
+# ---------------------------------------------------------------- 7.9.2 insolvency
+
+
+def test_bailout_probability_is_the_logistic_of_the_documented_index() -> None:
+    """pi = logistic(b0 + b_soe 1[SOE] + b_size s + b_prot 1[prot] + b_r), with
+    b0 = -2, b_soe = 3, b_size = 20, b_prot = 1.5:
+    private, unprotected, s = 0: logistic(-2) = 0.1192;
+    SOE, s = 0.05: logistic(-2 + 3 + 1) = logistic(2) = 0.8808;
+    protected private, s = 0, stability 0.5: logistic(0) = 0.5."""
+    p = exits_mod.bailout_probability(
+        np.array([False, True, False]), np.array([False, False, True]), _a(0.0, 0.05, 0.0), SC
+    )
+    np.testing.assert_allclose(p[:2], [1 / (1 + np.exp(2.0)), 1 / (1 + np.exp(-2.0))])
+    q = exits_mod.bailout_probability(np.array([False]), np.array([True]), _a(0.0), SC, 0.5)
+    assert q[0] == pytest.approx(0.5)
+
+
+def _insolvent_world() -> tuple[Firms, tuple[np.ndarray, np.ndarray]]:
+    """Two sectors, two provinces. Firm 0 (sector 1, province 1, private) is insolvent:
+    equity -10, debt 100, capital 60, construction in progress 40 (an extension under
+    way), capacity 10, inventory 3.
+    Firm 1 (sector 0, province 0) is solvent and must be left alone."""
+    f = _firms(
+        sector=[1, 0],
+        province=[1, 0],
+        equity=[-10.0, 50.0],
+        debt=[100.0, 20.0],
+        capital=[60.0, 70.0],
+        building_cost=[40.0, 0.0],
+        capacity=[10.0, 10.0],
+        inventory=[3.0, 4.0],
+    )
+    # province capacity values K p^n and the normal prices of the two sectors
+    return f, (np.array([1000.0, 1000.0]), np.array([100.0, 100.0]))
+
+
+def test_without_bailouts_an_insolvent_firm_exits() -> None:
+    """switches.bailouts off: the insolvent firm exits. Its capacity (10) is scrapped,
+    creditors recover salvage 0.3 * (capital 60 + construction 40) = 30, so the bad loan is
+    100 - 30 = 70; its equity -10 leaves the books and its inventory 3 goes to the
+    liquidation stock. No bailout is paid."""
+    f, value = _insolvent_world()
+    xf = exits_mod.resolve_insolvency(
+        f, value, 2, 2, _scenario(**{"switches.bailouts": False}), np.random.default_rng(0)
+    )
+    np.testing.assert_array_equal(xf.exits, [0.0, 1.0])
+    np.testing.assert_array_equal(xf.bailouts, [0.0, 0.0])
+    np.testing.assert_allclose(xf.capacity_scrapped, [0.0, 10.0])
+    np.testing.assert_allclose(xf.bad_loans, [0.0, 70.0])
+    np.testing.assert_allclose(xf.equity_removed, [0.0, -10.0])
+    np.testing.assert_allclose(xf.liquidated_inventory, [0.0, 3.0])
+    np.testing.assert_array_equal(xf.bailout_cost, 0.0)
+    np.testing.assert_array_equal(xf.province_bailout, 0.0)
+    np.testing.assert_array_equal(xf.dead_rows, [0])
+    np.testing.assert_array_equal(f.alive, [False, True])
+    np.testing.assert_array_equal(f.inventory, [0.0, 4.0])
+    assert not f.bailed_out.any()
+    # the solvent firm is untouched
+    assert (f.equity[1], f.debt[1]) == (50.0, 20.0)
+
+
+def test_salvage_above_debt_leaves_no_bad_loan() -> None:
+    """Bad loan = max(0, D - 0.3 (capital + construction)): debt 10 against salvage
+    0.3 * (60 + 40) = 30 -> no bad loan."""
+    f = _firms(equity=[-1.0], debt=[10.0], capital=[60.0], building_cost=[40.0])
+    f.capacity[:] = 5.0
+    xf = exits_mod.resolve_insolvency(
+        f,
+        (_a(1.0), _a(1.0)),
+        1,
+        1,
+        _scenario(**{"switches.bailouts": False}),
+        np.random.default_rng(0),
+    )
+    np.testing.assert_array_equal(xf.exits, [1.0])
+    np.testing.assert_array_equal(xf.bad_loans, [0.0])
+
+
+def test_with_bailout_probability_near_one_the_firm_is_bailed_out_and_marked() -> None:
+    """b0 = 10: pi = logistic(10 + 20 s) > 0.9999. The bank writes off debt until equity
+    is 0.1 of assets: A = capital 60 + construction 40 = 100, target 10, write-off
+    10 - (-10) = 20 -> debt 80, equity 10.
+    The write-off is a bailout cost, a bad loan, an equity injection and the province's
+    (province 1) spending. The firm lives on, flagged bailed out."""
+    f, value = _insolvent_world()
+    sc = _scenario(**{"exit.bailout_intercept": 10.0})
+    xf = exits_mod.resolve_insolvency(f, value, 2, 2, sc, np.random.default_rng(0))
+    np.testing.assert_array_equal(xf.bailouts, [0.0, 1.0])
+    np.testing.assert_array_equal(xf.exits, [0.0, 0.0])
+    np.testing.assert_allclose(xf.bailout_cost, [0.0, 20.0])
+    np.testing.assert_allclose(xf.bad_loans, [0.0, 20.0])
+    np.testing.assert_allclose(xf.equity_injected, [0.0, 20.0])
+    np.testing.assert_allclose(xf.province_bailout, [0.0, 20.0])
+    np.testing.assert_array_equal(xf.capacity_scrapped, 0.0)
+    assert len(xf.dead_rows) == 0
+    np.testing.assert_allclose(f.debt, [80.0, 20.0])
+    np.testing.assert_allclose(f.equity, [10.0, 50.0])
+    np.testing.assert_array_equal(f.bailed_out, [True, False])
+    np.testing.assert_array_equal(f.alive, [True, True])
+    assert f.capacity[0] == 10.0
+
+
+def test_bailout_probability_near_zero_means_exit() -> None:
+    """b0 = -10, private, unprotected, local share s = 10 * 100 / 1000 = 1 with b_size = 0:
+    pi = logistic(-10) = 4.5e-5, so with this seed the firm exits."""
+    f, value = _insolvent_world()
+    sc = _scenario(**{"exit.bailout_intercept": -10.0, "exit.bailout_size": 0.0})
+    xf = exits_mod.resolve_insolvency(f, value, 2, 2, sc, np.random.default_rng(0))
+    np.testing.assert_array_equal(xf.exits, [0.0, 1.0])
+    np.testing.assert_array_equal(f.alive, [False, True])
+
+
+def test_bailout_share_follows_the_probability() -> None:
+    """1000 identical insolvent private firms, each with local share 0 (province value
+    huge): pi = logistic(-2) = 0.119; the number bailed out is Binomial(1000, 0.119),
+    within 5 sd (10.2) of 119.2. Bailed-out and exiting firms partition the insolvent."""
+    n = 1000
+    f = _firms(equity=np.full(n, -1.0), debt=np.full(n, 10.0), capital=np.full(n, 20.0))
+    f.capacity[:] = 1.0
+    xf = exits_mod.resolve_insolvency(f, (_a(1e12), _a(1.0)), 1, 1, SC, np.random.default_rng(42))
+    p = 1.0 / (1.0 + np.exp(2.0))
+    assert abs(xf.bailouts[0] - n * p) < 5 * np.sqrt(n * p * (1 - p))
+    assert xf.bailouts[0] + xf.exits[0] == n
+    assert int(f.bailed_out.sum()) == xf.bailouts[0]
+    assert int((~f.alive).sum()) == xf.exits[0]
+
+
+def test_a_shell_closes_without_bailout_whatever_its_equity() -> None:
+    """A firm with no capacity, nothing under construction and no project (a campaign
+    retired it all) closes, even with positive equity and pi ~ 1. A firm building its
+    first plant (capacity 0, building > 0) with positive equity is left alone."""
+    f = _firms(equity=[5.0, 5.0], debt=[0.0, 30.0], capital=[0.0, 0.0])
+    f.building[1] = 20.0
+    f.building_cost[1] = 35.0
+    f.complete_year[1] = 2012
+    f.soe[:] = True
+    sc = _scenario(**{"exit.bailout_intercept": 10.0})
+    xf = exits_mod.resolve_insolvency(f, (_a(1.0), _a(1.0)), 1, 1, sc, np.random.default_rng(0))
+    np.testing.assert_array_equal(f.alive, [False, True])
+    np.testing.assert_array_equal(xf.bailouts, [0.0])
+    np.testing.assert_array_equal(xf.exits, [1.0])
+    np.testing.assert_allclose(xf.equity_removed, [5.0])
+    assert not f.bailed_out.any()
