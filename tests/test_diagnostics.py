@@ -156,6 +156,16 @@ def test_economy_derives_bailouts_and_provincial_spending(one: dg.Diagnostics) -
     assert np.allclose(eco["bailout_share_of_provincial_spending"], 0.75)
 
 
+def test_no_bailouts_leave_rounding_out(scenario: overcap.Scenario) -> None:
+    r = _result(scenario, 0)
+    r.economy = r.economy.assign(fiscal_cost=84.0 + 1e-9)  # subsidies + compensation only
+    r.provinces = r.provinces.assign(subsidies=0.0)
+    eco = dg.diagnose([r]).tables["economy"]
+    assert (eco["bailout_writeoffs"] == 0).all()
+    assert (eco["provincial_spending_share_gdp"] == 0).all()
+    assert eco["bailout_share_of_provincial_spending"].isna().all()  # nothing spent
+
+
 def test_new_energy_rates_and_missing_values(one: dg.Diagnostics) -> None:
     ne = one.tables["new_energy"]
     assert set(ne["sector"]) == set(dg.NEW_ENERGY)

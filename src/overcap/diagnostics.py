@@ -50,7 +50,7 @@ NOT_RECORDED: tuple[tuple[str, str], ...] = (
     (
         "bailout write-offs (by province or sector)",
         "economy-wide: economy.fiscal_cost - sum of sectors.subsidies - sum of "
-        "sectors.campaign_compensation (ODD 7.12.5), clipped at 0",
+        "sectors.campaign_compensation (ODD 7.12.5); a residual under US$ 1 is 0",
     ),
     (
         "provincial industrial-policy spending (ODD 7.3.5 spend_p)",
@@ -326,7 +326,9 @@ def economy(res: Result, a: int, b: int) -> pd.DataFrame:
     eco = _in(res.economy, a, b).set_index("year")
     sec = _in(res.sectors, a, b).groupby("year")[["subsidies", "campaign_compensation"]].sum()
     prov = _in(res.provinces, a, b).groupby("year")["subsidies"].sum()
-    bail = (eco["fiscal_cost"] - sec["subsidies"] - sec["campaign_compensation"]).clip(lower=0)
+    bail = eco["fiscal_cost"] - sec["subsidies"] - sec["campaign_compensation"]
+    # a residual of rounding (under a dollar, US$ m) is no bailout
+    bail = bail.where(bail > 1e-6, 0.0)
     spend = prov + bail
     out = pd.DataFrame(
         {
@@ -826,7 +828,8 @@ def _cell(row: Any, kind: str, runs: int) -> str:
     text = _fmt(row["median"], kind)
     if 0 < row["seeds"] < runs:
         text += "*"
-    if runs > 1 and row["min"] != row["max"]:
+    lo, hi = _fmt(row["min"], kind), _fmt(row["max"], kind)
+    if runs > 1 and (lo != hi or kind == "y" and row["min"] != row["max"]):
         text += f"\n[dim]{_span(row['min'], row['max'], kind)}[/]"
     return text
 
