@@ -408,7 +408,7 @@ def margin_worst(sec: pd.DataFrame) -> pd.DataFrame:
 def trade_first(trade: pd.DataFrame, sectors: Sequence[str]) -> pd.DataFrame:
     """Sector x partner: the first year a measure is in force (endogenous or scripted;
     the first year of the selection means "already in force then") and the first year a
-    new endogenous measure opens; NaN if none."""
+    new endogenous case opens (``new_measure``; in force the next year); NaN if none."""
     partners = list(dict.fromkeys(trade["partner"]))
     grid = pd.MultiIndex.from_product([list(sectors), partners], names=["sector", "partner"])
 
@@ -1026,7 +1026,8 @@ def render(d: Diagnostics, overrides: Sequence[str] = ()) -> list[Any]:
     out.append(t)
     out.append(
         f"first: first year a measure is in force (endogenous or scripted; {d.years[0]} = "
-        "already in force then); first new: first new endogenous measure; partners: "
+        "already in force then); first new: first year a new case opens (in force the "
+        "next year); partners: "
         "partners with a measure, mean of the years; duty: export-weighted duty, mean; "
         "dumping: dumping margin, mean over partner-years with exports."
     )
