@@ -1481,6 +1481,86 @@ def dashboard(
         runner_of(dash_app).shutdown()
 
 
+# ---------------------------------------------------------------- diagnose
+
+
+@app.command()
+def diagnose(
+    scenario: Annotated[str, typer.Argument(help="Scenario name or TOML path.")] = "baseline",
+    seeds: Annotated[
+        str, typer.Option(help="Seeds: N, A-B or a comma list (0-3, 0,2,5); one run each.")
+    ] = "0-3",
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override: path=value.")] = None,
+    years: Annotated[
+        str | None, typer.Option(help="Years to show and check, FROM-TO (default: all).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (checks, summaries, runs).")
+    ] = False,
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="Write the tables as CSV files into DIR.")
+    ] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Look inside a run: new-energy capacity, output, utilisation, margin, exports and
+    world share; trade measures by sector and partner; zombies; provincial spending;
+    sector margins; steel exports 1995-2000; and the checks of issue 14. Median over the
+    seeds with min..max (docs/DIAGNOSTICS.md)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    from overcap import diagnostics as dg
+
+    if as_json and csv is not None:
+        _fail("--json and --csv: choose one")
+    try:
+        seed_list = dg.parse_seeds(seeds)
+        sc = load_scenario(scenario, set_ or [])
+    except (dg.DiagnosticsError, ScenarioError) as exc:
+        _fail(str(exc))
+        return
+    span = _years(years)
+    if span is not None and (span[1] < sc.time.start_year or span[0] > sc.time.end_year):
+        _fail(
+            f"--years {years}: outside the scenario's years {sc.time.start_year}-{sc.time.end_year}"
+        )
+    if csv is not None and (problem := _writable_dir(csv)) is not None:
+        _fail(f"--csv {csv}: {problem}")
+    label = f"{sc.name}, {len(seed_list)} seed{'s' if len(seed_list) > 1 else ''}"
+    if _progress_enabled(quiet or as_json):
+        with Bar(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("runs"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(label, total=len(seed_list))
+            results = dg.run_seeds(
+                sc, seed_list, progress=lambda done, total: bar.update(task, completed=done)
+            )
+    else:
+        results = dg.run_seeds(sc, seed_list)
+    try:
+        diag = dg.diagnose(results, span)
+    except dg.DiagnosticsError as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(diag.to_dict(), ensure_ascii=False) + "\n")
+        return
+    # laid out for 80 columns: COLUMNS when set, the terminal's width, else 80
+    out = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 80)
+    for part in dg.render(diag, set_ or []):
+        out.print(part)
+        out.print()
+    if csv is not None:
+        paths = diag.write_csv(csv)
+        out.print(f"{len(paths)} CSV files written to [bold]{escape(str(csv))}[/]")
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,376 @@
+"""overcap diagnose: the tables computed from hand-made result frames (so a wrong formula
+fails), the summary over seeds, the checks, the command line at 80 columns and its
+one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner, Result
+
+import overcap
+from overcap import diagnostics as dg
+from overcap.cli import app
+
+YEARS = list(range(2009, 2025))  # 16 years: covers 2010, 2011-13, 2022-24
+SECTORS = ["solar_pv", "li_batteries", "electric_vehicles", "steel"]
+PARTNERS = ["USA", "EU"]
+
+
+def _sectors(shift: float = 0.0) -> pd.DataFrame:
+    """Year x sector with known values; ``shift`` moves utilisation and margins so a
+    second 'seed' differs."""
+    rows = []
+    for y in YEARS:
+        k = y - YEARS[0]
+        for s in SECTORS:
+            cap = 10.0 + k
+            util = 0.9 + shift
+            if s == "solar_pv" and y == 2012:
+                util = 0.7 + shift  # the dip of 2011-13
+            if s == "solar_pv" and y == 2023:
+                util = 0.75 + shift  # the dip after 2021
+            if s == "electric_vehicles" and y in (2022, 2023, 2024):
+                util = 0.8 + shift  # EVs in glut
+            out = cap * util
+            if s == "electric_vehicles" and y == 2009:
+                cap, out = 0.0, 0.0  # no EVs yet
+            revenue = out * 100.0
+            margin = 0.1 + shift
+            if s == "li_batteries" and y == 2009:
+                margin = -0.9 + shift  # one bad year: worst window 2009-2013 at -0.1
+            if s == "steel":
+                # steel's margin: -0.5 in 2013-2017, else +0.1 -> worst window 2013-2017
+                margin = (-0.5 if 2013 <= y <= 2017 else 0.1) + shift
+            exports = out * (0.6 if s == "solar_pv" and y < 2015 else 0.1)
+            rows.append(
+                {
+                    "year": y,
+                    "sector": s,
+                    "capacity": cap,
+                    "output": out,
+                    "utilisation": util if cap > 0 else 0.0,
+                    "sold_over_capacity": util - 0.05 if cap > 0 else 0.0,
+                    "margin": margin if revenue else 0.0,
+                    "revenue": revenue,
+                    "profit": margin * revenue,
+                    "exports": exports,
+                    "domestic_sales": out - exports,
+                    "china_world_share": 0.3,
+                    "subsidies": 20.0,
+                    "campaign_compensation": 1.0,
+                    "trade_measures": 1.0,
+                    "duty_mean": 0.2,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _trade() -> pd.DataFrame:
+    rows = []
+    for y in YEARS:
+        for p in PARTNERS:
+            for s in SECTORS:
+                in_force = int(p == "USA" and s == "solar_pv" and y >= 2012)
+                in_force |= int(p == "EU" and s == "steel")  # in force from the start
+                rows.append(
+                    {
+                        "year": y,
+                        "partner": p,
+                        "sector": s,
+                        "trade_measure_in_force": in_force,
+                        "duty": 0.0,
+                        "exports": 1.0 if p == "USA" else 0.0,
+                        "china_share": 0.1,
+                        "dumping_margin": 0.4 if p == "USA" else 0.9,
+                        "new_measure": int(p == "USA" and s == "solar_pv" and y == 2011),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def _economy(shift: float = 0.0) -> pd.DataFrame:
+    n = len(YEARS)
+    return pd.DataFrame(
+        {
+            "year": YEARS,
+            "gdp": np.full(n, 10_000.0),
+            "gdp_growth": np.full(n, 7.0),
+            "ppi_change": np.linspace(-5, 10, n),
+            "aggregate_utilisation": np.full(n, 0.8),
+            "zombie_share": np.full(n, 0.1 + shift),
+            # sectors' subsidies 4 x 20, campaign compensation 4 x 1, bailouts 300
+            "fiscal_cost": np.full(n, 84.0 + 300.0),
+            "fiscal_cost_share_gdp": np.full(n, 3.84),
+        }
+    )
+
+
+def _provinces() -> pd.DataFrame:
+    rows = [
+        {"year": y, "province": p, "subsidies": 50.0, "gdp": 5_000.0}
+        for y in YEARS
+        for p in ("A", "B")
+    ]
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def scenario() -> overcap.Scenario:
+    return overcap.load_scenario("baseline")
+
+
+def _result(scenario: overcap.Scenario, seed: int, shift: float = 0.0) -> overcap.Result:
+    return overcap.Result(
+        scenario=scenario,
+        seed=seed,
+        sectors=_sectors(shift),
+        provinces=_provinces(),
+        economy=_economy(shift),
+        trade=_trade(),
+    )
+
+
+@pytest.fixture(scope="module")
+def one(scenario: overcap.Scenario) -> dg.Diagnostics:
+    return dg.diagnose([_result(scenario, 0)])
+
+
+# ------------------------------------------------------------------------ the tables
+
+
+def test_economy_derives_bailouts_and_provincial_spending(one: dg.Diagnostics) -> None:
+    eco = one.tables["economy"]
+    assert list(eco["year"]) == YEARS
+    # bailouts = fiscal cost - sector subsidies - campaign compensation = 384 - 80 - 4
+    assert np.allclose(eco["bailout_writeoffs"], 300.0)
+    # provincial spending = province subsidies 2 x 50 + bailouts 300 = 400 over GDP 10,000
+    assert np.allclose(eco["provincial_spending_share_gdp"], 4.0)
+    assert np.allclose(eco["provincial_subsidies_share_gdp"], 1.0)
+    assert np.allclose(eco["bailout_share_of_provincial_spending"], 0.75)
+
+
+def test_no_bailouts_leave_rounding_out(scenario: overcap.Scenario) -> None:
+    r = _result(scenario, 0)
+    r.economy = r.economy.assign(fiscal_cost=84.0 + 1e-9)  # subsidies + compensation only
+    r.provinces = r.provinces.assign(subsidies=0.0)
+    eco = dg.diagnose([r]).tables["economy"]
+    assert (eco["bailout_writeoffs"] == 0).all()
+    assert (eco["provincial_spending_share_gdp"] == 0).all()
+    assert eco["bailout_share_of_provincial_spending"].isna().all()  # nothing spent
+
+
+def test_new_energy_rates_and_missing_values(one: dg.Diagnostics) -> None:
+    ne = one.tables["new_energy"]
+    assert set(ne["sector"]) == set(dg.NEW_ENERGY)
+    solar = ne[ne["sector"] == "solar_pv"].set_index("year")
+    assert solar.loc[2010, "export_share"] == pytest.approx(0.6)
+    assert solar.loc[2020, "export_share"] == pytest.approx(0.1)
+    assert solar.loc[2012, "utilisation"] == pytest.approx(0.7)
+    # subsidies 20 over revenue (capacity 10 + 1) x 0.9 x 100
+    assert solar.loc[2010, "subsidies_over_revenue"] == pytest.approx(20 / (11 * 0.9 * 100))
+    ev = ne[ne["sector"] == "electric_vehicles"].set_index("year")
+    # no capacity, no revenue: not 0 but missing
+    assert np.isnan(ev.loc[2009, "utilisation"])
+    assert np.isnan(ev.loc[2009, "margin"])
+    assert np.isnan(ev.loc[2009, "export_share"])
+
+
+def test_margins_by_period_and_worst_window(one: dg.Diagnostics) -> None:
+    m = one.tables["margins"]
+    steel = m[m["sector"] == "steel"].set_index("period")["margin"]
+    # the single year 2009 joins 2010-2014: 2009-2012 at +0.1, 2013-2014 at -0.5
+    assert list(steel.index) == ["2009-2014", "2015-2019", "2020-2024"]
+    assert steel["2009-2014"] == pytest.approx((4 * 0.1 - 2 * 0.5) / 6)
+    assert steel["2015-2019"] == pytest.approx((3 * -0.5 + 2 * 0.1) / 5)
+    w = one.tables["margin_worst"].set_index("sector")
+    assert w.loc["steel", "worst_margin"] == pytest.approx(-0.5)
+    assert (w.loc["steel", "window_start"], w.loc["steel", "window_end"]) == (2013, 2017)
+    # EVs have no revenue in 2009: their windows start in 2010
+    assert w.loc["electric_vehicles", "worst_margin"] == pytest.approx(0.1)
+    # a window needs five years: batteries' bad 2009 counts once, in 2009-2013
+    assert w.loc["li_batteries", "worst_margin"] == pytest.approx((-0.9 + 4 * 0.1) / 5)
+    assert w.loc["li_batteries", "window_start"] == 2009
+
+
+def test_trade_first_years(one: dg.Diagnostics) -> None:
+    tf = one.tables["trade_first"].set_index(["sector", "partner"])
+    assert tf.loc[("solar_pv", "USA"), "first_in_force"] == 2012
+    assert tf.loc[("solar_pv", "USA"), "first_new_measure"] == 2011
+    assert np.isnan(tf.loc[("solar_pv", "EU"), "first_in_force"])
+    assert tf.loc[("steel", "EU"), "first_in_force"] == 2009
+    ts = one.tables["trade_sectors"].set_index("sector")
+    assert ts.loc["solar_pv", "first_in_force"] == 2012
+    assert np.isnan(ts.loc["li_batteries", "first_in_force"])
+    # dumping margin over partner-years with exports only (USA 0.4, not EU 0.9)
+    assert ts.loc["steel", "dumping_margin"] == pytest.approx(0.4)
+
+
+def test_checks_values_and_verdicts(one: dg.Diagnostics) -> None:
+    c = one.checks.set_index("check")
+    assert c.loc["solar_dip_2011_13", "median"] == pytest.approx(0.7)
+    assert c.loc["solar_dip_2011_13", "passed"]
+    assert c.loc["solar_dip_after_2021", "median"] == pytest.approx(0.75)
+    assert c.loc["solar_dip_after_2021", "passed"]
+    # exports are 0.6 of output before 2015
+    assert c.loc["solar_export_push", "median"] == pytest.approx(0.6)
+    assert c.loc["solar_export_push", "passed"]
+    assert c.loc["solar_measure_after_2010", "median"] == 2012
+    assert c.loc["solar_measure_after_2010", "passed"]
+    assert c.loc["ev_glut_2022_24", "passed"]
+    assert not c.loc["battery_glut_2022_24", "passed"]  # 0.9 is not a glut
+    assert c.loc["zombie_share", "passed"]
+    assert c.loc["provincial_spending", "median"] == pytest.approx(4.0)
+    assert c.loc["provincial_spending", "passed"]
+    assert c.loc["worst_margin", "median"] == pytest.approx(-0.5)
+    assert not c.loc["worst_margin", "passed"]
+    assert c.loc["worst_margin", "detail"] == "steel 2013-2017"
+
+
+def test_checks_outside_the_years_are_not_evaluable(scenario: overcap.Scenario) -> None:
+    d = dg.diagnose([_result(scenario, 0)], years=(2015, 2020))
+    c = d.checks.set_index("check")
+    for name in ("solar_dip_2011_13", "solar_measure_after_2010", "ev_glut_2022_24"):
+        assert c.loc[name, "evaluable"] == 0 and c.loc[name, "passed"] is None
+    assert d.years == (2015, 2020)
+    assert set(d.tables["economy"]["year"]) == set(range(2015, 2021))
+
+
+def test_key_numbers(one: dg.Diagnostics) -> None:
+    k = one.tables["key_numbers"].set_index("item")["value"]
+    assert k["steel_margin_2013_15"] == pytest.approx(-0.5)
+    assert k["solar_capacity_2010"] == pytest.approx(11.0)
+    assert k["ev_utilisation_2022_24"] == pytest.approx(0.8)
+    assert k["bailout_share_2011_15"] == pytest.approx(0.75)
+    assert k["solar_first_measure"] == 2012
+    assert np.isnan(k["steel_net_exports_1995_2000"])  # no 1995-2000 here
+
+
+def test_summary_over_seeds_median_min_max(scenario: overcap.Scenario) -> None:
+    shifts = [0.0, 0.02, -0.04]
+    d = dg.diagnose([_result(scenario, i, s) for i, s in enumerate(shifts)])
+    assert d.seeds == (0, 1, 2)
+    eco = d.summary["economy"]
+    z = eco[(eco["year"] == 2010) & (eco["metric"] == "zombie_share")].iloc[0]
+    assert (z["median"], z["min"], z["max"], z["seeds"]) == pytest.approx((0.1, 0.06, 0.12, 3))
+    c = d.checks.set_index("check")
+    dip = c.loc["solar_dip_2011_13"]
+    assert (dip["median"], dip["min"], dip["max"]) == pytest.approx((0.7, 0.66, 0.72))
+    assert dip["passing"] == 3 and dip["evaluable"] == 3
+    # 0.8 + shift: 0.80 and 0.82 are glut (< 0.85), 0.76 too -> all pass
+    assert c.loc["ev_glut_2022_24", "passing"] == 3
+
+
+def test_years_use_the_lower_median(scenario: overcap.Scenario) -> None:
+    a, b = _result(scenario, 0), _result(scenario, 1)
+    t = b.trade.copy()
+    t.loc[
+        (t["sector"] == "solar_pv") & (t["partner"] == "USA") & (t["year"] < 2015),
+        "trade_measure_in_force",
+    ] = 0
+    b.trade = t
+    s = dg.diagnose([a, b]).summary["trade_first"]
+    row = s[(s["sector"] == "solar_pv") & (s["partner"] == "USA")]
+    row = row[row["metric"] == "first_in_force"].iloc[0]
+    assert (row["median"], row["min"], row["max"]) == (2012, 2012, 2015)
+
+
+def test_render_fits_80_columns(scenario: overcap.Scenario) -> None:
+    d = dg.diagnose([_result(scenario, i, s) for i, s in enumerate([0.0, 0.05, -0.3])])
+    con = Console(width=80, file=io.StringIO(), record=True)
+    for part in dg.render(d, ["time.end_year=2024"]):
+        con.print(part)
+    text = con.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "…" not in text  # nothing cut
+    for title in (
+        "Checks",
+        "New energy: solar_pv",
+        "Economy by year",
+        "Sector margins",
+        "First year a trade measure",
+        "Not recorded",
+    ):
+        assert title in text, title
+
+
+def test_parse_seeds() -> None:
+    assert dg.parse_seeds("0-3") == [0, 1, 2, 3]
+    assert dg.parse_seeds("5") == [5]
+    assert dg.parse_seeds("0,2, 7-8") == [0, 2, 7, 8]
+    for bad in ("", "x", "-1", "3-1", "1,1", "0-2000", "1.5"):
+        with pytest.raises(dg.DiagnosticsError, match="--seeds"):
+            dg.parse_seeds(bad)
+
+
+def test_diagnose_rejects_years_outside_the_record(scenario: overcap.Scenario) -> None:
+    with pytest.raises(dg.DiagnosticsError, match="outside the recorded years 2009-2024"):
+        dg.diagnose([_result(scenario, 0)], years=(1990, 2000))
+
+
+# ------------------------------------------------------------------------ the command
+
+runner = CliRunner()
+SHORT = ["--set", "time.end_year=2000"]
+
+
+def invoke(*args: str) -> Result:
+    return runner.invoke(app, list(args))
+
+
+def test_cli_at_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    res = invoke("diagnose", "baseline", "--seeds", "0-1", *SHORT)
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("overcap diagnose baseline: seeds 0, 1, years 1995-2000")
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in res.stdout
+    assert "Steel 1995-2000 (Mt)" in res.stdout
+    # checks on years after 2000 cannot be evaluated; the zombie check can
+    assert "n/a" in res.stdout and "zombie share" in res.stdout
+
+
+def test_cli_json_and_csv(tmp_path: Path) -> None:
+    res = invoke("diagnose", "--seeds", "3", "--years", "1996-1998", "--json", *SHORT)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["seeds"] == [3] and out["years"] == [1996, 1998]
+    assert {r["year"] for r in out["tables"]["economy"]} == {1996, 1997, 1998}
+    assert {c["check"] for c in out["checks"]} == {c[0] for c in dg.CHECKS}
+    res = invoke("diagnose", "--seeds", "3", "--csv", str(tmp_path / "d"), *SHORT)
+    assert res.exit_code == 0, res.output
+    steel = pd.read_csv(tmp_path / "d" / "steel_early.csv")
+    assert list(steel["year"]) == list(range(1995, 2001))
+    assert (steel["net_exports"] == steel["exports"]).all()
+    assert (tmp_path / "d" / "checks-summary.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["--seeds", "a-b"], ["--seeds 'a-b'", "e.g. 0-3"]),
+        (["--seeds", "4-2"], ["--seeds '4-2'", "before the first"]),
+        (["--years", "1980-1990"], ["--years 1980-1990", "1995-2030"]),
+        (["--years", "2001-2000"], ["--years '2001-2000'"]),
+        (["basline"], ["'basline'", "did you mean 'baseline'"]),
+        (["--set", "investment.visibility=2"], ["investment.visibility", "0.0 to 1.0"]),
+        (["--set", "nope.x=1"], ["nope"]),
+        (["--json", "--csv", "somewhere"], ["--json and --csv"]),
+    ],
+)
+def test_cli_bad_input_one_line(args: list[str], fragments: list[str]) -> None:
+    res = invoke("diagnose", *args)
+    assert res.exit_code == 2, (res.exit_code, res.output, res.exception)
+    assert isinstance(res.exception, SystemExit)
+    err = res.stderr.strip()
+    assert err.startswith("error:") and "\n" not in err, err
+    assert res.stdout == ""
+    for frag in fragments:
+        assert frag in err, (frag, err)
