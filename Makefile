@@ -36,9 +36,11 @@ run: $(VENV)/.installed system-fonts
 	$(BIN)/overcap run $(SCENARIO) --out overcap-results/$(SCENARIO) --overwrite
 	$(BIN)/overcap report $(SCENARIO) --runs $(REPORT_RUNS) --out overcap-results/report/$(SCENARIO)
 
+# ruff, and the layers of docs/ARCHITECTURE.md (import-linter, configured in pyproject.toml)
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

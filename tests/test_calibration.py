@@ -79,7 +79,7 @@ def test_robustness_adds_the_share_of_failing_runs(tiny: str) -> None:
     """loss(w) = sum of distances + w x sum of shares of failing runs, in sample only."""
     from overcap.calibration import evaluate, holdout_mask
     from overcap.evidence import check, load_facts
-    from overcap.model import ensemble
+    from overcap.experiments import ensemble
 
     facts, _ = load_facts()
     held = holdout_mask(facts, (2016, 2019))

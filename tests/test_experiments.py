@@ -12,6 +12,7 @@ import pytest
 
 import overcap
 from overcap.experiments import (
+    Execution,
     ExperimentError,
     InProcess,
     Interrupted,
@@ -97,9 +98,13 @@ def test_a_failing_run_is_recorded_and_the_experiment_goes_on(
     # a plain resume has nothing to do; --retry-failed runs the failed run again
     monkeypatch.setattr(overcap.model, "run", real)
     spec, resolved = define("ensemble", [("baseline", {})], 4, 0, SHORT)
-    s = execute(spec, resolved, "f", tmp_path, resume=True, workers=0)
+    s = execute(spec, resolved, Execution(name="f", results=tmp_path, resume=True, workers=0))
     assert (s.new_ok, s.failed) == (0, 1)
-    s = execute(spec, resolved, "f", tmp_path, resume=True, retry_failed=True, workers=0)
+    s = execute(
+        spec,
+        resolved,
+        Execution(name="f", results=tmp_path, resume=True, retry_failed=True, workers=0),
+    )
     assert (s.new_ok, s.ok, s.failed, s.missing) == (1, 4, 0, 0)
 
 
@@ -123,13 +128,15 @@ class StopAfter(InProcess):
 def test_interrupted_experiment_resumes_and_counts_every_run_once(tmp_path: Path) -> None:
     spec, resolved = define("ensemble", [("baseline", {})], 6, 4, SHORT)
     with pytest.raises(Interrupted) as info:
-        execute(spec, resolved, "i", tmp_path, executor=StopAfter(2), batch_size=2)
+        execute(spec, resolved, Execution(name="i", results=tmp_path, batch_size=2), StopAfter(2))
     assert (info.value.done, info.value.total) == (4, 6)
     exp = open_experiment("i", tmp_path)
     assert len(exp.runs()) == 4
     assert len(list((tmp_path / "i" / "parts" / "economy").glob("*.parquet"))) == 3  # 1 orphan
     assert sorted(set(exp.table("economy")["run"])) == [0, 1, 2, 3]
-    s = execute(spec, resolved, "i", tmp_path, resume=True, workers=0, batch_size=2)
+    s = execute(
+        spec, resolved, Execution(name="i", results=tmp_path, resume=True, workers=0, batch_size=2)
+    )
     assert (s.new_ok, s.ok, s.missing, s.orphans_removed) == (2, 6, 0, 4)  # 4 tables
     runs = exp.runs()
     assert list(runs["run"]) == list(range(6))

@@ -1,21 +1,23 @@
 """overcap: a laboratory of how a party-state economy produces overcapacity, again and again."""
 
-__version__ = "0.1.0"
-
-from overcap.compare import compare  # noqa: E402
-from overcap.evidence import check  # noqa: E402
-from overcap.experiments import (  # noqa: E402
+from overcap._version import __version__
+from overcap.compare import compare
+from overcap.evidence import check
+from overcap.experiments import (
+    Execution,
     Experiment,
     ExperimentError,
+    ensemble,
     open_experiment,
     sweep,
 )
-from overcap.model import Result, ensemble, run  # noqa: E402
-from overcap.scenario import Scenario, ScenarioError, available_scenarios, load_scenario  # noqa: E402
-from overcap.sensitivity import sensitivity  # noqa: E402
-from overcap.store import StoreError, list_experiments, query  # noqa: E402
+from overcap.model import Result, run
+from overcap.scenario import Scenario, ScenarioError, available_scenarios, load_scenario
+from overcap.sensitivity import sensitivity
+from overcap.store import StoreError, list_experiments, query
 
 __all__ = [
+    "Execution",
     "Experiment",
     "ExperimentError",
     "Result",

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from overcap import __version__
+from overcap._version import __version__
 from overcap.engine.indicators import Recorder
 from overcap.engine.inputs import build_inputs
 from overcap.engine.population import initial_state, trend_growth

@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from overcap import __version__
+from overcap._version import __version__
 from overcap.evidence import Fact, check, load_facts
-from overcap.model import ensemble
+from overcap.experiments import ensemble
 from overcap.scenario import Scenario, field_bounds, load_scenario
 
 HOLDOUT_DEFAULT = (2016, 2019)

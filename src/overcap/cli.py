@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from overcap import __version__
+from overcap._version import __version__
 from overcap.experiments import ExperimentError, Interrupted
 from overcap.scenario import (
     SECTOR_PARAMS,
@@ -322,10 +322,12 @@ def run(
 ) -> None:
     """Run one scenario, print a summary and write the results (Parquet + run.json); with
     --runs N, an ensemble into the results store."""
+    from overcap.experiments import overrides_dict
     from overcap.model import run as run_model
 
     try:
-        sc = load_scenario(scenario, set_ or [])
+        overrides = overrides_dict(set_)  # the one parse of the --set strings
+        sc = load_scenario(scenario, overrides)  # and the one load of the scenario
     except ScenarioError as exc:
         _fail(str(exc))
         return
@@ -357,7 +359,7 @@ def run(
         return
     if out is not None or overwrite:
         _fail("--out and --overwrite are for one run; an ensemble goes to --results/--name")
-    from overcap.experiments import run_experiment
+    from overcap.experiments import Execution, run_experiment
 
     try:
         exp_name = _experiment_name("ensemble", scenario, name, results)
@@ -376,15 +378,18 @@ def run(
             [(scenario, {})],
             runs,
             s,
-            set_ or [],
-            name=exp_name,
-            results=results,
-            resume=resume,
-            retry_failed=retry_failed,
-            workers=workers,
-            scheduler=scheduler,
-            batch_size=batch_size,
-            progress=bar,
+            overrides,
+            loaded={scenario: sc},
+            execution=Execution(
+                name=exp_name,
+                results=results,
+                resume=resume,
+                retry_failed=retry_failed,
+                workers=workers,
+                scheduler=scheduler,
+                batch_size=batch_size,
+                progress=bar,
+            ),
         ),
     )
     if summary.ok:
@@ -494,14 +499,13 @@ def compare(
     runs are stored as an experiment (--name, or a generated name); the bands come from
     the store."""
     from overcap.compare import compare_table
-    from overcap.experiments import run_experiment
+    from overcap.experiments import Execution, run_experiment
 
     if len(scenarios) < 2:
         _fail("compare needs at least two scenarios, e.g. overcap compare baseline market-reform")
     span = _years(years)
     try:
-        for sc_name in scenarios:
-            load_scenario(sc_name)
+        loaded = {sc_name: load_scenario(sc_name) for sc_name in scenarios}
         exp_name = _experiment_name("compare", scenarios[0], name, results)
     except (ScenarioError, StoreError) as exc:
         _fail(str(exc))
@@ -517,12 +521,15 @@ def compare(
             [(sc_name, {}) for sc_name in scenarios],
             runs,
             seed,
-            name=exp_name,
-            results=results,
-            resume=resume,
-            workers=workers,
-            scheduler=scheduler,
-            progress=bar,
+            loaded=loaded,
+            execution=Execution(
+                name=exp_name,
+                results=results,
+                resume=resume,
+                workers=workers,
+                scheduler=scheduler,
+                progress=bar,
+            ),
         ),
     )
     if summary.missing:
@@ -576,7 +583,7 @@ def check(
     pass or fail, and the share of runs passing."""
     from overcap.evidence import FactsError, load_facts
     from overcap.evidence import check as run_check
-    from overcap.model import ensemble
+    from overcap.experiments import ensemble
 
     try:
         fact_list, digest = load_facts(facts)
@@ -833,6 +840,7 @@ def report(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from overcap.evidence import FactsError, load_facts
+    from overcap.experiments import Execution
     from overcap.report import ReportData, messages, write_report
     from overcap.report.fonts import MissingFontWarning
     from overcap.store import StoreError
@@ -888,10 +896,12 @@ def report(
                     seed=seed,
                     facts=fact_list,
                     progress=lambda sc_name, i, n: bar.update(tasks[sc_name], completed=i),
-                    workers=workers,
-                    scheduler=scheduler,
-                    results=results if results is not None else Path("overcap-results"),
-                    name=name,
+                    execution=Execution(
+                        name=name,
+                        results=results if results is not None else Path("overcap-results"),
+                        workers=workers,
+                        scheduler=scheduler,
+                    ),
                 )
             except (StoreError, ValueError) as exc:
                 _fail(str(exc))
@@ -959,13 +969,15 @@ def sweep(
 ) -> None:
     """A parameter sweep: a grid and/or a Latin hypercube, each point run --runs times,
     stored as an experiment (query it with `overcap query`)."""
+    from overcap.experiments import Execution, overrides_dict
     from overcap.experiments import sweep as run_sweep
 
     span = _years(years)
     if not grid and not lhs:
         _fail("sweep needs --grid PATH=V1,V2,... or --lhs PATH=LOW:HIGH")
     try:
-        sc = load_scenario(scenario, set_ or [])
+        overrides = overrides_dict(set_)
+        sc = load_scenario(scenario, overrides)
         exp_name = _experiment_name("sweep", scenario, name, results)
     except (ScenarioError, StoreError) as exc:
         _fail(str(exc))
@@ -983,15 +995,17 @@ def sweep(
             samples=samples,
             runs=runs,
             seed=seed,
-            overrides=set_ or [],
-            name=exp_name,
-            results=results,
-            resume=resume,
-            retry_failed=retry_failed,
-            workers=workers,
-            scheduler=scheduler,
-            batch_size=batch_size,
-            progress=bar,
+            overrides=overrides,
+            execution=Execution(
+                name=exp_name,
+                results=results,
+                resume=resume,
+                retry_failed=retry_failed,
+                workers=workers,
+                scheduler=scheduler,
+                batch_size=batch_size,
+                progress=bar,
+            ),
         ),
     )
     if summary.ok:
@@ -1076,13 +1090,15 @@ def sensitivity(
 ) -> None:
     """Global sensitivity (SALib): first-order and total Sobol' indices, or Morris
     elementary effects, with confidence intervals; stored with the experiment."""
+    from overcap.experiments import Execution, overrides_dict
     from overcap.sensitivity import sensitivity as run_sensitivity
 
     span = _years(years)
     plist = [p.strip() for p in params.split(",") if p.strip()]
     olist = [o.strip() for o in outputs.split(",") if o.strip()]
     try:
-        sc = load_scenario(scenario, set_ or [])
+        overrides = overrides_dict(set_)
+        sc = load_scenario(scenario, overrides)
         exp_name = _experiment_name("sensitivity", scenario, name, results)
     except (ScenarioError, StoreError) as exc:
         _fail(str(exc))
@@ -1102,14 +1118,16 @@ def sensitivity(
             runs=runs,
             seed=seed,
             years=span,
-            overrides=set_ or [],
-            name=exp_name,
-            results=results,
-            resume=resume,
-            workers=workers,
-            scheduler=scheduler,
-            batch_size=batch_size,
-            progress=bar,
+            overrides=overrides,
+            execution=Execution(
+                name=exp_name,
+                results=results,
+                resume=resume,
+                workers=workers,
+                scheduler=scheduler,
+                batch_size=batch_size,
+                progress=bar,
+            ),
         ),
     )
     if as_json:

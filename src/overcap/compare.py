@@ -3,65 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from overcap.model import Result
-from overcap.scenario import Scenario, load_scenario
-
-if TYPE_CHECKING:
-    from overcap.experiments import Experiment, Progress
-
-
-@dataclass(frozen=True)
-class Indicator:
-    name: str
-    label: str
-    how: str  # "mean" of the economy column over the years, or "sum"
-    table: str = "economy"
-    scale: float = 1.0
-
-
-INDICATORS: tuple[Indicator, ...] = (
-    Indicator("gdp_growth", "GDP growth, % a year", "mean"),
-    Indicator("aggregate_utilisation", "utilisation (value-weighted)", "mean"),
-    Indicator("ppi_change", "producer prices, % a year", "mean"),
-    Indicator("zombie_share", "zombie share of firms", "mean"),
-    Indicator("fiscal_cost_share_gdp", "fiscal cost of industrial policy, % GDP", "mean"),
-    Indicator("misallocation_tfp_loss", "misallocation, % GDP", "mean"),
-    Indicator("profit", "profit of modelled sectors, US$ bn a year", "mean", scale=1e-3),
-    Indicator("bad_loans", "new bad loans, US$ bn (total)", "sum", scale=1e-3),
-    Indicator("trade_measures", "trade measures in force (partner x sector)", "mean"),
-    Indicator("countermeasures", "partners under export controls", "mean"),
+from overcap.experiments import (
+    Execution,
+    Experiment,
+    ExperimentError,
+    Progress,
+    resolve,
+    results_root,
+    run_experiment,
 )
+from overcap.model import Result
+from overcap.scenario import Scenario
+from overcap.summary import INDICATORS, Indicator, indicator, indicator_columns
+from overcap.summary import indicator_values as _indicator_table
+
+__all__ = [
+    "INDICATORS",
+    "Indicator",
+    "compare",
+    "compare_table",
+    "indicator",
+    "indicator_values",
+    "summarise",
+]
 
 
 def summarise(result: Result, years: tuple[int, int]) -> dict[str, float]:
     """One number per indicator for one run over the years (inclusive)."""
-    a, b = years
-    out: dict[str, float] = {}
-    for ind in INDICATORS:
-        frame = result.economy if ind.table == "economy" else result.sectors
-        sub = frame[(frame["year"] >= a) & (frame["year"] <= b)]
-        if ind.table == "sectors":
-            series = sub.groupby("year")[ind.name].sum()
-        else:
-            series = sub[ind.name]
-        value = series.sum() if ind.how == "sum" else series.mean()
-        out[ind.name] = float(value) * ind.scale
-    return out
-
-
-def indicator(name: str) -> Indicator:
-    """An indicator by name; a one-line ValueError lists the allowed names."""
-    for ind in INDICATORS:
-        if ind.name == name:
-            return ind
-    raise ValueError(f"unknown output {name!r}; allowed: {', '.join(i.name for i in INDICATORS)}")
+    tables = {t: getattr(result, t).assign(run=0) for t in indicator_columns()}
+    row = _indicator_table(pd.DataFrame({"run": [0]}), tables, years).iloc[0]
+    return {ind.name: float(row[ind.name]) for ind in INDICATORS}
 
 
 def indicator_values(
@@ -70,25 +46,9 @@ def indicator_values(
     names: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """One row per ok run of a stored experiment (run, sample, replicate) with one
-    column per indicator over the years (inclusive; default: all recorded), computed
-    as :func:`summarise` computes them from the run's tables."""
-    inds = [indicator(n) for n in names] if names else list(INDICATORS)
-    out = exp.runs()
-    out = out[out["status"] == "ok"][["run", "sample", "replicate"]].reset_index(drop=True)
-    for table in ("economy", "sectors"):
-        cols = [i.name for i in inds if i.table == table]
-        if not cols:
-            continue
-        f = exp.table(table, columns=["year", *cols])
-        if years is not None:
-            f = f[(f["year"] >= years[0]) & (f["year"] <= years[1])]
-        if table == "sectors":
-            f = f.groupby(["run", "year"], sort=True)[cols].sum().reset_index()
-        g = f.groupby("run", sort=True)
-        for ind in (i for i in inds if i.table == table):
-            v = g[ind.name].sum() if ind.how == "sum" else g[ind.name].mean()
-            out[ind.name] = out["run"].map(v * ind.scale).astype(float)
-    return out
+    column per indicator over the years (inclusive; default: all recorded): see
+    :meth:`overcap.Experiment.indicators`."""
+    return exp.indicators(years, names)
 
 
 def compare(
@@ -98,12 +58,9 @@ def compare(
     years: tuple[int, int] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     *,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    name: str | None = None,
-    results: str | Path | None = None,
-    resume: bool = False,
+    execution: Execution | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    **options: Any,
 ) -> pd.DataFrame:
     """Run each scenario ``runs`` times (replicate i of every scenario shares stream i of
     ``seed``: common random numbers) and return one row per indicator and scenario with
@@ -111,37 +68,36 @@ def compare(
     first, the median and 90% band of its paired difference from the first.
 
     The runs go through the experiment machinery (:mod:`overcap.experiments`: Dask by
-    default, ``workers=0`` in this process) into the store ``results/name`` when a name
-    is given (``resume`` continues it), else into a temporary store; the bands are
-    computed from the stored results (:func:`compare_table`)."""
-    from overcap.experiments import ExperimentError, results_root, run_experiment
-
+    default, ``workers=0`` in this process; ``execution`` or its fields as keywords) into
+    the store ``results/name`` when a name is given (``resume`` continues it), else into
+    a temporary store; the bands are computed from the stored results
+    (:func:`compare_table`)."""
+    ex = Execution.of(execution, **options)
     if len(scenarios) < 2:
         raise ValueError("compare needs at least two scenarios")
-    loaded = [load_scenario(s) for s in scenarios]
+    loaded = [resolve(s) for s in scenarios]
     if years is None:
         years = (max(sc.time.start_year for sc in loaded), min(sc.time.end_year for sc in loaded))
     names = [sc.name for sc in loaded]
+    by_arg = {s: sc for s, sc in zip(scenarios, loaded, strict=True) if isinstance(s, str)}
 
     def tick(p: Progress) -> None:
         if on_progress is not None:
             on_progress(p)
+        if ex.progress is not None:
+            ex.progress(p)
         if progress is not None:
             for j, n in enumerate(names):
                 progress(n, p.by_sample.get(j, 0), runs)
 
-    with results_root(name, results, "compare") as root:
+    with results_root(ex.name, ex.results, "compare") as root:
         exp, summary = run_experiment(
             "compare",
             [(s, {}) for s in scenarios],
             runs,
             seed,
-            name=name,
-            results=root,
-            resume=resume,
-            workers=workers,
-            scheduler=scheduler,
-            progress=tick,
+            loaded=by_arg,
+            execution=ex.replace(results=root, progress=tick),
         )
         if summary.missing:
             raise ExperimentError(

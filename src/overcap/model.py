@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from overcap import __version__
+from overcap._version import __version__
 from overcap.engine.centre import CentreState
 from overcap.engine.indicators import Recorder
 from overcap.engine.inputs import Inputs, build_inputs
@@ -153,7 +153,8 @@ def run(
             ov = ov + [f"{k.replace('__', '.')}={_toml(v)}" for k, v in kw_overrides.items()]
         else:
             ov = {**(ov or {}), **{k.replace("__", "."): v for k, v in kw_overrides.items()}}
-    sc = load_scenario(scenario, ov)
+    # a Scenario is validated when it is made (and frozen): run it as it is
+    sc = scenario if isinstance(scenario, Scenario) and not ov else load_scenario(scenario, ov)
     s = sc.seed if seed is None else int(seed)
     t0 = time.perf_counter()
     stream: int | np.random.SeedSequence = s
@@ -185,23 +186,3 @@ def _toml(v: Any) -> str:
     if isinstance(v, str):
         return json.dumps(v)
     return repr(v)
-
-
-def ensemble(
-    scenario: str | Scenario = "baseline",
-    runs: int = 10,
-    seed: int = 0,
-    overrides: dict[str, Any] | list[str] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    **kwargs: Any,
-) -> list[Result]:
-    """``runs`` replicates of a scenario; replicate i always gets stream i of ``seed``.
-
-    Runs on Dask by default (a LocalCluster with one worker per core); ``workers=0``
-    runs in this process with nothing written to disk. See
-    :func:`overcap.experiments.ensemble` for ``workers``, ``scheduler``, ``name``,
-    ``results`` and the rest; other keyword arguments are overrides
-    (``investment__visibility=0.6``)."""
-    from overcap.experiments import ensemble as run_ensemble
-
-    return run_ensemble(scenario, runs, seed, overrides, progress, **kwargs)

@@ -3,7 +3,7 @@ Morris (elementary effects), over parameters within their documented ranges.
 
 The design (SALib's sample matrix) becomes the samples of a stored experiment, each run
 ``runs`` times with common random numbers (replicate r of every sample uses stream r of
-the seed); each output is an indicator of :data:`overcap.compare.INDICATORS` over a
+the seed); each output is an indicator of :data:`overcap.summary.INDICATORS` over a
 window of years, averaged over a sample's replicates. The samples, the outputs and the
 indices are stored with the experiment (catalog tables ``outputs`` and ``indices``, and
 ``sensitivity/*.parquet``); re-running the command with ``--resume`` runs only what is
@@ -13,25 +13,25 @@ missing and recomputes the indices (for other outputs or years too).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from overcap.compare import INDICATORS, indicator, indicator_values
 from overcap.experiments import (
+    Execution,
     Experiment,
     ExperimentError,
-    Progress,
     Summary,
     _range,
     overrides_dict,
     param_info,
+    resolve,
     run_experiment,
 )
-from overcap.scenario import Scenario, ScenarioError, load_scenario
+from overcap.scenario import Scenario, ScenarioError
+from overcap.summary import INDICATORS, indicator
 
 METHODS = ("sobol", "morris")
 MORRIS_LEVELS = 4
@@ -137,17 +137,14 @@ def sensitivity(
     years: tuple[int, int] | None = None,
     overrides: dict[str, Any] | list[str] | None = None,
     *,
-    name: str | None = None,
-    results: str | Path | None = None,
-    resume: bool = False,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    client: Any = None,
-    batch_size: int | None = None,
-    progress: Callable[[Progress], None] | None = None,
+    execution: Execution | None = None,
+    **options: Any,
 ) -> tuple[Experiment, Summary, pd.DataFrame]:
     """Run (or resume) a sensitivity analysis and return the experiment, the run summary
-    and the indices (one row per output and parameter)."""
+    and the indices (one row per output and parameter). ``execution`` (or its fields as
+    keywords: name, results, resume, retry_failed, workers, scheduler, client,
+    batch_size, progress) says where and how the runs go."""
+    ex = Execution.of(execution, **options)
     if method not in METHODS:
         raise ExperimentError(f"--method {method!r}; allowed: {', '.join(METHODS)}")
     outs = list(dict.fromkeys(o.strip() for o in outputs if o.strip()))
@@ -159,7 +156,8 @@ def sensitivity(
         except ValueError as exc:
             raise ExperimentError(f"--outputs: {exc}") from None
     prob = problem(params)
-    sc = load_scenario(scenario, overrides_dict(overrides))
+    base = overrides_dict(overrides)
+    sc = resolve(scenario, base)
     s = sc.seed if seed is None else int(seed)
     if years is not None and (years[0] > sc.time.end_year or years[1] < sc.time.start_year):
         raise ExperimentError(
@@ -173,16 +171,10 @@ def sensitivity(
         [(scenario, p) for p in points],
         runs,
         s,
-        overrides,
+        base,
         design={"method": method, "samples": samples, "problem": prob},
-        name=name,
-        results=results,
-        resume=resume,
-        workers=workers,
-        scheduler=scheduler,
-        client=client,
-        batch_size=batch_size,
-        progress=progress,
+        loaded={scenario: sc} if isinstance(scenario, str) else None,
+        execution=ex,
     )
     if summary.missing:
         raise ExperimentError(
@@ -203,7 +195,7 @@ def indices(
     if years is None:
         sc = exp.scenario(0)
         years = (sc.time.start_year, sc.time.end_year)
-    vals = indicator_values(exp, years, outputs)
+    vals = exp.indicators(years, outputs)
     failed = sorted(set(range(n_samples)) - set(vals["sample"]))
     if failed:
         raise ExperimentError(

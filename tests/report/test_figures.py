@@ -106,3 +106,30 @@ def test_comparison_and_evidence_cover_every_scenario(
 def test_bad_language(small_data: ReportData) -> None:
     with pytest.raises(ValueError, match="allowed: zh-TW, en"):
         figures.FIGURES["bill"](small_data, "de")
+
+
+def test_both_renderers_draw_the_selected_data(small_data: ReportData) -> None:
+    """The bill and the policy cycle: the data is selected once (report.select) and the
+    Plotly and matplotlib figures draw exactly those medians."""
+    import numpy as np
+
+    from overcap.report import png, select
+
+    panels = select.bill(small_data)
+    assert [p.title for p in panels] == [b[4] for b in select.BILL]
+    fees = small_data.economy_bands(small_data.reference, "bad_loans", scale=1e-3)
+    assert panels[1].series.frame.equals(fees)
+    fig = figures.bill(small_data, "en")
+    for p in panels:
+        label = messages.t(p.series.legend, "en")
+        lines = [t for t in fig.data if t.name == label and t.mode == "lines"]
+        assert lines and np.allclose(np.asarray(lines[0].y), p.series.frame["median"], rtol=0)
+    with png.style():
+        mfig = png.bill(small_data, "en")
+    axes = [ax for ax in mfig.axes if ax.get_lines()]
+    for ax, p in zip(axes, panels, strict=True):
+        label = messages.t(p.series.legend, "en")
+        drawn = [ln for ln in ax.get_lines() if ln.get_label() == label]
+        assert drawn and np.array_equal(drawn[0].get_ydata(), p.series.frame["median"])
+    sel = select.policy_cycle(small_data)
+    assert not sel.target.bands and sel.events == small_data.events()

@@ -45,12 +45,10 @@ def experiment_name(spec: RunSpec) -> str:
     """The store's name for a spec: ``dashboard-<scenario>-<12 hex>``, the hex digest of
     everything that decides the runs (all parameters after overrides, seed, runs), so an
     experiment of that name holds exactly these runs."""
+    from overcap.experiments import scenario_params
     from overcap.scenario import load_scenario
 
-    sc = load_scenario(spec.scenario, spec.overrides_dict)
-    params = sc.to_dict()
-    if isinstance(params.get("calibrated"), dict):  # where the file lies does not matter
-        params["calibrated"] = {k: v for k, v in params["calibrated"].items() if k != "file"}
+    params = scenario_params(load_scenario(spec.scenario, spec.overrides_dict))
     text = json.dumps([params, spec.seed, spec.runs], sort_keys=True, default=str)
     return f"dashboard-{spec.scenario}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 

@@ -31,26 +31,28 @@ import numpy as np
 import pandas as pd
 
 from overcap.evidence import Fact, check, load_facts
-from overcap.experiments import generate_name, open_experiment
-from overcap.model import Result, ensemble
-from overcap.scenario import REGIMES, Scenario, load_scenario
+from overcap.experiments import (
+    Execution,
+    ensemble,
+    generate_name,
+    open_experiment,
+    overrides_dict,
+    resolve,
+)
+from overcap.model import Result
+from overcap.scenario import REGIMES, Scenario
+from overcap.summary import HIGH, LOW, bands
 
-LOW, HIGH = 5.0, 95.0  # the band's percentiles
+__all__ = ["HIGH", "LOW", "Progress", "ReportData"]
 
 Progress = Callable[[str, int, int], None]
 
 
 def _bands(frame: pd.DataFrame, keys: list[str], column: str, scale: float) -> pd.DataFrame:
-    """Median and 5-95% band of ``column`` over the runs, for each value of ``keys``."""
-    g = frame.groupby(keys, sort=True)[column]
-    out = pd.DataFrame(
-        {
-            "median": g.median() * scale,
-            "p5": g.quantile(LOW / 100) * scale,
-            "p95": g.quantile(HIGH / 100) * scale,
-        }
-    )
-    return out.reset_index()
+    """Median and 5-95% band of ``column`` over the runs, for each value of ``keys``
+    (:func:`overcap.summary.bands` of one column)."""
+    out = bands(frame, keys, [column], LOW, HIGH, scale)
+    return out.drop(columns=["column", "runs"])
 
 
 @dataclass
@@ -100,23 +102,25 @@ class ReportData:
         facts: str | Path | Sequence[Fact] | None = None,
         progress: Progress | None = None,
         *,
-        workers: int | None = None,
-        scheduler: str | None = None,
-        results: str | Path | None = None,
-        name: str | None = None,
+        execution: Execution | None = None,
+        **options: Any,
     ) -> ReportData:
         """Run ``runs`` replicates of each scenario (replicate i of every scenario shares
         stream i of ``seed``) with the same ``overrides``. Raises ScenarioError on a bad
         scenario or override before anything runs, ValueError on a duplicate name.
 
-        ``workers``/``scheduler`` choose where the runs go (see :func:`overcap.ensemble`;
-        ``workers=0`` runs them in this process). With ``results`` (a results-store root)
+        ``execution`` (or its fields as keywords: ``workers``, ``scheduler``, ...) chooses
+        where the runs go (see :func:`overcap.ensemble`; ``workers=0`` runs them in this
+        process; by default they stay in memory). With ``results`` (a results-store root)
         or ``name``, each scenario's ensemble is stored as an experiment (``NAME-SCENARIO``,
         or a generated ``report-SCENARIO-STAMP``) and the report is drawn from the runs
         read back from the store; :attr:`experiments` maps scenario to experiment name."""
+        ex = Execution.of(execution, **options)
+        name, results = ex.name, ex.results
         if not scenarios:
             raise ValueError("a report needs at least one scenario")
-        loaded = [load_scenario(s, overrides) for s in scenarios]
+        base = overrides_dict(overrides)
+        loaded = [resolve(s, base) for s in scenarios]
         names = [sc.name for sc in loaded]
         dup = next((n for n in names if names.count(n) > 1), None)
         if dup is not None:
@@ -129,19 +133,12 @@ class ReportData:
                 if progress is not None:
                     progress(_name, i, n)
 
-            exp_name = None  # not stored: ensemble uses a temporary store
+            exp_name = None  # not stored: the ensemble stays in memory
             if name is not None or results is not None:
                 own = f"{name}-{sc.name}" if name else None
                 exp_name = own or generate_name("report", sc.name, results)
             out[sc.name] = ensemble(
-                sc,
-                runs=runs,
-                seed=seed,
-                progress=tick,
-                workers=workers,
-                scheduler=scheduler,
-                name=exp_name,
-                results=results,
+                sc, runs=runs, seed=seed, progress=tick, execution=ex.replace(name=exp_name)
             )
             if exp_name is not None:
                 stored[sc.name] = exp_name

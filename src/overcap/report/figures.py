@@ -35,6 +35,7 @@ from plotly.subplots import make_subplots
 
 from overcap.evidence import Fact
 from overcap.report import messages as m
+from overcap.report import select
 from overcap.report.data import ReportData
 from overcap.scenario import REGIMES
 
@@ -249,8 +250,8 @@ def policy_cycle(data: ReportData, lang: str, scenario: str | None = None) -> go
     scripted events as bars over their years in a lower panel."""
     lang = m.check_lang(lang)
     name = scenario or data.reference
-    bands = data.n_runs(name) > 1
-    events = data.events(name)
+    sel = select.policy_cycle(data, name)
+    events = sel.events
     fig = make_subplots(
         rows=2,
         cols=1,
@@ -259,27 +260,20 @@ def policy_cycle(data: ReportData, lang: str, scenario: str | None = None) -> go
         vertical_spacing=0.06,
     )
     _regime_backdrop(fig, data, name, lang)
-    _line_band(
-        fig,
-        data.economy_bands(name, "gdp_growth"),
-        m.t("legend.gdp_growth", lang),
-        "#1f3b73",
-        bands,
-        row=1,
-    )
-    _line_band(
-        fig,
-        data.economy_bands(name, "gdp_target"),
-        m.t("legend.gdp_target", lang),
-        "#c0392b",
-        False,
-        row=1,
-        dash="dash",
-    )
+    for series, dash in ((sel.growth, None), (sel.target, "dash")):
+        _line_band(
+            fig,
+            series.frame,
+            m.t(series.legend, lang),
+            series.colour,
+            series.bands,
+            row=1,
+            dash=dash,
+        )
     # a strip of markers at the foot of the growth panel: hover tells the regime and the
     # share of runs in it
-    reg = data.regimes(name)
-    growth = data.economy_bands(name, "gdp_growth")
+    reg = sel.regimes
+    growth = sel.growth.frame
     y_strip = float(np.nanmin(growth["p5"])) - 1.0
     fig.add_trace(
         go.Scatter(
@@ -620,47 +614,21 @@ def bill(data: ReportData, lang: str, scenario: str | None = None) -> go.Figure:
     misallocation (TFP loss, % of GDP), each median with its band."""
     lang = m.check_lang(lang)
     name = scenario or data.reference
-    bands = data.n_runs(name) > 1
+    panels = select.bill(data, name)
     fig = make_subplots(
-        rows=3,
+        rows=len(panels),
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.07,
-        subplot_titles=[
-            m.t("fig.bill.panel_fiscal", lang),
-            m.t("fig.bill.panel_bad_loans", lang),
-            m.t("fig.bill.panel_misallocation", lang),
-        ],
+        subplot_titles=[m.t(p.title, lang) for p in panels],
     )
     _regime_backdrop(fig, data, name, lang, label=False)
-    _line_band(
-        fig,
-        data.economy_bands(name, "fiscal_cost_share_gdp"),
-        m.t("legend.fiscal_cost", lang),
-        "#c0392b",
-        bands,
-        row=1,
-    )
-    _line_band(
-        fig,
-        data.economy_bands(name, "bad_loans", scale=1e-3),
-        m.t("legend.bad_loans", lang),
-        "#8e44ad",
-        bands,
-        row=2,
-    )
-    _line_band(
-        fig,
-        data.economy_bands(name, "misallocation_tfp_loss"),
-        m.t("legend.misallocation", lang),
-        "#d68910",
-        bands,
-        row=3,
-    )
+    for row, p in enumerate(panels, start=1):
+        s = p.series
+        _line_band(fig, s.frame, m.t(s.legend, lang), s.colour, s.bands, row=row)
     _regime_legend(fig, lang, row=1)
-    fig.update_yaxes(title_text=m.t("axis.pct_gdp", lang), rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text=m.t("axis.usd_bn", lang), rangemode="tozero", row=2, col=1)
-    fig.update_yaxes(title_text=m.t("axis.pct_gdp", lang), rangemode="tozero", row=3, col=1)
+    for row, p in enumerate(panels, start=1):
+        fig.update_yaxes(title_text=m.t(p.unit, lang), rangemode="tozero", row=row, col=1)
     fig.update_xaxes(title_text=m.t("axis.year", lang), row=3, col=1)
     return _finish(fig, "bill", m.t("fig.bill.title", lang), lang, data, 760)
 

@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from overcap import __version__
+from overcap._version import __version__
 from overcap.report import figures
 from overcap.report import messages as m
 from overcap.report.data import ReportData

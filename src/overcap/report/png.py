@@ -33,6 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from overcap.report import messages as m
+from overcap.report import select
 from overcap.report.data import ReportData
 from overcap.report.figures import (
     COMPARISON,
@@ -147,24 +148,16 @@ def _regime_handles(lang: str) -> list[Any]:
 def policy_cycle(data: ReportData, lang: str, scenario: str | None = None) -> Figure:
     lang = m.check_lang(lang)
     name = scenario or data.reference
-    events = data.events(name)
-    bands = data.n_runs(name) > 1
+    sel = select.policy_cycle(data, name)
+    events = sel.events
     fig = Figure(figsize=(WIDTH, 6.5 + 0.22 * len(events)))
     ax, ax2 = fig.subplots(
         2, 1, sharex=True, gridspec_kw={"height_ratios": [0.6, 0.4 + 0.01 * len(events)]}
     )
     _regime_backdrop([ax, ax2], data, name, lang)
-    _band(
-        ax, data.economy_bands(name, "gdp_growth"), m.t("legend.gdp_growth", lang), "#1f3b73", bands
-    )
-    _band(
-        ax,
-        data.economy_bands(name, "gdp_target"),
-        m.t("legend.gdp_target", lang),
-        "#c0392b",
-        False,
-        dash="--",
-    )
+    g, t = sel.growth, sel.target
+    _band(ax, g.frame, m.t(g.legend, lang), g.colour, g.bands)
+    _band(ax, t.frame, m.t(t.legend, lang), t.colour, t.bands, dash="--")
     ax.set_ylabel(m.t("axis.growth_pct", lang))
     handles, _ = ax.get_legend_handles_labels()
     handles += _regime_handles(lang)
@@ -363,41 +356,16 @@ def trade(data: ReportData, lang: str, scenario: str | None = None) -> Figure:
 def bill(data: ReportData, lang: str, scenario: str | None = None) -> Figure:
     lang = m.check_lang(lang)
     name = scenario or data.reference
-    bands = data.n_runs(name) > 1
+    panels = select.bill(data, name)
     fig = Figure(figsize=(WIDTH, 8.5))
-    axes = list(fig.subplots(3, 1, sharex=True))
+    axes = list(fig.subplots(len(panels), 1, sharex=True))
     _regime_backdrop(axes, data, name, lang)
-    panels = [
-        (
-            "fiscal_cost_share_gdp",
-            1.0,
-            "legend.fiscal_cost",
-            "axis.pct_gdp",
-            "fig.bill.panel_fiscal",
-            "#c0392b",
-        ),
-        (
-            "bad_loans",
-            1e-3,
-            "legend.bad_loans",
-            "axis.usd_bn",
-            "fig.bill.panel_bad_loans",
-            "#8e44ad",
-        ),
-        (
-            "misallocation_tfp_loss",
-            1.0,
-            "legend.misallocation",
-            "axis.pct_gdp",
-            "fig.bill.panel_misallocation",
-            "#d68910",
-        ),
-    ]
-    for ax, (col, scale, leg, unit, panel, colour) in zip(axes, panels, strict=True):
-        _band(ax, data.economy_bands(name, col, scale=scale), m.t(leg, lang), colour, bands)
+    for ax, p in zip(axes, panels, strict=True):
+        ser = p.series
+        _band(ax, ser.frame, m.t(ser.legend, lang), ser.colour, ser.bands)
         ax.set_ylim(bottom=0)
-        ax.set_ylabel(m.t(unit, lang))
-        ax.set_title(m.t(panel, lang), loc="left", pad=18 if ax is axes[0] else 6)
+        ax.set_ylabel(m.t(p.unit, lang))
+        ax.set_title(m.t(p.title, lang), loc="left", pad=18 if ax is axes[0] else 6)
     axes[0].legend(handles=_regime_handles(lang), loc="upper left", bbox_to_anchor=(1.0, 1.0))
     axes[-1].set_xlabel(m.t("axis.year", lang))
     return _frame(fig, "bill", m.t("fig.bill.title", lang), lang, data)

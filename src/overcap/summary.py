@@ -1,0 +1,107 @@
+"""Summaries of many runs, computed in one place for every reader (the experiment view,
+compare, sensitivity, the report and the command line): percentile bands over runs, and
+the indicators (one number per run over a window of years).
+
+Frames here are results tables stacked over runs: a ``run`` column plus the columns of
+:class:`overcap.Result`'s tables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+LOW, HIGH = 5.0, 95.0  # the band's percentiles: 90% of the runs lie inside
+
+
+def bands(
+    frame: pd.DataFrame,
+    by: Sequence[str],
+    columns: Sequence[str],
+    low: float = LOW,
+    high: float = HIGH,
+    scale: float = 1.0,
+) -> pd.DataFrame:
+    """Median and ``low``-``high`` percentile band over the rows of each group ``by`` (the
+    runs, for ``by`` = year and sector, say), of each of ``columns``: one row per group
+    and column, with ``column``, ``median``, ``p5`` and ``p95`` (named after low and
+    high; times ``scale``) and ``runs`` (the values counted)."""
+    long = frame.melt(id_vars=list(by), value_vars=list(columns), var_name="column", value_name="v")
+    g = long.groupby([*by, "column"], sort=True)["v"]
+    out = pd.DataFrame(
+        {
+            "median": g.median() * scale,
+            f"p{low:g}": g.quantile(low / 100.0) * scale,
+            f"p{high:g}": g.quantile(high / 100.0) * scale,
+            "runs": g.count(),
+        }
+    )
+    return out.reset_index()
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    label: str
+    how: str  # "mean" of the column over the years, or "sum"
+    table: str = "economy"  # a sectors column is summed over the sectors first
+    scale: float = 1.0
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("gdp_growth", "GDP growth, % a year", "mean"),
+    Indicator("aggregate_utilisation", "utilisation (value-weighted)", "mean"),
+    Indicator("ppi_change", "producer prices, % a year", "mean"),
+    Indicator("zombie_share", "zombie share of firms", "mean"),
+    Indicator("fiscal_cost_share_gdp", "fiscal cost of industrial policy, % GDP", "mean"),
+    Indicator("misallocation_tfp_loss", "misallocation, % GDP", "mean"),
+    Indicator("profit", "profit of modelled sectors, US$ bn a year", "mean", scale=1e-3),
+    Indicator("bad_loans", "new bad loans, US$ bn (total)", "sum", scale=1e-3),
+    Indicator("trade_measures", "trade measures in force (partner x sector)", "mean"),
+    Indicator("countermeasures", "partners under export controls", "mean"),
+)
+
+
+def indicator(name: str) -> Indicator:
+    """An indicator by name; a one-line ValueError lists the allowed names."""
+    for ind in INDICATORS:
+        if ind.name == name:
+            return ind
+    raise ValueError(f"unknown output {name!r}; allowed: {', '.join(i.name for i in INDICATORS)}")
+
+
+def indicator_columns(names: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """The columns of each table that the indicators ``names`` (default: all) read."""
+    inds = [indicator(n) for n in names] if names else list(INDICATORS)
+    out: dict[str, list[str]] = {}
+    for ind in inds:
+        out.setdefault(ind.table, []).append(ind.name)
+    return out
+
+
+def indicator_values(
+    runs: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
+    years: tuple[int, int] | None = None,
+    names: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """``runs`` (one row per run, with a ``run`` column) with one column per indicator
+    over the years (inclusive; default: all), from ``tables`` ("economy", "sectors":
+    frames with ``run`` and ``year`` columns)."""
+    inds = [indicator(n) for n in names] if names else list(INDICATORS)
+    out = runs.copy()
+    for table in ("economy", "sectors"):
+        cols = [i.name for i in inds if i.table == table]
+        if not cols:
+            continue
+        f = tables[table]
+        if years is not None:
+            f = f[(f["year"] >= years[0]) & (f["year"] <= years[1])]
+        if table == "sectors":
+            f = f.groupby(["run", "year"], sort=True)[cols].sum().reset_index()
+        g = f.groupby("run", sort=True)
+        for ind in (i for i in inds if i.table == table):
+            v = g[ind.name].sum() if ind.how == "sum" else g[ind.name].mean()
+            out[ind.name] = out["run"].map(v * ind.scale).astype(float)
+    return out
