@@ -1527,7 +1527,7 @@ def diagnose(
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as Bar
 
-    from overcap import diagnostics as dg
+    import overcap.diagnostics as dg
 
     if as_json and csv is not None:
         _fail("--json and --csv: choose one")
