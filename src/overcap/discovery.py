@@ -70,9 +70,13 @@ class DiscoveryError(ValueError):
 
 def _ema() -> tuple[ModuleType, ModuleType]:
     """ema-workbench's ``prim`` and ``feature_scoring``, imported on first use (the import
-    takes seconds and warns about optional parallel back-ends, which are not used)."""
+    takes seconds and warns about optional parallel back-ends, which are not used). Its
+    plotting modules set a seaborn palette on import: matplotlib's settings are restored
+    afterwards, so the report's figures do not depend on whether discovery ran."""
+    import matplotlib as mpl
+
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), mpl.rc_context():
             warnings.simplefilter("ignore")
             from ema_workbench.analysis import feature_scoring, prim
     except ImportError:
