@@ -21,8 +21,9 @@ from overcap.engine.indicators import Recorder
 from overcap.engine.inputs import Inputs, build_inputs
 from overcap.engine.population import initial_state, trend_growth
 from overcap.engine.state import SectorConst, State
+from overcap.engine.terms import Context
 from overcap.engine.trade import PartnerData, TradeState
-from overcap.engine.year import Context, step
+from overcap.engine.year import step
 from overcap.scenario import REGIMES, Scenario, load_scenario
 
 

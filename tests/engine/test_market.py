@@ -11,18 +11,18 @@ def _exports(price: float, freight: float, duty: float = 0.0) -> float:
     """China's share of a unit foreign market; normal price 100, foreign cost at its
     reference (r = 1.2), base share 0.05, elasticity 5, cap 0.8."""
     p_n = np.array([100.0])
-    x = market.export_demand(
-        np.array([1.0]),
-        np.array([price]),
-        1.2 * p_n,
-        np.array([1.2]),
-        np.array([duty]),
-        np.array([0.05]),
-        5.0,
-        0.8,
-        p_n,
-        np.array([freight]),
+    terms = market.ExportTerms(
+        market=np.array([1.0]),
+        foreign_cost=1.2 * p_n,
+        ref_ratio=np.array([1.2]),
+        duty=np.array([duty]),
+        share0=np.array([0.05]),
+        sigma=5.0,
+        cap=0.8,
+        p_norm=p_n,
+        freight=np.array([freight]),
     )
+    x = market.export_demand(terms, np.array([price]))
     return float(x[0])
 
 

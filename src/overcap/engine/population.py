@@ -52,16 +52,18 @@ def initial_state(
     learning = accounts.learning_factor(inp.cum_world_start, inp.cum_world_anchor, k.learning_exp)
     p_norm, _ = k.normal_price_and_cost(learning, inp.input_cost[0])
     exports0 = market.export_demand(
-        inp.foreign_demand[0] * sc.switches.exports,
+        market.ExportTerms(
+            market=inp.foreign_demand[0] * sc.switches.exports,
+            foreign_cost=k.foreign_cost_ratio * p_norm,
+            ref_ratio=k.foreign_cost_ratio,
+            duty=np.zeros(S),
+            share0=k.export_share,
+            sigma=sc.market.export_elasticity,
+            cap=sc.market.export_share_cap,
+            p_norm=p_norm,
+            freight=k.freight,
+        ),
         p_norm,
-        k.foreign_cost_ratio * p_norm,
-        k.foreign_cost_ratio,
-        np.zeros(S),
-        k.export_share,
-        sc.market.export_elasticity,
-        sc.market.export_share_cap,
-        p_norm,
-        k.freight,
     )
     sales0 = inp.china_demand[0] + exports0
     cap0 = sales0 / sc.market.normal_utilisation
