@@ -107,9 +107,9 @@ def close_books(st: State, yr: Year, pol: Policy, prd: Production, inv: Wave) ->
     """Phase h: every firm's accounts (:func:`book`, the campaign's extraordinary item
     included), the credit subsidy, the sums the record and the next phases read, and
     world cumulative output with the learning factor it implies (:func:`learn`)."""
-    f, sc, k = st.firms, yr.sc, yr.k
+    f, sc, tech = st.firms, yr.sc, yr.const
     S, P = yr.S, yr.P
-    life = k.plant_life
+    life = tech.plant_life
     vcost, _fixed, dep, op_sub = book(
         f,
         prd.vc_i,
@@ -136,7 +136,7 @@ def close_books(st: State, yr: Year, pol: Policy, prd: Production, inv: Wave) ->
     clr, cap_s = prd.clearing, inv.expect.capacity_s
     fixed_s = yr.om_s * cap_s
     vcost_s, dep_s = by_s(vcost), by_s(dep)
-    va_unit = k.ref_price * (1.0 - k.vc_share)
+    va_unit = tech.ref_price * (1.0 - tech.vc_share)
     return Books(
         sector_i=f.sector.copy(),
         profit_i=f.profit.copy(),
@@ -168,5 +168,5 @@ def learn(st: State, yr: Year, prd: Production) -> F8:
     ).sum(axis=0)
     sec.cum_output = sec.cum_output + prd.output_s + foreign_output
     if yr.sc.switches.learning:
-        sec.learning = learning_factor(sec.cum_output, yr.cum_world_anchor, yr.k.learning_exp)
+        sec.learning = learning_factor(sec.cum_output, yr.cum_world_anchor, yr.const.learning_exp)
     return np.asarray(foreign_output)

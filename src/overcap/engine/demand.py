@@ -29,7 +29,7 @@ def this_year(st: State, yr: Year, pol: Policy) -> Demand:
     trend_{t-1} within +- the income-gap bound; M_js = F_s m_js the partners' markets
     (zero with ``switches.exports`` off); duties are the measures in force plus the
     script's tariffs plus the pre-WTO duty; partners' costs rise with export controls."""
-    sc, k, eco = yr.sc, yr.k, st.economy
+    sc, tech, eco = yr.sc, yr.const, st.economy
     income_gap = np.clip(
         eco.growth - yr.trend_prev, -sc.macro.income_gap_bound, sc.macro.income_gap_bound
     )
@@ -47,18 +47,18 @@ def this_year(st: State, yr: Year, pol: Policy) -> Demand:
     exports = ExportTerms(
         market=market_js,
         foreign_cost=trade.foreign_cost(
-            yr.p_norm, k.foreign_cost_ratio, yr.partners, controls, sc, yr.sectors
+            yr.p_norm, tech.foreign_cost_ratio, yr.partners, controls, sc, yr.sectors
         ),
-        ref_ratio=k.foreign_cost_ratio,
+        ref_ratio=tech.foreign_cost_ratio,
         duty=trade.total_duty(st.trade, yr.script.duty_js, sc, yr.year),
-        share0=k.export_share,
+        share0=tech.export_share,
         sigma=sc.market.export_elasticity,
         cap=sc.market.export_share_cap,
         p_norm=yr.p_norm,
-        freight=k.freight,
+        freight=tech.freight,
     )
     return Demand(
-        curve=DemandCurve(base=base, p_norm=yr.p_norm, elasticity=k.elasticity, exports=exports),
+        curve=DemandCurve(base=base, p_norm=yr.p_norm, elasticity=tech.elasticity, exports=exports),
         controls_j=controls,
         normal_s=base + export_demand(exports, yr.p_norm).sum(axis=0),
     )

@@ -52,7 +52,7 @@ def entrant_returns(yr: Year, pol: Policy, z: F8, exp: Expectations) -> tuple[F8
     (state-owned: raised by their cost premium), the province's subsidies at intensity
     z_ps, and the entrant's interest rate (:func:`investment.interest_rates` for a firm
     that has not been bailed out)."""
-    sc, k = yr.sc, yr.k
+    sc, tech = yr.sc, yr.const
     c, pv, inv = sc.credit, sc.provinces, sc.investment
     base_rate = c.market_rate + pol.instruments.credit_spread
     if sc.switches.soft_budget:
@@ -67,7 +67,7 @@ def entrant_returns(yr: Year, pol: Policy, z: F8, exp: Expectations) -> tuple[F8
     os_ent = z * pv.max_operating_subsidy * yr.p_norm[None, :]
     capex_ent = yr.capex_s[None, :] * (1.0 - z * pv.max_capex_subsidy)
     u_e, p_e = exp.utilisation_s[None, :], exp.price_s[None, :]
-    om, life = yr.om_s[None, :], k.plant_life[None, :]
+    om, life = yr.om_s[None, :], tech.plant_life[None, :]
     q_priv = return_ratio(
         u_e,
         p_e,
@@ -143,7 +143,7 @@ def entrants(
 def new_firms(e: Entrants, yr: Year, z: F8, protection: F8, rng: np.random.Generator) -> Firms:
     """Entrants: a plant under construction, financed by the province's capex subsidy,
     the founders' equity and a loan; private entrants may be protected locally."""
-    sc, k = yr.sc, yr.k
+    sc, tech = yr.sc, yr.const
     prov, sec, soe, size = e.province, e.sector, e.soe, e.size
     n = len(prov)
     nf = Firms.empty(n)
@@ -160,7 +160,7 @@ def new_firms(e: Entrants, yr: Year, z: F8, protection: F8, rng: np.random.Gener
     nf.equity[:] = sc.investment.entrant_equity_share * net
     nf.debt[:] = net - nf.equity
     nf.debt_start[:] = nf.debt
-    lags = stochastic_lag(k.build_lag[sec], n, rng)
+    lags = stochastic_lag(tech.build_lag[sec], n, rng)
     nf.complete_year[:] = yr.year + np.maximum(lags, 1)
     sigma = sc.population.cost_sigma
     eff = np.exp(sigma * rng.standard_normal(n) - 0.5 * sigma**2)
@@ -179,7 +179,7 @@ def enter(st: State, yr: Year, pol: Policy, inv: Wave, rng: np.random.Generator)
     f, prov, sc = st.firms, st.provinces, yr.sc
     S, z = yr.S, prov.intensity
     q_priv, q_soe = entrant_returns(yr, pol, z, inv.expect)
-    e = entrants(inv.expect, q_priv, q_soe, prov.weight, pol.approval_s, yr.k, sc, rng)
+    e = entrants(inv.expect, q_priv, q_soe, prov.weight, pol.approval_s, yr.const, sc, rng)
     if len(e.province) == 0:
         none = np.zeros(0, dtype=np.intp)
         return Entry(rows=none, flows=_no_flows(S, yr.P), total=inv.flows)

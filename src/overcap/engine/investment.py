@@ -291,8 +291,8 @@ def expectations(st: State, yr: Year, pol: Policy) -> Expectations:
     """The consensus every investor reads: g_s = consensus growth (plus strategic optimism
     in strategic sectors), D^e_s = D_{s,t-1} e^(g_s lag_s), visible capacity, expected
     utilisation, perceived gap and expected price (the functions above)."""
-    f, sec, sc, k = st.firms, st.sectors, yr.sc, yr.k
-    life, lag = k.plant_life, k.build_lag
+    f, sec, sc, tech = st.firms, st.sectors, yr.sc, yr.const
+    life, lag = tech.plant_life, tech.build_lag
     cap_s = np.bincount(f.sector, weights=f.capacity, minlength=yr.S)
     pipe_s = np.bincount(f.sector, weights=f.building, minlength=yr.S)
     g = sec.consensus_growth + sc.investment.strategic_optimism * pol.instruments.strategic
@@ -325,7 +325,7 @@ def appraise(st: State, yr: Year, aid: Aid, exp: Expectations, z_i: F8) -> Appra
     """Each incumbent's return ratio q_i (:func:`return_ratio`) with its own unit cost,
     the province's capex and operating subsidies (intensity z_i) and its interest rate,
     and its local mandate (:func:`local_push`)."""
-    f, sc, k = st.firms, yr.sc, yr.k
+    f, sc, tech = st.firms, yr.sc, yr.const
     pv, inv = sc.provinces, sc.investment
     soft = (f.soe | f.protected) & sc.switches.soft_budget
     cs_i = z_i * pv.max_capex_subsidy
@@ -341,7 +341,7 @@ def appraise(st: State, yr: Year, aid: Aid, exp: Expectations, z_i: F8) -> Appra
         capex_net_i,
         f.rate,
         risk_premium(soft, sc),
-        k.plant_life[f.sector],
+        tech.plant_life[f.sector],
         soft * inv.soft_budget_cover,
         inv.price_uncertainty,
     )
@@ -368,7 +368,7 @@ def wave(st: State, yr: Year, pol: Policy, aid: Aid, rng: np.random.Generator) -
     f.rate[:] = interest_rates(f.soe, z_i, f.bailed_out, sc, pol.instruments.credit_spread)
     exp = expectations(st, yr, pol)
     ap = appraise(st, yr, aid, exp, z_i)
-    spend_i, started_i = expand(f, ap, pol.approval_s, yr.year, yr.k.build_lag, sc, rng)
+    spend_i, started_i = expand(f, ap, pol.approval_s, yr.year, yr.const.build_lag, sc, rng)
     capex_sub_i = ap.capex_sub_i * spend_i
     # sums over the (few) firms that started a project
     rows = np.flatnonzero(started_i > 0)

@@ -39,12 +39,12 @@ def advance(st: State, yr: Year, prd: Production, bks: Books, rng: np.random.Gen
     shock; GDP = rest + value added + construction; PPI as the change of prices weighted
     by last year's sales value; provinces' GDP = rest x weight (weights drift by a
     lognormal noise) + their value added + construction."""
-    f, k, sc, eco, sec, prov = st.firms, yr.k, yr.sc, st.economy, st.sectors, st.provinces
+    f, tech, sc, eco, sec, prov = st.firms, yr.const, yr.sc, st.economy, st.sectors, st.provinces
     S, P = yr.S, yr.P
-    va_s = prd.output_s * k.ref_price * (1.0 - k.vc_share)
+    va_s = prd.output_s * tech.ref_price * (1.0 - tech.vc_share)
     # investment in GDP: construction spending spread over the build lag
     b_rows = np.flatnonzero(f.building > 0)
-    build_spend_i = f.building[b_rows] * (yr.capex_s / k.build_lag)[f.sector[b_rows]]
+    build_spend_i = f.building[b_rows] * (yr.capex_s / tech.build_lag)[f.sector[b_rows]]
     construction = np.bincount(f.sector[b_rows], weights=build_spend_i, minlength=S)
     invest_p = np.bincount(f.province[b_rows], weights=build_spend_i, minlength=P)
     modelled = float(va_s.sum() + construction.sum())

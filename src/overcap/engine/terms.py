@@ -48,7 +48,7 @@ class Year:
 
     year: int
     sc: Scenario  # the scenario in force this year
-    k: SectorConst  # technology constants (from the base scenario)
+    const: SectorConst  # technology constants (from the base scenario)
     partners: PartnerData
     sectors: list[str]
     n_provinces: int
@@ -108,15 +108,15 @@ class Context:
     def begin(self, st: State) -> Year:
         """Settle the terms of the year ``st.year``."""
         year = st.year
-        sc, inp, k = self.scenario(year), self.inputs, self.const
+        sc, inp, tech = self.scenario(year), self.inputs, self.const
         ti = inp.year_index(year)
         sec, f = st.sectors, st.firms
         S = len(inp.sectors)
-        p_norm, vc_s = k.normal_price_and_cost(sec.learning, inp.input_cost[ti])
+        p_norm, vc_s = tech.normal_price_and_cost(sec.learning, inp.input_cost[ti])
         return Year(
             year=year,
             sc=sc,
-            k=k,
+            const=tech,
             partners=self.partners,
             sectors=inp.sectors,
             n_provinces=len(inp.provinces),
@@ -131,8 +131,8 @@ class Context:
             cum_world_anchor=inp.cum_world_anchor,
             p_norm=p_norm,
             vc_s=vc_s,
-            om_s=k.om * sec.learning,
-            capex_s=k.capex * sec.learning,
+            om_s=tech.om * sec.learning,
+            capex_s=tech.capex * sec.learning,
             equity_start=np.bincount(f.sector, weights=f.equity, minlength=S),
             inventory_start=np.bincount(f.sector, weights=f.inventory, minlength=S)
             + sec.liquidation,
@@ -155,8 +155,8 @@ def script(sc: Scenario, year: int, sectors: list[str]) -> Script:
     # campaign intensities and floor shares are >= 0 (schema), so 0 is neutral under max
     campaign = np.zeros(S)
     for ev in active_events(sc, year, "campaign"):
-        k = sc.centre.control.campaign_intensity if ev.intensity is None else ev.intensity
-        campaign = np.where(sector_mask(ev.sectors, sectors), np.maximum(campaign, k), campaign)
+        level = sc.centre.control.campaign_intensity if ev.intensity is None else ev.intensity
+        campaign = np.where(sector_mask(ev.sectors, sectors), np.maximum(campaign, level), campaign)
     floor = np.zeros(S)
     evasion = np.full(S, sc.centre.floor_evasion)
     for ev in active_events(sc, year, "price_floor"):
