@@ -20,9 +20,11 @@ from overcap.engine.centre import CentreState
 from overcap.engine.indicators import Recorder
 from overcap.engine.inputs import Inputs, build_inputs
 from overcap.engine.population import initial_state, trend_growth
+from overcap.engine.record import Flows
 from overcap.engine.state import SectorConst, State
+from overcap.engine.terms import Context
 from overcap.engine.trade import PartnerData, TradeState
-from overcap.engine.year import Context, step
+from overcap.engine.year import step
 from overcap.scenario import REGIMES, Scenario, load_scenario
 
 
@@ -113,8 +115,11 @@ def simulate(
     sc: Scenario,
     seed: int | np.random.SeedSequence,
     on_year: Callable[[State], None] | None = None,
+    on_records: Callable[[Flows], None] | None = None,
 ) -> tuple[Recorder, State]:
-    """Run the engine; returns the recorder and the final state."""
+    """Run the engine; returns the recorder and the final state. ``on_year`` sees the
+    state after each year, ``on_records`` the year's records (engine/record.py: Flows),
+    one per phase."""
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     rng = np.random.default_rng(ss)
     inp = build_inputs(sc)
@@ -125,9 +130,11 @@ def simulate(
     ctx = make_context(sc, inp, const, rec, trend, st)
     for year in inp.years:
         st.year = int(year)
-        step(st, ctx, rng)
+        flows = step(st, ctx, rng)
         if on_year is not None:
             on_year(st)
+        if on_records is not None:
+            on_records(flows)
     return rec, st
 
 

@@ -174,12 +174,12 @@ def test_stimulus_switch_lowers_construction_demand() -> None:
 
 
 def test_stability_concern_raises_bailout_odds() -> None:
-    from overcap.engine import exit as exit_
+    from overcap.engine import exits
 
     sc = overcap.load_scenario("baseline", calibrated=False)
     soe = np.array([True, False])
     prot = np.array([False, False])
     share = np.array([0.01, 0.01])
-    calm = exit_.bailout_probability(soe, prot, share, sc, 0.0)
-    tense = exit_.bailout_probability(soe, prot, share, sc, sc.centre.stagnation.stability_concern)
+    calm = exits.bailout_probability(soe, prot, share, sc, 0.0)
+    tense = exits.bailout_probability(soe, prot, share, sc, sc.centre.stagnation.stability_concern)
     assert (tense > calm).all()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 import overcap
 from overcap.engine import accounts
+from overcap.model import simulate
 
 REL = 1e-8
 
@@ -57,26 +57,22 @@ def test_economy_totals_add_up(baseline: overcap.Result) -> None:
     assert np.allclose(by_year["investment"], eco["investment"], rtol=REL)
 
 
-def test_sector_profit_is_sum_of_firm_profits(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Firm profits summed with pandas (not the engine's bincount) match the record."""
-    captured: list[pd.Series] = []
-    original = accounts.book
-
-    def spy(f, *args, **kwargs):  # type: ignore[no-untyped-def]
-        out = original(f, *args, **kwargs)
-        captured.append(pd.Series(f.profit.copy()).groupby(f.sector.copy()).sum())
-        return out
-
-    monkeypatch.setattr(accounts, "book", spy)
-    r = overcap.run("baseline", seed=3)
-    sc = r.scenario
+def test_sector_profit_is_sum_of_firm_profits() -> None:
+    """Firm profits of the books record (each year's phase h), summed with pandas (not
+    the engine's bincount), match the recorded sector profit."""
+    sc = overcap.load_scenario("baseline")
+    books: list[accounts.Books] = []
+    rec, _ = simulate(sc, 3, on_records=lambda r: books.append(r.bks))
+    sec, _, _ = rec.frames()
     n_spin = sc.time.spinup_years
-    recorded = r.sectors.pivot(index="year", columns="sector", values="profit")
+    recorded = sec.pivot(index="year", columns="sector", values="profit")
     ids = sc.sector_ids
+    assert len(books) == n_spin + len(recorded)
     for k, year in enumerate(recorded.index):
-        firm_sum = captured[n_spin + k].reindex(range(len(ids)), fill_value=0.0).to_numpy()
-        rec = recorded.loc[year, ids].to_numpy()
-        assert np.allclose(firm_sum, rec, rtol=1e-9, atol=1e-6), year
+        b = books[n_spin + k]
+        firm_sum = pd.Series(b.profit_i).groupby(b.sector_i).sum()
+        firm_sum = firm_sum.reindex(range(len(ids)), fill_value=0.0).to_numpy()
+        assert np.allclose(firm_sum, recorded.loc[year, ids].to_numpy(), rtol=1e-9, atol=1e-6)
 
 
 def test_no_nan_or_infinity(baseline: overcap.Result) -> None:

@@ -11,18 +11,18 @@ def _exports(price: float, freight: float, duty: float = 0.0) -> float:
     """China's share of a unit foreign market; normal price 100, foreign cost at its
     reference (r = 1.2), base share 0.05, elasticity 5, cap 0.8."""
     p_n = np.array([100.0])
-    x = market.export_demand(
-        np.array([1.0]),
-        np.array([price]),
-        1.2 * p_n,
-        np.array([1.2]),
-        np.array([duty]),
-        np.array([0.05]),
-        5.0,
-        0.8,
-        p_n,
-        np.array([freight]),
+    terms = market.ExportTerms(
+        market=np.array([1.0]),
+        foreign_cost=1.2 * p_n,
+        ref_ratio=np.array([1.2]),
+        duty=np.array([duty]),
+        share0=np.array([0.05]),
+        sigma=5.0,
+        cap=0.8,
+        p_norm=p_n,
+        freight=np.array([freight]),
     )
+    x = market.export_demand(terms, np.array([price]))
     return float(x[0])
 
 
@@ -48,3 +48,70 @@ def test_freight_raises_exports_less_when_the_price_rises() -> None:
     """Symmetrically, a price above normal loses fewer foreign buyers when freight is a
     larger part of the delivered price."""
     assert _exports(140.0, 0.2) > _exports(140.0, 0.0)
+
+
+def _tiny_market(floor: float, evasion: float) -> market.Clearing:
+    """Two sectors at normal price 1, inelastic home demand (12 and 5), no exports, no
+    overtime tranche (u_n = 1). Steel: a state-owned firm that must run 8 of its 10 units
+    at cost 0.9, and a private firm with 10 units at cost 0.5. Cement: one private firm
+    with 10 units at cost 0.6, under a price floor."""
+    one2 = np.ones(2)
+    offer = market.Offer(
+        sector_i=np.array([0, 0, 1], dtype=np.intp),
+        mc_i=np.array([0.9, 0.5, 0.6]),
+        must_i=np.array([8.0, 0.0, 0.0]),
+        capacity_i=np.array([10.0, 10.0, 10.0]),
+        fixed_s=np.zeros(2),
+        normal_util=1.0,
+        overtime_premium=0.0,
+    )
+    curve = market.DemandCurve(
+        base=np.array([12.0, 5.0]),
+        p_norm=one2,
+        elasticity=np.zeros(2),
+        exports=market.ExportTerms(
+            market=np.zeros((1, 2)),
+            foreign_cost=one2,
+            ref_ratio=one2,
+            duty=np.zeros((1, 2)),
+            share0=0.05 * one2,
+            sigma=3.0,
+            cap=0.8,
+            p_norm=one2,
+            freight=np.zeros(2),
+        ),
+    )
+    rule = market.PriceRule(
+        lo=0.2, hi=3.0, floor_s=np.array([0.0, floor]), evasion_s=np.array([0.0, evasion])
+    )
+    return market.clear(offer, curve, rule)
+
+
+def test_must_run_supply_clears_below_its_own_cost() -> None:
+    """Steel: must-run output 8 is offered whatever the price; the remaining demand of 4
+    is met by the cheapest flexible capacity (cost 0.5), so the price is 0.5 (to within
+    one cost bin) although the state-owned firm's cost is 0.9: it runs at a loss, and
+    its own flexible tranche (cost 0.9) stays idle."""
+    clr = _tiny_market(floor=0.0, evasion=0.0)
+    width = market.COST_SPAN / market.N_BINS
+    assert 0.5 <= clr.price[0] < 0.5 + width
+    assert np.allclose(clr.output[:2], [8.0, 4.0], rtol=1e-12)
+    assert np.isclose(clr.sales[0], 12.0) and np.isclose(clr.sold_share[0], 1.0)
+    # cement without a floor: the cheapest capacity again sets the price
+    assert 0.6 - width <= clr.price[1] < 0.6 + width
+    assert np.isclose(clr.output[2], 5.0)
+
+
+def test_price_floor_with_evasion_raises_the_price_and_stocks_the_rest() -> None:
+    """Cement under a floor F = 0.8 with evasion e = 0.25: the realised price is
+    p* + (1 - e)(F - p*) with p* ~ 0.6 the clearing price; every unit whose cost is
+    covered is produced (10), demand (5, inelastic) buys half, the rest is stocked."""
+    clr = _tiny_market(floor=0.8, evasion=0.25)
+    p_star = clr.clearing_price[1]
+    width = market.COST_SPAN / market.N_BINS
+    assert abs(p_star - 0.6) < width
+    assert np.isclose(clr.price[1], p_star + 0.75 * (0.8 - p_star), rtol=1e-12)
+    assert np.isclose(clr.output[2], 10.0)
+    assert np.isclose(clr.sales[1], 5.0) and np.isclose(clr.sold_share[1], 0.5)
+    # the floor in cement leaves steel's market alone
+    assert clr.price[0] == _tiny_market(0.0, 0.0).price[0]

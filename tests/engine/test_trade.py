@@ -99,8 +99,22 @@ def test_export_controls_raise_partner_costs_in_magnet_sectors() -> None:
     assert hit[j, ev] > base[j, ev]
     assert hit[j, steel] == base[j, steel]
     assert (hit[np.arange(len(pdata.ids)) != j] == base[np.arange(len(pdata.ids)) != j]).all()
+    one = np.ones(1)
     share = [
-        market.export_demand(1.0, 1.0, c[j, ev], 1.0, 0.0, 0.05, 3.0, 0.8, 1.0, 0.0)
+        market.export_demand(
+            market.ExportTerms(
+                market=one,
+                foreign_cost=c[j, ev] * one,
+                ref_ratio=one,
+                duty=0.0 * one,
+                share0=0.05 * one,
+                sigma=3.0,
+                cap=0.8,
+                p_norm=one,
+                freight=0.0 * one,
+            ),
+            one,
+        )[0]
         for c in (base, hit)
     ]
     assert share[1] > share[0]

@@ -7,9 +7,19 @@ flow (profit plus depreciation). These identities are tested every year.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from overcap.engine.state import F8, Firms
+from overcap.engine.indicators import safe_div
+from overcap.engine.state import F8, Firms, State
+from overcap.engine.terms import Year
+
+if TYPE_CHECKING:
+    from overcap.engine.centre import Policy
+    from overcap.engine.investment import Wave
+    from overcap.engine.market import Production
 
 
 def sell(f: Firms, output: F8, inv_offer: F8, sold_share: F8, price: F8) -> None:
@@ -69,3 +79,94 @@ def learning_factor(cum: F8, cum_anchor: F8, exponent: F8) -> F8:
     """Wright's law: L_s = (X_s / X^a_s)^b, b = log2(1 - learning rate), X_s cumulative
     world output; L = 1 when X reaches its 2023 anchor (prices are stated at 2023)."""
     return (np.maximum(cum, 1e-12) / cum_anchor) ** exponent
+
+
+@dataclass(frozen=True)
+class Books:
+    """The year's books (phase h): firms' profits and cost items, summed by sector
+    (``_s``) and province (``_p``) before any firm exits."""
+
+    sector_i: np.ndarray  # each firm's sector (a copy: rows are reused next year)
+    profit_i: F8  # each firm's profit, US$ m (a copy, before exits zero it)
+    capacity_s: F8  # capacity in use (entrants have none yet)
+    revenue_s: F8  # firms' revenue (liquidation sales excluded)
+    profit_s: F8
+    vcost_s: F8  # variable cost, overtime included
+    fixed_s: F8  # fixed O&M
+    dep_s: F8  # depreciation
+    op_sub_s: F8  # operating subsidies
+    credit_sub_s: F8  # interest saved against the market rate (credit subsidy)
+    unit_cost_s: F8  # (variable + fixed + depreciation) / output
+    foreign_output_s: F8  # rest-of-world producers' output
+    op_sub_p: F8
+    credit_sub_p: F8
+    value_added_p: F8  # modelled value added at reference prices
+
+
+def close_books(st: State, yr: Year, pol: Policy, prd: Production, inv: Wave) -> Books:
+    """Phase h: every firm's accounts (:func:`book`, the campaign's extraordinary item
+    included), the credit subsidy, the sums the record and the next phases read, and
+    world cumulative output with the learning factor it implies (:func:`learn`)."""
+    f, sc, tech = st.firms, yr.sc, yr.const
+    S, P = yr.S, yr.P
+    life = tech.plant_life
+    vcost, _fixed, dep, op_sub = book(
+        f,
+        prd.vc_i,
+        prd.op_sub_i,
+        yr.om_s[f.sector],
+        life,
+        1.0 / life,
+        pol.campaign.firm_item(len(f)),
+        overtime_from=np.maximum(sc.market.normal_utilisation * f.capacity, prd.must_i),
+        overtime_premium=sc.market.overtime_premium,
+    )
+    credit_sub_i = np.maximum(sc.credit.market_rate - f.rate, 0.0) * np.maximum(f.debt + 0.0, 0.0)
+    foreign_output = learn(st, yr, prd)
+
+    def by_s(w: np.ndarray) -> F8:
+        return np.bincount(f.sector, weights=w, minlength=S)
+
+    def by_p(w: np.ndarray) -> F8:
+        return np.bincount(f.province, weights=w, minlength=P)
+
+    # capacity, revenue and fixed cost by sector follow from sector-level quantities
+    # (capacity in use is the investors' capacity: entrants have none; revenue is the price
+    # times firms' sales; O&M is per unit of capacity); the rest are summed over firms
+    clr, cap_s = prd.clearing, inv.expect.capacity_s
+    fixed_s = yr.om_s * cap_s
+    vcost_s, dep_s = by_s(vcost), by_s(dep)
+    va_unit = tech.ref_price * (1.0 - tech.vc_share)
+    return Books(
+        sector_i=f.sector.copy(),
+        profit_i=f.profit.copy(),
+        capacity_s=cap_s,
+        revenue_s=clr.price * (clr.sales - prd.liquidation_sold_s),
+        profit_s=by_s(f.profit),
+        vcost_s=vcost_s,
+        fixed_s=fixed_s,
+        dep_s=dep_s,
+        op_sub_s=by_s(op_sub),
+        credit_sub_s=by_s(credit_sub_i),
+        unit_cost_s=safe_div(vcost_s + fixed_s + dep_s, prd.output_s),
+        foreign_output_s=foreign_output,
+        op_sub_p=by_p(op_sub),
+        credit_sub_p=by_p(credit_sub_i),
+        value_added_p=by_p(f.output * va_unit[f.sector]),
+    )
+
+
+def learn(st: State, yr: Year, prd: Production) -> F8:
+    """World cumulative output grows by China's output and the rest of the world's (which
+    supplies its own markets net of China's exports, also when China does not export at
+    all); with ``switches.learning`` the learning factor follows (:func:`learning_factor`).
+    Returns the rest of the world's output by sector."""
+    sec = st.sectors
+    foreign_output = np.maximum(
+        yr.foreign_demand[None, :] * yr.partners.market_share - prd.clearing.exports_by_partner,
+        0.0,
+    ).sum(axis=0)
+    sec.cum_output = sec.cum_output + prd.output_s + foreign_output
+    if yr.sc.switches.learning:
+        sec.learning = learning_factor(sec.cum_output, yr.cum_world_anchor, yr.const.learning_exp)
+    return np.asarray(foreign_output)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from overcap.engine.events import active_events, sector_mask
-from overcap.engine.state import F8, Firms, Instruments
+from overcap.engine.events import sector_mask
+from overcap.engine.state import F8, Firms, Instruments, State
+from overcap.engine.terms import Year
 from overcap.scenario import REGIMES, RegimeInstruments, Scenario
 
 LOOSEN, CHAOS, CONTROL, STAGNATION = range(4)
@@ -69,16 +70,16 @@ def next_regime(state: CentreState, sig: Signals, sc: Scenario) -> int:
     return r
 
 
-def move(state: CentreState, sig: Signals, sc: Scenario, year: int) -> None:
-    """Advance the regime for ``year``: scripted if a regime event covers the year, else
-    the machine. After a scripted spell the machine resumes from the scripted regime; the
-    years spent in it, scripted ones included, count toward its lags."""
+def move(state: CentreState, sig: Signals, sc: Scenario, forced: str | None) -> None:
+    """Advance the regime for the year: ``forced`` if a regime event covers the year
+    (terms.Script.regime), else the machine. After a scripted spell the machine resumes
+    from the scripted regime; the years spent in it, scripted ones included, count toward
+    its lags."""
     if not sc.switches.policy_cycle:
         state.regime, state.years_in_regime, state.scripted = NONE, 0, False
         return
-    forced = [ev for ev in active_events(sc, year, "regime")]
-    if forced:
-        new = REGIMES.index(str(forced[-1].regime))
+    if forced is not None:
+        new = REGIMES.index(forced)
         scripted = True
     else:
         new = next_regime(state, sig, sc)
@@ -98,70 +99,50 @@ def regime_instruments(regime: int, sc: Scenario) -> RegimeInstruments:
     return out
 
 
-def instruments(
-    state: CentreState,
-    sc: Scenario,
-    year: int,
-    sectors: list[str],
-    strategic: np.ndarray,
-    unit_cost_prev: F8,
-    n_partners: int,
-) -> Instruments:
-    """This year's instruments: the regime's settings plus scripted events (stimulus,
+def instruments(state: CentreState, yr: Year, unit_cost_prev: F8) -> Instruments:
+    """This year's instruments: the regime's settings plus the year's script (stimulus,
     campaigns, price floors). Switches turn each instrument off."""
-    sw = sc.switches
+    sc, sw, scr = yr.sc, yr.sc.switches, yr.script
     ri = regime_instruments(state.regime, sc)
-    S = len(sectors)
-    construction = sector_mask(sc.centre.construction_sectors, sectors)
+    S = yr.S
+    construction = sector_mask(sc.centre.construction_sectors, yr.sectors)
     stimulus = np.where(construction, ri.stimulus_demand, 0.0)
-    credit = ri.credit_spread
-    subsidy = ri.subsidy_multiplier
-    for ev in active_events(sc, year, "stimulus"):
-        stimulus = stimulus + np.where(
-            construction & sector_mask(ev.sectors, sectors), ev.size, 0.0
-        )
+    for extra in scr.stimulus_s:
+        stimulus = stimulus + extra
     if not sw.stimulus:
         stimulus = np.zeros(S)
-    campaign = np.full(S, ri.campaign_intensity)
-    for ev in active_events(sc, year, "campaign"):
-        k = sc.centre.control.campaign_intensity if ev.intensity is None else ev.intensity
-        campaign = np.where(sector_mask(ev.sectors, sectors), np.maximum(campaign, k), campaign)
+    campaign = np.maximum(np.full(S, ri.campaign_intensity), scr.campaign_s)
     if not sw.campaigns:
         campaign = np.zeros(S)
-    floor_share = np.full(S, ri.price_floor)
-    evasion = np.full(S, sc.centre.floor_evasion)
-    for ev in active_events(sc, year, "price_floor"):
-        m = sector_mask(ev.sectors, sectors)
-        floor_share = np.where(m, np.maximum(floor_share, ev.floor), floor_share)
-        if ev.evasion is not None:
-            evasion = np.where(m, ev.evasion, evasion)
+    floor_share = np.maximum(np.full(S, ri.price_floor), scr.floor_s)
     if not sw.price_rules:
         floor_share = np.zeros(S)
     return Instruments(
-        subsidy_multiplier=subsidy,
-        credit_spread=credit,
+        subsidy_multiplier=ri.subsidy_multiplier,
+        credit_spread=ri.credit_spread,
         entry_approval=ri.entry_approval,
         stimulus_demand=stimulus,
         price_floor=floor_share * unit_cost_prev,
-        floor_evasion=evasion,
+        floor_evasion=scr.evasion_s,
         campaign_intensity=campaign,
-        strategic=strategic,
-        duty=np.zeros((n_partners, S)),
+        strategic=yr.strategic,
     )
 
 
-def realised_floor(clearing_price: F8, floor: F8, evasion: F8) -> F8:
-    """p = p* + (1 - e) max(F - p*, 0): hidden discounts (free insurance, zero-interest
-    loans) evade a share e of the gap between the clearing price p* and the floor F."""
-    return clearing_price + (1.0 - evasion) * np.maximum(floor - clearing_price, 0.0)
-
-
-@dataclass
+@dataclass(frozen=True)
 class CampaignResult:
     reported: F8  # (S,) capacity the campaign reports retired
     real: F8  # (S,) capacity actually retired
     compensation: F8  # (S,) paid by the state, US$ m
     firm_extra: F8  # (N,) compensation minus capital written off, to profit
+
+    def firm_item(self, n: int) -> F8:
+        """The extraordinary item of each of ``n`` firms: entrants came after the
+        campaign, so appended rows get nothing, and rows they reuse were dead (no
+        capacity) when the campaign ran, so their item is zero."""
+        extra = np.zeros(n)
+        extra[: len(self.firm_extra)] = self.firm_extra
+        return extra
 
 
 def campaign(
@@ -216,4 +197,44 @@ def campaign(
         real=np.bincount(f.sector, weights=retired, minlength=S),
         compensation=np.bincount(f.sector, weights=comp, minlength=S),
         firm_extra=comp - written_off,
+    )
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The centre's decisions for the year (phase b): the regime, the instruments, the
+    campaign's cuts and the approvals of new capacity."""
+
+    regime: int
+    scripted: bool  # the regime was forced by a scripted event
+    instruments: Instruments
+    campaign: CampaignResult
+    approval_s: F8  # approvals of new capacity, held back where the campaign cuts
+    stability: float  # the regime's stability concern (added to the bailout logit)
+
+
+def set_policy(st: State, yr: Year) -> Policy:
+    """Phase b: the centre reads last year's indicators, moves the policy cycle, sets this
+    year's instruments, and the campaign it orders retires capacity now (MODEL.md step 8),
+    from last year's utilisation, before firms decide anything. No new capacity is
+    approved where the campaign cuts, beyond the share ``centre.campaign_approval``."""
+    sc, eco, sec = yr.sc, st.economy, st.sectors
+    signals = Signals(
+        utilisation=eco.utilisation,
+        ppi_change=eco.ppi_change,
+        zombie_share=eco.zombie_share,
+        growth=eco.growth,
+        target=yr.target_prev,
+    )
+    move(st.centre, signals, sc, yr.script.regime)
+    ins = instruments(st.centre, yr, sec.unit_cost_prev)
+    camp = campaign(st.firms, ins.campaign_intensity, sec.util_prev, sc, yr.S)
+    approval = ins.entry_approval * np.where(camp.reported > 0, sc.centre.campaign_approval, 1.0)
+    return Policy(
+        regime=st.centre.regime,
+        scripted=st.centre.scripted,
+        instruments=ins,
+        campaign=camp,
+        approval_s=approval,
+        stability=regime_instruments(st.centre.regime, sc).stability_concern,
     )

@@ -127,9 +127,50 @@ def build_inputs(sc: Scenario) -> Inputs:
     years = np.arange(t0, sc.time.end_year + 1)
     yf = years.astype(float)
     sectors = sc.sector_ids
-    raw = _read_demand(sectors)
-    damp = sc.macro.extrapolation_damping
     T, S = len(years), len(sectors)
+    china, foreign = _demand_paths(yf, sectors, sc.macro.extrapolation_damping)
+    strategic = _strategic(sc, years, sectors)
+
+    targets = sc.centre.growth_targets
+    if targets is None:
+        with data_path("growth_targets.csv").open(newline="", encoding="utf-8") as fh:
+            targets = {int(r3["year"]): float(r3["target"]) for r3 in csv.DictReader(fh)}
+    ty = np.array(sorted(targets))
+    tv = np.array([targets[int(y)] for y in ty])
+    growth_target = np.interp(yf, ty, tv)
+
+    names: list[str] = []
+    names_zh: list[str] = []
+    gdp95: list[float] = []
+    with data_path("provinces.csv").open(newline="", encoding="utf-8") as fh:
+        for r4 in csv.DictReader(fh):
+            names.append(r4["province"])
+            names_zh.append(r4["name_zh"])
+            gdp95.append(float(r4["gdp_1995_bn_rmb"]))
+    weight = np.array(gdp95) / np.sum(gdp95)
+    cum_start, cum_anchor = _cumulative(sc, years, china + foreign)
+    input_cost = input_cost_factor(years, sectors) if sc.switches.input_prices else np.ones((T, S))
+
+    return Inputs(
+        years=years,
+        sectors=sectors,
+        provinces=names,
+        provinces_zh=names_zh,
+        china_demand=china,
+        foreign_demand=foreign,
+        strategic=strategic,
+        growth_target=growth_target,
+        province_weight=weight,
+        cum_world_anchor=cum_anchor,
+        cum_world_start=cum_start,
+        input_cost=input_cost,
+    )
+
+
+def _demand_paths(yf: FloatArray, sectors: list[str], damp: float) -> tuple[FloatArray, FloatArray]:
+    """China's and the rest of the world's demand paths (T, S) from data/demand.csv."""
+    raw = _read_demand(sectors)
+    T, S = len(yf), len(sectors)
     china = np.zeros((T, S))
     foreign = np.zeros((T, S))
     for j, s in enumerate(sectors):
@@ -150,9 +191,12 @@ def build_inputs(sc: Scenario) -> Inputs:
                     r["foreign"][y] = (1 - share) * w
         china[:, j] = _interp_path(yf, r["china"], damp)
         foreign[:, j] = _interp_path(yf, r["foreign"], damp)
+    return china, foreign
 
-    # strategic sectors by year
-    strategic = np.zeros((T, S), dtype=bool)
+
+def _strategic(sc: Scenario, years: np.ndarray, sectors: list[str]) -> NDArray[np.bool_]:
+    """Strategic sectors by year (T, S): the scenario's list, else data/strategic.csv."""
+    strategic = np.zeros((len(years), len(sectors)), dtype=bool)
     spec = sc.centre.strategic
     if spec is None:
         spec = {}
@@ -162,33 +206,19 @@ def build_inputs(sc: Scenario) -> Inputs:
     for j, s in enumerate(sectors):
         for a, b in spec.get(s, []):
             strategic[(years >= a) & (years <= b), j] = True
+    return strategic
 
-    targets = sc.centre.growth_targets
-    if targets is None:
-        with data_path("growth_targets.csv").open(newline="", encoding="utf-8") as fh:
-            targets = {int(r3["year"]): float(r3["target"]) for r3 in csv.DictReader(fh)}
-    ty = np.array(sorted(targets))
-    tv = np.array([targets[int(y)] for y in ty])
-    growth_target = np.interp(yf, ty, tv)
 
-    names: list[str] = []
-    names_zh: list[str] = []
-    gdp95: list[float] = []
-    with data_path("provinces.csv").open(newline="", encoding="utf-8") as fh:
-        for r4 in csv.DictReader(fh):
-            names.append(r4["province"])
-            names_zh.append(r4["name_zh"])
-            gdp95.append(float(r4["gdp_1995_bn_rmb"]))
-    weight = np.array(gdp95) / np.sum(gdp95)
-
-    # Wright's-law anchor: world cumulative output (China + rest) to 2023 from the
-    # demand paths; costs are stated at 2023 reference prices, so the learning factor
-    # is 1 when modelled cumulative output reaches that level.
-    world = china + foreign
+def _cumulative(
+    sc: Scenario, years: np.ndarray, world: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Wright's-law anchor: world cumulative output (China + rest) before the first year
+    and to 2023 from the demand paths; costs are stated at 2023 reference prices, so the
+    learning factor is 1 when modelled cumulative output reaches the anchor."""
     first_world = world[0]
     cum_start = sc.macro.initial_cumulative_years * np.maximum(first_world, 0.0)
     # a sector with no demand at the start (EVs) gets the base of its first active year
-    for j in range(S):
+    for j in range(world.shape[1]):
         if cum_start[j] <= 0:
             active = np.nonzero(world[:, j] > 0)[0]
             if len(active):
@@ -197,21 +227,4 @@ def build_inputs(sc: Scenario) -> Inputs:
                 cum_start[j] = 1.0
     anchor_year = min(2023, int(years[-1]))
     upto = years <= anchor_year
-    cum_anchor = cum_start + world[upto].sum(axis=0)
-
-    input_cost = input_cost_factor(years, sectors) if sc.switches.input_prices else np.ones((T, S))
-
-    return Inputs(
-        years=years,
-        sectors=sectors,
-        provinces=names,
-        provinces_zh=names_zh,
-        china_demand=china,
-        foreign_demand=foreign,
-        strategic=strategic,
-        growth_target=growth_target,
-        province_weight=weight,
-        cum_world_anchor=cum_anchor,
-        cum_world_start=cum_start,
-        input_cost=input_cost,
-    )
+    return cum_start, cum_start + world[upto].sum(axis=0)

@@ -13,13 +13,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from overcap.engine.state import F8, Firms, SectorConst
+from overcap.engine.centre import Policy
+from overcap.engine.provinces import Aid
+from overcap.engine.state import F8, Firms, State
+from overcap.engine.terms import Year
 from overcap.scenario import Scenario
 
 
-@dataclass
+@dataclass(frozen=True)
 class InvestmentFlows:
-    """Sector-level flows of the investment step (arrays over sectors)."""
+    """Sector-level flows of investment (arrays over sectors): of incumbents' expansion
+    (:func:`wave`), of entrants (entry.enter), or of both (:meth:`plus`)."""
 
     spending: F8  # gross capex started, US$ m
     capex_subsidy: F8  # paid by provinces, US$ m
@@ -27,6 +31,49 @@ class InvestmentFlows:
     entries: F8  # number of entrants
     started: F8  # capacity started, units/yr
     province_subsidy: F8  # (P,) capex subsidies paid by each province
+
+    def plus(self, other: InvestmentFlows) -> InvestmentFlows:
+        return InvestmentFlows(
+            spending=self.spending + other.spending,
+            capex_subsidy=self.capex_subsidy + other.capex_subsidy,
+            equity_in=self.equity_in + other.equity_in,
+            entries=self.entries + other.entries,
+            started=self.started + other.started,
+            province_subsidy=self.province_subsidy + other.province_subsidy,
+        )
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What every investor reads this year (arrays over sectors)."""
+
+    capacity_s: F8  # K_s in place when investors decide (after completions and campaign)
+    demand_s: F8  # D^e_s expected demand after the build lag
+    utilisation_s: F8  # u^e_s
+    price_s: F8  # p^e_s
+    gap_s: F8  # G_s perceived capacity gap, share of visible capacity
+    gap_capacity_s: F8  # the gap in units (of demand over normal utilisation if none visible)
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    """Each incumbent's appraisal of a project this year (arrays over firms)."""
+
+    q_i: F8  # return ratio
+    gap_i: F8  # its sector's perceived gap
+    push_i: F8  # the local mandate
+    capex_net_i: F8  # capex per unit net of the province's capex subsidy
+    capex_gross_i: F8
+    capex_sub_i: F8  # the province's capex subsidy, share of capex
+    soft_i: np.ndarray  # soft budget (state-owned or protected, with the switch on)
+
+
+@dataclass(frozen=True)
+class Wave:
+    """The investment wave of the year (phase e): expectations, incumbents' flows."""
+
+    expect: Expectations
+    flows: InvestmentFlows  # incumbents' expansion (no entries, no equity in)
 
 
 def consensus_growth(demand: F8, demand_prev: F8, g_prev: F8, memory: float, clip: float) -> F8:
@@ -111,12 +158,6 @@ def risk_premium(soft: np.ndarray, sc: Scenario) -> F8:
     return np.where(soft, 0.0, sc.investment.private_risk_premium)
 
 
-def normal_cdf(x: F8) -> F8:
-    """Standard normal CDF by the logistic approximation 1 / (1 + e^(-1.702 x))
-    (Bowling et al. 2009; absolute error below 0.01)."""
-    return 1.0 / (1.0 + np.exp(-1.702 * np.clip(x, -50.0, 50.0)))
-
-
 def loss_put(p_e: F8, strike: F8, sigma: float) -> F8:
     """E[max(K - p, 0)] for a lognormal price with mean p^e and log-sd sigma
     (Black-Scholes put at zero rate): K N(-d2) - p^e N(-d1)."""
@@ -125,8 +166,9 @@ def loss_put(p_e: F8, strike: F8, sigma: float) -> F8:
     pe = np.maximum(p_e, 1e-12)
     k = np.maximum(strike, 1e-12)
     d1 = (np.log(pe / k) + 0.5 * sigma**2) / sigma
-    # N(-d1) and N(-d2) by the logistic approximation of normal_cdf, sharing one exp:
-    # N(-x) = 1 / (1 + e^(1.702 x)) and d2 = d1 - sigma
+    # N(-d1) and N(-d2) by the logistic approximation of the normal CDF,
+    # N(x) ~ 1 / (1 + e^(-1.702 x)) (Bowling et al. 2009; absolute error below 0.01),
+    # sharing one exp: N(-x) = 1 / (1 + e^(1.702 x)) and d2 = d1 - sigma
     e1 = np.exp(np.clip(1.702 * d1, -50.0, 50.0))
     n_d1 = 1.0 / (1.0 + e1)
     n_d2 = 1.0 / (1.0 + e1 * np.exp(-1.702 * sigma))
@@ -199,12 +241,7 @@ def stochastic_lag(lag: F8, n: int, rng: np.random.Generator) -> np.ndarray:
 
 def expand(
     f: Firms,
-    q: F8,
-    gap_i: F8,
-    push_i: F8,
-    capex_net_i: F8,
-    capex_gross_i: F8,
-    soft: np.ndarray,
+    ap: Appraisal,
     approval: F8,
     year: int,
     lag: F8,
@@ -219,21 +256,24 @@ def expand(
     its share of the perceived gap G_s among the investors active this year, plus the
     local mandate m_i (see :func:`local_push`) that state-owned and protected firms take on
     whatever the return.
-    Entrants plan to fill the same gap (see :func:`entry`): nobody sees the others' plans.
+    Entrants plan to fill the same gap (see entry.entrants): nobody sees the others' plans.
 
     Hard-budget (private) firms are rationed by equity: new debt up to
     max(0, lambda E_i - D_i). Returns (gross capex, capacity started) per firm."""
     inv = sc.investment
+    q, gap_i, capex_net_i = ap.q_i, ap.gap_i, ap.capex_net_i
     free = (f.complete_year < 0) & f.alive & (f.capacity > 0)
     free &= rng.random(len(f)) < inv.review_probability
     excess = np.maximum(q - 1.0, 0.0)
     dk = f.capacity * np.minimum(
         inv.max_expansion,
-        inv.expansion_speed * excess + excess_response(q) * gap_i / inv.review_probability + push_i,
+        inv.expansion_speed * excess
+        + excess_response(q) * gap_i / inv.review_probability
+        + ap.push_i,
     )
     dk *= approval[f.sector] * free
     room = np.maximum(0.0, inv.private_debt_equity_cap * f.equity - f.debt)
-    limit = np.where(soft, np.inf, room / np.maximum(capex_net_i, 1e-12))
+    limit = np.where(ap.soft_i, np.inf, room / np.maximum(capex_net_i, 1e-12))
     dk = np.minimum(dk, limit)
     dk[dk < 1e-9 * np.maximum(f.capacity, 1e-12)] = 0.0
     started = dk > 0
@@ -244,51 +284,102 @@ def expand(
     f.debt[rows] += cost_net[rows]
     lags = stochastic_lag(lag[f.sector[rows]], len(rows), rng)
     f.complete_year[rows] = year + np.maximum(lags, 1)
-    return dk * capex_gross_i, dk
+    return dk * ap.capex_gross_i, dk
 
 
-def entry(
-    demand_e: F8,
-    gap_cap: F8,
-    q_private: F8,
-    q_soe: F8,
-    weight: F8,
-    approval: F8,
-    const: SectorConst,
-    sc: Scenario,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, F8]:
-    """Entrants by province and sector: n_{p,s,o} ~ Poisson(lambda), with
-    lambda = w_p share_o (epsilon (q_{p,s,o} - 1)^+ D^e_s + g h(q_{p,s,o}) G_s) approvals / size_s,
-    G_s the perceived capacity gap in units (entrants also plan to fill it); entry rises
-    linearly with the excess return, so entry subsidies raise it (Barwick et al. 2025).
+def expectations(st: State, yr: Year, pol: Policy) -> Expectations:
+    """The consensus every investor reads: g_s = consensus growth (plus strategic optimism
+    in strategic sectors), D^e_s = D_{s,t-1} e^(g_s lag_s), visible capacity, expected
+    utilisation, perceived gap and expected price (the functions above)."""
+    f, sec, sc, tech = st.firms, st.sectors, yr.sc, yr.const
+    life, lag = tech.plant_life, tech.build_lag
+    cap_s = np.bincount(f.sector, weights=f.capacity, minlength=yr.S)
+    pipe_s = np.bincount(f.sector, weights=f.building, minlength=yr.S)
+    g = sec.consensus_growth + sc.investment.strategic_optimism * pol.instruments.strategic
+    demand_e = sec.demand_prev * np.exp(g * lag)
+    visible = visible_capacity(cap_s, pipe_s, sc.investment.visibility, life, lag)
+    u_e = expected_utilisation(demand_e, visible)
+    gap = perceived_gap(demand_e, visible, sc.market.normal_utilisation)
+    p_e = expected_price(
+        yr.p_norm,
+        sec.price_rel_prev,
+        u_e,
+        sec.util_prev,
+        sc.investment.price_sensitivity,
+        sc.market.distress_price,
+        sc.market.scarcity_price,
+    )
+    return Expectations(
+        capacity_s=cap_s,
+        demand_s=demand_e,
+        utilisation_s=u_e,
+        price_s=p_e,
+        gap_s=gap,
+        gap_capacity_s=np.where(
+            visible > 0, gap * visible, demand_e / sc.market.normal_utilisation
+        ),
+    )
 
-    Entry is in proportion to attractiveness q (which carries the province's capex and
-    operating subsidies and cheap credit) and the province's economic weight.
-    Returns (province, sector, soe flag, plant size) of each entrant."""
-    inv = sc.investment
-    if not sc.switches.entry:
-        z = np.zeros(0, dtype=np.int64)
-        return z, z, np.zeros(0, dtype=bool), np.zeros(0)
-    soe_p = np.clip(inv.entrant_soe_share * const.soe_share, 0.0, 1.0)
-    size = np.minimum(const.plant_size, np.maximum(0.05 * demand_e, 1e-9))
-    base = weight[:, None] * approval[None, :] / size[None, :]
 
-    def rate(q: F8) -> F8:
-        return (
-            inv.entry_rate * np.maximum(q - 1.0, 0.0) * demand_e[None, :]
-            + inv.entry_gap_share * excess_response(q) * gap_cap[None, :]
-        )
+def appraise(st: State, yr: Year, aid: Aid, exp: Expectations, z_i: F8) -> Appraisal:
+    """Each incumbent's return ratio q_i (:func:`return_ratio`) with its own unit cost,
+    the province's capex and operating subsidies (intensity z_i) and its interest rate,
+    and its local mandate (:func:`local_push`)."""
+    f, sc, tech = st.firms, yr.sc, yr.const
+    pv, inv = sc.provinces, sc.investment
+    soft = (f.soe | f.protected) & sc.switches.soft_budget
+    cs_i = z_i * pv.max_capex_subsidy
+    os_i = z_i * pv.max_operating_subsidy * yr.p_norm[f.sector]
+    vc_i = yr.vc_s[f.sector] * f.cost_eff
+    capex_net_i = yr.capex_s[f.sector] * (1.0 - cs_i)
+    q_i = return_ratio(
+        exp.utilisation_s[f.sector],
+        exp.price_s[f.sector],
+        vc_i,
+        os_i,
+        yr.om_s[f.sector],
+        capex_net_i,
+        f.rate,
+        risk_premium(soft, sc),
+        tech.plant_life[f.sector],
+        soft * inv.soft_budget_cover,
+        inv.price_uncertainty,
+    )
+    return Appraisal(
+        q_i=q_i,
+        gap_i=exp.gap_s[f.sector],
+        push_i=local_push(z_i, aid.incentive_p[f.province], soft, pv.investment_push),
+        capex_net_i=capex_net_i,
+        capex_gross_i=yr.capex_s[f.sector],
+        capex_sub_i=cs_i,
+        soft_i=soft,
+    )
 
-    lam_p = base * (1.0 - soe_p)[None, :] * rate(q_private)
-    lam_s = base * soe_p[None, :] * rate(q_soe)
-    n_p = rng.poisson(np.nan_to_num(lam_p))
-    n_s = rng.poisson(np.nan_to_num(lam_s))
-    P, S = n_p.shape
-    cells = np.arange(P * S)
-    counts = np.concatenate([n_p.ravel(), n_s.ravel()])
-    cell = np.repeat(np.concatenate([cells, cells]), counts)
-    is_soe = np.repeat(np.r_[np.zeros(P * S, bool), np.ones(P * S, bool)], counts)
-    prov = cell // S
-    sec = cell % S
-    return prov, sec, is_soe, size[sec]
+
+def wave(st: State, yr: Year, pol: Policy, aid: Aid, rng: np.random.Generator) -> Wave:
+    """Phase e: projects due complete; each firm's interest rate for the year; the
+    consensus expectations; incumbents appraise and start projects (:func:`expand`).
+    Records each firm's debt before this year's investment (the zombie test's
+    'still borrowing')."""
+    f, sc = st.firms, yr.sc
+    f.debt_start[:] = f.debt
+    complete_projects(f, yr.year)
+    z_i = st.provinces.intensity[f.province, f.sector]
+    f.rate[:] = interest_rates(f.soe, z_i, f.bailed_out, sc, pol.instruments.credit_spread)
+    exp = expectations(st, yr, pol)
+    ap = appraise(st, yr, aid, exp, z_i)
+    spend_i, started_i = expand(f, ap, pol.approval_s, yr.year, yr.const.build_lag, sc, rng)
+    capex_sub_i = ap.capex_sub_i * spend_i
+    # sums over the (few) firms that started a project
+    rows = np.flatnonzero(started_i > 0)
+    sec_inv, prov_inv = f.sector[rows], f.province[rows]
+    S = yr.S
+    flows = InvestmentFlows(
+        spending=np.bincount(sec_inv, weights=spend_i[rows], minlength=S),
+        capex_subsidy=np.bincount(sec_inv, weights=capex_sub_i[rows], minlength=S),
+        equity_in=np.zeros(S),
+        entries=np.zeros(S),
+        started=np.bincount(sec_inv, weights=started_i[rows], minlength=S),
+        province_subsidy=np.bincount(prov_inv, weights=capex_sub_i[rows], minlength=yr.P),
+    )
+    return Wave(expect=exp, flows=flows)

@@ -17,10 +17,17 @@ price), and totals are exact: the allocated output equals the clearing quantity.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from overcap.engine.state import F8
+from overcap.engine.accounts import sell
+from overcap.engine.centre import Policy
+from overcap.engine.state import F8, State
+from overcap.engine.terms import Year
+
+if TYPE_CHECKING:
+    from overcap.engine.demand import Demand
 
 N_BINS = 4096
 COST_SPAN = 4.0  # marginal cost range covered by the bins, in normal prices
@@ -33,18 +40,23 @@ def domestic_demand(base: F8, price: F8, p_norm: F8, elasticity: F8) -> F8:
     return base * (price / p_norm) ** (-elasticity)
 
 
-def export_demand(
-    market: F8,
-    price: F8,
-    foreign_cost: F8,
-    ref_ratio: F8,
-    duty: F8,
-    share0: F8,
-    sigma: float,
-    cap: float,
-    p_norm: F8,
-    freight: F8,
-) -> F8:
+@dataclass(frozen=True)
+class ExportTerms:
+    """Partners' markets for China's goods this year (arrays (J, S), or (S,) for one
+    market): see :func:`export_demand`."""
+
+    market: F8  # M: the rest-of-world market at the normal price, units/yr
+    foreign_cost: F8  # c^f: partners' producers' unit cost
+    ref_ratio: F8  # r: reference ratio of foreign cost to China's normal price
+    duty: F8  # tau: duty on Chinese goods
+    share0: F8  # a: China's share at its normal price, duty-free, at reference cost
+    sigma: float  # Armington elasticity
+    cap: float  # China's maximum share of a partner's market
+    p_norm: F8  # p^n: China's normal price
+    freight: F8  # phi: freight per unit, share of the normal price
+
+
+def export_demand(x: ExportTerms, price: F8) -> F8:
     """X_s(p) = M_s min(cap, a_s [(1 + tau_s) (p + phi_s p^n_s) / ((1 + phi_s) p^n_s)
     / (c^f_s / (r_s p^n_s))]^(-sigma)).
 
@@ -54,9 +66,26 @@ def export_demand(
     duty-free, when foreign cost is at its reference. Freight phi_s p^n_s is a cost per
     unit, not a share of the price: in a glut the delivered price falls by less than
     the ex-works price (Hummels and Skiba 2004)."""
+    p_norm, freight = x.p_norm, x.freight
     delivered = (price + freight * p_norm) / ((1.0 + freight) * p_norm)
-    rel = (1.0 + duty) * delivered / (foreign_cost / (ref_ratio * p_norm))
-    return market * np.minimum(cap, share0 * rel ** (-sigma))
+    rel = (1.0 + x.duty) * delivered / (x.foreign_cost / (x.ref_ratio * p_norm))
+    return x.market * np.minimum(x.cap, x.share0 * rel ** (-x.sigma))
+
+
+@dataclass(frozen=True)
+class DemandCurve:
+    """The year's demand for China's output, by sector: domestic D^d_s(p) and exports
+    X_s(p) to the partners."""
+
+    base: F8  # (S,) B_s: domestic demand at the normal price
+    p_norm: F8  # (S,) normal price
+    elasticity: F8  # (S,) absolute price elasticity of domestic demand
+    exports: ExportTerms  # arrays (J, S)
+
+    def at(self, price: F8) -> tuple[F8, F8]:
+        """Domestic demand and exports summed over the partners at ``price``."""
+        d = domestic_demand(self.base, price, self.p_norm, self.elasticity)
+        return d, export_demand(self.exports, price).sum(axis=0)
 
 
 def cost_bins(cost_norm: F8) -> np.ndarray:
@@ -104,7 +133,7 @@ class SupplyTable:
         return m, theta
 
 
-@dataclass
+@dataclass(frozen=True)
 class Clearing:
     price: F8  # (S,) realised price
     clearing_price: F8  # (S,) market-clearing price before any floor
@@ -126,65 +155,61 @@ def tranche_output(bins: np.ndarray, cap: F8, sector: np.ndarray, m: np.ndarray,
     return out
 
 
-def clear(
-    sector: np.ndarray,
-    mc: F8,
-    must: F8,
-    capacity: F8,
-    normal_util: float,
-    overtime_premium: float,
-    fixed_offer: F8,
-    dom_base: F8,
-    export_market: F8,
-    p_norm: F8,
-    foreign_cost: F8,
-    foreign_ref: F8,
-    duty: F8,
-    elasticity: F8,
-    share0: F8,
-    sigma: float,
-    cap: float,
-    freight: F8,
-    p_lo: float,
-    p_hi: float,
-    floor: F8,
-    evasion: F8,
-    iterations: int = 60,
-) -> Clearing:
+@dataclass(frozen=True)
+class Offer:
+    """What firms bring to the market: capacity and marginal cost per firm (``_i``), the
+    must-run output, and the fixed offer by sector."""
+
+    sector_i: np.ndarray
+    mc_i: F8  # marginal cost up to normal utilisation, net of operating subsidies
+    must_i: F8  # must-run output (state-owned and protected firms), units
+    capacity_i: F8
+    fixed_s: F8  # inventory offered plus the liquidation stock, units
+    normal_util: float  # u_n: above it a unit costs the overtime premium more
+    overtime_premium: float
+
+
+@dataclass(frozen=True)
+class PriceRule:
+    """Bounds of the price (shares of the normal price) and the centre's floor."""
+
+    lo: float  # distress price
+    hi: float  # scarcity price
+    floor_s: F8  # price floor, 0 = none
+    evasion_s: F8  # share of the gap to the floor evaded by hidden discounts
+
+
+def clear(offer: Offer, curve: DemandCurve, rule: PriceRule, iterations: int = 60) -> Clearing:
     """Find p_s with D_s(p) = M_s + F_s(p) for every sector, then allocate output.
 
     M_s: must-run output plus inventory offered (the fixed offer); F_s(p): flexible
     capacity whose marginal cost is below p. A firm's capacity up to normal utilisation
     costs c_i, the rest c_i (1 + overtime premium). D_s falls and M_s + F_s rises in p,
-    so bisection on log p converges; the price is bounded by [p_lo, p_hi] times the
-    normal price (distress and scarcity). A price floor F (set by the centre) raises the
+    so bisection on log p converges; the price is bounded by [lo, hi] times the normal
+    price (distress and scarcity: the price rule). A price floor F (set by the centre) raises the
     realised price to p* + (1 - e)(F - p*)^+, e the share evaded by hidden discounts;
     supply beyond demand at that price goes to inventory. Export demand sums over the
     partners (arrays (J, S))."""
+    sector, must, capacity = offer.sector_i, offer.must_i, offer.capacity_i
+    normal_util, overtime_premium = offer.normal_util, offer.overtime_premium
+    p_norm, floor, evasion = curve.p_norm, rule.floor_s, rule.evasion_s
     S = len(p_norm)
-    cost_norm = mc / p_norm[sector]
+    cost_norm = offer.mc_i / p_norm[sector]
     # tranche 1: from the must-run level up to normal utilisation; tranche 2: the rest
     t1_cap = np.maximum(normal_util * capacity - must, 0.0)
     t2_cap = np.maximum(capacity - must - t1_cap, 0.0)
     b1 = cost_bins(cost_norm)
     b2 = cost_bins(cost_norm * (1.0 + overtime_premium))
     table = SupplyTable.build(sector, [(b1, t1_cap), (b2, t2_cap)], S)
-    m_fixed = np.bincount(sector, weights=must, minlength=S) + fixed_offer
-
-    def demand(p: F8) -> tuple[F8, F8]:
-        d = domestic_demand(dom_base, p, p_norm, elasticity)
-        x = export_demand(
-            export_market, p, foreign_cost, foreign_ref, duty, share0, sigma, cap, p_norm, freight
-        )
-        return d, x.sum(axis=0)
+    m_fixed = np.bincount(sector, weights=must, minlength=S) + offer.fixed_s
 
     def excess(logp: F8) -> F8:
         p = np.exp(logp)
-        d, x = demand(p)
+        d, x = curve.at(p)
         return d + x - m_fixed - table.supply(p / p_norm)
 
-    lo = np.log(p_lo * p_norm)
-    hi = np.log(p_hi * p_norm)
+    lo = np.log(rule.lo * p_norm)
+    hi = np.log(rule.hi * p_norm)
     glut = excess(lo) <= 0
     scarce = excess(hi) >= 0
     a, b = lo.copy(), hi.copy()
@@ -196,7 +221,7 @@ def clear(
     p_clear = np.exp(np.where(glut, lo, np.where(scarce, hi, b)))
     price = p_clear + (1.0 - evasion) * np.maximum(floor - p_clear, 0.0)
     floored = price > p_clear * (1 + 1e-12)
-    d_dom, x_exp = demand(price)
+    d_dom, x_exp = curve.at(price)
     dem = d_dom + x_exp
     f_avail = table.supply(price / p_norm)
     # clearing: flexible output fills demand net of the fixed offer; at a bound or a floor
@@ -213,9 +238,7 @@ def clear(
         sold_share = np.where(offered > 0, sales / offered, 0.0)
         dom_frac = np.where(dem > 0, d_dom / dem, 1.0)
     dom_sales = sales * dom_frac
-    x_by = export_demand(
-        export_market, price, foreign_cost, foreign_ref, duty, share0, sigma, cap, p_norm, freight
-    )
+    x_by = export_demand(curve.exports, price)
     with np.errstate(divide="ignore", invalid="ignore"):
         x_by = x_by * np.where(dem > 0, sales / dem, 0.0)[None, :]
     return Clearing(
@@ -246,3 +269,62 @@ def efficient_cost(sector: np.ndarray, vc: F8, capacity: F8, quantity: F8, p_nor
     with np.errstate(divide="ignore", invalid="ignore"):
         unit = np.where(cap_t > 0, cost_t / cap_t, 0.0)
     return np.asarray((use * unit).sum(axis=1))
+
+
+@dataclass(frozen=True)
+class Production:
+    """The year's production and sales (phase g)."""
+
+    clearing: Clearing
+    vc_i: F8  # each firm's unit variable cost this year
+    op_sub_i: F8  # each firm's operating subsidy per unit of output
+    must_i: F8  # must-run output
+    output_s: F8  # (S,) output
+    liquidation_sold_s: F8  # (S,) units sold from the liquidation stock
+    liquidation_revenue_s: F8  # (S,) their revenue, US$ m (recovered by the banks)
+    efficient_cost_s: F8  # (S,) variable cost of the output from the cheapest capacity first
+
+
+def produce(st: State, yr: Year, pol: Policy, dem: Demand) -> Production:
+    """Phase g: firms' unit costs this year (entrants included), must-run output (state-
+    owned and protected firms, MODEL.md step 5), inventory offered, market clearing
+    (:func:`clear`), liquidation sales, and each firm's sales (accounts.sell). The
+    misallocation benchmark (:func:`efficient_cost`) is taken on the capacity that
+    produced, before it depreciates in the books."""
+    f, sec, sc, sw = st.firms, st.sectors, yr.sc, yr.sc.switches
+    z_i = st.provinces.intensity[f.province, f.sector]
+    os_i = z_i * sc.provinces.max_operating_subsidy * yr.p_norm[f.sector]
+    vc_i = yr.vc_s[f.sector] * f.cost_eff
+    must_run = (f.soe | (f.protected & sw.local_protection)) & sw.soe_output_targets
+    must = np.where(must_run, sc.market.must_run_utilisation * f.capacity, 0.0)
+    inv_offer = sc.market.inventory_sell_rate * f.inventory
+    fixed_offer = np.bincount(f.sector, weights=inv_offer, minlength=yr.S) + sec.liquidation
+    offer = Offer(
+        sector_i=f.sector,
+        mc_i=vc_i - os_i,
+        must_i=must,
+        capacity_i=f.capacity,
+        fixed_s=fixed_offer,
+        normal_util=sc.market.normal_utilisation,
+        overtime_premium=sc.market.overtime_premium,
+    )
+    ins = pol.instruments
+    rule = PriceRule(
+        sc.market.distress_price, sc.market.scarcity_price, ins.price_floor, ins.floor_evasion
+    )
+    clr = clear(offer, dem.curve, rule)
+    liq_sold = clr.sold_share * sec.liquidation
+    liq_revenue = liq_sold * clr.price
+    sec.liquidation = sec.liquidation - liq_sold
+    sell(f, clr.output, inv_offer, clr.sold_share, clr.price)
+    output_s = np.bincount(f.sector, weights=f.output, minlength=yr.S)
+    return Production(
+        clearing=clr,
+        vc_i=vc_i,
+        op_sub_i=os_i,
+        must_i=must,
+        output_s=output_s,
+        liquidation_sold_s=liq_sold,
+        liquidation_revenue_s=liq_revenue,
+        efficient_cost_s=efficient_cost(f.sector, vc_i, f.capacity, output_s, yr.p_norm),
+    )

@@ -47,24 +47,58 @@ def firm_counts(capacity: F8, plant_size: F8, total: int, minimum: int) -> np.nd
 def initial_state(
     sc: Scenario, inp: Inputs, k: SectorConst, trend0: float, rng: np.random.Generator
 ) -> State:
-    S, P = len(inp.sectors), len(inp.provinces)
-    pop = sc.population
+    S = len(inp.sectors)
     learning = accounts.learning_factor(inp.cum_world_start, inp.cum_world_anchor, k.learning_exp)
     p_norm, _ = k.normal_price_and_cost(learning, inp.input_cost[0])
     exports0 = market.export_demand(
-        inp.foreign_demand[0] * sc.switches.exports,
+        market.ExportTerms(
+            market=inp.foreign_demand[0] * sc.switches.exports,
+            foreign_cost=k.foreign_cost_ratio * p_norm,
+            ref_ratio=k.foreign_cost_ratio,
+            duty=np.zeros(S),
+            share0=k.export_share,
+            sigma=sc.market.export_elasticity,
+            cap=sc.market.export_share_cap,
+            p_norm=p_norm,
+            freight=k.freight,
+        ),
         p_norm,
-        k.foreign_cost_ratio * p_norm,
-        k.foreign_cost_ratio,
-        np.zeros(S),
-        k.export_share,
-        sc.market.export_elasticity,
-        sc.market.export_share_cap,
-        p_norm,
-        k.freight,
     )
     sales0 = inp.china_demand[0] + exports0
-    cap0 = sales0 / sc.market.normal_utilisation
+    f, protection = _firms(sc, inp, k, sales0 / sc.market.normal_utilisation, learning, rng)
+    _pipeline(f, sc, inp, k, learning, rng)
+    g0 = np.log(np.maximum(inp.china_demand[1], 1e-12) / np.maximum(inp.china_demand[0], 1e-12))
+    g0 = np.where(inp.china_demand[0] > 0, g0, 0.0)
+    sectors = SectorState(
+        price=p_norm.copy(),
+        learning=learning,
+        cum_output=inp.cum_world_start.copy(),
+        liquidation=np.zeros(S),
+        sales_prev=sales0,
+        demand_prev=sales0.copy(),
+        consensus_growth=np.clip(g0, -sc.investment.growth_clip, sc.investment.growth_clip),
+        bad_loans_stock=np.zeros(S),
+        unit_cost_prev=p_norm.copy(),
+        price_rel_prev=np.ones(S),
+        util_prev=np.full(S, sc.market.normal_utilisation),
+    )
+    provinces, economy = _provinces_and_economy(
+        sc, inp, k, (f, sales0, learning, protection), trend0, rng
+    )
+    # spare dead rows (5%) for the first entrants, so the first year does not reallocate
+    f.append(Firms.empty(int(0.05 * len(f))))
+    return State(
+        year=int(inp.years[0]), firms=f, sectors=sectors, provinces=provinces, economy=economy
+    )
+
+
+def _firms(
+    sc: Scenario, inp: Inputs, k: SectorConst, cap0: F8, learning: F8, rng: np.random.Generator
+) -> tuple[Firms, F8]:
+    """The first year's firms (capacity ``cap0`` by sector shared by lognormal sizes) and
+    the provinces' propensity to protect private firms."""
+    S, P = len(inp.sectors), len(inp.provinces)
+    pop = sc.population
     counts = firm_counts(cap0, k.plant_size, pop.firms_start, 50)
     n = int(counts.sum())
     f = Firms.empty(n)
@@ -91,8 +125,15 @@ def initial_state(
     f.age[:] = (rng.random(n) * k.plant_life[sec]).astype(np.int32)
     f.alive[:] = True
     f.rate[:] = sc.credit.market_rate
-    # a pipeline consistent with the demand growth of the first years: each firm has a
-    # project under way of the growth over the build lag, due within the lag
+    return f, protection
+
+
+def _pipeline(
+    f: Firms, sc: Scenario, inp: Inputs, k: SectorConst, learning: F8, rng: np.random.Generator
+) -> None:
+    """A pipeline consistent with the demand growth of the first years: each firm has a
+    project under way of the growth over the build lag, due within the lag."""
+    n, sec = len(f), f.sector
     g_start = np.log(
         np.maximum(inp.china_demand[min(5, len(inp.years) - 1)], 1e-12)
         / np.maximum(inp.china_demand[0], 1e-12)
@@ -107,26 +148,29 @@ def initial_state(
     due = 1 + (rng.random(n) * k.build_lag[sec]).astype(np.int32)
     f.complete_year[:] = np.where(f.building > 0, int(inp.years[0]) + due - 1, -1)
 
-    g0 = np.log(np.maximum(inp.china_demand[1], 1e-12) / np.maximum(inp.china_demand[0], 1e-12))
-    g0 = np.where(inp.china_demand[0] > 0, g0, 0.0)
-    sectors = SectorState(
-        price=p_norm.copy(),
-        learning=learning,
-        cum_output=inp.cum_world_start.copy(),
-        liquidation=np.zeros(S),
-        sales_prev=sales0,
-        demand_prev=sales0.copy(),
-        consensus_growth=np.clip(g0, -sc.investment.growth_clip, sc.investment.growth_clip),
-        bad_loans_stock=np.zeros(S),
-        unit_cost_prev=p_norm.copy(),
-        price_rel_prev=np.ones(S),
-        util_prev=np.full(S, sc.market.normal_utilisation),
-    )
+
+def _provinces_and_economy(
+    sc: Scenario,
+    inp: Inputs,
+    k: SectorConst,
+    start: tuple[Firms, F8, F8, F8],
+    trend0: float,
+    rng: np.random.Generator,
+) -> tuple[ProvinceState, Economy]:
+    """Provinces and the economy at the start of the spin-up, from the first firms
+    (``start``: firms, first-year sales, learning factor, propensity to protect)."""
+    f, sales0, learning, protection = start
+    S, P = len(inp.sectors), len(inp.provinces)
     spin = sc.time.spinup_years
     gdp0 = sc.macro.gdp_start / (1.0 + trend0 / 100.0) ** spin
     va0 = float(np.sum(sales0 * k.ref_price * (1.0 - k.vc_share)))
     inv0 = float(
-        np.sum(np.bincount(sec, weights=f.building, minlength=S) * k.capex * learning / k.build_lag)
+        np.sum(
+            np.bincount(f.sector, weights=f.building, minlength=S)
+            * k.capex
+            * learning
+            / k.build_lag
+        )
     )
     rest0 = max(gdp0 - va0 - inv0, 0.5 * gdp0)
     weight = inp.province_weight.copy()
@@ -151,11 +195,7 @@ def initial_state(
         modelled_growth=trend0,
         ppi_change=0.0,
     )
-    # spare dead rows (5%) for the first entrants, so the first year does not reallocate
-    f.append(Firms.empty(int(0.05 * n)))
-    return State(
-        year=int(inp.years[0]), firms=f, sectors=sectors, provinces=provinces, economy=economy
-    )
+    return provinces, economy
 
 
 def trend_growth(sc: Scenario, years: np.ndarray) -> F8:

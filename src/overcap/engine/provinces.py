@@ -6,10 +6,20 @@ Jiang Feitao et al. (2012) for local subsidies that externalise cost and risk.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from overcap.engine.state import F8, ProvinceState
+from overcap.engine.centre import Policy
+from overcap.engine.state import F8, ProvinceState, State
+from overcap.engine.terms import Year
 from overcap.scenario import ProvinceParams, Switches
+
+if TYPE_CHECKING:
+    from overcap.engine.accounts import Books
+    from overcap.engine.entry import Entry
+    from overcap.engine.exits import Exits
 
 
 def _logistic(x: F8) -> F8:
@@ -126,3 +136,43 @@ def advance_terms(prov: ProvinceState, p: ProvinceParams, rng: np.random.Generat
     prov.years_in_term[ending] = 0
     prov.rel_growth_sum[ending] = 0.0
     return promoted
+
+
+@dataclass(frozen=True)
+class Aid:
+    """The provinces' decisions for the year (phase c); the intensities themselves carry
+    over in the state (``ProvinceState.intensity``)."""
+
+    incentive_p: F8  # the officials' tournament incentives I_p
+    prospect_s: F8  # the sectors' growth prospects R_s in [0, 1]
+
+
+def subsidise(st: State, yr: Year, pol: Policy) -> Aid:
+    """Phase c: R_s = clip(g_s / growth_clip, 0, 1) from the consensus growth, then
+    :func:`set_subsidies` with the centre's strategic labels and subsidy multiplier."""
+    sc, ins = yr.sc, pol.instruments
+    prospect = np.clip(st.sectors.consensus_growth / sc.investment.growth_clip, 0.0, 1.0)
+    incentive = set_subsidies(
+        st.provinces, ins.strategic, prospect, ins.subsidy_multiplier, sc.provinces, sc.switches
+    )
+    return Aid(incentive_p=incentive, prospect_s=prospect)
+
+
+@dataclass(frozen=True)
+class Officials:
+    """The provinces' end of the year (phase k)."""
+
+    spending_p: F8  # subsidies and bailouts paid (capex, operating, bailout write-offs)
+    promoted_p: np.ndarray  # officials promoted at the end of their term (bool)
+
+
+def close_year(
+    st: State, yr: Year, ent: Entry, bks: Books, xf: Exits, rng: np.random.Generator
+) -> Officials:
+    """Phase k, provinces: the year's spending against the budget (:func:`fiscal_limit`),
+    then the officials' records and promotions (:func:`advance_terms`)."""
+    prov, p = st.provinces, yr.sc.provinces
+    spend = ent.total.province_subsidy + bks.op_sub_p + xf.flows.province_bailout
+    fiscal_limit(prov, spend, p)
+    promoted = advance_terms(prov, p, rng)
+    return Officials(spending_p=spend, promoted_p=promoted)

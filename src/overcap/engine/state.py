@@ -2,6 +2,13 @@
 
 Firms are one struct of arrays (one entry per firm or plant); sectors,
 provinces and the centre are small arrays. No Python object per firm.
+
+Names across the engine carry a suffix for the axis of an array when the same quantity
+exists at several levels: ``_i`` one entry per firm (row of :class:`Firms`), ``_s`` per
+sector, ``_p`` per province, ``_j`` per trade partner, ``_js`` partner x sector and
+``_ps`` province x sector. Fields of the state and of the year's records name their axis
+in a comment instead, e.g. ``# (S,)``; S, P, J are the numbers of sectors, provinces and
+partners.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ class Firms:
     cost_eff: F8  # unit variable-cost multiplier (1 = sector average)
     capital: F8  # book value of installed capital, US$ m
     debt: F8  # net debt, US$ m (negative = cash)
+    debt_start: F8  # net debt before this year's investment (entrants: at entry), US$ m
     equity: F8  # US$ m
     inventory: F8  # units
     age: I4  # years
@@ -254,10 +262,10 @@ class Economy:
     zombie_share: float = 0.0  # last year's zombie share
 
 
-@dataclass
+@dataclass(frozen=True)
 class Instruments:
     """The centre's instruments for one year (set by engine/centre.py). The defaults are
-    neutral: no boost, no spread, approvals open, no campaign, no floor, no duties."""
+    neutral: no boost, no spread, approvals open, no campaign, no floor."""
 
     subsidy_multiplier: float = 1.0
     credit_spread: float = 0.0
@@ -267,7 +275,6 @@ class Instruments:
     floor_evasion: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) share evaded
     campaign_intensity: F8 = field(default_factory=lambda: np.zeros(0))  # (S,)
     strategic: B1 = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (S,)
-    duty: F8 = field(default_factory=lambda: np.zeros((0, 0)))  # (J, S) duty on China
 
 
 @dataclass

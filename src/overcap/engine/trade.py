@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from overcap.engine.events import active_events, sector_mask
-from overcap.engine.state import B1, F8
+from overcap.engine.accounts import Books
+from overcap.engine.indicators import safe_div
+from overcap.engine.market import Production
+from overcap.engine.state import B1, F8, State
+from overcap.engine.terms import Year
 from overcap.scenario import PARTNERS, Scenario, data_path
+
+if TYPE_CHECKING:
+    from overcap.engine.demand import Demand
 
 
 @dataclass(frozen=True)
@@ -76,19 +83,6 @@ class TradeState:
             duty_prev=np.zeros(J),
             scripted_prev=np.zeros((J, S)),
         )
-
-
-def scripted_duty(sc: Scenario, year: int, sectors: list[str]) -> F8:
-    """Political tariffs scripted by the scenario (2018 US tariffs, 2024 EV duties, 2025
-    US tariffs), summed where events overlap."""
-    J, S = len(PARTNERS), len(sectors)
-    out = np.zeros((J, S))
-    if not sc.switches.scripted_tariffs:
-        return out
-    for ev in active_events(sc, year, "tariff"):
-        j = PARTNERS.index(str(ev.partner))
-        out[j] += np.where(sector_mask(ev.sectors, sectors), ev.duty, 0.0)
-    return out
 
 
 def total_duty(ts: TradeState, scripted: F8, sc: Scenario, year: int) -> F8:
@@ -160,13 +154,13 @@ def defend(
     return opened
 
 
-def controls_active(ts: TradeState, sc: Scenario, year: int) -> B1:
+def controls_active(ts: TradeState, scripted: B1, on: bool) -> B1:
     """Partners under rare-earth export controls this year: decided at the end of an
-    earlier year, or scripted for this year."""
+    earlier year, or scripted for this year (terms.Script.controls_j); none when the
+    switch ``countermeasures`` is off."""
     active = ts.countermeasure_left > 0
-    if sc.switches.countermeasures:
-        for ev in active_events(sc, year, "countermeasure"):
-            active[PARTNERS.index(str(ev.partner))] = True
+    if on:
+        active |= scripted
     else:
         active[:] = False
     return active
@@ -198,3 +192,38 @@ def counter(
         start = escalate & (ts.countermeasure_left <= 0) & (draw < t.countermeasure_probability)
         ts.countermeasure_left[start] = t.countermeasure_years
     return np.asarray(escalate)
+
+
+@dataclass(frozen=True)
+class TradeFlows:
+    """The year's trade defence and countermeasures (phase j), arrays (J, S) or (J,)."""
+
+    china_share_js: F8  # China's share of each partner's market
+    margin_js: F8  # dumping margin
+    new_measures_js: B1  # measures opened this year (in force from next year)
+    escalated_j: B1  # major partners that escalated this year
+    in_force_js: B1  # measures in force at the end of the year, or scripted tariffs
+
+
+def respond(
+    st: State, yr: Year, dem: Demand, prd: Production, bks: Books, rng: np.random.Generator
+) -> TradeFlows:
+    """Phase j: partners read this year's import surge and dumping margins (against the
+    books' unit cost) and open, renew or let lapse their measures (:func:`defend`);
+    escalations are answered by export controls from next year (:func:`counter`)."""
+    sc, ts, clr, x = yr.sc, st.trade, prd.clearing, dem.curve.exports
+    x_by = clr.exports_by_partner
+    china_share = safe_div(x_by, x.market)
+    margin = dumping_margin(clr.price, x.foreign_cost, bks.unit_cost_s)
+    new_measures = defend(ts, china_share, x_by > 0, margin, yr.partners, sc, rng)
+    scripted = yr.script.duty_js
+    scripted_start = (scripted > ts.scripted_prev + 1e-12).any(axis=1)
+    ts.scripted_prev = scripted
+    escalated = counter(ts, x.duty, x_by, scripted_start, yr.partners, sc, rng)
+    return TradeFlows(
+        china_share_js=china_share,
+        margin_js=margin,
+        new_measures_js=new_measures,
+        escalated_j=escalated,
+        in_force_js=ts.in_force | (scripted > 0),
+    )

@@ -11,11 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from overcap.engine.state import F8, Firms
+from overcap.engine.centre import Policy
+from overcap.engine.market import Production
+from overcap.engine.state import F8, Firms, State
+from overcap.engine.terms import Year
 from overcap.scenario import Scenario
 
 
-@dataclass
+@dataclass(frozen=True)
 class ExitFlows:
     exits: F8  # (S,) number of firms exiting
     bailouts: F8  # (S,) number of bailouts
@@ -136,3 +139,46 @@ def resolve_insolvency(
     f.alive[d_i] = False
     f.inventory[d_i] = 0.0
     return flows
+
+
+@dataclass(frozen=True)
+class Exits:
+    """The year's zombies, bailouts and exits (phase i); the counts are of the firms alive
+    before any exited."""
+
+    flows: ExitFlows
+    firms_s: F8  # live firms
+    loss_making_s: F8  # live firms with a loss
+    zombie_s: F8  # live firms that meet the zombie test
+    firms_p: F8
+    zombie_p: F8
+
+
+def resolve(st: State, yr: Year, pol: Policy, prd: Production, rng: np.random.Generator) -> Exits:
+    """Phase i: the zombie test (:func:`zombie_test`), the counts the record keeps before
+    exits, then insolvent firms bailed out or exited (:func:`resolve_insolvency`, with the
+    regime's stability concern). Exiting firms' inventory joins the liquidation stock;
+    new bad loans, less what liquidation sales recovered, join the stock of bad loans."""
+    f, sec, sc = st.firms, st.sectors, yr.sc
+    S, P = yr.S, yr.P
+    zombie = zombie_test(f, f.debt_start, sc.credit.market_rate, sc)
+    # a firm's share of its province's modelled capacity value (local jobs), needed only
+    # for the insolvent firms: the province totals here, the shares in resolve_insolvency
+    val_p = np.bincount(f.province, weights=f.capacity * yr.p_norm[f.sector], minlength=P)
+    alive = f.alive
+    # the three counts in one pass: code = alive + 2 loss-making + 4 zombie, per sector
+    code = f.sector * 8 + alive + 2 * ((f.profit < 0) & alive) + 4 * (zombie & alive)
+    counts = np.bincount(code, minlength=S * 8).reshape(S, 8).astype(float)
+    zombie_p = np.bincount(f.province, weights=zombie & alive, minlength=P)
+    firms_p = np.bincount(f.province, weights=alive, minlength=P)
+    xf = resolve_insolvency(f, (val_p, yr.p_norm), S, P, sc, rng, pol.stability)
+    sec.liquidation = sec.liquidation + xf.liquidated_inventory
+    sec.bad_loans_stock = sec.bad_loans_stock + xf.bad_loans - prd.liquidation_revenue_s
+    return Exits(
+        flows=xf,
+        firms_s=counts[:, 1::2].sum(axis=1),
+        loss_making_s=counts[:, [3, 7]].sum(axis=1),
+        zombie_s=counts[:, [5, 7]].sum(axis=1),
+        firms_p=firms_p,
+        zombie_p=zombie_p,
+    )

@@ -1,0 +1,64 @@
+"""Demand for the year (phase d): domestic demand from its exogenous path, adjusted by
+income and the script's shocks and stimulus; partners' markets, with this year's duties,
+export controls and partners' costs (MODEL.md steps 3 and 9a)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from overcap.engine import trade
+from overcap.engine.centre import Policy
+from overcap.engine.market import DemandCurve, ExportTerms, export_demand
+from overcap.engine.state import B1, F8, State
+from overcap.engine.terms import Year
+
+
+@dataclass(frozen=True)
+class Demand:
+    """This year's demand curves and what they rest on."""
+
+    curve: DemandCurve  # domestic base and the partners' markets (duties, costs)
+    controls_j: B1  # partners under rare-earth export controls this year
+    normal_s: F8  # demand at the normal price, domestic plus exports (the market's size)
+
+
+def this_year(st: State, yr: Year, pol: Policy) -> Demand:
+    """B_s = D_s exp(e_y gap) (shock factor) (1 + stimulus), gap = growth_{t-1} -
+    trend_{t-1} within +- the income-gap bound; M_js = F_s m_js the partners' markets
+    (zero with ``switches.exports`` off); duties are the measures in force plus the
+    script's tariffs plus the pre-WTO duty; partners' costs rise with export controls."""
+    sc, tech, eco = yr.sc, yr.const, st.economy
+    income_gap = np.clip(
+        eco.growth - yr.trend_prev, -sc.macro.income_gap_bound, sc.macro.income_gap_bound
+    )
+    income_adj = np.exp(sc.macro.income_elasticity * income_gap / 100.0)
+    base = (
+        yr.china_demand
+        * income_adj
+        * yr.script.demand_shock_s
+        * (1.0 + pol.instruments.stimulus_demand)
+    )
+    market_js = (yr.foreign_demand * (1.0 if sc.switches.exports else 0.0))[None, :] * (
+        yr.partners.market_share
+    )
+    controls = trade.controls_active(st.trade, yr.script.controls_j, sc.switches.countermeasures)
+    exports = ExportTerms(
+        market=market_js,
+        foreign_cost=trade.foreign_cost(
+            yr.p_norm, tech.foreign_cost_ratio, yr.partners, controls, sc, yr.sectors
+        ),
+        ref_ratio=tech.foreign_cost_ratio,
+        duty=trade.total_duty(st.trade, yr.script.duty_js, sc, yr.year),
+        share0=tech.export_share,
+        sigma=sc.market.export_elasticity,
+        cap=sc.market.export_share_cap,
+        p_norm=yr.p_norm,
+        freight=tech.freight,
+    )
+    return Demand(
+        curve=DemandCurve(base=base, p_norm=yr.p_norm, elasticity=tech.elasticity, exports=exports),
+        controls_j=controls,
+        normal_s=base + export_demand(exports, yr.p_norm).sum(axis=0),
+    )

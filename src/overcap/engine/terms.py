@@ -1,0 +1,186 @@
+"""The terms of a year: what is settled at its start, before anyone decides.
+
+:meth:`Context.begin` builds one :class:`Year` record at the start of every year: the
+scenario in force (events of kind ``set``), the year's exogenous paths, the
+learning-adjusted normal prices and costs, the opening stocks, and every scripted event
+active in the year resolved into arrays (the script: regime, demand and macro shocks,
+stimulus, campaigns, price floors, tariffs, export controls). The phases of the year
+(engine/year.py) read the script here and nowhere else, so what a scenario does to a
+year can be read in one place: :func:`script`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from overcap.engine.events import YearScenarios, active_events, sector_mask
+from overcap.engine.indicators import Recorder
+from overcap.engine.inputs import Inputs
+from overcap.engine.state import B1, F8, SectorConst, State
+from overcap.scenario import PARTNERS, Scenario
+
+if TYPE_CHECKING:
+    from overcap.engine.trade import PartnerData
+
+
+@dataclass(frozen=True)
+class Script:
+    """The scripted events active in one year, resolved (arrays over sectors ``_s``,
+    partners ``_j``, partner x sector ``_js``). Neutral values where no event runs."""
+
+    regime: str | None  # the regime a ``regime`` event forces (the last by name), or None
+    demand_shock_s: F8  # multiplies domestic demand (``demand_shock``: 1 + size)
+    macro_shock: float  # points added to rest-of-economy growth (``macro_shock``: 100 size)
+    stimulus_s: tuple[F8, ...]  # demand share each ``stimulus`` event adds, in name order
+    campaign_s: F8  # campaign intensity ``campaign`` events order (0 = none)
+    floor_s: F8  # price floor share of average cost ``price_floor`` events set (0 = none)
+    evasion_s: F8  # share of the gap to the floor evaded (the scenario's, or the event's)
+    duty_js: F8  # scripted tariffs (``tariff``), summed where events overlap
+    controls_j: B1  # partners a ``countermeasure`` event puts under export controls
+
+
+@dataclass(frozen=True)
+class Year:
+    """The terms of one year (arrays over sectors unless marked)."""
+
+    year: int
+    sc: Scenario  # the scenario in force this year
+    const: SectorConst  # technology constants (from the base scenario)
+    partners: PartnerData
+    sectors: list[str]
+    n_provinces: int
+    record: bool  # the year is recorded (after the spin-up)
+    # exogenous paths
+    china_demand: F8  # domestic demand at normal prices, units/yr
+    foreign_demand: F8  # rest-of-world demand, units/yr
+    strategic: B1  # the centre's strategic label
+    target_prev: float  # last year's growth target, percent (the centre's yardstick)
+    target: float  # this year's growth target, percent
+    trend_prev: float  # last year's rest-of-economy trend growth, percent
+    trend: float  # this year's
+    cum_world_anchor: F8  # cumulative world output at the 2023 anchor (learning)
+    # learning-adjusted normal price and costs of this year
+    p_norm: F8  # normal (full-cost) price p^n_s
+    vc_s: F8  # unit variable cost c_s
+    om_s: F8  # fixed O&M per unit of capacity
+    capex_s: F8  # capex per unit of capacity
+    # opening stocks (the record's identities)
+    equity_start: F8  # firms' equity
+    inventory_start: F8  # firms' inventory plus the liquidation stock, units
+    script: Script = field(repr=False)
+
+    @property
+    def S(self) -> int:
+        return len(self.sectors)
+
+    @property
+    def P(self) -> int:
+        return self.n_provinces
+
+    @property
+    def J(self) -> int:
+        return len(self.partners.ids)
+
+
+@dataclass
+class Context:
+    """What a run holds fixed: the base scenario, the inputs, the constants, the partners,
+    the recorder and the rest-of-economy trend."""
+
+    sc: Scenario
+    inputs: Inputs
+    const: SectorConst
+    recorder: Recorder
+    record_from: int
+    partners: PartnerData
+    trend: F8 = field(default_factory=lambda: np.zeros(0))  # (T,) rest-of-economy trend growth
+    scenarios: YearScenarios | None = None
+
+    def scenario(self, year: int) -> Scenario:
+        """The scenario in force this year (events of kind ``set`` change parameters)."""
+        if self.scenarios is None:
+            self.scenarios = YearScenarios(self.sc)
+        return self.scenarios(year)
+
+    def begin(self, st: State) -> Year:
+        """Settle the terms of the year ``st.year``."""
+        year = st.year
+        sc, inp, tech = self.scenario(year), self.inputs, self.const
+        ti = inp.year_index(year)
+        sec, f = st.sectors, st.firms
+        S = len(inp.sectors)
+        p_norm, vc_s = tech.normal_price_and_cost(sec.learning, inp.input_cost[ti])
+        return Year(
+            year=year,
+            sc=sc,
+            const=tech,
+            partners=self.partners,
+            sectors=inp.sectors,
+            n_provinces=len(inp.provinces),
+            record=year >= self.record_from,
+            china_demand=inp.china_demand[ti],
+            foreign_demand=inp.foreign_demand[ti],
+            strategic=inp.strategic[ti].copy(),
+            target_prev=float(inp.growth_target[max(ti - 1, 0)]),
+            target=float(inp.growth_target[ti]),
+            trend_prev=self.trend[max(ti - 1, 0)],
+            trend=self.trend[ti],
+            cum_world_anchor=inp.cum_world_anchor,
+            p_norm=p_norm,
+            vc_s=vc_s,
+            om_s=tech.om * sec.learning,
+            capex_s=tech.capex * sec.learning,
+            equity_start=np.bincount(f.sector, weights=f.equity, minlength=S),
+            inventory_start=np.bincount(f.sector, weights=f.inventory, minlength=S)
+            + sec.liquidation,
+            script=script(sc, year, inp.sectors),
+        )
+
+
+def script(sc: Scenario, year: int, sectors: list[str]) -> Script:
+    """Resolve the scripted events active in ``year`` (events.active_events)."""
+    S, J = len(sectors), len(PARTNERS)
+    forced = [ev.regime for ev in active_events(sc, year, "regime")]
+    shock = np.ones(S)
+    for ev in active_events(sc, year, "demand_shock"):
+        shock *= np.where(sector_mask(ev.sectors, sectors), 1.0 + ev.size, 1.0)
+    construction = sector_mask(sc.centre.construction_sectors, sectors)
+    stimulus = tuple(
+        np.where(construction & sector_mask(ev.sectors, sectors), ev.size, 0.0)
+        for ev in active_events(sc, year, "stimulus")
+    )
+    # campaign intensities and floor shares are >= 0 (schema), so 0 is neutral under max
+    campaign = np.zeros(S)
+    for ev in active_events(sc, year, "campaign"):
+        level = sc.centre.control.campaign_intensity if ev.intensity is None else ev.intensity
+        campaign = np.where(sector_mask(ev.sectors, sectors), np.maximum(campaign, level), campaign)
+    floor = np.zeros(S)
+    evasion = np.full(S, sc.centre.floor_evasion)
+    for ev in active_events(sc, year, "price_floor"):
+        m = sector_mask(ev.sectors, sectors)
+        floor = np.where(m, np.maximum(floor, ev.floor), floor)
+        if ev.evasion is not None:
+            evasion = np.where(m, ev.evasion, evasion)
+    duty = np.zeros((J, S))
+    if sc.switches.scripted_tariffs:
+        for ev in active_events(sc, year, "tariff"):
+            duty[PARTNERS.index(str(ev.partner))] += np.where(
+                sector_mask(ev.sectors, sectors), ev.duty, 0.0
+            )
+    controls = np.zeros(J, dtype=bool)
+    for ev in active_events(sc, year, "countermeasure"):
+        controls[PARTNERS.index(str(ev.partner))] = True
+    return Script(
+        regime=str(forced[-1]) if forced else None,
+        demand_shock_s=shock,
+        macro_shock=100.0 * sum(ev.size for ev in active_events(sc, year, "macro_shock")),
+        stimulus_s=stimulus,
+        campaign_s=campaign,
+        floor_s=floor,
+        evasion_s=evasion,
+        duty_js=duty,
+        controls_j=controls,
+    )
