@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import overcap
-from overcap.engine import investment
+from overcap.engine import entry, investment
 from overcap.engine.state import Firms, SectorConst
 from overcap.scenario import Scenario
 
@@ -292,14 +292,18 @@ def _expand(
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     n = len(f)
+    appraisal = investment.Appraisal(
+        q_i=q,
+        gap_i=gap,
+        push_i=np.zeros(n) if push is None else push,
+        capex_net_i=np.full(n, capex_net),
+        capex_gross_i=np.full(n, capex_gross),
+        capex_sub_i=np.zeros(n),
+        soft_i=soft,
+    )
     return investment.expand(
         f,
-        q,
-        gap,
-        np.zeros(n) if push is None else push,
-        np.full(n, capex_net),
-        np.full(n, capex_gross),
-        soft,
+        appraisal,
         np.array([approval]),
         2010,
         np.array([lag]),
@@ -444,6 +448,23 @@ def _const(plant_size: float, soe_share: float) -> SectorConst:
     return SectorConst(**kw)
 
 
+def _entrants(
+    demand_e: np.ndarray, gap_cap: np.ndarray, **kw: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """entry.entrants on expectations with the given expected demand and gap (units)."""
+    zero = np.zeros_like(demand_e)
+    exp = investment.Expectations(
+        capacity_s=zero,
+        demand_s=demand_e,
+        utilisation_s=zero,
+        price_s=zero,
+        gap_s=zero,
+        gap_capacity_s=gap_cap,
+    )
+    e = entry.entrants(exp, **kw)
+    return e.province, e.sector, e.soe, e.size
+
+
 def _entry(
     q_private: float,
     q_soe: float,
@@ -455,7 +476,7 @@ def _entry(
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     p = provinces
-    return investment.entry(
+    return _entrants(
         demand_e=_a(1000.0),
         gap_cap=_a(gap_units),
         q_private=np.full((p, 1), q_private),
@@ -502,7 +523,7 @@ def test_entry_rate_matches_the_poisson_intensity() -> None:
 
 def test_entry_plant_size_is_capped_by_a_twentieth_of_the_market() -> None:
     """size = min(plant_size, 0.05 D^e): D^e = 100 -> 5 (the plant of 10 is too big)."""
-    _, _, _, size = investment.entry(
+    _, _, _, size = _entrants(
         demand_e=_a(100.0), gap_cap=_a(0.0), q_private=np.full((100, 1), 3.0),
         q_soe=np.full((100, 1), 3.0), weight=np.ones(100), approval=_a(1.0),
         const=_const(10.0, 0.5), sc=SC, rng=np.random.default_rng(1),

@@ -9,13 +9,9 @@ import numpy as np
 import pytest
 
 import overcap
+from overcap.engine import exits as exits_mod
 from overcap.engine.state import Firms
 from overcap.scenario import Scenario
-
-try:
-    from overcap.engine import exits as exits_mod  # type: ignore[attr-defined]
-except ImportError:
-    from overcap.engine import exit as exits_mod
 
 SC = overcap.load_scenario("baseline", calibrated=False)
 R_M = SC.credit.market_rate  # 0.06; the zombie rate test is r < r_m - 0.01
