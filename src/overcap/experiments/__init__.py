@@ -46,8 +46,8 @@ from overcap.experiments.runs import (
     ensemble,
     in_memory,
     raise_if_incomplete,
-    results_root,
     run_experiment,
+    samples_in_memory,
 )
 from overcap.experiments.samplers import (
     Param,
@@ -115,10 +115,10 @@ __all__ = [
     "plain",
     "raise_if_incomplete",
     "resolve",
-    "results_root",
     "run_batch",
     "run_experiment",
     "run_replicates",
+    "samples_in_memory",
     "scenario_params",
     "sweep",
     "units",
