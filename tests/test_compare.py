@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 import overcap
+import overcap.experiments.worker
 from overcap.cli import app
+from overcap.scenario import load_scenario
 
 
 def test_compare_bands_and_paired_differences() -> None:
@@ -23,6 +28,38 @@ def test_compare_bands_and_paired_differences() -> None:
     assert np.allclose(base["diff_median"], 0.0)
     z = t.set_index(["scenario", "indicator"]).loc[("market-reform", "zombie_share")]
     assert z["diff_median"] < 0
+
+
+def test_compare_without_a_name_writes_nothing_and_matches_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a name or a results root the runs stay in memory; the table is the one
+    computed from the same runs stored as an experiment, to the last bit."""
+    short = {"time.end_year": 2000, "population.firms_start": 2000}
+    scs = [load_scenario("baseline", short), load_scenario("market-reform", short)]
+    cwd, tmp = tmp_path / "cwd", tmp_path / "tmp"
+    cwd.mkdir(), tmp.mkdir()
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+
+    def no_writing(*_: Any, **__: Any) -> None:
+        raise AssertionError("compare without a name wrote to disk")
+
+    with monkeypatch.context() as m:
+        m.setattr(tempfile, "mkdtemp", no_writing)
+        m.setattr(overcap.experiments.worker, "write_part", no_writing)
+        seen: list[tuple[str, int, int]] = []
+        memory = overcap.compare(
+            scs, runs=3, seed=1, workers=0, progress=lambda n, i, k: seen.append((n, i, k))
+        )
+    assert not list(cwd.iterdir()) and not list(tmp.iterdir())
+    assert ("baseline", 3, 3) in seen and ("market-reform", 3, 3) in seen
+    stored = overcap.compare(scs, runs=3, seed=1, workers=0, results=tmp_path / "store")
+    assert len(list((tmp_path / "store").iterdir())) == 1
+    pd.testing.assert_frame_equal(memory, stored, check_exact=True)
+    assert set(memory["runs"]) == {3} and memory["years"].iloc[0] == "1995-2000"
+    with pytest.raises(overcap.ExperimentError, match="--resume needs the --name"):
+        overcap.compare(scs, runs=1, workers=0, resume=True)
 
 
 def test_ensemble_replicates_are_reproducible_and_distinct() -> None:

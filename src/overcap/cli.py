@@ -996,6 +996,7 @@ def sweep(
             runs=runs,
             seed=seed,
             overrides=overrides,
+            loaded=sc,  # the scenario checked above: loaded once
             execution=Execution(
                 name=exp_name,
                 results=results,
@@ -1119,6 +1120,7 @@ def sensitivity(
             seed=seed,
             years=span,
             overrides=overrides,
+            loaded=sc,  # the scenario checked above: loaded once
             execution=Execution(
                 name=exp_name,
                 results=results,

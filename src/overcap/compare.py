@@ -13,9 +13,10 @@ from overcap.experiments import (
     Experiment,
     ExperimentError,
     Progress,
+    define,
     resolve,
-    results_root,
     run_experiment,
+    samples_in_memory,
 )
 from overcap.model import Result
 from overcap.scenario import Scenario
@@ -68,10 +69,13 @@ def compare(
     first, the median and 90% band of its paired difference from the first.
 
     The runs go through the experiment machinery (:mod:`overcap.experiments`: Dask by
-    default, ``workers=0`` in this process; ``execution`` or its fields as keywords) into
-    the store ``results/name`` when a name is given (``resume`` continues it), else into
-    a temporary store; the bands are computed from the stored results
-    (:func:`compare_table`)."""
+    default, ``workers=0`` in this process; ``execution`` or its fields as keywords).
+    With a ``name`` or a ``results`` root they are stored as an experiment (``resume``
+    continues it) and the bands are computed from the store (:func:`compare_table`);
+    else they stay in memory, nothing is written, and the same computation
+    (:func:`overcap.summary.indicator_values`) gives the same numbers. In memory, a
+    failed run raises ExperimentError once the others have finished; in the store, the
+    bands are over the ok runs."""
     ex = Execution.of(execution, **options)
     if len(scenarios) < 2:
         raise ValueError("compare needs at least two scenarios")
@@ -90,21 +94,55 @@ def compare(
             for j, n in enumerate(names):
                 progress(n, p.by_sample.get(j, 0), runs)
 
-    with results_root(ex.name, ex.results, "compare") as root:
-        exp, summary = run_experiment(
-            "compare",
-            [(s, {}) for s in scenarios],
-            runs,
-            seed,
-            loaded=by_arg,
-            execution=ex.replace(results=root, progress=tick),
+    samples: list[tuple[str | Scenario, dict[str, Any]]] = [(s, {}) for s in scenarios]
+    if not ex.keeps_runs:
+        if ex.resume:
+            raise ExperimentError("--resume needs the --name of the experiment to resume")
+        spec, resolved = define("compare", samples, runs, seed, loaded=by_arg)
+        results = samples_in_memory(
+            spec["samples"], resolved, runs, seed, ex.replace(progress=tick)
         )
-        if summary.missing:
-            raise ExperimentError(
-                f"{summary.missing} of {summary.total} runs could not be run; resume "
-                f"experiment {exp.name!r}"
-            )
-        return compare_table(exp, years)
+        labels = _labels([resolved[smp["scenario"]] for smp in spec["samples"]], spec)
+        return _table(_in_memory_values(results, years), labels, years)
+    exp, summary = run_experiment(
+        "compare", samples, runs, seed, loaded=by_arg, execution=ex.replace(progress=tick)
+    )
+    if summary.missing:
+        raise ExperimentError(
+            f"{summary.missing} of {summary.total} runs could not be run; resume "
+            f"experiment {exp.name!r}"
+        )
+    return compare_table(exp, years)
+
+
+def _in_memory_values(results: list[list[Result]], years: tuple[int, int]) -> pd.DataFrame:
+    """:meth:`overcap.Experiment.indicators` of runs kept in memory (per sample, in
+    replicate order): the tables stacked as the store reads them back, by run."""
+    n = len(results[0])
+    flat = [(j * n + r, j, r, res) for j, reps in enumerate(results) for r, res in enumerate(reps)]
+    runs = pd.DataFrame(
+        {
+            "run": np.array([u[0] for u in flat], dtype="int64"),
+            "sample": np.array([u[1] for u in flat], dtype="int64"),
+            "replicate": np.array([u[2] for u in flat], dtype="int64"),
+        }
+    )
+    tables = {
+        t: pd.concat(
+            [getattr(res, t)[["year", *cols]].assign(run=np.int64(run)) for run, _, _, res in flat],
+            ignore_index=True,
+        )
+        for t, cols in indicator_columns().items()
+    }
+    return _indicator_table(runs, tables, years)
+
+
+def _labels(scs: Sequence[Scenario], spec: dict[str, Any]) -> list[str]:
+    """The samples' scenario names; their keys when two scenarios share a name."""
+    labels = [sc.name for sc in scs]
+    if len(set(labels)) < len(labels):  # two scenarios of one name: their keys tell them apart
+        labels = [str(smp["scenario"]) for smp in spec["samples"]]
+    return labels
 
 
 def compare_table(exp: Experiment, years: tuple[int, int] | None = None) -> pd.DataFrame:
@@ -115,10 +153,11 @@ def compare_table(exp: Experiment, years: tuple[int, int] | None = None) -> pd.D
     scs = [exp.scenario(j) for j in range(len(spec["samples"]))]
     if years is None:
         years = (max(sc.time.start_year for sc in scs), min(sc.time.end_year for sc in scs))
-    vals = indicator_values(exp, years)
-    labels = [sc.name for sc in scs]
-    if len(set(labels)) < len(labels):  # two scenarios of one name: their keys tell them apart
-        labels = [str(smp["scenario"]) for smp in spec["samples"]]
+    return _table(indicator_values(exp, years), _labels(scs, spec), years)
+
+
+def _table(vals: pd.DataFrame, labels: list[str], years: tuple[int, int]) -> pd.DataFrame:
+    """The comparison from one row of indicators per run (run, sample, replicate, ...)."""
     base = vals[vals["sample"] == 0].set_index("replicate")
     rows = []
     for j, label in enumerate(labels):

@@ -25,6 +25,7 @@ from overcap.experiments import (
     ExperimentError,
     Summary,
     _range,
+    check_loaded,
     overrides_dict,
     param_info,
     resolve,
@@ -137,14 +138,18 @@ def sensitivity(
     years: tuple[int, int] | None = None,
     overrides: dict[str, Any] | list[str] | None = None,
     *,
+    loaded: Scenario | None = None,
     execution: Execution | None = None,
     **options: Any,
 ) -> tuple[Experiment, Summary, pd.DataFrame]:
     """Run (or resume) a sensitivity analysis and return the experiment, the run summary
     and the indices (one row per output and parameter). ``execution`` (or its fields as
     keywords: name, results, resume, retry_failed, workers, scheduler, client,
-    batch_size, progress) says where and how the runs go."""
+    batch_size, progress) says where and how the runs go. ``loaded``: the scenario
+    ``scenario`` names (a name or path, which keys it in the experiment), already
+    loaded with ``overrides`` by the caller, so that it is loaded once."""
     ex = Execution.of(execution, **options)
+    check_loaded(scenario, loaded)
     if method not in METHODS:
         raise ExperimentError(f"--method {method!r}; allowed: {', '.join(METHODS)}")
     outs = list(dict.fromkeys(o.strip() for o in outputs if o.strip()))
@@ -157,7 +162,7 @@ def sensitivity(
             raise ExperimentError(f"--outputs: {exc}") from None
     prob = problem(params)
     base = overrides_dict(overrides)
-    sc = resolve(scenario, base)
+    sc = loaded if loaded is not None else resolve(scenario, base)
     s = sc.seed if seed is None else int(seed)
     if years is not None and (years[0] > sc.time.end_year or years[1] < sc.time.start_year):
         raise ExperimentError(

@@ -4,9 +4,7 @@ scenario, kept in memory unless a name or results root asks for the store)."""
 
 from __future__ import annotations
 
-import contextlib
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,6 @@ from overcap.experiments.view import Experiment, open_experiment
 from overcap.experiments.worker import run_replicates
 from overcap.model import Result
 from overcap.scenario import Scenario
-from overcap.store import remove_tree
 
 
 def run_experiment(
@@ -126,21 +123,39 @@ def in_memory(
     """``runs`` replicates of ``sc`` on the executor ``execution`` asks for, returned in
     replicate order and written nowhere. A failed run raises ExperimentError once the
     others have finished."""
+    samples = [{"scenario": sc.name, "parameters": {}}]
+    return samples_in_memory(samples, {sc.name: sc}, runs, seed, execution, progress)[0]
+
+
+def samples_in_memory(
+    samples: Sequence[dict[str, Any]],
+    scenarios: Mapping[str, Scenario],
+    runs: int,
+    seed: int,
+    execution: Execution,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[list[Result]]:
+    """``runs`` replicates of each sample (an experiment definition's ``samples``:
+    scenario key and parameters; ``scenarios``: the resolved scenarios by key), run
+    ``sample * runs + replicate`` as in the store, on the executor ``execution`` asks
+    for; returned per sample in replicate order and written nowhere. A failed run
+    raises ExperimentError once the others have finished."""
     execution.check()
     executor = executor_for(execution)
+    total = len(samples) * runs
     try:
-        todo = [(i, 0, i) for i in range(runs)]
-        size = execution.batch_size or batch_size_for(runs, executor.n_workers)
-        samples = {0: {"scenario": sc.name, "parameters": {}}}
+        todo = [(j * runs + r, j, r) for j in range(len(samples)) for r in range(runs)]
+        size = execution.batch_size or batch_size_for(total, executor.n_workers)
+        by_index = dict(enumerate(samples))
         payloads = [
-            {"seed": int(seed), "units": todo[i : i + size], "samples": samples,
-             "scenarios": {sc.name: sc}}
-            for i in range(0, runs, size)
+            {"seed": int(seed), "units": todo[i : i + size], "samples": by_index,
+             "scenarios": dict(scenarios)}
+            for i in range(0, total, size)
         ]  # fmt: skip
         out: dict[int, Result] = {}
         failed: dict[int, str] = {}
         lost: list[str] = []
-        state = Progress(0, 0, runs, 0, {})
+        state = Progress(0, 0, total, 0, {})
         for p, res, error in executor.run(payloads, run_replicates):
             if res is None:
                 lost.append(f"runs {p['units'][0][0]}-{p['units'][-1][0]}: {error}")
@@ -153,38 +168,23 @@ def in_memory(
                     failed[run_id] = str(run_error)
                     state.failed += 1
                 state.new += 1
-            state.by_sample[0] = state.done
+                j = run_id // runs
+                state.by_sample[j] = state.by_sample.get(j, 0) + 1
             if execution.progress is not None:
                 execution.progress(state)
             if progress is not None:
-                progress(state.done, runs)
+                progress(state.done, total)
     finally:
         executor.close()
     if failed:
         first = min(failed)
         raise ExperimentError(
-            f"{len(failed)} of {runs} runs failed; first: run {first}: "
+            f"{len(failed)} of {total} runs failed; first: run {first}: "
             f"{failed[first].splitlines()[0]}"
         )
     if lost:
-        raise ExperimentError(f"{runs - len(out)} of {runs} runs could not be run ({lost[0]})")
-    return [out[i] for i in range(runs)]
-
-
-@contextlib.contextmanager
-def results_root(
-    name: str | None, results: str | Path | None, kind: str
-) -> Iterator[str | Path | None]:
-    """Where an experiment that only feeds an answer goes: ``results`` as given, or, when
-    neither a name nor a root is given, a temporary store removed afterwards."""
-    if name is not None or results is not None:
-        yield results
-        return
-    tmp = Path(tempfile.mkdtemp(prefix=f"overcap-{kind}-"))
-    try:
-        yield tmp
-    finally:
-        remove_tree(tmp)
+        raise ExperimentError(f"{total - len(out)} of {total} runs could not be run ({lost[0]})")
+    return [[out[j * runs + r] for r in range(runs)] for j in range(len(samples))]
 
 
 def raise_if_incomplete(exp: Experiment, summary: Summary) -> None:

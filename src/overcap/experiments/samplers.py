@@ -13,7 +13,13 @@ import numpy as np
 
 from overcap.experiments.execution import Execution, Summary
 from overcap.experiments.runs import run_experiment
-from overcap.experiments.spec import ExperimentError, overrides_dict, plain, resolve
+from overcap.experiments.spec import (
+    ExperimentError,
+    check_loaded,
+    overrides_dict,
+    plain,
+    resolve,
+)
 from overcap.experiments.view import Experiment
 from overcap.scenario import (
     SECTOR_PARAMS,
@@ -147,6 +153,7 @@ def sweep(
     seed: int | None = None,
     overrides: dict[str, Any] | list[str] | None = None,
     *,
+    loaded: Scenario | None = None,
     execution: Execution | None = None,
     **options: Any,
 ) -> tuple[Experiment, Summary]:
@@ -155,8 +162,11 @@ def sweep(
     ``runs`` times (replicate r shares stream r of ``seed`` across points). Stored as
     experiment ``name`` (generated when not given). ``execution`` (or its fields as
     keywords: name, results, resume, retry_failed, workers, scheduler, client,
-    batch_size, progress) says where and how the runs go."""
+    batch_size, progress) says where and how the runs go. ``loaded``: the scenario
+    ``scenario`` names (a name or path, which keys it in the experiment), already
+    loaded with ``overrides`` by the caller, so that it is loaded once."""
     ex = Execution.of(execution, **options)
+    check_loaded(scenario, loaded)
     if isinstance(grid, dict):
         g = {k.replace("__", "."): list(v) for k, v in grid.items()}
     else:
@@ -178,8 +188,7 @@ def sweep(
     if not g and not ranges:
         raise ExperimentError("a sweep needs --grid PATH=V1,V2,... or --lhs PATH=LOW:HIGH")
     base = overrides_dict(overrides)
-    sc = resolve(scenario, base)
-    loaded = {scenario: sc} if isinstance(scenario, str) else None
+    sc = loaded if loaded is not None else resolve(scenario, base)
     s = sc.seed if seed is None else int(seed)
     points = grid_samples(g) if g else [{}]
     lhs_points = lhs_samples(ranges, samples, s) if ranges else [{}]
@@ -196,6 +205,6 @@ def sweep(
         s,
         base,
         design=design,
-        loaded=loaded,
+        loaded={scenario: sc} if isinstance(scenario, str) else None,
         execution=ex,
     )

@@ -49,6 +49,15 @@ def resolve(scenario: str | Scenario, overrides: dict[str, Any] | None = None) -
     return load_scenario(scenario, overrides)
 
 
+def check_loaded(scenario: str | Scenario, loaded: Scenario | None) -> None:
+    """A scenario loaded by the caller goes with the name or path it was loaded from
+    (that string keys it in the experiment): ValueError otherwise."""
+    if loaded is not None and not isinstance(scenario, str):
+        raise ValueError("loaded goes with a scenario given by name or path, not a Scenario")
+    if loaded is not None and not isinstance(loaded, Scenario):
+        raise ValueError(f"loaded: a Scenario, not {type(loaded).__name__}")
+
+
 def scenario_params(sc: Scenario) -> dict[str, Any]:
     """The parameters that decide a scenario's runs, as JSON-safe values: everything but
     where its calibration file lies."""

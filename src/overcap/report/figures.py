@@ -25,7 +25,6 @@ shaded band holds the 5th to 95th percentile; with one run only the line is draw
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,11 +36,58 @@ from overcap.evidence import Fact
 from overcap.report import messages as m
 from overcap.report import select
 from overcap.report.data import ReportData
+from overcap.report.select import (
+    COMPARISON,
+    DEFAULT_SECTOR,
+    ECONOMY_FACTS,
+    FAIL_COLOUR,
+    NA_COLOUR,
+    PASS_COLOUR,
+    SCENARIO_COLOURS,
+    SECTOR_COLOURS,
+    EvidenceTable,
+    evidence_table,
+    fact_text,
+    price_span,
+    record_text,
+    scenario_colour,
+    sector_colour,
+)
 from overcap.scenario import REGIMES
 
-Builder = Callable[..., go.Figure]
+__all__ = [  # with what report.select defines, named here as before it existed
+    "COMPARISON",
+    "DEFAULT_SECTOR",
+    "ECONOMY_FACTS",
+    "FAIL_COLOUR",
+    "FIGURES",
+    "FIGURE_IDS",
+    "FONT_FAMILY",
+    "NA_COLOUR",
+    "PASS_COLOUR",
+    "REGIME_COLOURS",
+    "SCENARIO_COLOURS",
+    "SECTOR_COLOURS",
+    "Builder",
+    "EvidenceTable",
+    "bill",
+    "build_all",
+    "caption",
+    "comparison",
+    "evidence",
+    "evidence_table",
+    "fact_text",
+    "policy_cycle",
+    "price_span",
+    "price_war",
+    "record_text",
+    "scenario_colour",
+    "sector_colour",
+    "trade",
+    "utilisation_waves",
+]
 
-DEFAULT_SECTOR = "solar_pv"
+Builder = Callable[..., go.Figure]
 
 # fonts for the browser: CJK families first so Chinese never falls back to boxes
 FONT_FAMILY = (
@@ -54,59 +100,12 @@ REGIME_COLOURS = {
     "control": "#4e79a7",  # blue: the state steps in
     "stagnation": "#9d7660",  # brown-grey: things stall
 }
-SCENARIO_COLOURS = ("#1f3b73", "#c0392b", "#27ae60", "#8e44ad", "#d68910", "#17a589")
-SECTOR_COLOURS = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-    "#393b79",
-    "#ad494a",
-    "#637939",
-)
-PASS_COLOUR, FAIL_COLOUR, NA_COLOUR = "#d5f5e3", "#fadbd8", "#eeeeee"
-
-# the comparison's main indicators: economy column, scale to the label's unit
-COMPARISON: tuple[tuple[str, float], ...] = (
-    ("gdp_growth", 1.0),
-    ("aggregate_utilisation", 100.0),
-    ("ppi_change", 1.0),
-    ("zombie_share", 100.0),
-    ("fiscal_cost_share_gdp", 1.0),
-    ("misallocation_tfp_loss", 1.0),
-    ("profit", 1e-3),
-    ("bad_loans", 1e-3),
-    ("trade_measures", 1.0),
-    ("countermeasures", 1.0),
-)
-
-
-# economy-wide indicators: a fact about them with sector ALL is about the economy
-ECONOMY_FACTS = frozenset(
-    {c for c, _ in COMPARISON} | {"gdp_target", "partners_with_measures", "regime"}
-)
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
     h = hex_colour.lstrip("#")
     r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
-
-
-def sector_colour(data: ReportData, sector: str) -> str:
-    ids = data.sectors()
-    i = ids.index(sector) if sector in ids else len(ids)
-    return SECTOR_COLOURS[i % len(SECTOR_COLOURS)]
-
-
-def scenario_colour(data: ReportData, scenario: str) -> str:
-    return SCENARIO_COLOURS[data.scenarios.index(scenario) % len(SCENARIO_COLOURS)]
 
 
 def caption(fig_id: str, lang: str, data: ReportData | None = None) -> str:
@@ -373,22 +372,14 @@ def utilisation_waves(data: ReportData, lang: str, scenario: str | None = None) 
     """Median utilisation by sector and year as a heat map (with the value-weighted
     aggregate on top), the facts file's historical utilisation figures overlaid."""
     lang = m.check_lang(lang)
-    name = scenario or data.reference
-    sectors = data.sectors(name)
-    util = data.sector_bands(name, "utilisation", scale=100.0, active_only=True)
-    grid = util.pivot(index="sector", columns="year", values="median").reindex(sectors)
-    agg = data.economy_bands(name, "aggregate_utilisation", scale=100.0).set_index("year")
-    years = list(agg.index)
-    grid = grid.reindex(columns=years)
-    rows = ["ALL", *sectors]
-    z = np.vstack([agg["median"].to_numpy()[None, :], grid.to_numpy()])
-    ylabels = [m.sector(s, lang) for s in rows]
+    sel = select.utilisation_waves(data, scenario)
+    ylabels = [m.sector(s, lang) for s in sel.rows]
     unit = m.t("axis.utilisation_pct", lang)
     fig = go.Figure(
         go.Heatmap(
-            x=years,
+            x=sel.years,
             y=ylabels,
-            z=z,
+            z=sel.z,
             zmin=40,
             zmax=100,
             colorscale="RdYlGn",
@@ -399,21 +390,15 @@ def utilisation_waves(data: ReportData, lang: str, scenario: str | None = None) 
         )
     )
     # the record: utilisation facts of one sector, aggregate utilisation of the economy
-    facts = [f for f in data.sector_facts("utilisation") if f.sector in sectors]
-    facts += [f for f in data.sector_facts("aggregate_utilisation") if f.sector == "ALL"]
-    y0, y1 = data.years(name)
-    shown = False
-    for f in facts:
-        if f.year_to < y0 or f.year_from > y1:
-            continue
-        assert f.target is not None
-        ylab = m.sector(f.sector, lang)
-        value = f"{f.target * 100:.0f}%"
+    for k, mark in enumerate(sel.facts):
+        f = mark.fact
+        ylab = m.sector(mark.row, lang)
+        value = f"{mark.percent:.0f}%"
         hover = m.t("legend.fact_hover", lang, value=value, source=f.source[:120])
-        mid = (max(f.year_from, y0) + min(f.year_to, y1)) / 2
+        mid = (mark.start + mark.end) / 2
         fig.add_trace(
             go.Scatter(
-                x=[max(f.year_from, y0) - 0.45, mid, min(f.year_to, y1) + 0.45],
+                x=[mark.start - 0.45, mid, mark.end + 0.45],
                 y=[ylab, ylab, ylab],
                 mode="lines+markers+text",
                 line={"color": "black", "width": 1.5},
@@ -428,12 +413,11 @@ def utilisation_waves(data: ReportData, lang: str, scenario: str | None = None) 
                 textfont={"size": 11, "color": "black"},
                 name=m.t("legend.fact", lang),
                 legendgroup="facts",
-                showlegend=not shown,
+                showlegend=k == 0,
                 hovertext=f"{_fact_label(f, lang)}<br>{hover}",
                 hoverinfo="text",
             )
         )
-        shown = True
     fig.update_yaxes(
         title_text=m.t("axis.sector", lang),
         categoryorder="array",
@@ -445,12 +429,9 @@ def utilisation_waves(data: ReportData, lang: str, scenario: str | None = None) 
     return _finish(fig, "utilisation_waves", title, lang, data, 620)
 
 
-def price_span(data: ReportData, scenario: str, sector: str) -> float:
-    """Highest over lowest median price of a sector: above 10, prices are drawn on a log
-    scale (a learning curve is a straight line there)."""
-    p = data.sector_bands(scenario, "price", sector=sector, active_only=True)["median"]
-    p = p[p > 0]
-    return float(p.max() / p.min()) if len(p) else 1.0
+def _draw(fig: go.Figure, s: select.Series, lang: str, row: int | None = None, **kw: Any) -> None:
+    """A selected series as a line with its band."""
+    _line_band(fig, s.frame, s.label(lang), s.colour, s.bands, row=row, **kw)
 
 
 def price_war(
@@ -463,9 +444,7 @@ def price_war(
     shares of loss-making and zombie firms (%), each median with its band."""
     lang = m.check_lang(lang)
     name = scenario or data.reference
-    if sector not in data.sectors(name):
-        raise ValueError(f"sector {sector!r} unknown; allowed: {', '.join(data.sectors(name))}")
-    bands = data.n_runs(name) > 1
+    sel = select.price_war(data, name, sector)
     fig = make_subplots(
         rows=3,
         cols=1,
@@ -479,31 +458,16 @@ def price_war(
         ],
     )
     _regime_backdrop(fig, data, name, lang, label=False)
-
-    def sb(col: str, scale: float = 1.0) -> pd.DataFrame:
-        return data.sector_bands(name, col, sector=sector, scale=scale, active_only=True)
-
-    _line_band(fig, sb("price"), m.t("legend.price", lang), "#1f3b73", bands, row=1)
-    _line_band(
-        fig, sb("unit_cost"), m.t("legend.unit_cost", lang), "#c0392b", bands, row=1, dash="dash"
-    )
-    _line_band(fig, sb("margin", 100.0), m.t("legend.margin", lang), "#27ae60", bands, row=2)
+    _draw(fig, sel.price, lang, row=1)
+    _draw(fig, sel.unit_cost, lang, row=1, dash="dash")
+    _draw(fig, sel.margin, lang, row=2)
     fig.add_hline(y=0, line={"color": "#555", "width": 1}, row=2, col=1)
-    _line_band(
-        fig,
-        sb("loss_making_share", 100.0),
-        m.t("legend.loss_making_share", lang),
-        "#d68910",
-        bands,
-        row=3,
-    )
-    _line_band(
-        fig, sb("zombie_share", 100.0), m.t("legend.zombie_share", lang), "#8e44ad", bands, row=3
-    )
+    _draw(fig, sel.loss_making, lang, row=3)
+    _draw(fig, sel.zombies, lang, row=3)
     _regime_legend(fig, lang, row=1)
     fig.update_yaxes(
         title_text=m.sector_unit(sector, lang),
-        type="log" if price_span(data, name, sector) > 10 else "linear",
+        type="log" if sel.log_price else "linear",
         row=1,
         col=1,
     )
@@ -518,9 +482,7 @@ def trade(data: ReportData, lang: str, scenario: str | None = None) -> go.Figure
     """Years with a measure in force by partner and sector (heat map); China's share of
     world output by sector; measures in force and countermeasures over time."""
     lang = m.check_lang(lang)
-    name = scenario or data.reference
-    bands = data.n_runs(name) > 1
-    sectors = data.sectors(name)
+    sel = select.trade(data, scenario)
     fig = make_subplots(
         rows=3,
         cols=1,
@@ -533,15 +495,11 @@ def trade(data: ReportData, lang: str, scenario: str | None = None) -> go.Figure
             m.t("fig.trade.panel_measures", lang),
         ],
     )
-    yif = data.trade_years_in_force(name)
-    partners = list(dict.fromkeys(data.runs[name][0].trade["partner"]))
-    grid = yif.pivot(index="partner", columns="sector", values="years")
-    grid = grid.reindex(index=partners, columns=sectors).fillna(0.0)
     fig.add_trace(
         go.Heatmap(
-            x=[m.sector(s, lang) for s in sectors],
-            y=[m.partner(p, lang) for p in partners],
-            z=grid.to_numpy(),
+            x=[m.sector(s, lang) for s in sel.sectors],
+            y=[m.partner(p, lang) for p in sel.partners],
+            z=sel.years_in_force.to_numpy(),
             colorscale="Reds",
             zmin=0,
             colorbar={
@@ -556,40 +514,10 @@ def trade(data: ReportData, lang: str, scenario: str | None = None) -> go.Figure
         row=1,
         col=1,
     )
-    share = data.world_share(name)
-    for s in sectors:
-        f = share[share["sector"] == s].copy()
-        if f.empty or float(f["median"].max()) <= 0:
-            continue
-        f[["median", "p5", "p95"]] *= 100.0
-        _line_band(
-            fig,
-            f,
-            m.sector(s, lang),
-            sector_colour(data, s),
-            bands,
-            row=2,
-            hover_fmt=".1f",
-        )
-    _line_band(
-        fig,
-        data.economy_bands(name, "trade_measures"),
-        m.t("legend.trade_measures", lang),
-        "#c0392b",
-        bands,
-        row=3,
-        secondary_y=False,
-    )
-    _line_band(
-        fig,
-        data.economy_bands(name, "countermeasures"),
-        m.t("legend.countermeasures", lang),
-        "#1f3b73",
-        bands,
-        row=3,
-        dash="dot",
-        secondary_y=True,
-    )
+    for share in sel.shares:
+        _draw(fig, share, lang, row=2, hover_fmt=".1f")
+    _draw(fig, sel.measures, lang, row=3, secondary_y=False)
+    _draw(fig, sel.countermeasures, lang, row=3, dash="dot", secondary_y=True)
     fig.update_xaxes(tickangle=-30, row=1, col=1)
     fig.update_yaxes(title_text=m.t("axis.partner", lang), autorange="reversed", row=1, col=1)
     fig.update_yaxes(title_text=m.t("axis.world_share_pct", lang), row=2, col=1)
@@ -637,30 +565,21 @@ def comparison(data: ReportData, lang: str, **_: Any) -> go.Figure:
     """Every scenario's median and band, year by year, for the main indicators (one
     panel each); the first scenario is the reference. With one scenario, its own."""
     lang = m.check_lang(lang)
+    panels = select.comparison(data)
     ncols = 2
-    nrows = (len(COMPARISON) + ncols - 1) // ncols
+    nrows = (len(panels) + ncols - 1) // ncols
     fig = make_subplots(
         rows=nrows,
         cols=ncols,
         shared_xaxes=True,
         vertical_spacing=0.06,
         horizontal_spacing=0.09,
-        subplot_titles=[m.indicator(c, lang) for c, _ in COMPARISON],
+        subplot_titles=[m.indicator(p.column, lang) for p in panels],
     )
-    for k, (col, scale) in enumerate(COMPARISON):
+    for k, p in enumerate(panels):
         r, c = k // ncols + 1, k % ncols + 1
-        for name in data.scenarios:
-            _line_band(
-                fig,
-                data.economy_bands(name, col, scale=scale),
-                m.scenario(name, lang),
-                scenario_colour(data, name),
-                data.n_runs(name) > 1,
-                row=r,
-                col=c,
-                group=f"scenario-{name}",
-                showlegend=k == 0,
-            )
+        for name, s in zip(data.scenarios, p.series, strict=True):
+            _draw(fig, s, lang, row=r, col=c, group=f"scenario-{name}", showlegend=k == 0)
     for c in range(1, ncols + 1):
         fig.update_xaxes(title_text=m.t("axis.year", lang), row=nrows, col=c)
     title = m.t(
@@ -671,103 +590,6 @@ def comparison(data: ReportData, lang: str, **_: Any) -> go.Figure:
     fig = _finish(fig, "comparison", title, lang, data, 260 * nrows + 120)
     fig.update_annotations(font_size=13)
     return fig
-
-
-def _fmt(x: float | None) -> str:
-    if x is None or (isinstance(x, float) and not np.isfinite(x)):
-        return ""
-    return f"{x:.3g}"
-
-
-def fact_text(f: Fact, lang: str) -> str:
-    """A fact in words: indicator, where, statistic and years, in ``lang``."""
-    years = str(f.year_from) if f.year_from == f.year_to else f"{f.year_from}-{f.year_to}"
-    if f.sector == "ALL":
-        where = m.t(
-            "evidence.economy" if f.indicator in ECONOMY_FACTS else "evidence.all_sectors", lang
-        )
-    else:
-        where = " + ".join(
-            m.sector(s, lang) if m.has(f"sector.{s}") else s for s in f.sector.split("+")
-        )
-    if f.partner:
-        where += " · " + m.partner(f.partner, lang)
-    param = "" if f.param is None else f"{f.param:g}"
-    stat = m.t(f"evidence.stat_{f.kind}", lang, years=years, param=param)
-    key = f"fact_indicator.{f.indicator}"
-    what = m.t(key, lang) if m.has(key) else m.indicator(f.indicator, lang)
-    return f"{what} · {where} · {stat}"
-
-
-def record_text(f: Fact, lang: str) -> str:
-    if f.low is not None and f.high is not None:
-        return f"[{f.low:g}, {f.high:g}]"
-    if f.target is not None:
-        return m.t("evidence.target", lang, value=f"{f.target:g}")
-    return m.t("evidence.true", lang)
-
-
-@dataclass(frozen=True)
-class EvidenceTable:
-    """The check table's text, by column: one column per field (id, fact, record, each
-    scenario's median with pass/fail, the reference's share of runs passing), each
-    column's cell colours, and each scenario's score line. Shared by the Plotly and the
-    matplotlib figure."""
-
-    ids: list[str]
-    header: list[str]
-    columns: list[list[str]]
-    colours: list[list[str]]
-    scores: list[str]
-
-
-def evidence_table(data: ReportData, lang: str) -> EvidenceTable:
-    lang = m.check_lang(lang)
-    facts = {f.id: f for f in data.facts}
-    ids = [f.id for f in data.facts]
-    header = [
-        m.t("evidence.col_id", lang),
-        m.t("evidence.col_what", lang),
-        m.t("evidence.col_record", lang),
-    ]
-    columns: list[list[str]] = [
-        ids,
-        [fact_text(facts[i], lang) for i in ids],
-        [record_text(facts[i], lang) for i in ids],
-    ]
-    white = ["white"] * len(ids)
-    colours: list[list[str]] = [white, white, white]
-    scores = []
-    for name in data.scenarios:
-        tab = data.check(name).set_index("id").reindex(ids)
-        header.append(m.t("evidence.col_model", lang, scenario=m.scenario(name, lang)))
-        cells, fill = [], []
-        for ok, passed, value in zip(tab["evaluable"], tab["passed"], tab["value"], strict=True):
-            if not bool(ok):
-                cells.append(m.t("legend.not_evaluable", lang))
-                fill.append(NA_COLOUR)
-            else:
-                mark = m.t("legend.pass" if bool(passed) else "legend.fail", lang)
-                cells.append(f"{_fmt(float(value))} · {mark}")
-                fill.append(PASS_COLOUR if bool(passed) else FAIL_COLOUR)
-        columns.append(cells)
-        colours.append(fill)
-        passed_n, total = int(tab["passed"].sum()), len(tab)
-        scores.append(
-            m.t(
-                "report.score",
-                lang,
-                scenario=m.scenario(name, lang),
-                passed=passed_n,
-                total=total,
-                share=f"{passed_n / max(total, 1):.0%}",
-            )
-        )
-    ref = data.check(data.reference).set_index("id").reindex(ids)
-    header.append(m.t("evidence.col_runs", lang))
-    columns.append([f"{float(s):.0%}" for s in ref["share_passing"]])
-    colours.append(white)
-    return EvidenceTable(ids, header, columns, colours, scores)
 
 
 def evidence(data: ReportData, lang: str, **_: Any) -> go.Figure:

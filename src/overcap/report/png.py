@@ -35,18 +35,9 @@ from matplotlib.patches import Patch, Rectangle
 from overcap.report import messages as m
 from overcap.report import select
 from overcap.report.data import ReportData
-from overcap.report.figures import (
-    COMPARISON,
-    DEFAULT_SECTOR,
-    FIGURE_IDS,
-    REGIME_COLOURS,
-    caption,
-    evidence_table,
-    price_span,
-    scenario_colour,
-    sector_colour,
-)
+from overcap.report.figures import FIGURE_IDS, REGIME_COLOURS, caption
 from overcap.report.fonts import font_families
+from overcap.report.select import DEFAULT_SECTOR
 from overcap.scenario import REGIMES
 
 PngBuilder = Callable[..., Figure]
@@ -179,15 +170,8 @@ def policy_cycle(data: ReportData, lang: str, scenario: str | None = None) -> Fi
 
 def utilisation_waves(data: ReportData, lang: str, scenario: str | None = None) -> Figure:
     lang = m.check_lang(lang)
-    name = scenario or data.reference
-    sectors = data.sectors(name)
-    util = data.sector_bands(name, "utilisation", scale=100.0, active_only=True)
-    agg = data.economy_bands(name, "aggregate_utilisation", scale=100.0).set_index("year")
-    years = list(agg.index)
-    grid = util.pivot(index="sector", columns="year", values="median")
-    grid = grid.reindex(index=sectors, columns=years)
-    z = np.vstack([agg["median"].to_numpy()[None, :], grid.to_numpy()])
-    rows = ["ALL", *sectors]
+    sel = select.utilisation_waves(data, scenario)
+    years, rows = sel.years, sel.rows
     fig = Figure(figsize=(WIDTH, 7.2))
     ax = fig.subplots()
     ax.set_facecolor("#dddddd")
@@ -195,7 +179,7 @@ def utilisation_waves(data: ReportData, lang: str, scenario: str | None = None) 
     im = ax.pcolormesh(
         np.arange(years[0] - 0.5, years[-1] + 1.0, 1.0),
         np.arange(len(rows) + 1) - 0.5,
-        np.ma.masked_invalid(z),
+        np.ma.masked_invalid(sel.z),
         cmap=cmap,
         vmin=40,
         vmax=100,
@@ -209,16 +193,9 @@ def utilisation_waves(data: ReportData, lang: str, scenario: str | None = None) 
     ax.set_ylabel(m.t("axis.sector", lang))
     cb = fig.colorbar(im, ax=ax, pad=0.01)
     cb.set_label(m.t("axis.utilisation_pct", lang))
-    facts = [f for f in data.sector_facts("utilisation") if f.sector in sectors]
-    facts += [f for f in data.sector_facts("aggregate_utilisation") if f.sector == "ALL"]
-    y0, y1 = data.years(name)
-    shown = False
-    for f in facts:
-        if f.year_to < y0 or f.year_from > y1:
-            continue
-        assert f.target is not None
-        a, b = max(f.year_from, y0), min(f.year_to, y1)
-        row = rows.index(f.sector)
+    for k, mark in enumerate(sel.facts):
+        a, b = mark.start, mark.end
+        row = rows.index(mark.row)
         ax.add_patch(
             Rectangle(
                 (a - 0.5, row - 0.45),
@@ -227,22 +204,26 @@ def utilisation_waves(data: ReportData, lang: str, scenario: str | None = None) 
                 fill=False,
                 ec="black",
                 lw=1.6,
-                label=None if shown else m.t("legend.fact", lang),
+                label=None if k else m.t("legend.fact", lang),
             )
         )
         ax.text(
             (a + b) / 2,
             row,
-            f"{f.target * 100:.0f}",
+            f"{mark.percent:.0f}",
             ha="center",
             va="center",
             fontsize=8.5,
             fontweight="bold",
         )
-        shown = True
-    if shown:
+    if sel.facts:
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.08), ncols=2)
     return _frame(fig, "utilisation_waves", m.t("fig.utilisation_waves.title", lang), lang, data)
+
+
+def _draw(ax: Axes, s: select.Series, lang: str, dash: str = "-", lw: float = 2.0) -> None:
+    """A selected series as a line with its band."""
+    _band(ax, s.frame, s.label(lang), s.colour, s.bands, dash=dash, lw=lw)
 
 
 def price_war(
@@ -250,34 +231,26 @@ def price_war(
 ) -> Figure:
     lang = m.check_lang(lang)
     name = scenario or data.reference
-    if sector not in data.sectors(name):
-        raise ValueError(f"sector {sector!r} unknown; allowed: {', '.join(data.sectors(name))}")
-    bands = data.n_runs(name) > 1
-
-    def sb(col: str, scale: float = 1.0) -> pd.DataFrame:
-        return data.sector_bands(name, col, sector=sector, scale=scale, active_only=True)
-
+    sel = select.price_war(data, name, sector)
     fig = Figure(figsize=(WIDTH, 8.5))
     ax1, ax2, ax3 = fig.subplots(
         3, 1, sharex=True, gridspec_kw={"height_ratios": [0.45, 0.25, 0.3]}
     )
     _regime_backdrop([ax1, ax2, ax3], data, name, lang)
-    _band(ax1, sb("price"), m.t("legend.price", lang), "#1f3b73", bands)
-    _band(ax1, sb("unit_cost"), m.t("legend.unit_cost", lang), "#c0392b", bands, dash="--")
+    _draw(ax1, sel.price, lang)
+    _draw(ax1, sel.unit_cost, lang, dash="--")
     ax1.set_ylabel(m.sector_unit(sector, lang))
-    if price_span(data, name, sector) > 10:
+    if sel.log_price:
         ax1.set_yscale("log")
     ax1.set_title(m.t("fig.price_war.panel_price", lang), loc="left", pad=18)
     handles, _ = ax1.get_legend_handles_labels()
     ax1.legend(handles=handles + _regime_handles(lang), loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    _band(ax2, sb("margin", 100.0), m.t("legend.margin", lang), "#27ae60", bands)
+    _draw(ax2, sel.margin, lang)
     ax2.axhline(0, color="#555", lw=1)
     ax2.set_ylabel(m.t("axis.margin_pct", lang))
     ax2.set_title(m.t("fig.price_war.panel_margin", lang), loc="left")
-    _band(
-        ax3, sb("loss_making_share", 100.0), m.t("legend.loss_making_share", lang), "#d68910", bands
-    )
-    _band(ax3, sb("zombie_share", 100.0), m.t("legend.zombie_share", lang), "#8e44ad", bands)
+    _draw(ax3, sel.loss_making, lang)
+    _draw(ax3, sel.zombies, lang)
     ax3.set_ylim(bottom=0)
     ax3.set_ylabel(m.t("axis.share_pct", lang))
     ax3.set_xlabel(m.t("axis.year", lang))
@@ -289,16 +262,11 @@ def price_war(
 
 def trade(data: ReportData, lang: str, scenario: str | None = None) -> Figure:
     lang = m.check_lang(lang)
-    name = scenario or data.reference
-    bands = data.n_runs(name) > 1
-    sectors = data.sectors(name)
+    sel = select.trade(data, scenario)
+    sectors, partners = sel.sectors, sel.partners
     fig = Figure(figsize=(WIDTH, 12.0))
     ax1, ax2, ax3 = fig.subplots(3, 1, gridspec_kw={"height_ratios": [0.38, 0.34, 0.28]})
-    yif = data.trade_years_in_force(name)
-    partners = list(dict.fromkeys(data.runs[name][0].trade["partner"]))
-    grid = yif.pivot(index="partner", columns="sector", values="years")
-    grid = grid.reindex(index=partners, columns=sectors).fillna(0.0)
-    im = ax1.imshow(grid.to_numpy(), cmap="Reds", aspect="auto", vmin=0)
+    im = ax1.imshow(sel.years_in_force.to_numpy(), cmap="Reds", aspect="auto", vmin=0)
     ax1.grid(False)
     ax1.set_xticks(
         range(len(sectors)),
@@ -312,34 +280,16 @@ def trade(data: ReportData, lang: str, scenario: str | None = None) -> Figure:
     ax1.set_title(m.t("fig.trade.panel_heatmap", lang), loc="left")
     cb = fig.colorbar(im, ax=ax1, pad=0.01)
     cb.set_label(m.t("axis.years_in_force", lang))
-    share = data.world_share(name)
-    for s in sectors:
-        f = share[share["sector"] == s].copy()
-        if f.empty or float(f["median"].max()) <= 0:
-            continue
-        f[["median", "p5", "p95"]] *= 100.0
-        _band(ax2, f, m.sector(s, lang), sector_colour(data, s), bands, lw=1.6)
+    for share in sel.shares:
+        _draw(ax2, share, lang, lw=1.6)
     ax2.set_ylabel(m.t("axis.world_share_pct", lang))
     ax2.set_title(m.t("fig.trade.panel_share", lang), loc="left")
     ax2.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
-    _band(
-        ax3,
-        data.economy_bands(name, "trade_measures"),
-        m.t("legend.trade_measures", lang),
-        "#c0392b",
-        bands,
-    )
+    _draw(ax3, sel.measures, lang)
     ax3.set_ylabel(m.t("axis.measures_count", lang))
     ax3b = ax3.twinx()
     ax3b.grid(False)
-    _band(
-        ax3b,
-        data.economy_bands(name, "countermeasures"),
-        m.t("legend.countermeasures", lang),
-        "#1f3b73",
-        bands,
-        dash=":",
-    )
+    _draw(ax3b, sel.countermeasures, lang, dash=":")
     ax3b.set_ylim(bottom=0)
     ax3b.yaxis.get_major_locator().set_params(integer=True)
     ax3b.set_ylabel(m.t("axis.countermeasures_count", lang))
@@ -373,22 +323,16 @@ def bill(data: ReportData, lang: str, scenario: str | None = None) -> Figure:
 
 def comparison(data: ReportData, lang: str, **_: Any) -> Figure:
     lang = m.check_lang(lang)
+    panels = select.comparison(data)
     ncols = 2
-    nrows = (len(COMPARISON) + ncols - 1) // ncols
+    nrows = (len(panels) + ncols - 1) // ncols
     fig = Figure(figsize=(WIDTH, 2.4 * nrows + 1.6))
     axes = fig.subplots(nrows, ncols, sharex=True).ravel()
-    for ax, (col, scale) in zip(axes, COMPARISON, strict=False):
-        for name in data.scenarios:
-            _band(
-                ax,
-                data.economy_bands(name, col, scale=scale),
-                m.scenario(name, lang),
-                scenario_colour(data, name),
-                data.n_runs(name) > 1,
-                lw=1.6,
-            )
-        ax.set_title(m.indicator(col, lang), loc="left", fontsize=10)
-    for ax in axes[len(COMPARISON) :]:
+    for ax, p in zip(axes, panels, strict=False):
+        for s in p.series:
+            _draw(ax, s, lang, lw=1.6)
+        ax.set_title(m.indicator(p.column, lang), loc="left", fontsize=10)
+    for ax in axes[len(panels) :]:
         ax.set_visible(False)
     for ax in axes[-ncols:]:
         ax.set_xlabel(m.t("axis.year", lang))
@@ -404,7 +348,7 @@ def comparison(data: ReportData, lang: str, **_: Any) -> Figure:
 
 def evidence(data: ReportData, lang: str, **_: Any) -> Figure:
     lang = m.check_lang(lang)
-    tab = evidence_table(data, lang)
+    tab = select.evidence_table(data, lang)
     ids, header, scores = tab.ids, tab.header, tab.scores
     rows = [list(r) for r in zip(*tab.columns, strict=True)]
     colours = [list(r) for r in zip(*tab.colours, strict=True)]

@@ -7,9 +7,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from overcap.evidence import Fact
+from overcap.report import messages as m
 from overcap.report.data import ReportData
+
+DEFAULT_SECTOR = "solar_pv"
+
+SCENARIO_COLOURS = ("#1f3b73", "#c0392b", "#27ae60", "#8e44ad", "#d68910", "#17a589")
+SECTOR_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#ad494a",
+    "#637939",
+)
+PASS_COLOUR, FAIL_COLOUR, NA_COLOUR = "#d5f5e3", "#fadbd8", "#eeeeee"
+
+
+def sector_colour(data: ReportData, sector: str) -> str:
+    ids = data.sectors()
+    i = ids.index(sector) if sector in ids else len(ids)
+    return SECTOR_COLOURS[i % len(SECTOR_COLOURS)]
+
+
+def scenario_colour(data: ReportData, scenario: str) -> str:
+    return SCENARIO_COLOURS[data.scenarios.index(scenario) % len(SCENARIO_COLOURS)]
 
 
 @dataclass(frozen=True)
@@ -21,6 +54,12 @@ class Series:
     legend: str
     colour: str
     bands: bool
+
+    def label(self, lang: str) -> str:
+        """The legend in ``lang``; a scenario without a catalogue entry by its name."""
+        if m.has(self.legend) or not self.legend.startswith("scenario."):
+            return m.t(self.legend, lang)
+        return self.legend.split(".", 1)[1]
 
 
 @dataclass(frozen=True)
@@ -74,3 +113,292 @@ def bill(data: ReportData, scenario: str | None = None) -> list[Panel]:
         Panel(Series(data.economy_bands(name, col, scale=scale), leg, colour, bands), unit, title)
         for col, scale, leg, unit, title, colour in BILL
     ]
+
+
+# ---------------------------------------------------------------- utilisation waves
+@dataclass(frozen=True)
+class FactMark:
+    """A fact drawn over a heat map's row: the fact, its row (a sector id; ALL for the
+    economy) and its years clipped to the recorded ones (``start`` to ``end``)."""
+
+    fact: Fact
+    row: str
+    start: int
+    end: int
+
+    @property
+    def percent(self) -> float:
+        """The fact's target in percent."""
+        assert self.fact.target is not None
+        return self.fact.target * 100
+
+
+@dataclass(frozen=True)
+class UtilisationWaves:
+    years: list[int]
+    rows: list[str]  # ALL (the value-weighted aggregate), then the sectors
+    z: np.ndarray  # median utilisation (%), rows x years; NaN where a sector is inactive
+    facts: list[FactMark]
+
+
+def utilisation_waves(data: ReportData, scenario: str | None = None) -> UtilisationWaves:
+    """Median utilisation (%) by sector and year with the aggregate on top, and the
+    facts file's utilisation figures (a sector's, or the economy's aggregate) inside the
+    recorded years."""
+    name = scenario or data.reference
+    sectors = data.sectors(name)
+    util = data.sector_bands(name, "utilisation", scale=100.0, active_only=True)
+    agg = data.economy_bands(name, "aggregate_utilisation", scale=100.0).set_index("year")
+    years = list(agg.index)
+    grid = util.pivot(index="sector", columns="year", values="median")
+    grid = grid.reindex(index=sectors, columns=years)
+    z = np.vstack([agg["median"].to_numpy()[None, :], grid.to_numpy()])
+    facts = [f for f in data.sector_facts("utilisation") if f.sector in sectors]
+    facts += [f for f in data.sector_facts("aggregate_utilisation") if f.sector == "ALL"]
+    y0, y1 = data.years(name)
+    marks = [
+        FactMark(f, f.sector, max(f.year_from, y0), min(f.year_to, y1))
+        for f in facts
+        if not (f.year_to < y0 or f.year_from > y1)
+    ]
+    return UtilisationWaves(years, ["ALL", *sectors], z, marks)
+
+
+# ---------------------------------------------------------------- price war
+def price_span(data: ReportData, scenario: str, sector: str) -> float:
+    """Highest over lowest median price of a sector: above 10, prices are drawn on a log
+    scale (a learning curve is a straight line there)."""
+    p = data.sector_bands(scenario, "price", sector=sector, active_only=True)["median"]
+    p = p[p > 0]
+    return float(p.max() / p.min()) if len(p) else 1.0
+
+
+@dataclass(frozen=True)
+class PriceWar:
+    sector: str
+    price: Series
+    unit_cost: Series  # drawn dashed
+    margin: Series
+    loss_making: Series
+    zombies: Series
+    log_price: bool  # prices span more than a factor of 10
+
+
+def price_war(
+    data: ReportData, scenario: str | None = None, sector: str = DEFAULT_SECTOR
+) -> PriceWar:
+    """One sector (ValueError naming the allowed ones): price and unit cost, margin (%),
+    the shares of loss-making and zombie firms (%), over the years it has capacity."""
+    name = scenario or data.reference
+    if sector not in data.sectors(name):
+        raise ValueError(f"sector {sector!r} unknown; allowed: {', '.join(data.sectors(name))}")
+    bands = data.n_runs(name) > 1
+
+    def sb(col: str, legend: str, colour: str, scale: float = 1.0) -> Series:
+        frame = data.sector_bands(name, col, sector=sector, scale=scale, active_only=True)
+        return Series(frame, legend, colour, bands)
+
+    return PriceWar(
+        sector=sector,
+        price=sb("price", "legend.price", "#1f3b73"),
+        unit_cost=sb("unit_cost", "legend.unit_cost", "#c0392b"),
+        margin=sb("margin", "legend.margin", "#27ae60", 100.0),
+        loss_making=sb("loss_making_share", "legend.loss_making_share", "#d68910", 100.0),
+        zombies=sb("zombie_share", "legend.zombie_share", "#8e44ad", 100.0),
+        log_price=price_span(data, name, sector) > 10,
+    )
+
+
+# ---------------------------------------------------------------- trade
+@dataclass(frozen=True)
+class Trade:
+    partners: list[str]
+    sectors: list[str]
+    years_in_force: pd.DataFrame  # partners x sectors: median years with a measure
+    shares: list[Series]  # China's share of world output (%), sectors with output
+    measures: Series
+    countermeasures: Series  # on a second axis, drawn dotted
+
+
+def trade(data: ReportData, scenario: str | None = None) -> Trade:
+    """Years with a measure in force by partner and sector; China's share of world
+    output by sector (%); measures in force and countermeasures over time."""
+    name = scenario or data.reference
+    bands = data.n_runs(name) > 1
+    sectors = data.sectors(name)
+    yif = data.trade_years_in_force(name)
+    partners = list(dict.fromkeys(data.runs[name][0].trade["partner"]))
+    grid = yif.pivot(index="partner", columns="sector", values="years")
+    grid = grid.reindex(index=partners, columns=sectors).fillna(0.0)
+    share = data.world_share(name)
+    shares = []
+    for s in sectors:
+        f = share[share["sector"] == s].copy()
+        if f.empty or float(f["median"].max()) <= 0:
+            continue
+        f[["median", "p5", "p95"]] *= 100.0
+        shares.append(Series(f, f"sector.{s}", sector_colour(data, s), bands))
+    return Trade(
+        partners=partners,
+        sectors=sectors,
+        years_in_force=grid,
+        shares=shares,
+        measures=Series(
+            data.economy_bands(name, "trade_measures"), "legend.trade_measures", "#c0392b", bands
+        ),
+        countermeasures=Series(
+            data.economy_bands(name, "countermeasures"),
+            "legend.countermeasures",
+            "#1f3b73",
+            bands,
+        ),
+    )
+
+
+# ---------------------------------------------------------------- comparison
+# the comparison's main indicators: economy column, scale to the label's unit
+COMPARISON: tuple[tuple[str, float], ...] = (
+    ("gdp_growth", 1.0),
+    ("aggregate_utilisation", 100.0),
+    ("ppi_change", 1.0),
+    ("zombie_share", 100.0),
+    ("fiscal_cost_share_gdp", 1.0),
+    ("misallocation_tfp_loss", 1.0),
+    ("profit", 1e-3),
+    ("bad_loans", 1e-3),
+    ("trade_measures", 1.0),
+    ("countermeasures", 1.0),
+)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One panel of the comparison: an economy column and every scenario's series (in
+    the order of the report's scenarios, legend key ``scenario.NAME``)."""
+
+    column: str
+    series: list[Series]
+
+
+def comparison(data: ReportData) -> list[Indicator]:
+    """Every scenario's median and band of each of the main indicators (COMPARISON)."""
+    return [
+        Indicator(
+            col,
+            [
+                Series(
+                    data.economy_bands(name, col, scale=scale),
+                    f"scenario.{name}",
+                    scenario_colour(data, name),
+                    data.n_runs(name) > 1,
+                )
+                for name in data.scenarios
+            ],
+        )
+        for col, scale in COMPARISON
+    ]
+
+
+# ---------------------------------------------------------------- evidence
+# economy-wide indicators: a fact about them with sector ALL is about the economy
+ECONOMY_FACTS = frozenset(
+    {c for c, _ in COMPARISON} | {"gdp_target", "partners_with_measures", "regime"}
+)
+
+
+def _fmt(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return ""
+    return f"{x:.3g}"
+
+
+def fact_text(f: Fact, lang: str) -> str:
+    """A fact in words: indicator, where, statistic and years, in ``lang``."""
+    years = str(f.year_from) if f.year_from == f.year_to else f"{f.year_from}-{f.year_to}"
+    if f.sector == "ALL":
+        where = m.t(
+            "evidence.economy" if f.indicator in ECONOMY_FACTS else "evidence.all_sectors", lang
+        )
+    else:
+        where = " + ".join(
+            m.sector(s, lang) if m.has(f"sector.{s}") else s for s in f.sector.split("+")
+        )
+    if f.partner:
+        where += " · " + m.partner(f.partner, lang)
+    param = "" if f.param is None else f"{f.param:g}"
+    stat = m.t(f"evidence.stat_{f.kind}", lang, years=years, param=param)
+    key = f"fact_indicator.{f.indicator}"
+    what = m.t(key, lang) if m.has(key) else m.indicator(f.indicator, lang)
+    return f"{what} · {where} · {stat}"
+
+
+def record_text(f: Fact, lang: str) -> str:
+    if f.low is not None and f.high is not None:
+        return f"[{f.low:g}, {f.high:g}]"
+    if f.target is not None:
+        return m.t("evidence.target", lang, value=f"{f.target:g}")
+    return m.t("evidence.true", lang)
+
+
+@dataclass(frozen=True)
+class EvidenceTable:
+    """The check table's text, by column: one column per field (id, fact, record, each
+    scenario's median with pass/fail, the reference's share of runs passing), each
+    column's cell colours, and each scenario's score line."""
+
+    ids: list[str]
+    header: list[str]
+    columns: list[list[str]]
+    colours: list[list[str]]
+    scores: list[str]
+
+
+def evidence_table(data: ReportData, lang: str) -> EvidenceTable:
+    """The facts against every scenario's runs, as text in ``lang`` (a table's data is
+    its text)."""
+    lang = m.check_lang(lang)
+    facts = {f.id: f for f in data.facts}
+    ids = [f.id for f in data.facts]
+    header = [
+        m.t("evidence.col_id", lang),
+        m.t("evidence.col_what", lang),
+        m.t("evidence.col_record", lang),
+    ]
+    columns: list[list[str]] = [
+        ids,
+        [fact_text(facts[i], lang) for i in ids],
+        [record_text(facts[i], lang) for i in ids],
+    ]
+    white = ["white"] * len(ids)
+    colours: list[list[str]] = [white, white, white]
+    scores = []
+    for name in data.scenarios:
+        tab = data.check(name).set_index("id").reindex(ids)
+        header.append(m.t("evidence.col_model", lang, scenario=m.scenario(name, lang)))
+        cells, fill = [], []
+        for ok, passed, value in zip(tab["evaluable"], tab["passed"], tab["value"], strict=True):
+            if not bool(ok):
+                cells.append(m.t("legend.not_evaluable", lang))
+                fill.append(NA_COLOUR)
+            else:
+                mark = m.t("legend.pass" if bool(passed) else "legend.fail", lang)
+                cells.append(f"{_fmt(float(value))} · {mark}")
+                fill.append(PASS_COLOUR if bool(passed) else FAIL_COLOUR)
+        columns.append(cells)
+        colours.append(fill)
+        passed_n, total = int(tab["passed"].sum()), len(tab)
+        scores.append(
+            m.t(
+                "report.score",
+                lang,
+                scenario=m.scenario(name, lang),
+                passed=passed_n,
+                total=total,
+                share=f"{passed_n / max(total, 1):.0%}",
+            )
+        )
+    ref = data.check(data.reference).set_index("id").reindex(ids)
+    header.append(m.t("evidence.col_runs", lang))
+    columns.append([f"{float(s):.0%}" for s in ref["share_passing"]])
+    colours.append(white)
+    return EvidenceTable(ids, header, columns, colours, scores)
