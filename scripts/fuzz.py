@@ -34,8 +34,9 @@ def _one(overrides: dict[str, Any], seed: int, memory_mb: int, strict: bool, q: 
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        import overcap
         from tests.engine import properties
+
+        import overcap
 
         if strict:
             properties.PENDING.clear()
@@ -85,7 +86,6 @@ def main(argv: list[str] | None = None) -> int:
 
     import numpy as np
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from tests.engine.properties import numpy_overrides
 
     rng = np.random.default_rng(args.seed)
@@ -107,15 +107,26 @@ def main(argv: list[str] | None = None) -> int:
             counts[kind] += 1
             if kind != "ok":
                 failures.append(
-                    {"index": i, "kind": kind, "seed": run_seed, "seconds": round(seconds, 2),
-                     "detail": detail, "overrides": overrides}  # fmt: skip
+                    {
+                        "index": i,
+                        "kind": kind,
+                        "seed": run_seed,
+                        "seconds": round(seconds, 2),
+                        "detail": detail,
+                        "overrides": overrides,
+                    }  # fmt: skip
                 )
             summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
             bar.update(task, advance=1, description=f"fuzz ({summary})")
     args.out.write_text(
         json.dumps(
-            {"scenarios": args.scenarios, "seed": args.seed, "strict": args.strict,
-             "counts": dict(counts), "failures": failures},  # fmt: skip
+            {
+                "scenarios": args.scenarios,
+                "seed": args.seed,
+                "strict": args.strict,
+                "counts": dict(counts),
+                "failures": failures,
+            },  # fmt: skip
             indent=1,
             default=str,
         )
