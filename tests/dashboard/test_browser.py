@@ -206,6 +206,10 @@ def test_bad_runs_and_reform_year_name_their_fields(page: Page, server_url: str)
     )
     page.locator("#runs").fill("2")
     choose_scenario(page, "market reform")
+    # the scenario's answer enables the reform year (the baseline has none) and sets its
+    # default; a year typed before or after it arrives is the user's, never overwritten
+    expect(page.locator("#reform-text")).to_be_enabled()
+    expect(page.locator("#reform-text")).to_have_value(re.compile(r"^20\d\d$"))
     page.locator("#reform-text").fill("1900")
     page.locator("#reform-text").press("Enter")
     expect(page.locator("#reform-msg")).to_contain_text(

@@ -138,13 +138,6 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
         Output({"type": "lever-text", "lever": ALL}, "value", allow_duplicate=True),
         Output({"type": "lever-msg", "lever": ALL}, "children", allow_duplicate=True),
         Output({"type": "lever-switch", "lever": ALL}, "value"),
-        Output("reform-slider", "value", allow_duplicate=True),
-        Output("reform-slider", "min"),
-        Output("reform-slider", "max"),
-        Output("reform-slider", "disabled"),
-        Output("reform-text", "value", allow_duplicate=True),
-        Output("reform-text", "disabled"),
-        Output("reform-msg", "children", allow_duplicate=True),
         Output("message", "children", allow_duplicate=True),
         Input("scenario", "value"),
         Input("reset-button", "n_clicks"),
@@ -157,22 +150,7 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
         texts = [fmt(float(values[o["id"]["lever"]])) for o in ctx.outputs_list[1]]
         msgs = ["" for _ in ctx.outputs_list[2]]
         switches = [switch_value(bool(values[o["id"]["lever"]])) for o in ctx.outputs_list[3]]
-        lo, hi = reform_bounds(scenario(name, fixed))
-        year = values[REFORM_YEAR]
-        return (
-            sliders,
-            texts,
-            msgs,
-            switches,
-            year if year is not None else lo,
-            lo,
-            hi,
-            year is None,
-            str(year) if year is not None else "",
-            year is None,
-            "",
-            "",
-        )
+        return sliders, texts, msgs, switches, ""
 
     # ------------------------------------------------------------------ levers
     @app.callback(
@@ -198,29 +176,46 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
         except InputError as err:
             return no_update, no_update, error_text(err, lang)
 
+    # The reform year has one callback for everything that sets it (choosing a scenario,
+    # reset, the slider, the text), so that Dash drops a stale answer when a newer call
+    # of the same callback is made: a year typed right after choosing a scenario is never
+    # overwritten by the scenario's default arriving late (issue 16).
     @app.callback(
         Output("reform-slider", "value"),
+        Output("reform-slider", "min"),
+        Output("reform-slider", "max"),
+        Output("reform-slider", "disabled"),
         Output("reform-text", "value"),
+        Output("reform-text", "disabled"),
         Output("reform-msg", "children"),
         Input("reform-slider", "value"),
         Input("reform-text", "value"),
-        State("scenario", "value"),
+        Input("scenario", "value"),
+        Input("reset-button", "n_clicks"),
         State("lang", "value"),
         prevent_initial_call=True,
     )
-    def sync_reform(slider: Any, text: Any, name: Any, lang: Any) -> tuple[Any, ...]:
+    def sync_reform(slider: Any, text: Any, name: Any, _clicks: Any, lang: Any) -> tuple[Any, ...]:
         lang = safe_lang(lang)
-        sc = scenario(check_scenario(name), fixed)
+        name = check_scenario(name)
+        sc = scenario(name, fixed)
         lo, hi = reform_bounds(sc)
+        keep = (no_update,) * 4
+        trig = ctx.triggered_id
+        if trig in ("scenario", "reset-button"):
+            year = lever_values(name, fixed)[REFORM_YEAR]
+            none = year is None
+            return (lo if none else year, lo, hi, none, "" if none else str(year), none, "")
         try:
-            if ctx.triggered_id == "reform-slider":
-                return no_update, str(parse_number(slider, REFORM_YEAR, lo, hi, "year", True)), ""
+            if trig == "reform-slider":
+                year = parse_number(slider, REFORM_YEAR, lo, hi, "year", True)
+                return (*keep, str(year), no_update, "")
             if text in (None, "") and not reform_events(sc):
-                return no_update, no_update, ""
+                return (*keep, no_update, no_update, "")
             year = parse_number(text, REFORM_YEAR, lo, hi, "year", integer=True)
-            return year, str(year), ""
+            return (year, no_update, no_update, no_update, str(year), no_update, "")
         except InputError as err:
-            return no_update, no_update, error_text(err, lang)
+            return (*keep, no_update, no_update, error_text(err, lang))
 
     # ------------------------------------------------------------------ run
     @app.callback(
