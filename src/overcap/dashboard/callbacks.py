@@ -15,7 +15,7 @@ from typing import Any
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, no_update, set_props
 from dash.exceptions import PreventUpdate
 
-from overcap.dashboard.layout import scenario_options, sector_options, switch_value
+from overcap.dashboard.layout import scenario_options, sector_options
 from overcap.dashboard.levers import (
     MAX_RUNS,
     REFORM_YEAR,
@@ -88,6 +88,24 @@ def status_text(st: Status, specs: list[RunSpec], runner: Runner, lang: str) -> 
     return text
 
 
+RESET_LEVERS_JS = """
+function (name, clicks, table) {
+    const dc = window.dash_clientside;
+    const d = table && table[name];
+    if (!d) { throw dc.PreventUpdate; }  // not a shipped scenario: describe() says so
+    const outs = dc.callback_context.outputs_list;
+    const ids = (k) => outs[k].map((o) => o.id.lever);
+    return [
+        ids(0).map((i) => d.slider[i]),
+        ids(1).map((i) => d.text[i]),
+        ids(2).map(() => ""),
+        ids(3).map((i) => d.switch[i]),
+        "",
+    ];
+}
+"""
+
+
 def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> None:
     """Attach the callbacks; ``extra`` are overrides every run gets (e.g. fewer firms)."""
     fixed = freeze(extra)
@@ -133,7 +151,11 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
         return description, help_text, sector_options(name, lang)
 
     # ------------------------------------------------------------------ scenario
-    @app.callback(
+    # Choosing a scenario (or reset) puts its levers back in the browser, from the table
+    # the page holds (lever-defaults): no server answer can arrive after the user typed
+    # into a lever and overwrite it (issue 16). The reform year is reset by sync_reform.
+    app.clientside_callback(
+        RESET_LEVERS_JS,
         Output({"type": "lever-slider", "lever": ALL}, "value", allow_duplicate=True),
         Output({"type": "lever-text", "lever": ALL}, "value", allow_duplicate=True),
         Output({"type": "lever-msg", "lever": ALL}, "children", allow_duplicate=True),
@@ -141,16 +163,9 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
         Output("message", "children", allow_duplicate=True),
         Input("scenario", "value"),
         Input("reset-button", "n_clicks"),
+        State("lever-defaults", "data"),
         prevent_initial_call=True,
     )
-    def reset_levers(name: Any, _clicks: Any) -> tuple[Any, ...]:
-        name = check_scenario(name)
-        values = lever_values(name, fixed)
-        sliders = [float(values[o["id"]["lever"]]) for o in ctx.outputs_list[0]]
-        texts = [fmt(float(values[o["id"]["lever"]])) for o in ctx.outputs_list[1]]
-        msgs = ["" for _ in ctx.outputs_list[2]]
-        switches = [switch_value(bool(values[o["id"]["lever"]])) for o in ctx.outputs_list[3]]
-        return sliders, texts, msgs, switches, ""
 
     # ------------------------------------------------------------------ levers
     @app.callback(
