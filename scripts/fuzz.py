@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import re
 import resource
 import sys
 import time
@@ -72,6 +73,63 @@ def run_one(
     return kind, detail, time.perf_counter() - t0
 
 
+def failure_class(kind: str, detail: list[str]) -> str:
+    """What kind of failure: the exception type of a crash, the name of a broken
+    property (without its rows)."""
+    first = detail[0] if detail else ""
+    if kind == "crash":
+        return "crash: " + first.split(":", 1)[0]
+    return f"{kind}: " + re.sub(r": \d+ rows, first at .*$", "", first)
+
+
+def classify(overrides: dict[str, Any], seed: int, strict: bool) -> str:
+    """Run in this process and return the failure class ('ok' if none)."""
+    from tests.engine import properties
+
+    import overcap
+
+    saved = set(properties.PENDING)
+    if strict:
+        properties.PENDING.clear()
+    try:
+        result = overcap.run("baseline", seed=seed, overrides=overrides)
+        broken = properties.check(result)
+        return failure_class("property", broken) if broken else "ok"
+    except Exception as exc:
+        return failure_class("crash", [f"{type(exc).__name__}: {exc}"])
+    finally:
+        properties.PENDING.update(saved)
+
+
+def minimize(overrides: dict[str, Any], seed: int, strict: bool) -> dict[str, Any]:
+    """The fewest overrides (the rest at the baseline's values) that still fail the same
+    way: delta debugging over the keys, in this process. The span and population keys
+    stay, since the rest is drawn for them."""
+    from tests.engine.properties import FIXED
+
+    target = classify(overrides, seed, strict)
+    if target == "ok":
+        return overrides
+    keep = {k: v for k, v in overrides.items() if k in FIXED}
+    keys = [k for k in overrides if k not in FIXED]
+    n = 2
+    while len(keys) >= 2:
+        chunk = max(1, len(keys) // n)
+        for i in range(0, len(keys), chunk):
+            rest = keys[:i] + keys[i + chunk :]
+            trial = {**keep, **{k: overrides[k] for k in rest}}
+            if classify(trial, seed, strict) == target:
+                keys, n = rest, max(n - 1, 2)
+                break
+        else:
+            if chunk == 1:
+                break
+            n = min(len(keys), n * 2)
+    if len(keys) == 1 and classify(keep, seed, strict) == target:
+        keys = []
+    return {**keep, **{k: overrides[k] for k in keys}}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-n", "--scenarios", type=int, default=100, help="scenarios to run")
@@ -80,7 +138,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per run")
     ap.add_argument("--memory-mb", type=int, default=4000, help="address space per run")
     ap.add_argument("--strict", action="store_true", help="check PENDING properties in full")
+    ap.add_argument(
+        "--minimize",
+        type=Path,
+        metavar="FAILURES_JSON",
+        help="instead of fuzzing: shrink the first failure of each class in a failures file "
+        "to the fewest overrides that still fail that way, and print them",
+    )
     args = ap.parse_args(argv)
+    if args.minimize is not None:
+        return minimize_file(args.minimize, args.strict)
     if args.scenarios < 1:
         ap.error("--scenarios: at least 1")
 
@@ -136,6 +203,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.scenarios} scenarios: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
     print(f"failures written to {args.out}")
     return 0 if counts["ok"] == args.scenarios else 1
+
+
+def minimize_file(path: Path, strict: bool) -> int:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    strict = strict or bool(data.get("strict"))
+    seen: set[str] = set()
+    for f in data["failures"]:
+        if f["kind"] not in ("crash", "property"):
+            continue
+        cls = failure_class(f["kind"], f["detail"])
+        if cls in seen:
+            continue
+        seen.add(cls)
+        now = classify(f["overrides"], int(f["seed"]), strict)
+        if now != cls:
+            print(f"{cls} (failure {f['index']}): now {now}, not minimized")
+            continue
+        small = minimize(f["overrides"], int(f["seed"]), strict)
+        sets = " ".join(f"--set {k}={json.dumps(v)}" for k, v in small.items())
+        print(f"{cls} (failure {f['index']}, seed {f['seed']}): {len(small)} overrides")
+        print(f"  overcap run baseline --seed {f['seed']} {sets}")
+    return 0
 
 
 if __name__ == "__main__":

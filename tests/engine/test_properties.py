@@ -12,7 +12,9 @@ from PENDING.
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,7 +37,7 @@ from tests.engine.properties import (  # noqa: E402
 
 settings.register_profile(
     "dev",
-    max_examples=12,
+    max_examples=30,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -134,5 +136,47 @@ def test_no_crash_when_no_incumbent_starts_a_project(seed: int) -> None:
     overcap.run("baseline", seed=seed, overrides=CRASH)
 
 
+@pytest.mark.xfail(strict=True, reason="engine fix after the phases merge")
+def test_a_one_year_run_without_spinup() -> None:
+    """A valid scenario (start_year = end_year, no spin-up) raises IndexError in
+    population.py (the demand growth of the first two years)."""
+    overcap.run(
+        "baseline",
+        overrides={"time.start_year": 2000, "time.end_year": 2000, "time.spinup_years": 0},
+    )
+
+
+# scripts/fuzz.py --strict, then --minimize: the fewest overrides that still break
+PENDING_CASES = json.loads((Path(__file__).parent / "pending_cases.json").read_text("utf-8"))
+
+
+@pytest.mark.xfail(strict=True, reason="engine fix after the phases merge")
+@pytest.mark.parametrize(
+    "case", PENDING_CASES, ids=[f"{c['pending']}-{c['broken']}" for c in PENDING_CASES]
+)
+def test_pending_property_holds_in_full(case: dict[str, Any]) -> None:
+    """The property checked in full (its PENDING relaxation off) on the minimal
+    scenario that breaks it today: sectors.utilisation 1 + 2.2e-16, inventory -1.4e-16
+    (share_rounding); price_index NaN for shipbuilding with no output all run when
+    exports are off (price_index_nan)."""
+    r = overcap.run("baseline", seed=case["seed"], overrides=case["overrides"])
+    saved = set(PENDING)
+    PENDING.discard(case["pending"])
+    try:
+        broken = check(r)
+    finally:
+        PENDING.update(saved)
+    assert [b for b in broken if b.startswith(case["broken"])] == []
+
+
+def test_pending_cases_break_only_what_they_pin() -> None:
+    """While pending, each minimal case passes the relaxed checks (so the relaxation,
+    and nothing else, is what hides it)."""
+    for case in PENDING_CASES:
+        r = overcap.run("baseline", seed=case["seed"], overrides=case["overrides"])
+        assert check(r) == [], case["broken"]
+
+
 def test_pending_names_are_known() -> None:
     assert PENDING <= {"bincount_dtype", "share_rounding", "price_index_nan"}
+    assert {c["pending"] for c in PENDING_CASES} <= PENDING
