@@ -198,7 +198,7 @@ CASES: list[Bad] = [
     Bad("strategic-years-outside", _over(["centre.strategic={steel=[[1800, 2000]]}"]),
         ("strategic.steel", "[1800, 2000]"), ("allowed: 1950 to 2100",)),
     Bad("event-years-outside", _over(["events.x={kind='stimulus', years=[1800, 1801]}"]),
-        ("events.x", "[1800, 1801]"), ("outside 1950 to 2100",)),
+        ("events.x", "[1800, 1801]"), ("allowed: 1950 to 2100",)),
     Bad("override-nan", _over(["investment.visibility=nan"]),
         ("investment.visibility", "nan"), ("allowed: 0.0 to 1.0",)),
     Bad("override-inf", _over(["macro.gdp_start=inf"]),

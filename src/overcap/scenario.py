@@ -651,7 +651,7 @@ class Event(Section):
             raise ValueError(f"years {list(self.years)}: the last year is before the first")
         lo, hi = YEARS
         if not (lo <= self.years[0] and self.years[1] <= hi):
-            raise ValueError(f"years {list(self.years)}: outside {lo} to {hi}")
+            raise ValueError(f"years {list(self.years)} (allowed: {lo} to {hi})")
         if self.kind == "regime" and self.regime not in REGIMES:
             raise ValueError(f"regime {self.regime!r} unknown; allowed: {', '.join(REGIMES)}")
         if self.kind in ("tariff", "countermeasure") and self.partner not in PARTNERS:

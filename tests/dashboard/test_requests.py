@@ -279,3 +279,40 @@ def test_choosing_a_scenario_sets_the_reform_year_and_typing_validates_it(
     typed = call("reform-text.value", scenario="market-reform", reform_text="1900")
     assert "1900 is out of range" in typed["reform-msg"]["children"]
     assert "reform-text" not in typed  # the user's text stays as typed
+
+
+@pytest.mark.parametrize(
+    ("trigger", "values", "expected"),
+    [
+        ("scenario.value", {"scenario": {"$ne": 1}}, "Scenario: "),
+        ("scenario.value", {"scenario": "../../x.toml"}, "Scenario: ../../x.toml does not exist"),
+        ("reset-button.n_clicks", {"scenario": None}, "Scenario: null does not exist"),
+        ("reform-text.value", {"scenario": "market-reform", "reform_text": ["2010"]}, "reform"),
+        ("reform-text.value", {"scenario": "market-reform", "reform_text": "1e999"}, "1e999"),
+        ("reform-slider.value", {"scenario": "market-reform", "reform_slider": "x"}, "reform"),
+        ("reform-slider.value", {"scenario": "market-reform", "reform_slider": 3000}, "3000"),
+    ],
+)
+def test_crafted_reform_requests_get_a_message_naming_the_field(
+    dash_app: Dash, trigger: str, values: dict[str, Any], expected: str
+) -> None:
+    key = next(k for k in dash_app.callback_map if "reform-text.value" in k)
+    spec = dash_app.callback_map[key]
+    inputs = [
+        {"id": i["id"], "property": i["property"],
+         "value": values.get(i["id"].replace("-", "_"))}
+        for i in spec["inputs"]
+    ]  # fmt: skip
+    body = {
+        "output": key,
+        "outputs": _outputs(key),
+        "inputs": inputs,
+        "state": [{"id": "lang", "property": "value", "value": "en"}],
+        "changedPropIds": [trigger],
+    }
+    code, text = post(dash_app, body)
+    assert code == 200, text
+    assert "Traceback" not in text
+    answer = json.loads(text).get("response", {})
+    shown = answer.get("reform-msg", {}).get("children") or message_of(text)
+    assert expected in shown, text
