@@ -198,9 +198,24 @@ def _experiment_name(kind: str, scenario: str, name: str | None, results: Path |
     from overcap.experiments import generate_name
     from overcap.store import check_name
 
+    if results is not None and (why := _cannot_write(results)) is not None:
+        raise StoreError(f"--results {results}: {why}; give a folder you can write to")
     if name is not None:
         return check_name(name)
     return generate_name(kind, scenario, results)
+
+
+def _cannot_write(path: Path) -> str | None:
+    """Why ``path`` cannot be (or become) a folder to write into, or None if it can;
+    creates nothing."""
+    p = path.absolute()
+    while not p.exists() and p.parent != p:
+        p = p.parent
+    if not p.is_dir():
+        return "it is a file, not a folder" if p == path.absolute() else f"{p} is a file"
+    if not os.access(p, os.W_OK | os.X_OK):
+        return f"{p} is not writable"
+    return None
 
 
 def _run_experiment(
@@ -235,6 +250,10 @@ def _run_experiment(
             "resume with:",
             highlight=False,
         )
+        err.print("  " + escape(_resume_command(ctx, name)), highlight=False)
+        raise typer.Exit(130) from None
+    except KeyboardInterrupt:  # Ctrl-C outside the driver's loop (opening, repairing)
+        err.print(f"interrupted: what is recorded stays in {folder}; resume with:", highlight=False)
         err.print("  " + escape(_resume_command(ctx, name)), highlight=False)
         raise typer.Exit(130) from None
     except (ExperimentError, StoreError, ScenarioError) as exc:
@@ -291,7 +310,9 @@ def run(
     scenario: Annotated[
         str, typer.Argument(help="Scenario name or path to a TOML file.")
     ] = "baseline",
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (default: the scenario's).", min=0)
+    ] = None,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="Override a parameter: path.to.param=value (repeatable)."),
@@ -345,13 +366,19 @@ def run(
         ] + [flag for flag, v in (("--resume", resume), ("--retry-failed", retry_failed)) if v]
         if given:
             _fail(f"{given[0]} goes with --runs N (an ensemble); one run goes to --out")
+        out_dir = out or Path("overcap-results") / sc.name
+        if (why := _cannot_write(out_dir)) is not None:
+            _fail(f"--out {out_dir}: {why}; give a folder you can write to")
         t0 = time.perf_counter()
         with console.status(f"running {sc.name} {sc.time.start_year}-{sc.time.end_year} ..."):
             result = run_model(sc, seed=seed)
         elapsed = time.perf_counter() - t0
         _print_summary(result)
-        target = _free_dir(out or Path("overcap-results") / sc.name, overwrite)
-        result.save(target)  # replaces target only once the new results are fully written
+        target = _free_dir(out_dir, overwrite)
+        try:
+            result.save(target)  # replaces target only once the new results are fully written
+        except OSError as exc:
+            _fail(f"--out {target}: cannot write there ({exc.strerror or exc})")
         console.print(
             f"\n{sc.name}, seed {result.seed}: {elapsed:.1f} s. Results written to "
             f"[bold]{target}[/] (sectors, provinces, economy and trade as Parquet; run.json)."
@@ -950,7 +977,7 @@ def sweep(
     runs: Annotated[
         int, typer.Option(help="Replicates per point (replicate r shares stream r).", min=1)
     ] = 1,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).", min=0)] = None,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Fixed override: path=value (repeatable).")
     ] = None,
@@ -1076,7 +1103,7 @@ def sensitivity(
     years: Annotated[
         str | None, typer.Option(help="Years the outputs average over, FROM-TO (default: all).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).", min=0)] = None,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Fixed override: path=value (repeatable).")
     ] = None,
@@ -1212,7 +1239,7 @@ def runs_cmd(
             return
         exp = open_experiment(name, results)
         runs = exp.runs()
-        sessions = exp.store.read("SELECT * FROM sessions ORDER BY session")
+        sessions = exp.store.sessions()
     except (ExperimentError, StoreError) as exc:
         _fail(str(exc))
         return
@@ -1431,7 +1458,7 @@ def parameter_rows(sc: Scenario) -> list[tuple[str, str, str, str, str, str]]:
 def bench(
     firms: Annotated[int, typer.Option(help="Firms at the start.", min=1)] = 100_000,
     years: Annotated[int, typer.Option(help="Years to simulate.", min=1, max=200)] = 10,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed.", min=0)] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     calibrated: Annotated[
         bool, typer.Option(help="Use the calibrated baseline (default: schema defaults).")

@@ -3,25 +3,29 @@
 A facts file has one row per fact: id, indicator, sector, partner, year_from, year_to,
 statistic, target, low, high, unit, source, flag, note. A fact is evaluated on each run
 of an ensemble; the median over runs passes or fails, and the share of runs that pass
-is reported beside it. A fact whose indicator the model cannot produce is reported as
-not evaluable, with the reason, and counts as failed.
+is reported beside it. An indicator or a sector that no run could produce (a typo) is a
+FactsError naming the row and column; a fact the model cannot evaluate in this run (a
+sector it does not model here, no output in those years) is reported as not evaluable,
+with the reason, and counts as failed.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from overcap.model import Result
-from overcap.scenario import PARTNERS, data_path
+from overcap.scenario import PARTNERS, data_path, sector_table
 
 COLUMNS = (
     "id",
@@ -187,6 +191,7 @@ def parse_facts(text: str, name: str = "facts") -> list[Fact]:
             raise FactsError(f"{name} row {i}, column high: {high} is below low {low}")
         if kind == "sign" and target not in (-1.0, 1.0):
             raise FactsError(f"{name} row {i}, column target: sign needs -1 or 1")
+        _check_names(name, i, ind, sector)
         facts.append(
             Fact(
                 fid,
@@ -208,6 +213,55 @@ def parse_facts(text: str, name: str = "facts") -> list[Fact]:
     if not facts:
         raise FactsError(f"{name}: no facts")
     return facts
+
+
+@cache
+def vocabulary() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(indicators, sectors, provinces) a fact may name: the numeric columns of the
+    model's own result tables (one tiny run, once), every sector of data/sectors.csv
+    and every province of data/provinces.csv."""
+    from overcap.model import run
+
+    tiny = {
+        "time.start_year": 2000,
+        "time.end_year": 2001,
+        "time.spinup_years": 1,
+        "population.firms_start": 50,
+    }
+    r = run("baseline", seed=0, overrides=tiny)
+    keys = {"year", "sector", "province", "partner"}
+    indicators = {
+        str(c)
+        for frame in (r.sectors, r.provinces, r.economy, r.trade)
+        for c in frame.columns
+        if c not in keys
+    }
+    return (
+        frozenset(indicators),
+        frozenset(sector_table()),
+        frozenset(r.provinces["province"].astype(str)),
+    )
+
+
+def _check_names(name: str, row: int, indicator: str, sector: str) -> None:
+    """An indicator or a sector no run could ever produce is a mistake in the file, not a
+    failed fact."""
+    indicators, sectors, provinces = vocabulary()
+    if indicator not in indicators:
+        close = difflib.get_close_matches(indicator, sorted(indicators), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise FactsError(
+            f"{name} row {row}, column indicator: {indicator!r} unknown{hint}; allowed: "
+            + ", ".join(sorted(indicators))
+        )
+    if sector == "ALL" or sector in provinces:
+        return
+    for part in sector.split("+"):
+        if part not in sectors:
+            raise FactsError(
+                f"{name} row {row}, column sector: {part!r} unknown; allowed: ALL, a province, "
+                "or sectors joined by '+': " + ", ".join(sorted(sectors))
+            )
 
 
 def load_facts(path: str | Path | None = None) -> tuple[list[Fact], str]:

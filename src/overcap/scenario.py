@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import difflib
 import json
+import math
 import tomllib
 from functools import cache
 from importlib import resources
@@ -60,9 +61,12 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
+YEARS = (1950, 2100)  # the years a scenario, its events and its tables may name
+
+
 class TimeParams(Section):
-    start_year: int = param(1995, 1950, 2100, "year", "first recorded year")
-    end_year: int = param(2030, 1950, 2100, "year", "last recorded year")
+    start_year: int = param(1995, *YEARS, "year", "first recorded year")
+    end_year: int = param(2030, *YEARS, "year", "last recorded year")
     spinup_years: int = param(
         5,
         0,
@@ -593,6 +597,7 @@ class MacroParams(Section):
 
 
 REGIMES = ("loosen", "chaos", "control", "stagnation")
+GROWTH_TARGET = (-20.0, 30.0)  # percent a year: the range a GDP growth target may take
 PARTNERS = ("USA", "EU", "MEX", "TUR", "BRA", "IND", "ZAF", "VNM", "THA", "ROW")
 EVENT_KINDS = (
     "regime",
@@ -644,6 +649,9 @@ class Event(Section):
             raise ValueError(f"kind {self.kind!r} unknown; allowed: {', '.join(EVENT_KINDS)}")
         if self.years[1] < self.years[0]:
             raise ValueError(f"years {list(self.years)}: the last year is before the first")
+        lo, hi = YEARS
+        if not (lo <= self.years[0] and self.years[1] <= hi):
+            raise ValueError(f"years {list(self.years)} (allowed: {lo} to {hi})")
         if self.kind == "regime" and self.regime not in REGIMES:
             raise ValueError(f"regime {self.regime!r} unknown; allowed: {', '.join(REGIMES)}")
         if self.kind in ("tariff", "countermeasure") and self.partner not in PARTNERS:
@@ -862,6 +870,30 @@ class CentreParams(Section):
         description="sectors that feed construction (stimulus demand)",
     )
 
+    @model_validator(mode="after")
+    def _tables(self) -> CentreParams:
+        lo, hi = YEARS
+        if self.growth_targets is not None:
+            if not self.growth_targets:
+                raise ValueError("growth_targets: give at least one year -> target (percent)")
+            for year, target in self.growth_targets.items():
+                if not lo <= year <= hi:
+                    raise ValueError(f"growth_targets: year {year} (allowed: {lo} to {hi})")
+                if not math.isfinite(target) or not GROWTH_TARGET[0] <= target <= GROWTH_TARGET[1]:
+                    raise ValueError(
+                        f"growth_targets.{year} = {target} (allowed: {GROWTH_TARGET[0]} to "
+                        f"{GROWTH_TARGET[1]} percent)"
+                    )
+        for sec, spans in (self.strategic or {}).items():
+            for a, b in spans:
+                if b < a:
+                    raise ValueError(
+                        f"strategic.{sec}: years [{a}, {b}]: the last year is before the first"
+                    )
+                if not (lo <= a <= hi and lo <= b <= hi):
+                    raise ValueError(f"strategic.{sec}: years [{a}, {b}] (allowed: {lo} to {hi})")
+        return self
+
 
 class TradeParams(Section):
     """Trade partners, trade defence and countermeasures."""
@@ -948,6 +980,13 @@ class TradeParams(Section):
         description="sector -> use of rare-earth magnets (0-1): permanent-magnet motors, "
         "speakers, compressors",
     )
+
+    @model_validator(mode="after")
+    def _intensity(self) -> TradeParams:
+        for sec, v in self.rare_earth_intensity.items():
+            if not 0.0 <= v <= 1.0:  # NaN fails too
+                raise ValueError(f"rare_earth_intensity.{sec} = {v} (allowed: 0 to 1)")
+        return self
 
 
 class Scenario(Section):
@@ -1062,6 +1101,7 @@ class Scenario(Section):
         for label, names in (
             ("centre.construction_sectors", self.centre.construction_sectors),
             ("trade.rare_earth_intensity", list(self.trade.rare_earth_intensity)),
+            ("centre.strategic", list(self.centre.strategic or {})),
         ):
             bad = [x for x in names if x not in self.sectors]
             if bad:
@@ -1279,6 +1319,35 @@ def field_bounds(finfo: Any) -> tuple[Any, Any, str]:
         hi = getattr(m, "le", hi)
     extra = finfo.json_schema_extra if isinstance(finfo.json_schema_extra, dict) else {}
     return lo, hi, str(extra.get("unit", ""))
+
+
+def parameter_ranges() -> list[tuple[str, type, float, float]]:
+    """(dotted path, int, float or bool, low, high) of every scalar parameter a user may
+    set: the bounded numbers of every section (the centre's regime instruments too), the
+    switches (bool, 0 to 1), and ``sectors.<sector>.<parameter>`` inside the range
+    data/sectors.csv documents. What a fuzzer or a property test draws from."""
+    out: list[tuple[str, type, float, float]] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, finfo in model.model_fields.items():
+            ann = finfo.annotation
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                walk(ann, f"{prefix}{name}.")
+            elif ann is bool:
+                out.append((f"{prefix}{name}", bool, 0, 1))
+            elif ann in (int, float):
+                lo, hi, _ = field_bounds(finfo)
+                if lo is not None and hi is not None:
+                    out.append((f"{prefix}{name}", int if ann is int else float, lo, hi))
+
+    for section, finfo in Scenario.model_fields.items():
+        ann = finfo.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            walk(ann, f"{section}.")
+    for sec, row in sector_table().items():
+        for k, (_, lo, hi) in row.items():
+            out.append((f"sectors.{sec}.{k}", float, lo, hi))
+    return out
 
 
 def _range_text(lo: Any, hi: Any, unit: str) -> str:

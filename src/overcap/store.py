@@ -20,6 +20,16 @@ Rules that make an experiment lose nothing and count nothing twice:
 * ``runs.run`` is the primary key: a run is recorded once, ok or failed;
 * only the driver writes the catalog, and it opens it for each commit only, so readers
   (``overcap runs``, ``overcap query``) get in between; both sides retry on a lock.
+
+Damage is repaired by the next driver (``--resume``), never by a reader: a recorded part
+that is missing or unreadable (truncated) is moved to ``quarantine/`` and its batch is
+forgotten, so its runs run again; a catalog that is missing or cannot be read is moved to
+``quarantine/`` and rebuilt from the parts (whose runs the spec and the parts' own
+metadata describe; failed runs, which have no parts, run again). A reader that meets
+damage raises a one-line :class:`StoreError` that says so. SQL from ``overcap query``
+runs on an in-memory connection that may only read: one statement kind, SELECT (or
+EXPLAIN), with file access limited to the experiments' parts and the configuration
+locked.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ TABLES = ("sectors", "provinces", "economy", "trade")
 SPEC_FILE = "experiment.json"
 CATALOG_FILE = "catalog.duckdb"
 PARTS_DIR = "parts"
+QUARANTINE_DIR = "quarantine"
 LOCK_FILE = ".lock"
 DEFAULT_ROOT = Path("overcap-results")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -92,8 +103,22 @@ RUN_COLUMNS = (
 T = TypeVar("T")
 
 
+def _insert_many(con: Any, sql: str, rows: list[list[Any]]) -> None:
+    """``executemany`` that accepts no rows (DuckDB refuses an empty list): a batch whose
+    runs all failed has runs to record and no parts."""
+    if rows:
+        con.executemany(sql, rows)
+
+
 class StoreError(ValueError):
     """A user error about the store (missing experiment, bad SQL, busy catalog): one line."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message.replace("\r", " ").replace("\n", " "))
+
+
+class CatalogDamaged(StoreError):
+    """The catalog file exists but DuckDB cannot read it (the next driver rebuilds it)."""
 
 
 def now() -> dt.datetime:
@@ -119,8 +144,21 @@ def _is_lock_error(exc: BaseException) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set" in text)
 
 
+def _is_interrupt(exc: BaseException) -> bool:
+    """DuckDB's answer to Ctrl-C during a query (``RuntimeError: Query interrupted``, or
+    its InterruptException)."""
+    import duckdb
+
+    interrupt = getattr(duckdb, "InterruptException", None)
+    if interrupt is not None and isinstance(exc, interrupt):
+        return True
+    return isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
+
+
 def _with_retry(fn: Callable[[], T], timeout: float, what: str) -> T:
-    """Call ``fn`` until DuckDB stops reporting a lock held by another process."""
+    """Call ``fn`` until DuckDB stops reporting a lock held by another process. Ctrl-C
+    inside DuckDB becomes the KeyboardInterrupt it stands for (the command line's clean
+    stop); a catalog DuckDB cannot read is a one-line :class:`StoreError`."""
     import duckdb
 
     deadline = time.monotonic() + timeout
@@ -135,9 +173,77 @@ def _with_retry(fn: Callable[[], T], timeout: float, what: str) -> T:
                         f"{what}: the catalog is locked by another process (an experiment "
                         "writing it, or a long query); try again in a moment"
                     ) from None
-                raise
+                if _is_damage(exc):
+                    raise CatalogDamaged(_damaged_message(what, exc)) from None
+                raise StoreError(f"{what}: {_first_line(exc)}") from None
+        except duckdb.Error as exc:
+            if _is_interrupt(exc):
+                raise KeyboardInterrupt from None
+            if _is_damage(exc):
+                raise CatalogDamaged(_damaged_message(what, exc)) from None
+            raise
+        except RuntimeError as exc:
+            if _is_interrupt(exc):
+                raise KeyboardInterrupt from None
+            raise
         time.sleep(delay)
         delay = min(delay * 2, 0.5)
+
+
+def _damaged_message(what: str, exc: BaseException) -> str:
+    return (
+        f"{what}: the catalog cannot be read ({_first_line(exc)}); run the experiment again "
+        "with --resume to rebuild it from the parts"
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _is_damage(exc: BaseException) -> bool:
+    """A DuckDB error that says the file itself is bad (not the SQL, not a lock)."""
+    import duckdb
+
+    text = str(exc).lower()
+    kinds = tuple(
+        k
+        for k in (
+            getattr(duckdb, "SerializationException", None),
+            getattr(duckdb, "InternalException", None),
+            getattr(duckdb, "FatalException", None),
+        )
+        if k is not None
+    )
+    return (
+        isinstance(exc, kinds)
+        or "corrupt" in text
+        or "not a valid duckdb database" in text
+        or "checksum" in text
+    )
+
+
+def _host() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+def part_problem(path: Path, rows: int | None = None) -> str | None:
+    """None if a Parquet part's footer reads (and holds ``rows`` rows, when given); else
+    why not. Reads the footer only: cheap enough for every part before every session."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_metadata(path)
+    except FileNotFoundError:
+        return "missing"
+    except Exception as exc:  # pyarrow: ArrowInvalid, OSError for a truncated file
+        return f"unreadable: {_first_line(exc)}"
+    if rows is not None and meta.num_rows != rows:
+        return f"{meta.num_rows} rows where the catalog recorded {rows}"
+    return None
 
 
 def _create_catalog(path: Path) -> None:
@@ -243,7 +349,12 @@ class Store:
         self.init_catalog(spec)
 
     def init_catalog(self, spec: dict[str, Any]) -> None:
+        """Create the catalog's tables (idempotent). A folder that has parts but no
+        catalog (deleted, or set aside as damaged) gets it rebuilt from the parts."""
         if not self.catalog.exists():
+            if self._part_files():
+                self.rebuild_catalog(spec)
+                return
             _create_catalog(self.catalog)
 
         def fn(con: Any) -> None:
@@ -282,6 +393,9 @@ class Store:
                 ) from None
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode(), 0)
+            # the driver alone repairs: a catalog it cannot read is set aside and rebuilt
+            if self.exists():
+                self.heal_catalog()
             yield
         finally:
             os.close(fd)
@@ -300,7 +414,8 @@ class Store:
                     out = fn(con)
                     con.execute("COMMIT")
                 except BaseException:
-                    con.execute("ROLLBACK")
+                    with contextlib.suppress(Exception):  # an interrupted connection may refuse
+                        con.execute("ROLLBACK")
                     raise
                 return out
             finally:
@@ -318,6 +433,10 @@ class Store:
             con = duckdb.connect(str(self.catalog), read_only=True)
             try:
                 return con.execute(sql, list(params)).df()
+            except duckdb.CatalogException:
+                if not con.execute("SHOW TABLES").fetchall():  # created, not yet filled
+                    raise StoreError(self._no_catalog_message()) from None
+                raise
             finally:
                 con.close()
 
@@ -344,10 +463,18 @@ class Store:
         if not self.catalog.exists():
             if not self.exists():
                 raise StoreError(self.missing_message())
-            raise StoreError(
-                f"experiment {self.name!r} has no catalog yet (it is being created, or its "
-                "driver died first: --resume completes it)"
-            )
+            if self._part_files():
+                raise StoreError(
+                    f"experiment {self.name!r} has lost its catalog; run the experiment again "
+                    "with --resume to rebuild it from the parts"
+                )
+            raise StoreError(self._no_catalog_message())
+
+    def _no_catalog_message(self) -> str:
+        return (
+            f"experiment {self.name!r} has no catalog yet (it is being created, or its "
+            "driver died first: --resume completes it)"
+        )
 
     # ----------------------------------------------------------------- the driver's records
 
@@ -358,11 +485,13 @@ class Store:
 
         def fn(con: Any) -> None:
             if con.execute("SELECT count(*) FROM samples").fetchone()[0] == 0:
-                con.executemany(
+                _insert_many(
+                    con,
                     "INSERT INTO scenarios VALUES (?, ?, ?, ?)",
                     [[s["scenario"], s["name"], s["digest"], s["parameters"]] for s in scenarios],
                 )
-                con.executemany(
+                _insert_many(
+                    con,
                     "INSERT INTO samples VALUES (?, ?, ?)",
                     [[s["sample"], s["scenario"], s["parameters"]] for s in samples],
                 )
@@ -370,8 +499,6 @@ class Store:
         self.write(fn)
 
     def begin_session(self, executor: str, version: str) -> int:
-        import socket
-
         def fn(con: Any) -> int:
             # a session still 'running' had its driver killed: we hold the lock now
             con.execute(
@@ -380,7 +507,7 @@ class Store:
             n = int(con.execute("SELECT coalesce(max(session), 0) + 1 FROM sessions").fetchone()[0])
             con.execute(
                 "INSERT INTO sessions VALUES (?, ?, NULL, 'running', ?, ?, ?, ?, 0, 0, 0)",
-                [n, now(), executor, version, socket.gethostname(), os.getpid()],
+                [n, now(), executor, version, _host(), os.getpid()],
             )
             return n
 
@@ -410,11 +537,13 @@ class Store:
                 ).fetchone()[0]
                 if dup:
                     return False
-            con.executemany(
+            _insert_many(
+                con,
                 f"INSERT INTO runs VALUES ({','.join('?' * len(RUN_COLUMNS))})",
                 [[r.get(c) if c != "session" else session for c in RUN_COLUMNS] for r in runs],
             )
-            con.executemany(
+            _insert_many(
+                con,
                 "INSERT INTO parts VALUES (?, ?, ?, ?, ?, ?)",
                 [[p["path"], p["tbl"], p["batch"], p["rows"], p["bytes"], session] for p in parts],
             )
@@ -438,17 +567,22 @@ class Store:
 
     def repair(self) -> tuple[int, int]:
         """Before a session: delete orphan parts (written, never recorded) and temporary
-        files; if a recorded part has gone missing, forget its whole batch so that its
-        runs run again. Returns (orphans deleted, runs forgotten)."""
-        recorded = self.read("SELECT path, batch FROM parts")
+        files; if a recorded part has gone missing or cannot be read (truncated, or not
+        the rows the catalog says), set it aside in ``quarantine/`` and forget its whole
+        batch so that its runs run again. Returns (orphans deleted, runs forgotten)."""
+        recorded = self.read("SELECT path, batch, rows FROM parts")
         paths = set(recorded["path"])
-        missing_batches = sorted(
-            {
-                b
-                for p, b in zip(recorded["path"], recorded["batch"], strict=True)
-                if not (self.folder / p).exists()
-            }
-        )
+        bad: set[str] = set()
+        for p, b, rows in zip(recorded["path"], recorded["batch"], recorded["rows"], strict=True):
+            f = self.folder / p
+            if not f.exists():
+                bad.add(b)
+                continue
+            why = part_problem(f, None if pd.isna(rows) else int(rows))
+            if why is not None:
+                self.quarantine(f, why)
+                bad.add(b)
+        missing_batches = sorted(bad)
         forgotten = 0
         if missing_batches:
             ph = ",".join("?" * len(missing_batches))
@@ -466,6 +600,160 @@ class Store:
             forgotten = self.write(fn)
             paths = set(self.read("SELECT path FROM parts")["path"])
         return self.clean_orphans(paths), forgotten
+
+    # ----------------------------------------------------------------- damage
+
+    def _part_files(self) -> list[Path]:
+        base = self.folder / PARTS_DIR
+        return sorted(base.glob("*/*.parquet")) if base.exists() else []
+
+    def quarantine(self, path: Path, why: str) -> Path:
+        """Move a damaged file out of the way (never delete evidence) and log why."""
+        qdir = self.folder / QUARANTINE_DIR
+        qdir.mkdir(parents=True, exist_ok=True)
+        rel = path.relative_to(self.folder).as_posix().replace("/", "__")
+        stamp = now().strftime("%Y%m%dT%H%M%S")
+        target = qdir / f"{stamp}-{uuid.uuid4().hex[:6]}-{rel}"
+        os.replace(path, target)
+        with (qdir / "log.txt").open("a", encoding="utf-8") as fh:
+            fh.write(f"{now().isoformat(timespec='seconds')} {rel} -> {target.name}: {why}\n")
+        return target
+
+    def catalog_problem(self) -> str | None:
+        """None if every catalog table reads whole; else DuckDB's one-line complaint."""
+        import duckdb
+
+        if not self.catalog.exists():
+            return "missing"
+
+        def attempt() -> None:
+            con = duckdb.connect(str(self.catalog), read_only=True)
+            try:
+                for (tname,) in con.execute("SHOW TABLES").fetchall():
+                    con.execute(f"SELECT * FROM {tname}").fetchall()
+            finally:
+                con.close()
+
+        try:
+            _with_retry(attempt, 15.0, f"experiment {self.name!r}")
+        except CatalogDamaged as exc:
+            return str(exc)
+        except duckdb.Error as exc:
+            return _first_line(exc)
+        return None
+
+    def heal_catalog(self) -> bool:
+        """Called by the driver once it holds the lock: a catalog that cannot be read is
+        set aside in ``quarantine/`` and rebuilt from the parts; a missing catalog next
+        to parts is rebuilt too. Returns whether it rebuilt."""
+        problem = self.catalog_problem()
+        if problem is None:
+            return False
+        if problem != "missing":
+            for f in (self.catalog, self.catalog.with_name(CATALOG_FILE + ".wal")):
+                if f.exists():
+                    self.quarantine(f, problem)
+        elif not self._part_files():
+            return False  # never written: init_catalog creates it
+        self.rebuild_catalog(self.spec())
+        return True
+
+    def rebuild_catalog(self, spec: dict[str, Any]) -> int:
+        """A new catalog from the parts on disk: a batch whose four parts read whole is
+        recorded as a 'recovered' session (its runs from the ``run`` column, their sample,
+        replicate and parameters from the spec); any other part is set aside in
+        ``quarantine/``. Failed runs left no part: they are missing and run again. The
+        scenarios and samples tables are filled by the next driver. Returns the runs
+        recovered."""
+        import pyarrow.parquet as pq
+
+        by_batch: dict[str, dict[str, Path]] = {}
+        for f in self._part_files():
+            if f.parent.name in TABLES:
+                by_batch.setdefault(f.stem, {})[f.parent.name] = f
+        reps = max(1, int(spec.get("runs", 1)))
+        samples = list(spec.get("samples", []))
+        total = int(spec.get("total_runs", reps * len(samples)))
+        taken: set[int] = set()
+        runs: list[list[Any]] = []
+        parts: list[list[Any]] = []
+        session = 1
+        for batch in sorted(by_batch):
+            files = by_batch[batch]
+            why = None if set(files) == set(TABLES) else "its batch lacks a table's part"
+            ids: list[int] = []
+            version = ""
+            metas: dict[str, Any] = {}
+            if why is None:
+                try:
+                    metas = {t: pq.read_metadata(f) for t, f in files.items()}
+                    col = pq.read_table(files["economy"], columns=["run"]).column("run")
+                    ids = sorted({int(r) for r in col.to_pylist()})
+                    kv = metas["economy"].metadata or {}
+                    version = str(json.loads(kv.get(b"overcap", b"{}")).get("version", ""))
+                except Exception as exc:  # any unreadable part: the batch runs again
+                    why = f"unreadable: {_first_line(exc)}"
+            if why is None and (not ids or not 0 <= ids[0] <= ids[-1] < total):
+                why = "its runs are not runs of this experiment"
+            if why is None and taken.intersection(ids):
+                why = "its runs are recorded by another batch"
+            if why is not None:
+                for f in files.values():
+                    self.quarantine(f, why)
+                continue
+            taken.update(ids)
+            for r in ids:
+                j, rep = divmod(r, reps)
+                s: dict[str, Any] = samples[j] if j < len(samples) else {}
+                params = {**spec.get("base", {}), **s.get("parameters", {})}
+                row = {
+                    "run": r,
+                    "experiment": self.name,
+                    "sample": j,
+                    "replicate": rep,
+                    "scenario": s.get("scenario", ""),
+                    # as the driver writes them (experiments._params_json)
+                    "parameters": json.dumps(params, ensure_ascii=False, default=str),
+                    "seed": spec.get("seed"),
+                    "status": "ok",
+                    "version": version,
+                    "batch": batch,
+                }
+                runs.append([row.get(c) if c != "session" else session for c in RUN_COLUMNS])
+            for t, f in sorted(files.items()):
+                rel = f.relative_to(self.folder).as_posix()
+                parts.append([rel, t, batch, metas[t].num_rows, f.stat().st_size, session])
+        _create_catalog(self.catalog)
+
+        def fn(con: Any) -> None:
+            for stmt in SCHEMA:
+                con.execute(stmt)
+            con.execute(
+                "INSERT INTO experiment VALUES (?, ?, ?, ?, ?)",
+                [
+                    self.name,
+                    spec.get("kind", ""),
+                    now(),
+                    spec.get("version", ""),
+                    json.dumps(spec, ensure_ascii=False),
+                ],
+            )
+            con.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, 'recovered', 'catalog rebuilt from the "
+                "parts', ?, ?, ?, ?, 0, ?)",
+                [session, now(), now(), spec.get("version", ""), _host(), os.getpid(),
+                 len(runs), total - len(runs)],
+            )  # fmt: skip
+            _insert_many(con, f"INSERT INTO runs VALUES ({','.join('?' * len(RUN_COLUMNS))})", runs)
+            _insert_many(con, "INSERT INTO parts VALUES (?, ?, ?, ?, ?, ?)", parts)
+
+        self.write(fn)
+        return len(runs)
+
+    def sessions(self) -> pd.DataFrame:
+        """The sessions, their counts derived from the runs (see :func:`session_counts`)."""
+        cat = self.read_tables(["sessions", "runs"])
+        return session_counts(cat["sessions"], cat["runs"], int(self.spec().get("total_runs", 0)))
 
     def clean_orphans(self, recorded: set[str] | None = None) -> int:
         if recorded is None:
@@ -503,18 +791,47 @@ class Store:
         paths = self.part_paths(table)
         cols = None if columns is None else list(dict.fromkeys(["run", *columns]))
         filters = None if runs is None else [("run", "in", [int(r) for r in runs])]
-        frames = [pd.read_parquet(p, columns=cols, filters=filters) for p in paths]
+        frames = [self._read_part(p, cols, filters) for p in paths]
         frames = [f for f in frames if len(f)]
         if not frames:
             return pd.DataFrame(columns=cols or ["run"])
         out = pd.concat(frames, ignore_index=True)
         return out.sort_values("run", kind="stable").reset_index(drop=True)
 
+    def _read_part(self, path: Path, cols: list[str] | None, filters: Any) -> pd.DataFrame:
+        try:
+            return pd.read_parquet(path, columns=cols, filters=filters)
+        except FileNotFoundError:
+            why = "missing"
+        except Exception as exc:  # pyarrow's errors for a truncated or foreign file
+            why = _first_line(exc)
+        rel = path.relative_to(self.folder).as_posix()
+        raise StoreError(
+            f"experiment {self.name!r}: part {rel} cannot be read ({why}); run the experiment "
+            "again with --resume to set it aside and rerun its runs"
+        ) from None
+
     def size_bytes(self) -> int:
         return sum(f.stat().st_size for f in self.folder.rglob("*") if f.is_file())
 
 
 # --------------------------------------------------------------------------- listing, SQL
+
+
+def session_counts(sessions: pd.DataFrame, runs: pd.DataFrame, total: int) -> pd.DataFrame:
+    """Sessions ordered by number, with runs_ok, runs_failed and runs_lost derived from
+    the runs table, not the counters a session writes at its end (one that died never
+    writes them): ok and failed are the runs the session recorded that are still
+    recorded (``--retry-failed`` forgets failed ones); lost is what was missing after
+    it."""
+    out = sessions.sort_values("session").reset_index(drop=True)
+    by = runs.assign(ok=runs["status"] == "ok").groupby("session")["ok"]
+    ok = by.sum().reindex(out["session"], fill_value=0).to_numpy()
+    n = by.size().reindex(out["session"], fill_value=0).to_numpy()
+    out["runs_ok"] = ok.astype("int64")
+    out["runs_failed"] = (n - ok).astype("int64")
+    out["runs_lost"] = (total - n.cumsum()).astype("int64")
+    return out
 
 
 def experiment_folders(results: str | Path | None = None) -> list[Path]:
@@ -532,14 +849,20 @@ def list_experiments(results: str | Path | None = None) -> pd.DataFrame:
         st = Store(folder)
         spec = st.spec()
         total = int(spec.get("total_runs", 0))
-        if st.catalog.exists():
+        try:
+            if not st.catalog.exists():
+                raise StoreError("no catalog")
             counts = st.read(
                 "SELECT count(*) FILTER (WHERE status = 'ok') AS ok, "
                 "count(*) FILTER (WHERE status <> 'ok') AS failed FROM runs"
             )
             last = st.read("SELECT status FROM sessions ORDER BY session DESC LIMIT 1")
             ok, failed = int(counts["ok"].iloc[0]), int(counts["failed"].iloc[0])
-        else:
+        except CatalogDamaged:
+            last, ok, failed = pd.DataFrame({"status": ["damaged catalog (--resume)"]}), 0, 0
+        except StoreError as exc:
+            if "locked" in str(exc):
+                raise
             last, ok, failed = pd.DataFrame({"status": ["no catalog"]}), 0, 0
         rows.append(
             {
@@ -578,13 +901,18 @@ def list_experiments(results: str | Path | None = None) -> pd.DataFrame:
     )
 
 
-def connect(name: str | None = None, results: str | Path | None = None) -> Any:
+def connect(
+    name: str | None = None, results: str | Path | None = None, *, locked: bool = True
+) -> Any:
     """An in-memory DuckDB connection with views over one experiment (``name``) or all
     experiments under ``results``: ``experiments``, ``runs``, ``samples``, ``scenarios``,
     ``sessions``, ``indices`` and ``outputs`` (sensitivity), and ``sectors``,
     ``provinces``, ``economy``, ``trade`` over the recorded parts (with ``run``, ``sample``
     and ``replicate`` columns); every view has an ``experiment`` column. The
-    catalogs are read once, briefly, so a running experiment is not disturbed."""
+    catalogs are read once, briefly, so a running experiment is not disturbed.
+    ``locked`` (the default) allows no file access but reading the parts and no change
+    of DuckDB's configuration; ``locked=False`` leaves the connection open (to COPY
+    results out from a notebook, say)."""
     import duckdb
 
     if name is not None:
@@ -598,6 +926,17 @@ def connect(name: str | None = None, results: str | Path | None = None) -> Any:
         if not stores:
             raise StoreError(f"no experiments in {root_of(results)}")
     con = duckdb.connect()
+    try:
+        _build_views(con, stores)
+        if locked:
+            _lock_down(con, stores)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _build_views(con: Any, stores: list[Store]) -> None:
     meta: dict[str, list[pd.DataFrame]] = {}
     part_lists: dict[str, list[tuple[str, int, list[str]]]] = {t: [] for t in TABLES}
     for st in stores:
@@ -613,6 +952,9 @@ def connect(name: str | None = None, results: str | Path | None = None) -> Any:
                 "outputs",
             ]
         )
+        if "sessions" in cat and "runs" in cat:
+            total = int(st.spec().get("total_runs", 0))
+            cat["sessions"] = session_counts(cat["sessions"], cat["runs"], total)
         for tname, frame in cat.items():
             if tname == "parts":
                 for t in TABLES:
@@ -642,23 +984,58 @@ def connect(name: str | None = None, results: str | Path | None = None) -> Any:
             for exp, reps, paths in lists
         ]
         con.execute(f"CREATE VIEW {t} AS " + " UNION ALL BY NAME ".join(selects))
-    return con
+
+
+def _lock_down(con: Any, stores: list[Store]) -> None:
+    """No file access but reading the experiments' parts, and no configuration change."""
+    import duckdb
+
+    dirs = [str(st.folder / PARTS_DIR) + os.sep for st in stores]
+    try:
+        con.execute(f"SET allowed_directories = [{', '.join(map(_sql_str, dirs))}]")
+        con.execute("SET enable_external_access = false")
+    except duckdb.Error:  # DuckDB before 1.3 has no allow-list: query() checks statements
+        pass
+    con.execute("SET lock_configuration = true")
 
 
 def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+READ_ONLY_STATEMENTS = ("SELECT", "EXPLAIN")
+READ_ONLY_TEXT = "SELECT (WITH, FROM, DESCRIBE, SHOW, SUMMARIZE) and EXPLAIN"
+
+
 def query(sql: str, name: str | None = None, results: str | Path | None = None) -> pd.DataFrame:
     """Run DuckDB SQL over the stored results (see :func:`connect` for the views) and
-    return a pandas frame. Bad SQL raises :class:`StoreError` with DuckDB's message."""
+    return a pandas frame. Read-only: any statement but SELECT and EXPLAIN (ATTACH,
+    COPY, CREATE, DELETE, INSERT, UPDATE, DROP, SET, PRAGMA, INSTALL, LOAD, ...) is
+    refused, and the connection reads no file but the parts. Bad SQL raises
+    :class:`StoreError` with DuckDB's message."""
     import duckdb
 
     con = connect(name, results)
     try:
+        try:
+            statements = con.extract_statements(sql)
+        except duckdb.Error as exc:
+            raise StoreError(f"query: {_first_line(exc)}") from None
+        if not statements:
+            raise StoreError("query: no SQL statement; allowed: " + READ_ONLY_TEXT)
+        for st in statements:
+            kind = str(st.type).rsplit(".", 1)[-1]
+            if kind not in READ_ONLY_STATEMENTS:
+                raise StoreError(
+                    f"query: {kind} refused, overcap query is read-only; allowed: " + READ_ONLY_TEXT
+                )
         return con.execute(sql).df()
     except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = _first_line(exc)
+        if _is_interrupt(exc):
+            raise KeyboardInterrupt from None
+        if ".parquet" in first:
+            first += " (a damaged part: run the experiment again with --resume to set it aside)"
         raise StoreError(f"query: {first}") from None
     finally:
         con.close()

@@ -206,6 +206,10 @@ def test_bad_runs_and_reform_year_name_their_fields(page: Page, server_url: str)
     )
     page.locator("#runs").fill("2")
     choose_scenario(page, "market reform")
+    # the scenario's answer enables the reform year (the baseline has none) and sets its
+    # default; a year typed before or after it arrives is the user's, never overwritten
+    expect(page.locator("#reform-text")).to_be_enabled()
+    expect(page.locator("#reform-text")).to_have_value(re.compile(r"^20\d\d$"))
     page.locator("#reform-text").fill("1900")
     page.locator("#reform-text").press("Enter")
     expect(page.locator("#reform-msg")).to_contain_text(
@@ -213,6 +217,34 @@ def test_bad_runs_and_reform_year_name_their_fields(page: Page, server_url: str)
     )
     page.locator("#run-button").click()
     expect(page.locator("#message")).to_contain_text("(reform_year): 1900 is out of range")
+
+
+def test_a_lever_typed_right_after_choosing_a_scenario_stays(
+    page: Page, server_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: the scenario's levers arriving late overwrote what the user typed. The
+    server is made slow to answer a scenario; the lever typed meanwhile must stay."""
+    from overcap.dashboard import callbacks
+
+    real = callbacks.lever_values
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(1.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(callbacks, "lever_values", slow)
+    open_page(page, server_url)
+    choose_scenario(page, "market reform")
+    set_text(page, "visibility", "0.8")
+    # the scenario's slow answer has arrived (it enables the reform year) ...
+    expect(page.locator("#reform-text")).to_be_enabled(timeout=15_000)
+    expect(page.locator("#reform-text")).to_have_value("2020")
+    page.wait_for_timeout(500)
+    # ... and the lever is still what the user typed, its slider with it
+    expect(lever(page, "visibility")).to_have_value("0.8")
+    expect(lever(page, "visibility", "lever-slider").get_by_role("slider")).to_have_attribute(
+        "aria-valuenow", "0.8"
+    )
 
 
 def test_the_page_answers_while_runs_are_running(page: Page, server_url: str) -> None:

@@ -234,3 +234,85 @@ def test_malformed_lever_lists_get_an_http_error_without_a_trace(
     code, text = post(dash_app, run_body(dash_app, **change))
     assert 400 <= code < 500, text
     assert "Traceback" not in text
+
+
+def test_one_callback_writes_the_reform_year(dash_app: Dash) -> None:
+    """The race of issue 16: a reform year typed right after choosing a scenario was
+    overwritten when the scenario's callback answered late. Everything that writes the
+    reform year (scenario, reset, slider, text) is now one callback, whose stale answers
+    Dash drops; no second callback may write those fields again."""
+    fields = ("reform-text.value", "reform-slider.value", "reform-msg.children")
+    writers = {f: [k for k in dash_app.callback_map if f in k] for f in fields}
+    assert all(len(w) == 1 for w in writers.values()), writers
+    key = writers["reform-text.value"][0]
+    inputs = {f"{i['id']}.{i['property']}" for i in dash_app.callback_map[key]["inputs"]}
+    assert {"scenario.value", "reform-text.value", "reform-slider.value"} <= inputs
+
+
+def test_choosing_a_scenario_sets_the_reform_year_and_typing_validates_it(
+    dash_app: Dash,
+) -> None:
+    client = dash_app.server.test_client()
+    key = next(k for k in dash_app.callback_map if "reform-text.value" in k)
+    spec = dash_app.callback_map[key]
+
+    def call(trigger: str, **values: Any) -> dict[str, Any]:
+        inputs = [
+            {"id": i["id"], "property": i["property"],
+             "value": values.get(i["id"].replace("-", "_"))}
+            for i in spec["inputs"]
+        ]  # fmt: skip
+        body = {
+            "output": key,
+            "outputs": _outputs(key),
+            "inputs": inputs,
+            "state": [{"id": "lang", "property": "value", "value": "en"}],
+            "changedPropIds": [trigger],
+        }
+        res = client.post(UPDATE, json=body)
+        assert res.status_code == 200, res.data
+        return dict(json.loads(res.data)["response"])
+
+    chosen = call("scenario.value", scenario="market-reform", reform_text="")
+    assert chosen["reform-text"]["value"] == str(lever_values("market-reform")["reform_year"])
+    assert chosen["reform-text"]["disabled"] is False
+    typed = call("reform-text.value", scenario="market-reform", reform_text="1900")
+    assert "1900 is out of range" in typed["reform-msg"]["children"]
+    assert "reform-text" not in typed  # the user's text stays as typed
+
+
+@pytest.mark.parametrize(
+    ("trigger", "values", "expected"),
+    [
+        ("scenario.value", {"scenario": {"$ne": 1}}, "Scenario: "),
+        ("scenario.value", {"scenario": "../../x.toml"}, "Scenario: ../../x.toml does not exist"),
+        ("reset-button.n_clicks", {"scenario": None}, "Scenario: null does not exist"),
+        ("reform-text.value", {"scenario": "market-reform", "reform_text": ["2010"]}, "reform"),
+        ("reform-text.value", {"scenario": "market-reform", "reform_text": "1e999"}, "1e999"),
+        ("reform-slider.value", {"scenario": "market-reform", "reform_slider": "x"}, "reform"),
+        ("reform-slider.value", {"scenario": "market-reform", "reform_slider": 3000}, "3000"),
+    ],
+)
+def test_crafted_reform_requests_get_a_message_naming_the_field(
+    dash_app: Dash, trigger: str, values: dict[str, Any], expected: str
+) -> None:
+    key = next(k for k in dash_app.callback_map if "reform-text.value" in k)
+    spec = dash_app.callback_map[key]
+    inputs = [
+        {"id": i["id"], "property": i["property"],
+         "value": values.get(i["id"].replace("-", "_"))}
+        for i in spec["inputs"]
+    ]  # fmt: skip
+    body = {
+        "output": key,
+        "outputs": _outputs(key),
+        "inputs": inputs,
+        "state": [{"id": "lang", "property": "value", "value": "en"}],
+        "changedPropIds": [trigger],
+    }
+    code, text = post(dash_app, body)
+    assert code == 200, text
+    assert "Traceback" not in text
+    answer = json.loads(text).get("response", {})
+    shown = answer.get("reform-msg", {}).get("children") or message_of(text)
+    assert expected in shown, text

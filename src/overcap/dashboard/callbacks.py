@@ -15,7 +15,7 @@ from typing import Any
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, no_update, set_props
 from dash.exceptions import PreventUpdate
 
-from overcap.dashboard.layout import scenario_options, sector_options, switch_value
+from overcap.dashboard.layout import scenario_options, sector_options
 from overcap.dashboard.levers import (
     MAX_RUNS,
     REFORM_YEAR,
@@ -88,6 +88,24 @@ def status_text(st: Status, specs: list[RunSpec], runner: Runner, lang: str) -> 
     return text
 
 
+RESET_LEVERS_JS = """
+function (name, clicks, table) {
+    const dc = window.dash_clientside;
+    const d = table && table[name];
+    if (!d) { throw dc.PreventUpdate; }  // not a shipped scenario: describe() says so
+    const outs = dc.callback_context.outputs_list;
+    const ids = (k) => outs[k].map((o) => o.id.lever);
+    return [
+        ids(0).map((i) => d.slider[i]),
+        ids(1).map((i) => d.text[i]),
+        ids(2).map(() => ""),
+        ids(3).map((i) => d.switch[i]),
+        "",
+    ];
+}
+"""
+
+
 def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> None:
     """Attach the callbacks; ``extra`` are overrides every run gets (e.g. fewer firms)."""
     fixed = freeze(extra)
@@ -133,46 +151,21 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
         return description, help_text, sector_options(name, lang)
 
     # ------------------------------------------------------------------ scenario
-    @app.callback(
+    # Choosing a scenario (or reset) puts its levers back in the browser, from the table
+    # the page holds (lever-defaults): no server answer can arrive after the user typed
+    # into a lever and overwrite it (issue 16). The reform year is reset by sync_reform.
+    app.clientside_callback(
+        RESET_LEVERS_JS,
         Output({"type": "lever-slider", "lever": ALL}, "value", allow_duplicate=True),
         Output({"type": "lever-text", "lever": ALL}, "value", allow_duplicate=True),
         Output({"type": "lever-msg", "lever": ALL}, "children", allow_duplicate=True),
         Output({"type": "lever-switch", "lever": ALL}, "value"),
-        Output("reform-slider", "value", allow_duplicate=True),
-        Output("reform-slider", "min"),
-        Output("reform-slider", "max"),
-        Output("reform-slider", "disabled"),
-        Output("reform-text", "value", allow_duplicate=True),
-        Output("reform-text", "disabled"),
-        Output("reform-msg", "children", allow_duplicate=True),
         Output("message", "children", allow_duplicate=True),
         Input("scenario", "value"),
         Input("reset-button", "n_clicks"),
+        State("lever-defaults", "data"),
         prevent_initial_call=True,
     )
-    def reset_levers(name: Any, _clicks: Any) -> tuple[Any, ...]:
-        name = check_scenario(name)
-        values = lever_values(name, fixed)
-        sliders = [float(values[o["id"]["lever"]]) for o in ctx.outputs_list[0]]
-        texts = [fmt(float(values[o["id"]["lever"]])) for o in ctx.outputs_list[1]]
-        msgs = ["" for _ in ctx.outputs_list[2]]
-        switches = [switch_value(bool(values[o["id"]["lever"]])) for o in ctx.outputs_list[3]]
-        lo, hi = reform_bounds(scenario(name, fixed))
-        year = values[REFORM_YEAR]
-        return (
-            sliders,
-            texts,
-            msgs,
-            switches,
-            year if year is not None else lo,
-            lo,
-            hi,
-            year is None,
-            str(year) if year is not None else "",
-            year is None,
-            "",
-            "",
-        )
 
     # ------------------------------------------------------------------ levers
     @app.callback(
@@ -198,29 +191,46 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
         except InputError as err:
             return no_update, no_update, error_text(err, lang)
 
+    # The reform year has one callback for everything that sets it (choosing a scenario,
+    # reset, the slider, the text), so that Dash drops a stale answer when a newer call
+    # of the same callback is made: a year typed right after choosing a scenario is never
+    # overwritten by the scenario's default arriving late (issue 16).
     @app.callback(
         Output("reform-slider", "value"),
+        Output("reform-slider", "min"),
+        Output("reform-slider", "max"),
+        Output("reform-slider", "disabled"),
         Output("reform-text", "value"),
+        Output("reform-text", "disabled"),
         Output("reform-msg", "children"),
         Input("reform-slider", "value"),
         Input("reform-text", "value"),
-        State("scenario", "value"),
+        Input("scenario", "value"),
+        Input("reset-button", "n_clicks"),
         State("lang", "value"),
         prevent_initial_call=True,
     )
-    def sync_reform(slider: Any, text: Any, name: Any, lang: Any) -> tuple[Any, ...]:
+    def sync_reform(slider: Any, text: Any, name: Any, _clicks: Any, lang: Any) -> tuple[Any, ...]:
         lang = safe_lang(lang)
-        sc = scenario(check_scenario(name), fixed)
+        name = check_scenario(name)
+        sc = scenario(name, fixed)
         lo, hi = reform_bounds(sc)
+        keep = (no_update,) * 4
+        trig = ctx.triggered_id
+        if trig in ("scenario", "reset-button"):
+            year = lever_values(name, fixed)[REFORM_YEAR]
+            none = year is None
+            return (lo if none else year, lo, hi, none, "" if none else str(year), none, "")
         try:
-            if ctx.triggered_id == "reform-slider":
-                return no_update, str(parse_number(slider, REFORM_YEAR, lo, hi, "year", True)), ""
+            if trig == "reform-slider":
+                year = parse_number(slider, REFORM_YEAR, lo, hi, "year", True)
+                return (*keep, str(year), no_update, "")
             if text in (None, "") and not reform_events(sc):
-                return no_update, no_update, ""
+                return (*keep, no_update, no_update, "")
             year = parse_number(text, REFORM_YEAR, lo, hi, "year", integer=True)
-            return year, str(year), ""
+            return (year, no_update, no_update, no_update, str(year), no_update, "")
         except InputError as err:
-            return no_update, no_update, error_text(err, lang)
+            return (*keep, no_update, no_update, error_text(err, lang))
 
     # ------------------------------------------------------------------ run
     @app.callback(

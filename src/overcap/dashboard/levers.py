@@ -196,6 +196,23 @@ def check_scenario(name: Any) -> str:
     return name
 
 
+def lever_defaults(extra: Extra = ()) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every shipped scenario's levers as the page shows them: scenario -> {"slider":
+    {lever: value}, "text": {lever: text}, "switch": {lever: ["on"] or []}}. The page
+    holds this table so that choosing a scenario resets the levers in the browser at
+    once, with no server answer that could arrive after the user typed (issue 16)."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for name in scenario_names():
+        v = lever_values(name, extra)
+        sliders = [lv for lv in LEVERS if lv.kind != "switch"]
+        out[name] = {
+            "slider": {lv.id: float(v[lv.id]) for lv in sliders},
+            "text": {lv.id: fmt(float(v[lv.id])) for lv in sliders},
+            "switch": {lv.id: ["on"] if v[lv.id] else [] for lv in LEVERS if lv.kind == "switch"},
+        }
+    return out
+
+
 def lever_values(name: str, extra: Extra = ()) -> dict[str, Any]:
     """Each lever's value in a shipped scenario (the reform year None where it has no
     reform)."""
