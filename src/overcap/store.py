@@ -110,6 +110,12 @@ def _insert_many(con: Any, sql: str, rows: list[list[Any]]) -> None:
         con.executemany(sql, rows)
 
 
+def params_json(base: dict[str, Any], sample: dict[str, Any]) -> str:
+    """A run's parameters as stored in the catalog: the experiment's base overrides with
+    the sample's on top (the driver writes them, a rebuilt catalog recomputes them)."""
+    return json.dumps({**base, **sample}, ensure_ascii=False, default=str)
+
+
 class StoreError(ValueError):
     """A user error about the store (missing experiment, bad SQL, busy catalog): one line."""
 
@@ -705,15 +711,13 @@ class Store:
             for r in ids:
                 j, rep = divmod(r, reps)
                 s: dict[str, Any] = samples[j] if j < len(samples) else {}
-                params = {**spec.get("base", {}), **s.get("parameters", {})}
                 row = {
                     "run": r,
                     "experiment": self.name,
                     "sample": j,
                     "replicate": rep,
                     "scenario": s.get("scenario", ""),
-                    # as the driver writes them (experiments._params_json)
-                    "parameters": json.dumps(params, ensure_ascii=False, default=str),
+                    "parameters": params_json(spec.get("base", {}), s.get("parameters", {})),
                     "seed": spec.get("seed"),
                     "status": "ok",
                     "version": version,

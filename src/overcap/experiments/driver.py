@@ -12,7 +12,7 @@ from overcap.experiments.execution import Execution, Interrupted, Progress, Summ
 from overcap.experiments.executors import DaskExecutor, InProcess, batch_size_for, executor_for
 from overcap.experiments.spec import ExperimentError, check_same, units
 from overcap.scenario import Scenario
-from overcap.store import Store, now, remove_tree
+from overcap.store import Store, now, params_json, remove_tree
 
 
 def execute(
@@ -166,7 +166,7 @@ def _execute_locked(
 
 
 def _params_json(spec: dict[str, Any], sample: dict[str, Any]) -> str:
-    return json.dumps({**spec["base"], **sample["parameters"]}, ensure_ascii=False, default=str)
+    return params_json(spec["base"], sample["parameters"])
 
 
 def _payloads(
