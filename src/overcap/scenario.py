@@ -150,6 +150,25 @@ class PopulationParams(Section):
         "extra unit cost of state-owned firms (Hsieh and Klenow 2009; Brandt et al. 2012)",
         calibratable=True,
     )
+    max_firms_ratio: float = param(
+        5.0,
+        1.5,
+        100.0,
+        "x firms_start",
+        "bound on the number of firm agents, as a multiple of firms_start: beyond it the "
+        "year's entrants of one province, sector and ownership are merged into fewer agents, "
+        "each standing for several plants (capacity unchanged); an implementation bound, not "
+        "behaviour",
+        anchor="super-individuals: Scheffer et al. 1995, Ecological Modelling 80",
+    )
+    memory_budget_mb: float = param(
+        8192.0,
+        64.0,
+        1_000_000.0,
+        "MB",
+        "memory a run may use for its firm arrays (about 400 bytes per firm agent at the "
+        "peak of a year, docs/RELIABILITY.md); a run that would exceed it stops with an error",
+    )
 
 
 class ProvinceParams(Section):

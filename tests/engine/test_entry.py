@@ -4,9 +4,13 @@ financed, where they go in the firm arrays, and the year's investment totals."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+import overcap
 from overcap.engine import centre, entry, investment, provinces
 from overcap.engine.investment import Expectations, excess_response
+from overcap.engine.state import Firms, within_budget
+from overcap.scenario import ScenarioError
 from tests.engine import tiny
 
 
@@ -48,7 +52,7 @@ def test_entrants_are_poisson_with_the_documented_rate() -> None:
     draws = 4000
     total = np.zeros(2)
     for _ in range(draws):
-        e = entry.entrants(exp, q_priv, q_soe, weight, approval, k, sc, rng)
+        e = entry.bounded(entry.entrants(exp, q_priv, q_soe, weight, approval, k, sc, rng), 0, sc)
         total += np.bincount(e.sector, minlength=2)
         assert np.allclose(e.size, size[e.sector])
     mean = total / draws
@@ -60,10 +64,14 @@ def test_no_entrants_without_an_excess_return_or_with_the_switch_off() -> None:
     sc, k = tiny.scenario(), tiny.const()
     rng = np.random.default_rng(0)
     one = np.ones((1, 2))
-    e = entry.entrants(_expect(), one, one, np.ones(1), np.ones(2), k, sc, rng)
+    e = entry.bounded(
+        entry.entrants(_expect(), one, one, np.ones(1), np.ones(2), k, sc, rng), 0, sc
+    )
     assert len(e.sector) == 0
     off = tiny.scenario(**{"switches.entry": False})
-    e = entry.entrants(_expect(), 3 * one, 3 * one, np.ones(1), np.ones(2), k, off, rng)
+    e = entry.bounded(
+        entry.entrants(_expect(), 3 * one, 3 * one, np.ones(1), np.ones(2), k, off, rng), 0, off
+    )
     assert len(e.sector) == 0
 
 
@@ -114,3 +122,62 @@ def test_entry_phase_finances_and_places_the_entrants() -> None:
     assert np.allclose(ent.flows.province_subsidy, [(gross - net).sum()])
     assert np.allclose(ent.total.spending, wave.flows.spending + ent.flows.spending)
     assert np.allclose(ent.total.entries, ent.flows.entries)
+
+
+def _draw(n_private: list[list[int]], n_soe: list[list[int]]) -> entry.Draw:
+    return entry.Draw(
+        n_private=np.array(n_private), n_soe=np.array(n_soe), size_s=np.array([2.0, 5.0])
+    )
+
+
+def test_bounded_keeps_one_agent_per_plant_under_the_bound() -> None:
+    """alive + n <= N_max: every plant drawn is an agent of its sector's plant size."""
+    sc = tiny.scenario(**{"population.firms_start": 100, "population.max_firms_ratio": 2.0})
+    e = entry.bounded(_draw([[3, 0], [0, 1]], [[0, 2], [0, 0]]), 194, sc)
+    assert len(e.sector) == 6  # 194 + 6 = 200 = N_max
+    np.testing.assert_array_equal(e.province, [0, 0, 0, 1, 0, 0])
+    np.testing.assert_array_equal(e.sector, [0, 0, 0, 1, 1, 1])
+    np.testing.assert_array_equal(e.soe, [False] * 4 + [True] * 2)
+    np.testing.assert_array_equal(e.size, [2.0, 2.0, 2.0, 5.0, 5.0, 5.0])
+
+
+def test_bounded_merges_plants_into_fewer_agents_over_the_bound() -> None:
+    """N_max = 200, alive = 198: room R = 2, n = 10, m = ceil(10 / 2) = 5; groups of 6, 3
+    and 1 plants become ceil(6/5) = 2, 1 and 1 agents of 3, 3 and 1 plants: capacity
+    6 x 2 + 3 x 5 + 1 x 5 = 32 in 4 agents (at most R + the number of groups)."""
+    sc = tiny.scenario(**{"population.firms_start": 100, "population.max_firms_ratio": 2.0})
+    e = entry.bounded(_draw([[6, 3], [0, 0]], [[0, 0], [0, 1]]), 198, sc)
+    np.testing.assert_array_equal(e.sector, [0, 0, 1, 1])
+    np.testing.assert_array_equal(e.soe, [False, False, False, True])
+    np.testing.assert_allclose(e.size, [6.0, 6.0, 15.0, 5.0])
+    assert e.size.sum() == 6 * 2.0 + 3 * 5.0 + 1 * 5.0
+
+
+def test_a_population_over_the_memory_budget_stops_with_a_one_line_error() -> None:
+    """400 bytes a firm agent: 3,000 agents need about 1.1 MB, over a budget of 1 MB."""
+    sc = tiny.scenario(**{"population.memory_budget_mb": 64.0})
+    within_budget(Firms.empty(3000), sc, 2000)  # 1.1 MB: fine
+    big = sc.model_copy(
+        update={"population": sc.population.model_copy(update={"memory_budget_mb": 1.0})}
+    )
+    with pytest.raises(ScenarioError, match="population.memory_budget_mb") as info:
+        within_budget(Firms.empty(3000), big, 2000)
+    assert "\n" not in str(info.value)
+
+
+def test_an_undamped_long_run_keeps_its_population_bounded() -> None:
+    """Issue 16: demand extrapolated without damping to 2100 grew the population from
+    20 k to 6.1 M agents and exhausted memory; with N_max = 1.5 x firms_start the agents
+    stay below N_max + 2 P S T after T years (entrants merge into at most one agent per
+    province, sector and ownership a year once the bound binds)."""
+    over = {
+        "macro.extrapolation_damping": 1.0,
+        "time.end_year": 2100,
+        "population.firms_start": 400,
+        "population.max_firms_ratio": 1.5,
+    }
+    res = overcap.run("baseline", seed=0, overrides=over)
+    firms = res.economy["firms"].to_numpy()
+    years = np.arange(1, len(firms) + 1) + 5  # recorded years, after a 5-year spin-up
+    assert np.all(firms <= 1.5 * 400 + 2 * 31 * 13 * years)
+    assert res.sectors["capacity"].iloc[-13:].sum() > 0

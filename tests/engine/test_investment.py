@@ -461,7 +461,7 @@ def _entrants(
         gap_s=zero,
         gap_capacity_s=gap_cap,
     )
-    e = entry.entrants(exp, **kw)
+    e = entry.bounded(entry.entrants(exp, **kw), 0, kw["sc"])
     return e.province, e.sector, e.soe, e.size
 
 

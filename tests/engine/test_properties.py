@@ -120,26 +120,24 @@ def _replace(result: overcap.Result, **frames: Any) -> Any:
     return View()
 
 
-# --------------------------------------------------------------------------- pending
-# The minimal scenarios of today's engine failures (issue 16). Each is xfail-strict: it
-# fails today; once the engine is fixed it passes, the mark turns it red, and the lead
-# deletes the mark and the name from properties.PENDING.
+# --------------------------------------------------------------------------- regressions
+# The minimal scenarios of the engine failures that issue 16's fuzzing found, fixed since:
+# each is a regression test. A new failure is pinned here xfail-strict while pending.
 
 CRASH = {"switches.soft_budget": False, "investment.private_debt_equity_cap": 0.23}
 
 
-@pytest.mark.xfail(strict=True, reason="engine fix after the phases merge")
 @pytest.mark.parametrize("seed", [0, 5])
 def test_no_crash_when_no_incumbent_starts_a_project(seed: int) -> None:
     """np.bincount of an empty selection with weights returns int64; += of floats
-    raises UFuncTypeError (PENDING 'bincount_dtype')."""
+    raised UFuncTypeError (fixed: engine.state.sum_by is always float64)."""
     overcap.run("baseline", seed=seed, overrides=CRASH)
 
 
-@pytest.mark.xfail(strict=True, reason="engine fix after the phases merge")
 def test_a_one_year_run_without_spinup() -> None:
-    """A valid scenario (start_year = end_year, no spin-up) raises IndexError in
-    population.py (the demand growth of the first two years)."""
+    """A valid scenario (start_year = end_year, no spin-up) raised IndexError in
+    population.py (the demand growth of the first two years; fixed: none in a one-year
+    run)."""
     overcap.run(
         "baseline",
         overrides={"time.start_year": 2000, "time.end_year": 2000, "time.spinup_years": 0},
@@ -150,15 +148,14 @@ def test_a_one_year_run_without_spinup() -> None:
 PENDING_CASES = json.loads((Path(__file__).parent / "pending_cases.json").read_text("utf-8"))
 
 
-@pytest.mark.xfail(strict=True, reason="engine fix after the phases merge")
 @pytest.mark.parametrize(
     "case", PENDING_CASES, ids=[f"{c['pending']}-{c['broken']}" for c in PENDING_CASES]
 )
 def test_pending_property_holds_in_full(case: dict[str, Any]) -> None:
-    """The property checked in full (its PENDING relaxation off) on the minimal
-    scenario that breaks it today: sectors.utilisation 1 + 2.2e-16, inventory -1.4e-16
-    (share_rounding); price_index NaN for shipbuilding with no output all run when
-    exports are off (price_index_nan)."""
+    """The property checked in full on the minimal scenario that broke it:
+    sectors.utilisation 1 + 2.2e-16, inventory -1.4e-16 (share_rounding; fixed in
+    market.clear and accounts.sell); price_index NaN for shipbuilding with no output all
+    run when exports are off (price_index_nan; fixed in indicators.price_index)."""
     r = overcap.run("baseline", seed=case["seed"], overrides=case["overrides"])
     saved = set(PENDING)
     PENDING.discard(case["pending"])
@@ -178,5 +175,7 @@ def test_pending_cases_break_only_what_they_pin() -> None:
 
 
 def test_pending_names_are_known() -> None:
-    assert PENDING <= {"bincount_dtype", "share_rounding", "price_index_nan"}
-    assert {c["pending"] for c in PENDING_CASES} <= PENDING
+    """The fixed failures are no longer pending; the pinned cases name one of them."""
+    fixed = {"bincount_dtype", "share_rounding", "price_index_nan"}
+    assert not PENDING & fixed
+    assert {c["pending"] for c in PENDING_CASES} <= fixed

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from overcap.engine.indicators import safe_div
-from overcap.engine.state import F8, Firms, State
+from overcap.engine.state import F8, Firms, State, sum_by
 from overcap.engine.terms import Year
 
 if TYPE_CHECKING:
@@ -27,7 +27,8 @@ def sell(f: Firms, output: F8, inv_offer: F8, sold_share: F8, price: F8) -> None
     offered); the rest stays in inventory: inv' = inv + q - sold."""
     share = sold_share[f.sector]
     sold = share * (output + inv_offer)
-    f.inventory += output - sold
+    # not below zero by a rounding error when everything offered is sold (issue 16)
+    np.maximum(f.inventory + (output - sold), 0.0, out=f.inventory)
     f.output[:] = output
     f.sales[:] = sold
     f.revenue[:] = price[f.sector] * sold
@@ -125,10 +126,10 @@ def close_books(st: State, yr: Year, pol: Policy, prd: Production, inv: Wave) ->
     foreign_output = learn(st, yr, prd)
 
     def by_s(w: np.ndarray) -> F8:
-        return np.bincount(f.sector, weights=w, minlength=S)
+        return sum_by(f.sector, w, S)
 
     def by_p(w: np.ndarray) -> F8:
-        return np.bincount(f.province, weights=w, minlength=P)
+        return sum_by(f.province, w, P)
 
     # capacity, revenue and fixed cost by sector follow from sector-level quantities
     # (capacity in use is the investors' capacity: entrants have none; revenue is the price

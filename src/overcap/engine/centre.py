@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from overcap.engine.events import sector_mask
-from overcap.engine.state import F8, Firms, Instruments, State
+from overcap.engine.state import F8, Firms, Instruments, State, sum_by
 from overcap.engine.terms import Year
 from overcap.scenario import REGIMES, RegimeInstruments, Scenario
 
@@ -162,7 +162,7 @@ def campaign(
     if not np.any(intensity > 0):
         z = np.zeros(S)
         return CampaignResult(z, z.copy(), z.copy(), np.zeros(N))
-    cap_s = np.bincount(f.sector, weights=f.capacity, minlength=S)
+    cap_s = sum_by(f.sector, f.capacity, S)
     gap = np.maximum(c.campaign_goal - utilisation_prev, 0.0)
     reported = np.minimum(intensity * gap * cap_s, cap_s)
     real = c.campaign_compliance * reported
@@ -175,7 +175,7 @@ def campaign(
     b = np.clip(((f.cost_eff - lo) / (hi - lo) * n_bins).astype(np.intp), 0, n_bins - 1)
     rev = n_bins - 1 - b  # bin 0 = most expensive
     idx = f.sector * n_bins + rev
-    table = np.bincount(idx, weights=f.capacity, minlength=S * n_bins).reshape(S, n_bins)
+    table = sum_by(idx, f.capacity, S * n_bins).reshape(S, n_bins)
     cum = np.zeros((S, n_bins + 1))
     np.cumsum(table, axis=1, out=cum[:, 1:])
     m = np.array([np.searchsorted(cum[s, 1:], real[s], side="left") for s in range(S)])
@@ -194,8 +194,8 @@ def campaign(
     f.debt -= comp
     return CampaignResult(
         reported=reported,
-        real=np.bincount(f.sector, weights=retired, minlength=S),
-        compensation=np.bincount(f.sector, weights=comp, minlength=S),
+        real=sum_by(f.sector, retired, S),
+        compensation=sum_by(f.sector, comp, S),
         firm_extra=comp - written_off,
     )
 

@@ -22,14 +22,24 @@ from overcap.engine.investment import (
     return_ratio,
     stochastic_lag,
 )
-from overcap.engine.state import F8, Firms, SectorConst, State
+from overcap.engine.state import F8, Firms, SectorConst, State, sum_by, within_budget
 from overcap.engine.terms import Year
 from overcap.scenario import Scenario
 
 
 @dataclass(frozen=True)
+class Draw:
+    """The year's draw of entrants: how many plants enter in each province and sector,
+    private and state-owned, and the plant size of each sector."""
+
+    n_private: np.ndarray  # (P, S)
+    n_soe: np.ndarray  # (P, S)
+    size_s: F8  # plant size, units/yr
+
+
+@dataclass(frozen=True)
 class Entrants:
-    """The entrants drawn this year, one entry each."""
+    """The entrants of this year, one agent each (a plant, or several: :func:`bounded`)."""
 
     province: np.ndarray
     sector: np.ndarray
@@ -104,7 +114,7 @@ def entrants(
     const: SectorConst,
     sc: Scenario,
     rng: np.random.Generator,
-) -> Entrants:
+) -> Draw:
     """Entrants by province and sector: n_{p,s,o} ~ Poisson(lambda), with
     lambda = w_p share_o (epsilon (q_{p,s,o} - 1)^+ D^e_s + g h(q_{p,s,o}) G_s) approvals / size_s,
     G_s the perceived capacity gap in units (entrants also plan to fill it); entry rises
@@ -114,8 +124,8 @@ def entrants(
     operating subsidies and cheap credit) and the province's economic weight."""
     inv = sc.investment
     if not sc.switches.entry:
-        z = np.zeros(0, dtype=np.int64)
-        return Entrants(z, z, np.zeros(0, dtype=bool), np.zeros(0))
+        none = np.zeros((len(weight), len(approval)), dtype=np.int64)
+        return Draw(none, none, np.ones(len(approval)))
     demand_e, gap_cap = exp.demand_s, exp.gap_capacity_s
     soe_p = np.clip(inv.entrant_soe_share * const.soe_share, 0.0, 1.0)
     size = np.minimum(const.plant_size, np.maximum(0.05 * demand_e, 1e-9))
@@ -131,13 +141,33 @@ def entrants(
     lam_s = base * soe_p[None, :] * rate(q_soe)
     n_p = rng.poisson(np.nan_to_num(lam_p))
     n_s = rng.poisson(np.nan_to_num(lam_s))
-    P, S = n_p.shape
+    return Draw(n_private=n_p, n_soe=n_s, size_s=size)
+
+
+def bounded(d: Draw, alive: int, sc: Scenario) -> Entrants:
+    """The drawn entrants as agents, within the bound on firm agents
+    N_max = max_firms_ratio * firms_start (super-individuals: Scheffer et al. 1995).
+    While alive + n <= N_max, every plant drawn is an agent of its own. Beyond it, with
+    room R = max(N_max - alive, 1) and m = ceil(n / R), the n_g plants of each province,
+    sector and ownership g become ceil(n_g / m) agents of n_g / ceil(n_g / m) plants each:
+    the same capacity in fewer agents. Each year adds at most R plus the number of such
+    groups (2 P S), so the population stays below N_max + 2 P S T over T years, and no
+    array of entrants is larger than that. No random draw: runs under the bound are
+    unchanged."""
+    P, S = d.n_private.shape
+    counts = np.concatenate([d.n_private.ravel(), d.n_soe.ravel()])
+    n = int(counts.sum())
+    cap = int(sc.population.max_firms_ratio * sc.population.firms_start)
+    merge = n > 0 and alive + n > cap
+    agents = -(-counts // -(-n // max(cap - alive, 1))) if merge else counts
     cells = np.arange(P * S)
-    counts = np.concatenate([n_p.ravel(), n_s.ravel()])
-    cell = np.repeat(np.concatenate([cells, cells]), counts)
-    is_soe = np.repeat(np.r_[np.zeros(P * S, bool), np.ones(P * S, bool)], counts)
+    cell = np.repeat(np.concatenate([cells, cells]), agents)
+    is_soe = np.repeat(np.r_[np.zeros(P * S, bool), np.ones(P * S, bool)], agents)
     sec = cell % S
-    return Entrants(province=cell // S, sector=sec, soe=is_soe, size=size[sec])
+    size = d.size_s[sec]
+    if merge:  # plants per agent
+        size = size * np.repeat(counts / np.maximum(agents, 1), agents)
+    return Entrants(province=cell // S, sector=sec, soe=is_soe, size=size)
 
 
 def new_firms(e: Entrants, yr: Year, z: F8, protection: F8, rng: np.random.Generator) -> Firms:
@@ -179,7 +209,8 @@ def enter(st: State, yr: Year, pol: Policy, inv: Wave, rng: np.random.Generator)
     f, prov, sc = st.firms, st.provinces, yr.sc
     S, z = yr.S, prov.intensity
     q_priv, q_soe = entrant_returns(yr, pol, z, inv.expect)
-    e = entrants(inv.expect, q_priv, q_soe, prov.weight, pol.approval_s, yr.const, sc, rng)
+    draw = entrants(inv.expect, q_priv, q_soe, prov.weight, pol.approval_s, yr.const, sc, rng)
+    e = bounded(draw, int(np.count_nonzero(f.alive)), sc)
     if len(e.province) == 0:
         none = np.zeros(0, dtype=np.intp)
         return Entry(rows=none, flows=_no_flows(S, yr.P), total=inv.flows)
@@ -187,14 +218,15 @@ def enter(st: State, yr: Year, pol: Policy, inv: Wave, rng: np.random.Generator)
     gross = e.size * yr.capex_s[e.sector]
     sub = gross - new.building_cost
     flows = InvestmentFlows(
-        spending=np.bincount(e.sector, weights=gross, minlength=S),
-        capex_subsidy=np.bincount(e.sector, weights=sub, minlength=S),
-        equity_in=np.bincount(e.sector, weights=new.equity, minlength=S),
+        spending=sum_by(e.sector, gross, S),
+        capex_subsidy=sum_by(e.sector, sub, S),
+        equity_in=sum_by(e.sector, new.equity, S),
         entries=np.bincount(e.sector, minlength=S).astype(float),
-        started=np.bincount(e.sector, weights=e.size, minlength=S),
-        province_subsidy=np.bincount(e.province, weights=sub, minlength=yr.P),
+        started=sum_by(e.sector, e.size, S),
+        province_subsidy=sum_by(e.province, sub, yr.P),
     )
     rows = f.add(new)
+    within_budget(f, sc, yr.year)
     z_new = z[f.province[rows], f.sector[rows]]
     f.rate[rows] = interest_rates(
         f.soe[rows], z_new, f.bailed_out[rows], sc, pol.instruments.credit_spread

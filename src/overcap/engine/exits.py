@@ -13,7 +13,7 @@ import numpy as np
 
 from overcap.engine.centre import Policy
 from overcap.engine.market import Production
-from overcap.engine.state import F8, Firms, State
+from overcap.engine.state import F8, Firms, State, sum_by
 from overcap.engine.terms import Year
 from overcap.scenario import Scenario
 
@@ -122,7 +122,7 @@ def resolve_insolvency(
     dying = (~saved).astype(float)
 
     def by(w: np.ndarray) -> F8:
-        return np.bincount(sec, weights=w, minlength=S)
+        return sum_by(sec, w, S)
 
     flows = ExitFlows(
         exits=by(dying),
@@ -133,7 +133,7 @@ def resolve_insolvency(
         equity_removed=by(eq * dying),
         capacity_scrapped=by(f.capacity[idx] * dying),
         liquidated_inventory=by(f.inventory[idx] * dying),
-        province_bailout=np.bincount(f.province[idx], weights=write_off, minlength=P),
+        province_bailout=sum_by(f.province[idx], write_off, P),
         dead_rows=d_i,
     )
     f.alive[d_i] = False
@@ -164,13 +164,13 @@ def resolve(st: State, yr: Year, pol: Policy, prd: Production, rng: np.random.Ge
     zombie = zombie_test(f, f.debt_start, sc.credit.market_rate, sc)
     # a firm's share of its province's modelled capacity value (local jobs), needed only
     # for the insolvent firms: the province totals here, the shares in resolve_insolvency
-    val_p = np.bincount(f.province, weights=f.capacity * yr.p_norm[f.sector], minlength=P)
+    val_p = sum_by(f.province, f.capacity * yr.p_norm[f.sector], P)
     alive = f.alive
     # the three counts in one pass: code = alive + 2 loss-making + 4 zombie, per sector
     code = f.sector * 8 + alive + 2 * ((f.profit < 0) & alive) + 4 * (zombie & alive)
     counts = np.bincount(code, minlength=S * 8).reshape(S, 8).astype(float)
-    zombie_p = np.bincount(f.province, weights=zombie & alive, minlength=P)
-    firms_p = np.bincount(f.province, weights=alive, minlength=P)
+    zombie_p = sum_by(f.province, zombie & alive, P)
+    firms_p = sum_by(f.province, alive, P)
     xf = resolve_insolvency(f, (val_p, yr.p_norm), S, P, sc, rng, pol.stability)
     sec.liquidation = sec.liquidation + xf.liquidated_inventory
     sec.bad_loans_stock = sec.bad_loans_stock + xf.bad_loans - prd.liquidation_revenue_s

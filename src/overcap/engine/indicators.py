@@ -31,9 +31,13 @@ def misallocation_loss(actual_cost: F8, efficient_cost: F8, gdp: float) -> float
 
 
 def price_index(sec: pd.DataFrame) -> pd.Series:
-    """Price relative to the sector's first recorded year with output (= 100)."""
+    """Price relative to the sector's first recorded year with output (= 100); a sector
+    with no output in any recorded year is indexed to its first recorded price, so the
+    index is never missing (issue 16; data/README.md)."""
+    by_sector = sec["price"].groupby(sec["sector"])
     active = sec["price"].where(sec["output"] > 0)
     base = active.groupby(sec["sector"]).transform("first")
+    base = base.fillna(by_sector.transform("first"))
     return 100.0 * sec["price"] / base.where(base > 0)
 
 

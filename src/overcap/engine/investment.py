@@ -15,7 +15,7 @@ import numpy as np
 
 from overcap.engine.centre import Policy
 from overcap.engine.provinces import Aid
-from overcap.engine.state import F8, Firms, State
+from overcap.engine.state import F8, Firms, State, sum_by
 from overcap.engine.terms import Year
 from overcap.scenario import Scenario
 
@@ -293,8 +293,8 @@ def expectations(st: State, yr: Year, pol: Policy) -> Expectations:
     utilisation, perceived gap and expected price (the functions above)."""
     f, sec, sc, tech = st.firms, st.sectors, yr.sc, yr.const
     life, lag = tech.plant_life, tech.build_lag
-    cap_s = np.bincount(f.sector, weights=f.capacity, minlength=yr.S)
-    pipe_s = np.bincount(f.sector, weights=f.building, minlength=yr.S)
+    cap_s = sum_by(f.sector, f.capacity, yr.S)
+    pipe_s = sum_by(f.sector, f.building, yr.S)
     g = sec.consensus_growth + sc.investment.strategic_optimism * pol.instruments.strategic
     demand_e = sec.demand_prev * np.exp(g * lag)
     visible = visible_capacity(cap_s, pipe_s, sc.investment.visibility, life, lag)
@@ -375,11 +375,11 @@ def wave(st: State, yr: Year, pol: Policy, aid: Aid, rng: np.random.Generator) -
     sec_inv, prov_inv = f.sector[rows], f.province[rows]
     S = yr.S
     flows = InvestmentFlows(
-        spending=np.bincount(sec_inv, weights=spend_i[rows], minlength=S),
-        capex_subsidy=np.bincount(sec_inv, weights=capex_sub_i[rows], minlength=S),
+        spending=sum_by(sec_inv, spend_i[rows], S),
+        capex_subsidy=sum_by(sec_inv, capex_sub_i[rows], S),
         equity_in=np.zeros(S),
         entries=np.zeros(S),
-        started=np.bincount(sec_inv, weights=started_i[rows], minlength=S),
-        province_subsidy=np.bincount(prov_inv, weights=capex_sub_i[rows], minlength=yr.P),
+        started=sum_by(sec_inv, started_i[rows], S),
+        province_subsidy=sum_by(prov_inv, capex_sub_i[rows], yr.P),
     )
     return Wave(expect=exp, flows=flows)

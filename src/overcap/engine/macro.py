@@ -18,7 +18,7 @@ from overcap.engine.exits import Exits
 from overcap.engine.indicators import safe_div
 from overcap.engine.investment import consensus_growth
 from overcap.engine.market import Production
-from overcap.engine.state import F8, State
+from overcap.engine.state import F8, State, sum_by
 from overcap.engine.terms import Year
 
 
@@ -45,8 +45,8 @@ def advance(st: State, yr: Year, prd: Production, bks: Books, rng: np.random.Gen
     # investment in GDP: construction spending spread over the build lag
     b_rows = np.flatnonzero(f.building > 0)
     build_spend_i = f.building[b_rows] * (yr.capex_s / tech.build_lag)[f.sector[b_rows]]
-    construction = np.bincount(f.sector[b_rows], weights=build_spend_i, minlength=S)
-    invest_p = np.bincount(f.province[b_rows], weights=build_spend_i, minlength=P)
+    construction = sum_by(f.sector[b_rows], build_spend_i, S)
+    invest_p = sum_by(f.province[b_rows], build_spend_i, P)
     modelled = float(va_s.sum() + construction.sum())
     trend = yr.trend
     g_rest = (

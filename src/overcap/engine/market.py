@@ -23,7 +23,7 @@ import numpy as np
 
 from overcap.engine.accounts import sell
 from overcap.engine.centre import Policy
-from overcap.engine.state import F8, State
+from overcap.engine.state import F8, State, sum_by
 from overcap.engine.terms import Year
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ class SupplyTable:
     ) -> SupplyTable:
         hist = np.zeros(S * N_BINS)
         for bins, cap in tranches:
-            hist += np.bincount(sector * N_BINS + bins, weights=cap, minlength=S * N_BINS)
+            hist += sum_by(sector * N_BINS + bins, cap, S * N_BINS)
         h = hist.reshape(S, N_BINS)
         cum = np.zeros((S, N_BINS + 1))
         np.cumsum(h, axis=1, out=cum[:, 1:])
@@ -201,7 +201,7 @@ def clear(offer: Offer, curve: DemandCurve, rule: PriceRule, iterations: int = 6
     b1 = cost_bins(cost_norm)
     b2 = cost_bins(cost_norm * (1.0 + overtime_premium))
     table = SupplyTable.build(sector, [(b1, t1_cap), (b2, t2_cap)], S)
-    m_fixed = np.bincount(sector, weights=must, minlength=S) + offer.fixed_s
+    m_fixed = sum_by(sector, must, S) + offer.fixed_s
 
     def excess(logp: F8) -> F8:
         p = np.exp(logp)
@@ -231,8 +231,13 @@ def clear(offer: Offer, curve: DemandCurve, rule: PriceRule, iterations: int = 6
     out_flex = tranche_output(b1, t1_cap, sector, m, theta) + tranche_output(
         b2, t2_cap, sector, m, theta
     )
-    output = must + out_flex
-    offered = m_fixed + np.bincount(sector, weights=out_flex, minlength=S)
+    # a firm's output never exceeds its capacity, also by a rounding error of the
+    # tranches' sum (issue 16: utilisation 1 + 2.2e-16)
+    total = must + out_flex
+    over = total > capacity
+    output = np.where(over, capacity, total)
+    out_flex = np.where(over, capacity - must, out_flex)
+    offered = m_fixed + sum_by(sector, out_flex, S)
     sales = np.minimum(dem, offered)
     with np.errstate(divide="ignore", invalid="ignore"):
         sold_share = np.where(offered > 0, sales / offered, 0.0)
@@ -261,8 +266,8 @@ def efficient_cost(sector: np.ndarray, vc: F8, capacity: F8, quantity: F8, p_nor
     S = len(quantity)
     bins = cost_bins(vc / p_norm[sector])
     idx = sector * N_BINS + bins
-    cap_t = np.bincount(idx, weights=capacity, minlength=S * N_BINS).reshape(S, N_BINS)
-    cost_t = np.bincount(idx, weights=capacity * vc, minlength=S * N_BINS).reshape(S, N_BINS)
+    cap_t = sum_by(idx, capacity, S * N_BINS).reshape(S, N_BINS)
+    cost_t = sum_by(idx, capacity * vc, S * N_BINS).reshape(S, N_BINS)
     cum = np.zeros((S, N_BINS + 1))
     np.cumsum(cap_t, axis=1, out=cum[:, 1:])
     use = np.clip(quantity[:, None] - cum[:, :-1], 0.0, cap_t)
@@ -298,7 +303,7 @@ def produce(st: State, yr: Year, pol: Policy, dem: Demand) -> Production:
     must_run = (f.soe | (f.protected & sw.local_protection)) & sw.soe_output_targets
     must = np.where(must_run, sc.market.must_run_utilisation * f.capacity, 0.0)
     inv_offer = sc.market.inventory_sell_rate * f.inventory
-    fixed_offer = np.bincount(f.sector, weights=inv_offer, minlength=yr.S) + sec.liquidation
+    fixed_offer = sum_by(f.sector, inv_offer, yr.S) + sec.liquidation
     offer = Offer(
         sector_i=f.sector,
         mc_i=vc_i - os_i,
@@ -317,7 +322,7 @@ def produce(st: State, yr: Year, pol: Policy, dem: Demand) -> Production:
     liq_revenue = liq_sold * clr.price
     sec.liquidation = sec.liquidation - liq_sold
     sell(f, clr.output, inv_offer, clr.sold_share, clr.price)
-    output_s = np.bincount(f.sector, weights=f.output, minlength=yr.S)
+    output_s = sum_by(f.sector, f.output, yr.S)
     return Production(
         clearing=clr,
         vc_i=vc_i,

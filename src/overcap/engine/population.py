@@ -20,6 +20,8 @@ from overcap.engine.state import (
     SectorConst,
     SectorState,
     State,
+    sum_by,
+    within_budget,
 )
 from overcap.scenario import Scenario
 
@@ -66,8 +68,11 @@ def initial_state(
     )
     sales0 = inp.china_demand[0] + exports0
     f, protection = _firms(sc, inp, k, sales0 / sc.market.normal_utilisation, learning, rng)
+    within_budget(f, sc, int(inp.years[0]))
     _pipeline(f, sc, inp, k, learning, rng)
-    g0 = np.log(np.maximum(inp.china_demand[1], 1e-12) / np.maximum(inp.china_demand[0], 1e-12))
+    # the path's first-year growth (none in a run of one year: issue 16)
+    d1 = inp.china_demand[min(1, len(inp.china_demand) - 1)]
+    g0 = np.log(np.maximum(d1, 1e-12) / np.maximum(inp.china_demand[0], 1e-12))
     g0 = np.where(inp.china_demand[0] > 0, g0, 0.0)
     sectors = SectorState(
         price=p_norm.copy(),
@@ -106,7 +111,7 @@ def _firms(
     f.sector[:] = sec
     f.province[:] = rng.choice(P, size=n, p=inp.province_weight)
     size = rng.lognormal(0.0, pop.size_sigma, n)
-    f.capacity[:] = size / np.bincount(sec, weights=size, minlength=S)[sec] * cap0[sec]
+    f.capacity[:] = size / sum_by(sec, size, S)[sec] * cap0[sec]
     f.soe[:] = rng.random(n) < k.soe_share[sec]
     protection = rng.beta(
         2.0, 2.0 * (1.0 / max(sc.provinces.protection_mean, 1e-6) - 1.0) + 1e-9, P
@@ -164,14 +169,7 @@ def _provinces_and_economy(
     spin = sc.time.spinup_years
     gdp0 = sc.macro.gdp_start / (1.0 + trend0 / 100.0) ** spin
     va0 = float(np.sum(sales0 * k.ref_price * (1.0 - k.vc_share)))
-    inv0 = float(
-        np.sum(
-            np.bincount(f.sector, weights=f.building, minlength=S)
-            * k.capex
-            * learning
-            / k.build_lag
-        )
-    )
+    inv0 = float(np.sum(sum_by(f.sector, f.building, S) * k.capex * learning / k.build_lag))
     rest0 = max(gdp0 - va0 - inv0, 0.5 * gdp0)
     weight = inp.province_weight.copy()
     z0 = sc.provinces.subsidy_base if sc.switches.subsidies else 0.0

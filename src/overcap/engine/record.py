@@ -26,7 +26,7 @@ from overcap.engine.investment import Wave
 from overcap.engine.macro import Macro
 from overcap.engine.market import Production
 from overcap.engine.provinces import Aid, Officials, growth_rank
-from overcap.engine.state import F8, State
+from overcap.engine.state import F8, State, sum_by
 from overcap.engine.terms import Year
 from overcap.engine.trade import TradeFlows
 
@@ -71,7 +71,7 @@ class End:
         f, sec, prov, eco = st.firms, st.sectors, st.provinces, st.economy
 
         def by(w: np.ndarray) -> F8:
-            return np.bincount(f.sector, weights=w, minlength=S)
+            return sum_by(f.sector, w, S)
 
         return cls(
             equity_s=by(f.equity),

@@ -19,13 +19,40 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from overcap.scenario import Scenario
+from overcap.scenario import Scenario, ScenarioError
 
 # float arrays; typed loosely because numpy's stubs give bincount and friends integer or
 # generic dtypes that mypy cannot narrow
 F8 = NDArray[Any]
 I4 = NDArray[np.int32]
 B1 = NDArray[np.bool_]
+
+
+# peak bytes of memory per firm agent within a year: the struct of arrays (160 bytes a
+# row) and the per-firm temporaries of the phases; measured with `overcap bench`
+# (docs/RELIABILITY.md, "Memory")
+BYTES_PER_FIRM = 400
+
+
+def sum_by(index: np.ndarray, weights: np.ndarray, n: int) -> F8:
+    """Sums of ``weights`` by ``index`` in 0..n-1, always float64: ``np.bincount`` with
+    weights returns int64 when the selection is empty, and a float added to that raises
+    (issue 16). Every weighted sum by sector, province or cost bin in the engine uses it."""
+    return np.bincount(index, weights=weights, minlength=n).astype(np.float64, copy=False)
+
+
+def within_budget(f: Firms, sc: Scenario, year: int) -> None:
+    """Stop a run whose firm arrays would need more memory than the scenario allows
+    (``population.memory_budget_mb``), with a one-line error, not an out-of-memory kill."""
+    need = len(f) * BYTES_PER_FIRM / 2**20
+    budget = sc.population.memory_budget_mb
+    if need > budget:
+        raise ScenarioError(
+            f"the firm population reached {len(f):,} agents in {year}, about {need:,.0f} MB "
+            f"over population.memory_budget_mb = {budget:,.0f}; raise "
+            "population.memory_budget_mb, or lower population.firms_start or "
+            "population.max_firms_ratio"
+        )
 
 
 @dataclass

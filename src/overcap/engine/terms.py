@@ -19,7 +19,7 @@ import numpy as np
 from overcap.engine.events import YearScenarios, active_events, sector_mask
 from overcap.engine.indicators import Recorder
 from overcap.engine.inputs import Inputs
-from overcap.engine.state import B1, F8, SectorConst, State
+from overcap.engine.state import B1, F8, SectorConst, State, sum_by
 from overcap.scenario import PARTNERS, Scenario
 
 if TYPE_CHECKING:
@@ -133,9 +133,8 @@ class Context:
             vc_s=vc_s,
             om_s=tech.om * sec.learning,
             capex_s=tech.capex * sec.learning,
-            equity_start=np.bincount(f.sector, weights=f.equity, minlength=S),
-            inventory_start=np.bincount(f.sector, weights=f.inventory, minlength=S)
-            + sec.liquidation,
+            equity_start=sum_by(f.sector, f.equity, S),
+            inventory_start=sum_by(f.sector, f.inventory, S) + sec.liquidation,
             script=script(sc, year, inp.sectors),
         )
 
