@@ -339,7 +339,8 @@ def run(
         Path | None, typer.Option(help="Results folder (default overcap-results/SCENARIO).")
     ] = None,
     overwrite: Annotated[
-        bool, typer.Option(help="Replace the results folder if it holds an earlier run.")
+        bool,
+        typer.Option("--overwrite", help="Replace the results folder if it holds an earlier run."),
     ] = False,
     runs: Annotated[
         int | None,
@@ -803,7 +804,7 @@ def calibrate(
     storage: Annotated[
         Path | None,
         typer.Option(
-            help="Optuna journal file (default overcap-results/calibration/SCENARIO.journal)."
+            help="Optuna journal file (default: SCENARIO.journal in overcap-results/calibration)."
         ),
     ] = None,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
@@ -819,7 +820,10 @@ def calibrate(
         Path | None, typer.Option(help="Where to write the calibrated set (JSON).")
     ] = None,
     install: Annotated[
-        bool, typer.Option(help="Also write it into the package, where the scenario loads it.")
+        bool,
+        typer.Option(
+            "--install", help="Also write it into the package, where the scenario loads it."
+        ),
     ] = False,
     start_from: Annotated[
         Path | None,
@@ -1618,7 +1622,7 @@ def _parameter_blocks(rows: list[tuple[str, str, str, str, str, str]]) -> Any:
         if head != section:
             section = head
             parts.append(f"\n[bold]\\[{escape(head)}][/]")
-        facts = ", ".join(x for x in (unit, rng, source) if x)
+        facts = ", ".join(x for x in (unit, rng if rng != unit else "", source) if x)
         parts.append(f"[bold]{escape(path)}[/] = {escape(value)}  [dim]{escape(facts)}[/]")
         if meaning:
             parts.append(Padding(escape(meaning), (0, 0, 0, 4)))
@@ -1694,7 +1698,10 @@ def bench(
     seed: Annotated[int, typer.Option(help="Random seed.", min=0)] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     calibrated: Annotated[
-        bool, typer.Option(help="Use the calibrated baseline (default: schema defaults).")
+        bool,
+        typer.Option(
+            "--calibrated", help="Use the calibrated baseline (default: schema defaults)."
+        ),
     ] = False,
 ) -> None:
     """Benchmark the engine: firm-years per second and peak memory (one process, one core)."""
