@@ -131,6 +131,18 @@ def test_compare_set_names_an_unknown_scenario() -> None:
     assert "'nope'" in err and "baseline, market-reform" in err
 
 
+def test_compare_a_scenario_with_itself_by_place(tmp_path: Path) -> None:
+    """The dashboard's baseline with levers against the baseline: --set 2:path=value."""
+    args = ["compare", "baseline", "baseline", "--runs", "1", "--workers", "0", *TINY]
+    twice = CliRunner().invoke(app, [*args, "--set", "baseline:investment.visibility=0.3"])
+    assert twice.exit_code == 2 and "compared twice" in twice.stderr
+    assert "--set 2:investment.visibility=0.3" in twice.stderr
+    res = invoke(*args, "--set", "2:investment.visibility=0.3", "--results", str(tmp_path))
+    check_lines(res.stdout)
+    assert "baseline vs baseline#2" in res.stdout and "  baseline#2 " in res.stdout
+    assert "over 2017-2022 (all the years the scenarios share" in joined(res.stdout)
+
+
 def test_default_years() -> None:
     base, reform = overcap.load_scenario("baseline"), overcap.load_scenario("market-reform")
     assert default_years([base, reform]) == (

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from overcap import cli_format as fmt
+import overcap.cli_format as fmt
 from overcap._version import __version__
 from overcap.experiments import ExperimentError, Interrupted
 from overcap.scenario import (
@@ -561,7 +561,8 @@ def compare(
     from the store. By default the indicators average over the years from the first
     event a later scenario adds to the first (market-reform: 2020 on), as the title
     says; --years chooses others. --set applies an override to every scenario;
-    --set SCENARIO:path=value to one of them (as the dashboard's levers do)."""
+    --set SCENARIO:path=value to one of them (as the dashboard's levers do), or
+    --set 2:path=value to the second (when a scenario is compared with itself)."""
     from overcap.compare import compare_table, default_years
     from overcap.experiments import Execution, overrides_dict, run_experiment
 
@@ -583,7 +584,7 @@ def compare(
         quiet or as_json,
         lambda bar: run_experiment(
             "compare",
-            [(sc_name, overrides_dict(own.get(sc_name))) for sc_name in scenarios],
+            [(sc_name, overrides_dict(own.get(j))) for j, sc_name in enumerate(scenarios)],
             runs,
             seed,
             base,
@@ -618,25 +619,34 @@ def compare(
 
 def _compare_overrides(
     scenarios: list[str], items: list[str]
-) -> tuple[list[str], dict[str, list[str]]]:
-    """``--set`` items of compare: path=value for every scenario (the experiment's base),
-    SCENARIO:path=value for one (that sample's parameters)."""
+) -> tuple[list[str], dict[int, list[str]]]:
+    """``--set`` items of compare: path=value for every scenario (the experiment's base);
+    SCENARIO:path=value, or N:path=value for the N-th scenario (1 is the first), for
+    one of them (that sample's parameters)."""
     base: list[str] = []
-    own: dict[str, list[str]] = {}
+    own: dict[int, list[str]] = {}
     for text in items:
         key, sep, value = text.partition("=")
         target, colon, path = key.rpartition(":")
         if not colon:
             base.append(text)
             continue
-        if target not in scenarios:
+        if scenarios.count(target) == 1:
+            j = scenarios.index(target)
+        elif target.isdigit() and 1 <= int(target) <= len(scenarios):
+            j = int(target) - 1
+        elif target in scenarios:
+            raise ScenarioError(
+                f"--set {text}: {target!r} is compared twice; name it by its place, "
+                f"1 to {len(scenarios)} (e.g. --set 2:{path}{sep}{value})"
+            )
+        else:
             raise ScenarioError(
                 f"--set {text}: {target!r} is not a scenario compared here; allowed: "
                 + ", ".join(dict.fromkeys(scenarios))
+                + f", or a place 1 to {len(scenarios)}"
             )
-        if scenarios.count(target) > 1:
-            raise ScenarioError(f"--set {text}: {target!r} is compared twice; which one is meant?")
-        own.setdefault(target, []).append(f"{path}{sep}{value}")
+        own.setdefault(j, []).append(f"{path}{sep}{value}")
     return base, own
 
 

@@ -141,10 +141,14 @@ def _in_memory_values(results: list[list[Result]], years: tuple[int, int]) -> pd
 
 
 def _labels(scs: Sequence[Scenario], spec: dict[str, Any]) -> list[str]:
-    """The samples' scenario names; their keys when two scenarios share a name."""
+    """The samples' scenario names; their keys when two scenarios share a name; and the
+    place (``name#2``) of a later sample of the same key (one scenario with parameters of
+    its own, as ``overcap compare baseline baseline --set 2:path=value``)."""
     labels = [sc.name for sc in scs]
     if len(set(labels)) < len(labels):  # two scenarios of one name: their keys tell them apart
         labels = [str(smp["scenario"]) for smp in spec["samples"]]
+    if len(set(labels)) < len(labels):
+        labels = [n if n not in labels[:j] else f"{n}#{j + 1}" for j, n in enumerate(labels)]
     return labels
 
 
