@@ -78,7 +78,7 @@ def test_cli_compare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         + ["--workers", "0"],
     )
     assert res.exit_code == 0, res.output
-    assert "zombie share" in res.output and "market-reform - baseline" in res.output
+    assert "zombie share" in res.output and "difference from baseline" in res.output
     assert len(list((tmp_path / "overcap-results").glob("compare-baseline-*"))) == 1
     bad = CliRunner().invoke(app, ["compare", "baseline", "nope", "--runs", "1"])
     assert bad.exit_code == 2

@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+import overcap.cli_format as fmt
 from overcap._version import __version__
 from overcap.experiments import ExperimentError, Interrupted
 from overcap.scenario import (
@@ -36,13 +37,28 @@ if TYPE_CHECKING:
     from overcap.experiments import Experiment, Progress, Summary
 
 app = typer.Typer(
+    cls=fmt.CommandGroup,
     add_completion=False,
     no_args_is_help=True,
     help="overcap: simulate how a party-state economy produces overcapacity, again and again.",
 )
-# wide tables when the output is a file or a pipe (CI logs); errors on one line
-console = Console(width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, soft_wrap=True)
+# the terminal's width; when piped, COLUMNS or wide tables (CI logs); made again for
+# every command (in the callback), so that COLUMNS is read when the command runs
+console = fmt.stdout_console()
+err = Console(stderr=True, soft_wrap=True)  # errors on one line
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def command(name: str | None = None) -> Callable[[F], F]:
+    """``app.command`` with the help laid out for the terminal: the docstring's
+    paragraphs rewrapped to its width, short metavars, ranges in words."""
+
+    def register(fn: F) -> F:
+        help_text = fmt.paragraphs(fn.__doc__)
+        return app.command(name, cls=fmt.Command, help=help_text)(fn)
+
+    return register
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -63,6 +79,8 @@ def _main(
     ] = False,
 ) -> None:
     """overcap command line."""
+    global console
+    console = fmt.stdout_console()
 
 
 def _free_dir(path: Path, overwrite: bool) -> Path:
@@ -304,7 +322,7 @@ def _bands_table(exp: Experiment, title: str, years: tuple[int, int] | None) -> 
     return t
 
 
-@app.command()
+@command()
 def run(
     ctx: typer.Context,
     scenario: Annotated[
@@ -321,7 +339,8 @@ def run(
         Path | None, typer.Option(help="Results folder (default overcap-results/SCENARIO).")
     ] = None,
     overwrite: Annotated[
-        bool, typer.Option(help="Replace the results folder if it holds an earlier run.")
+        bool,
+        typer.Option("--overwrite", help="Replace the results folder if it holds an earlier run."),
     ] = False,
     runs: Annotated[
         int | None,
@@ -341,8 +360,10 @@ def run(
     batch_size: BatchSize = None,
     quiet: Quiet = False,
 ) -> None:
-    """Run one scenario, print a summary and write the results (Parquet + run.json); with
-    --runs N, an ensemble into the results store."""
+    """Run one scenario, print a summary and write the results.
+
+    The results are Parquet tables and run.json in --out. With --runs N, an ensemble of N
+    replicates goes into the results store instead."""
     from overcap.experiments import overrides_dict
     from overcap.model import run as run_model
 
@@ -496,7 +517,7 @@ def _years(text: str | None) -> tuple[int, int] | None:
     return years
 
 
-@app.command()
+@command()
 def compare(
     ctx: typer.Context,
     scenarios: Annotated[
@@ -510,7 +531,19 @@ def compare(
         int, typer.Option(help="Seed; replicate i of every scenario shares stream i.", min=0)
     ] = 0,
     years: Annotated[
-        str | None, typer.Option(help="Years to average over, FROM-TO (default: all recorded).")
+        str | None,
+        typer.Option(
+            help="Years to average over, FROM-TO (default: from the first event a later "
+            "scenario adds, else all the years)."
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Override for every scenario: path=value; for one: SCENARIO:path=value "
+            "(repeatable).",
+        ),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the table as JSON records.")
@@ -522,17 +555,23 @@ def compare(
     resume: Resume = False,
     quiet: Quiet = False,
 ) -> None:
-    """Compare scenarios: medians over runs with 90% bands, and paired differences. The
-    runs are stored as an experiment (--name, or a generated name); the bands come from
-    the store."""
-    from overcap.compare import compare_table
-    from overcap.experiments import Execution, run_experiment
+    """Compare scenarios: medians over runs with 90% bands, and paired differences.
+
+    The runs are stored as an experiment (--name, or a generated name); the bands come
+    from the store. By default the indicators average over the years from the first
+    event a later scenario adds to the first (market-reform: 2020 on), as the title
+    says; --years chooses others. --set applies an override to every scenario;
+    --set SCENARIO:path=value to one of them (as the dashboard's levers do), or
+    --set 2:path=value to the second (when a scenario is compared with itself)."""
+    from overcap.compare import compare_table, default_years
+    from overcap.experiments import Execution, overrides_dict, run_experiment
 
     if len(scenarios) < 2:
         _fail("compare needs at least two scenarios, e.g. overcap compare baseline market-reform")
     span = _years(years)
     try:
-        loaded = {sc_name: load_scenario(sc_name) for sc_name in scenarios}
+        base, own = _compare_overrides(scenarios, set_ or [])
+        loaded = {sc_name: load_scenario(sc_name, base) for sc_name in scenarios}
         exp_name = _experiment_name("compare", scenarios[0], name, results)
     except (ScenarioError, StoreError) as exc:
         _fail(str(exc))
@@ -545,9 +584,10 @@ def compare(
         quiet or as_json,
         lambda bar: run_experiment(
             "compare",
-            [(sc_name, {}) for sc_name in scenarios],
+            [(sc_name, overrides_dict(own.get(j))) for j, sc_name in enumerate(scenarios)],
             runs,
             seed,
+            base,
             loaded=loaded,
             execution=Execution(
                 name=exp_name,
@@ -562,6 +602,9 @@ def compare(
     if summary.missing:
         _report(ctx, summary)
     try:
+        why = ""
+        if span is None:
+            span, why = default_years([exp.scenario(j) for j in range(len(exp.spec["samples"]))])
         table = compare_table(exp, span)
     except (ExperimentError, StoreError) as exc:
         _fail(str(exc))
@@ -570,30 +613,96 @@ def compare(
         sys.stdout.write(table.to_json(orient="records") + "\n")
         _report(ctx, summary)
         return
-    names = list(dict.fromkeys(table["scenario"]))
-    t = Table(
-        title=f"{' vs '.join(names)}: {runs} runs each, {table['years'].iloc[0]}, median [5%, 95%]",
-        title_justify="left",
-    )
-    t.add_column("indicator")
-    for n in names:
-        t.add_column(n, justify="right")
-    for n in names[1:]:
-        t.add_column(f"{n} - {names[0]}", justify="right")
-
-    def band(row: Any, mid: str, lo: str, hi: str, sign: str = "") -> str:
-        return f"{row[mid]:{sign}.3g} [{row[lo]:{sign}.3g}, {row[hi]:{sign}.3g}]"
-
-    for _, g in table.groupby("indicator", sort=False):
-        g = g.set_index("scenario")
-        cells = [band(g.loc[n], "median", "p5", "p95") for n in names]
-        cells += [band(g.loc[n], "diff_median", "diff_p5", "diff_p95", "+") for n in names[1:]]
-        t.add_row(str(g["label"].iloc[0]), *cells)
-    console.print(t)
+    console.print(_compare_view(table, runs, why), highlight=False)
     _report(ctx, summary)
 
 
-@app.command()
+def _compare_overrides(
+    scenarios: list[str], items: list[str]
+) -> tuple[list[str], dict[int, list[str]]]:
+    """``--set`` items of compare: path=value for every scenario (the experiment's base);
+    SCENARIO:path=value, or N:path=value for the N-th scenario (1 is the first), for
+    one of them (that sample's parameters)."""
+    base: list[str] = []
+    own: dict[int, list[str]] = {}
+    for text in items:
+        key, sep, value = text.partition("=")
+        target, colon, path = key.rpartition(":")
+        if not colon:
+            base.append(text)
+            continue
+        if scenarios.count(target) == 1:
+            j = scenarios.index(target)
+        elif target.isdigit() and 1 <= int(target) <= len(scenarios):
+            j = int(target) - 1
+        elif target in scenarios:
+            raise ScenarioError(
+                f"--set {text}: {target!r} is compared twice; name it by its place, "
+                f"1 to {len(scenarios)} (e.g. --set 2:{path}{sep}{value})"
+            )
+        else:
+            raise ScenarioError(
+                f"--set {text}: {target!r} is not a scenario compared here; allowed: "
+                + ", ".join(dict.fromkeys(scenarios))
+                + f", or a place 1 to {len(scenarios)}"
+            )
+        own.setdefault(j, []).append(f"{path}{sep}{value}")
+    return base, own
+
+
+def _compare_view(table: Any, runs: int, why: str) -> Any:
+    """The comparison, one block per indicator (a line per scenario: median [5%, 95%]
+    and the paired difference from the first), readable at 80 columns."""
+    from rich.console import Group
+
+    from overcap.compare import INDICATORS, display_label, format_band
+
+    names = list(dict.fromkeys(table["scenario"]))
+    ref = names[0]
+    labels = {ind.name: display_label(ind) for ind in INDICATORS}
+    blocks: list[tuple[str, list[tuple[str, str, str]]]] = []
+    for ind_name, g in table.groupby("indicator", sort=False):
+        g = g.set_index("scenario")
+        rows = []
+        for n in names:
+            r = g.loc[n]
+            value = format_band(str(ind_name), r["median"], r["p5"], r["p95"])
+            diff = (
+                ""
+                if n == ref
+                else format_band(
+                    str(ind_name), r["diff_median"], r["diff_p5"], r["diff_p95"], diff=True
+                )
+            )
+            rows.append((n, value, diff))
+        blocks.append((labels.get(str(ind_name), str(g["label"].iloc[0])), rows))
+    widths = [
+        max(len(h), *(len(r[k]) + (2 if k == 0 else 0) for _, rows in blocks for r in rows))
+        for k, h in enumerate(("", "median [5%, 95%]", f"difference from {ref}"))
+    ]
+
+    def grid(cells: list[tuple[str, str, str]], style: str = "") -> Table:
+        t = Table.grid(padding=(0, 2))
+        for k, w in enumerate(widths):
+            t.add_column(min_width=w, justify="left" if k == 0 else "right", no_wrap=k == 0)
+        for a, b, c in cells:
+            t.add_row(escape(a), escape(b), escape(c), style=style)
+        return t
+
+    years = str(table["years"].iloc[0])
+    because = f" ({escape(why)}; --years for others)" if why else ""
+    parts: list[Any] = [
+        f"[bold]{escape(' vs '.join(names))}[/]: {runs} runs each; median and 90% band "
+        f"{escape('[5%, 95%]')} over {years}{because}",
+        grid([("", "median [5%, 95%]", f"difference from {ref}")], style="dim"),
+    ]
+    for label, rows in blocks:
+        parts.append(f"[bold]{escape(label)}[/]")
+        parts.append(grid([("  " + n, v, d) for n, v, d in rows]))
+    return Group(*parts)
+
+
+@command()
 def check(
     scenario: Annotated[str, typer.Argument(help="Scenario name or TOML path.")] = "baseline",
     facts: Annotated[
@@ -606,8 +715,10 @@ def check(
     workers: Workers = None,
     scheduler: SchedulerAddr = None,
 ) -> None:
-    """Check a scenario against the record: every fact, the model's median over runs,
-    pass or fail, and the share of runs passing."""
+    """Check a scenario against the record (the facts in data/facts.csv).
+
+    For every fact: what it measures, its unit and source, the model's median over the
+    runs, the band it must fall in, pass or fail, and the share of runs passing."""
     from overcap.evidence import FactsError, load_facts
     from overcap.evidence import check as run_check
     from overcap.experiments import ensemble
@@ -636,6 +747,9 @@ def check(
                 {
                     "id": r.id,
                     "what": r.what,
+                    "label": r.label,
+                    "unit": r.unit,
+                    "source": r.source,
                     "value": None if not r.evaluable else r.value,
                     "low": _opt(r.low),
                     "high": _opt(r.high),
@@ -652,9 +766,15 @@ def check(
         }
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         return
-    t = Table(title=f"{sc.name} against the record: {runs} runs, seed {seed}", title_justify="left")
-    for c in ("id", "what", "model (median)", "band / target", "pass", "runs passing"):
-        t.add_column(c, justify="right" if c not in ("id", "what") else "left")
+    t = Table(
+        title=f"{sc.name} against the record: {runs} runs, seed {seed}",
+        title_justify="left",
+        show_lines=True,
+    )
+    t.add_column("fact (unit; source)", overflow="fold", ratio=1)
+    for c in ("model", "band", "pass", "runs ok"):
+        t.add_column(c, justify="right")
+    t.caption = "model: the median over the runs; runs ok: the share of runs that pass"
     for r in table.itertuples():
         band = (
             f"[{r.low:g}, {r.high:g}]"
@@ -665,9 +785,9 @@ def check(
         )
         value = f"{r.value:.4g}" if r.evaluable else f"not evaluable: {r.reason}"
         mark = "[green]pass[/]" if r.passed else "[red]fail[/]"
-        t.add_row(
-            str(r.id), escape(str(r.what)), escape(value), band, mark, f"{r.share_passing:.0%}"
-        )
+        unit = str(r.unit) + "; " if r.unit else ""
+        fact = f"{escape(str(r.id))} {escape(str(r.label))}\n[dim]{escape(unit + str(r.source))}[/]"
+        t.add_row(fact, escape(value), escape(band), mark, f"{r.share_passing:.0%}")
     console.print(t)
     console.print(f"score: [bold]{passed}/{total}[/] facts passed ({passed / total:.0%})")
 
@@ -684,7 +804,7 @@ class _null:
         return None
 
 
-@app.command()
+@command()
 def calibrate(
     scenario: Annotated[str, typer.Argument(help="Scenario to calibrate.")] = "baseline",
     trials: Annotated[int, typer.Option(help="Completed trials wanted in the study.", min=1)] = 200,
@@ -694,7 +814,7 @@ def calibrate(
     storage: Annotated[
         Path | None,
         typer.Option(
-            help="Optuna journal file (default overcap-results/calibration/SCENARIO.journal)."
+            help="Optuna journal file (default: SCENARIO.journal in overcap-results/calibration)."
         ),
     ] = None,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
@@ -710,7 +830,10 @@ def calibrate(
         Path | None, typer.Option(help="Where to write the calibrated set (JSON).")
     ] = None,
     install: Annotated[
-        bool, typer.Option(help="Also write it into the package, where the scenario loads it.")
+        bool,
+        typer.Option(
+            "--install", help="Also write it into the package, where the scenario loads it."
+        ),
     ] = False,
     start_from: Annotated[
         Path | None,
@@ -815,7 +938,7 @@ def _writable_dir(path: Path) -> str | None:
     return None
 
 
-@app.command()
+@command()
 def report(
     scenarios: Annotated[
         list[str] | None,
@@ -858,10 +981,12 @@ def report(
     workers: Workers = None,
     scheduler: SchedulerAddr = None,
 ) -> None:
-    """Write the report: one self-contained HTML file (interactive figures, opens offline)
-    and the same figures as PNG, in Traditional Chinese (zh-TW) or English (en). The runs
-    are stored in the results store (printed), and the medians and bands are computed from
-    the stored runs; --from-experiment draws a report from ensembles stored earlier."""
+    """Write the report: one HTML file and PNG figures, in zh-TW or English.
+
+    The HTML file is self-contained (interactive figures, opens offline); the same
+    figures are written as PNG. The runs are stored in the results store (printed), and
+    the medians and bands are computed from the stored runs; --from-experiment draws a
+    report from ensembles stored earlier."""
     import warnings
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -953,7 +1078,7 @@ def report(
     console.print(f"report: [bold]{files.html}[/]", highlight=False)
 
 
-@app.command()
+@command()
 def sweep(
     ctx: typer.Context,
     scenario: Annotated[str, typer.Argument(help="Scenario name or TOML path.")] = "baseline",
@@ -994,8 +1119,10 @@ def sweep(
     batch_size: BatchSize = None,
     quiet: Quiet = False,
 ) -> None:
-    """A parameter sweep: a grid and/or a Latin hypercube, each point run --runs times,
-    stored as an experiment (query it with `overcap query`)."""
+    """A parameter sweep: a grid and/or a Latin hypercube of parameter values.
+
+    Each point is run --runs times and stored as an experiment (query it with
+    `overcap query`)."""
     from overcap.experiments import Execution, overrides_dict
     from overcap.experiments import sweep as run_sweep
 
@@ -1074,7 +1201,7 @@ def _print_sweep(exp: Experiment, years: tuple[int, int] | None, limit: int = 40
     )
 
 
-@app.command()
+@command()
 def sensitivity(
     ctx: typer.Context,
     scenario: Annotated[str, typer.Argument(help="Scenario name or TOML path.")] = "baseline",
@@ -1116,8 +1243,11 @@ def sensitivity(
     batch_size: BatchSize = None,
     quiet: Quiet = False,
 ) -> None:
-    """Global sensitivity (SALib): first-order and total Sobol' indices, or Morris
-    elementary effects, with confidence intervals; stored with the experiment."""
+    """Global sensitivity (SALib): Sobol' indices or Morris elementary effects.
+
+    First-order and total Sobol' indices, or Morris elementary effects, with 95%
+    confidence intervals, stored with the experiment. A warning says when the sample is
+    too small for the indices to mean anything."""
     from overcap.experiments import Execution, overrides_dict
     from overcap.sensitivity import sensitivity as run_sensitivity
 
@@ -1191,10 +1321,18 @@ def sensitivity(
                         f"{r['sigma']:.4g}",
                     )
             console.print(t)
+    from overcap.sensitivity import small_sample_warning
+
+    for _, g in table.groupby("output", sort=False):
+        if (why := small_sample_warning(g, method, samples)) is not None:
+            err.print(
+                f"[bold yellow]warning:[/] {escape(str(g['output'].iloc[0]))}: {escape(why)}",
+                highlight=False,
+            )
     _report(ctx, summary)
 
 
-@app.command("runs")
+@command("runs")
 def runs_cmd(
     name: Annotated[
         str | None, typer.Argument(help="An experiment: its sessions and failed runs.")
@@ -1215,7 +1353,6 @@ def runs_cmd(
             if table.empty:
                 console.print(f"no experiments in {root_of(results)}")
                 return
-            t = Table(title=f"experiments in {root_of(results)}", title_justify="left")
             # (column of the listing, header, left-justified)
             cols = (
                 ("name", "name", True),
@@ -1230,12 +1367,36 @@ def runs_cmd(
                 ("created", "created", True),
                 ("last_session", "last session", True),
             )
-            for _, header, left in cols:
-                t.add_column(header, justify="left" if left else "right")
-            t.add_column("MB", justify="right")
-            for r in _records(table):
-                t.add_row(*[str(r[k]) for k, _, _ in cols], f"{r['bytes'] / 1e6:.1f}")
-            console.print(t)
+            recs = _records(table)
+            headers = [h for _, h, _ in cols] + ["MB"]
+            right = [not left for _, _, left in cols] + [True]
+            rows = [
+                [escape(str(r[k])) for k, _, _ in cols] + [f"{r['bytes'] / 1e6:.1f}"] for r in recs
+            ]
+            if not fmt.fits(headers, rows, console.width):  # the columns that matter most
+                headers = ["name", "kind", "runs ok/all", "failed", "created"]
+                right = [False, False, True, True, False]
+                rows = [
+                    [
+                        escape(str(r["name"])),
+                        escape(str(r["kind"])),
+                        f"{r['ok']}/{r['ok'] + r['failed'] + r['missing']}",
+                        str(r["failed"]),
+                        escape(str(r["created"])[:16]),
+                    ]
+                    for r in recs
+                ]
+            # names in full (to copy): a table when it fits, else one block per experiment
+            view = fmt.table_or_records(
+                headers,
+                rows,
+                console.width,
+                title=escape(f"experiments in {root_of(results)}"),
+                right=right,
+                label="experiment",
+                note=" (`overcap runs NAME` for one; --json for every field)",
+            )
+            console.print(view, highlight=False)
             return
         exp = open_experiment(name, results)
         runs = exp.runs()
@@ -1262,39 +1423,46 @@ def runs_cmd(
         f"median {runs['seconds'].median() if len(runs) else float('nan'):.2f} s per run",
         highlight=False,
     )
-    t = Table(title="sessions", title_justify="left")
-    for c in ("session", "started", "finished", "status", "executor", "ok", "failed", "missing"):
-        t.add_column(c)
+    srows = []
     for r in _records(sessions):
         fin = r["finished"]
-        t.add_row(
-            str(r["session"]),
-            str(r["started"])[:19],
-            "" if fin is None or fin != fin else str(fin)[:19],
-            str(r["status"]),
-            escape(str(r["executor"])),
-            str(r["runs_ok"]),
-            str(r["runs_failed"]),
-            str(r["runs_lost"]),
+        srows.append(
+            [
+                str(r["session"]),
+                str(r["started"])[:19],
+                "" if fin is None or fin != fin else str(fin)[:19],
+                escape(str(r["status"])),
+                escape(str(r["executor"])),
+                str(r["runs_ok"]),
+                str(r["runs_failed"]),
+                str(r["runs_lost"]),
+            ]
         )
-    console.print(t)
+    heads = ["session", "started", "finished", "status", "executor", "ok", "failed", "missing"]
+    console.print(
+        fmt.table_or_records(heads, srows, console.width, title="sessions", label="session"),
+        highlight=False,
+    )
     bad = runs[runs["status"] != "ok"]
     if len(bad):
-        t2 = Table(title="failed runs", title_justify="left")
-        for c in ("run", "sample", "replicate", "parameters", "error"):
-            t2.add_column(c)
-        for r in _records(bad.head(50)):
-            t2.add_row(
+        brows = [
+            [
                 str(r["run"]),
                 str(r["sample"]),
                 str(r["replicate"]),
                 escape(str(r["parameters"])),
                 escape(str(r["error"]).splitlines()[0]),
-            )
-        console.print(t2)
+            ]
+            for r in _records(bad.head(50))
+        ]
+        heads = ["run", "sample", "replicate", "parameters", "error"]
+        console.print(
+            fmt.table_or_records(heads, brows, console.width, title="failed runs", label="run"),
+            highlight=False,
+        )
 
 
-@app.command()
+@command()
 def query(
     sql: Annotated[
         str,
@@ -1327,15 +1495,20 @@ def query(
     if as_csv:
         sys.stdout.write(frame.to_csv(index=False))
         return
-    t = Table(
-        title=f"{len(frame)} rows" + (f", first {max_rows}" if len(frame) > max_rows else ""),
-        title_justify="left",
+    title = f"{len(frame)} rows" + (f", first {max_rows}" if len(frame) > max_rows else "")
+    headers = [str(c) for c in frame.columns]
+    rows = [[escape(_cell(v)) for v in row.values()] for row in _records(frame.head(max_rows))]
+    # too wide for the terminal: one block per row (column, value), never an empty grid
+    view = fmt.table_or_records(
+        headers,
+        rows,
+        console.width,
+        title=title,
+        note=" (one block per row, too wide for a table; or --csv, --json)",
+        right=[pd_numeric(frame[c]) for c in frame.columns],
+        label="row",
     )
-    for c in frame.columns:
-        t.add_column(str(c), justify="right" if pd_numeric(frame[c]) else "left")
-    for row in _records(frame.head(max_rows)):
-        t.add_row(*[escape(_cell(v)) for v in row.values()])
-    console.print(t)
+    console.print(view, highlight=False)
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
@@ -1355,7 +1528,7 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-@app.command()
+@command()
 def scenarios() -> None:
     """List the scenarios that ship."""
     t = Table(title="scenarios", title_justify="left")
@@ -1368,24 +1541,46 @@ def scenarios() -> None:
     console.print(t)
 
 
-@app.command()
+@command()
 def show(
     scenario: Annotated[
         str, typer.Argument(help="Scenario name or path to a TOML file.")
     ] = "baseline",
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override: path=value.")] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(help="Only one section, e.g. investment, centre or sectors."),
+    ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option(help="Only the parameters whose name, unit or meaning holds WORD."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the parameters as JSON.")] = False,
 ) -> None:
-    """Show every parameter of a scenario with its unit, range and meaning."""
+    """Show every parameter of a scenario with its unit, range and meaning.
+
+    At 80 columns each parameter is a block: its name, value, unit, range and source on
+    one line, its meaning below. --group and --search narrow the list."""
     try:
         sc = load_scenario(scenario, set_ or [])
     except ScenarioError as exc:
         _fail(str(exc))
         return
+    rows = parameter_rows(sc)
+    sections = list(dict.fromkeys(r[0].split(".")[0] for r in rows)) + ["sectors"]
+    if group is not None and group not in sections:
+        _fail(f"--group {group!r}: unknown section; allowed: {', '.join(sections)}")
     if as_json:
         sys.stdout.write(json.dumps(sc.to_dict(), indent=2, ensure_ascii=False) + "\n")
         return
-    console.print(f"[bold]{sc.name}[/]: {sc.description}")
+    word = (search or "").lower()
+    rows = [
+        r
+        for r in rows
+        if (group is None or r[0].split(".")[0] == group)
+        and (not word or any(word in x.lower() for x in (r[0], r[3], r[5])))
+    ]
+    console.print(f"[bold]{escape(sc.name)}[/]: {escape(sc.description)}", highlight=False)
     cal = sc.calibrated or {}
     if cal:
         pv = cal.get("provenance", {})
@@ -1398,31 +1593,83 @@ def show(
             f"{pv.get('passed_holdout', '?')}/{pv.get('total_holdout', '?')}",
             highlight=False,
         )
-    t = Table(show_lines=False)
-    t.add_column("parameter", no_wrap=True)
-    for c in ("value", "source", "unit", "range", "meaning"):
-        t.add_column(c, overflow="fold")
-    for row in parameter_rows(sc):
-        t.add_row(*row)
-    console.print(t)
-    t2 = Table(title="sectors (data/sectors.csv; value [low, high])", title_justify="left")
-    t2.add_column("sector")
-    t2.add_column("unit")
-    for p in SECTOR_PARAMS:
-        t2.add_column(p, justify="right")
+    if group is None and not word:
+        console.print(
+            f"{len(rows)} parameters in {len(sections) - 1} sections and {len(sc.sector_ids)} "
+            "sectors; narrow with --group SECTION or --search WORD",
+            style="dim",
+            highlight=False,
+        )
+    elif not rows and group != "sectors":
+        console.print("no parameter matches", highlight=False)
+    if rows and console.width >= WIDE:
+        t = Table(show_lines=False)
+        t.add_column("parameter", no_wrap=True)
+        for c in ("value", "source", "unit", "range", "meaning"):
+            t.add_column(c, overflow="fold")
+        for row in rows:
+            t.add_row(*[escape(x) for x in row])
+        console.print(t)
+    elif rows:
+        console.print(_parameter_blocks(rows), highlight=False)
+    if (group is None and not word) or group == "sectors":
+        console.print(_sector_view(sc), highlight=False)
+
+
+WIDE = 120  # from this width on, parameters and sectors are tables; below, blocks
+
+
+def _parameter_blocks(rows: list[tuple[str, str, str, str, str, str]]) -> Any:
+    """One block per parameter (for narrow terminals), under a [section] line: 'path =
+    value  unit, range, source' and the meaning indented below, wrapped to the width."""
+    from rich.console import Group
+    from rich.padding import Padding
+
+    parts: list[Any] = []
+    section = None
+    for path, value, source, unit, rng, meaning in rows:
+        head = path.split(".")[0]
+        if head != section:
+            section = head
+            parts.append(f"\n[bold]\\[{escape(head)}][/]")
+        facts = ", ".join(x for x in (unit, rng if rng != unit else "", source) if x)
+        parts.append(f"[bold]{escape(path)}[/] = {escape(value)}  [dim]{escape(facts)}[/]")
+        if meaning:
+            parts.append(Padding(escape(meaning), (0, 0, 0, 4)))
+    return Group(*parts)
+
+
+def _sector_view(sc: Scenario) -> Any:
+    """The sector parameters, value [low, high] from data/sectors.csv: a table when wide,
+    else one block per sector with the parameters in columns."""
+    from rich.columns import Columns
+    from rich.console import Group
+
     table = sector_table()
     units = sector_units()
+    title = "sectors (data/sectors.csv; value [low, high])"
+    cells = {
+        s: [
+            f"{getattr(sc.sectors[s], p):g} [{table[s][p][1]:g}, {table[s][p][2]:g}]"
+            for p in SECTOR_PARAMS
+        ]
+        for s in sc.sector_ids
+    }
+    if console.width >= WIDE:
+        t2 = Table(title=title, title_justify="left")
+        t2.add_column("sector")
+        t2.add_column("unit")
+        for p in SECTOR_PARAMS:
+            t2.add_column(p, justify="right")
+        for s in sc.sector_ids:
+            t2.add_row(s, units.get(s, ""), *[escape(c) for c in cells[s]])
+        return t2
+    parts: list[Any] = [f"\n[bold]{escape(title)}[/]"]
     for s in sc.sector_ids:
-        vals = sc.sectors[s]
-        t2.add_row(
-            s,
-            units.get(s, ""),
-            *[
-                f"{getattr(vals, p):g} [{table[s][p][1]:g}, {table[s][p][2]:g}]"
-                for p in SECTOR_PARAMS
-            ],
-        )
-    console.print(t2)
+        parts.append(f"[bold]{escape(s)}[/] [dim]({escape(units.get(s, ''))})[/]")
+        pairs = [f"{p} {escape(c)}" for p, c in zip(SECTOR_PARAMS, cells[s], strict=True)]
+        parts.append(Columns(pairs, padding=(0, 3), equal=True))
+    return Group(*parts)
 
 
 def parameter_rows(sc: Scenario) -> list[tuple[str, str, str, str, str, str]]:
@@ -1454,14 +1701,17 @@ def parameter_rows(sc: Scenario) -> list[tuple[str, str, str, str, str, str]]:
     return rows
 
 
-@app.command()
+@command()
 def bench(
     firms: Annotated[int, typer.Option(help="Firms at the start.", min=1)] = 100_000,
     years: Annotated[int, typer.Option(help="Years to simulate.", min=1, max=200)] = 10,
     seed: Annotated[int, typer.Option(help="Random seed.", min=0)] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     calibrated: Annotated[
-        bool, typer.Option(help="Use the calibrated baseline (default: schema defaults).")
+        bool,
+        typer.Option(
+            "--calibrated", help="Use the calibrated baseline (default: schema defaults)."
+        ),
     ] = False,
 ) -> None:
     """Benchmark the engine: firm-years per second and peak memory (one process, one core)."""
@@ -1481,7 +1731,7 @@ def bench(
     )
 
 
-@app.command()
+@command()
 def dashboard(
     host: Annotated[
         str,
@@ -1506,9 +1756,11 @@ def dashboard(
         bool, typer.Option(help="Start the baseline's runs at once, before the first click.")
     ] = True,
 ) -> None:
-    """The scenario explorer in the browser: pick a scenario, move the levers, run, compare
-    with the baseline (zh-TW / English). Serves on http://HOST:PORT/ until Ctrl-C; the
-    runs go to the results store (`overcap runs`, `overcap query`)."""
+    """The scenario explorer in the browser (zh-TW / English).
+
+    Pick a scenario, move the levers, run, compare with the baseline. Serves on
+    http://HOST:PORT/ until Ctrl-C; the runs go to the results store (`overcap runs`,
+    `overcap query`)."""
     from overcap.dashboard.app import check_address, create_app, runner_of
 
     try:
@@ -1531,7 +1783,7 @@ def dashboard(
 # ---------------------------------------------------------------- diagnose
 
 
-@app.command()
+@command()
 def diagnose(
     scenario: Annotated[str, typer.Argument(help="Scenario name or TOML path.")] = "baseline",
     seeds: Annotated[
@@ -1549,10 +1801,12 @@ def diagnose(
     ] = None,
     quiet: Quiet = False,
 ) -> None:
-    """Look inside a run: new-energy capacity, output, utilisation, margin, exports and
-    world share; trade measures by sector and partner; zombies; provincial spending;
-    sector margins; steel exports 1995-2000; and the checks of issue 14. Median over the
-    seeds with min..max (docs/DIAGNOSTICS.md)."""
+    """Look inside a run: sectors, trade, zombies, provinces and the checks of issue 14.
+
+    New-energy capacity, output, utilisation, margin, exports and world share; trade
+    measures by sector and partner; zombies; provincial spending; sector margins; steel
+    exports 1995-2000; and the checks of issue 14. Median over the seeds with min..max
+    (docs/DIAGNOSTICS.md)."""
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as Bar
 

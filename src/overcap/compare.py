@@ -28,6 +28,8 @@ __all__ = [
     "Indicator",
     "compare",
     "compare_table",
+    "default_years",
+    "format_band",
     "indicator",
     "indicator_values",
     "summarise",
@@ -66,7 +68,8 @@ def compare(
     """Run each scenario ``runs`` times (replicate i of every scenario shares stream i of
     ``seed``: common random numbers) and return one row per indicator and scenario with
     the median, the 5th and 95th percentiles over runs, and, for every scenario after the
-    first, the median and 90% band of its paired difference from the first.
+    first, the median and 90% band of its paired difference from the first. ``years``
+    (inclusive) default to :func:`default_years`.
 
     The runs go through the experiment machinery (:mod:`overcap.experiments`: Dask by
     default, ``workers=0`` in this process; ``execution`` or its fields as keywords).
@@ -81,7 +84,7 @@ def compare(
         raise ValueError("compare needs at least two scenarios")
     loaded = [resolve(s) for s in scenarios]
     if years is None:
-        years = (max(sc.time.start_year for sc in loaded), min(sc.time.end_year for sc in loaded))
+        years = default_years(loaded)[0]
     names = [sc.name for sc in loaded]
     by_arg = {s: sc for s, sc in zip(scenarios, loaded, strict=True) if isinstance(s, str)}
 
@@ -138,21 +141,26 @@ def _in_memory_values(results: list[list[Result]], years: tuple[int, int]) -> pd
 
 
 def _labels(scs: Sequence[Scenario], spec: dict[str, Any]) -> list[str]:
-    """The samples' scenario names; their keys when two scenarios share a name."""
+    """The samples' scenario names; their keys when two scenarios share a name; and the
+    place (``name#2``) of a later sample of the same key (one scenario with parameters of
+    its own, as ``overcap compare baseline baseline --set 2:path=value``)."""
     labels = [sc.name for sc in scs]
     if len(set(labels)) < len(labels):  # two scenarios of one name: their keys tell them apart
         labels = [str(smp["scenario"]) for smp in spec["samples"]]
+    if len(set(labels)) < len(labels):
+        labels = [n if n not in labels[:j] else f"{n}#{j + 1}" for j, n in enumerate(labels)]
     return labels
 
 
 def compare_table(exp: Experiment, years: tuple[int, int] | None = None) -> pd.DataFrame:
     """The comparison of a stored experiment's samples (the first is the reference):
     per indicator and sample, the median and 5-95% band over its ok runs, and the
-    median and band of the paired difference (same replicate) from the first sample."""
+    median and band of the paired difference (same replicate) from the first sample,
+    over ``years`` (default: :func:`default_years`)."""
     spec = exp.spec
     scs = [exp.scenario(j) for j in range(len(spec["samples"]))]
     if years is None:
-        years = (max(sc.time.start_year for sc in scs), min(sc.time.end_year for sc in scs))
+        years = default_years(scs)[0]
     return _table(indicator_values(exp, years), _labels(scs, spec), years)
 
 
@@ -185,3 +193,87 @@ def _table(vals: pd.DataFrame, labels: list[str], years: tuple[int, int]) -> pd.
 
 def _pct(v: np.ndarray, q: float) -> float:
     return float(np.percentile(v, q)) if len(v) else float("nan")
+
+
+# ---------------------------------------------------------------- defaults
+
+
+def default_years(scenarios: Sequence[Scenario]) -> tuple[tuple[int, int], str]:
+    """The years a comparison averages over by default, and why, in words: from the
+    first year of the first event (enabled, within the years) that a later scenario adds
+    to the first or changes, to the last year all record; all the years they share when
+    no scenario has an event of its own (the difference is then in the parameters)."""
+    first = max(sc.time.start_year for sc in scenarios)
+    last = min(sc.time.end_year for sc in scenarios)
+    ref = scenarios[0]
+    own: list[tuple[int, str, str]] = []
+    for sc in scenarios[1:]:
+        for name, ev in sc.events.items():
+            if not ev.enabled or ev == ref.events.get(name):
+                continue
+            if first < ev.years[0] <= last:
+                own.append((int(ev.years[0]), sc.name, name))
+    if not own:
+        return (first, last), "all the years the scenarios share"
+    year, sc_name, ev_name = min(own)
+    return (year, last), f"from {year}, the first year of {sc_name}'s event {ev_name}"
+
+
+# ---------------------------------------------------------------- formatting
+
+# how an indicator's numbers read: money in US$ bn, a share (0-1) as %, a percent (or
+# % GDP) value, a count
+FORMATS: dict[str, str] = {
+    "gdp_growth": "percent",
+    "ppi_change": "percent",
+    "fiscal_cost_share_gdp": "percent",
+    "misallocation_tfp_loss": "percent",
+    "aggregate_utilisation": "share",
+    "zombie_share": "share",
+    "profit": "money",
+    "bad_loans": "money",
+    "trade_measures": "count",
+    "countermeasures": "count",
+}
+
+
+def display_label(ind: Indicator) -> str:
+    """The indicator's label without the money unit, which the numbers carry."""
+    return ind.label.replace(", US$ bn", "")
+
+
+def _fixed(v: float, decimals: int, sign: bool) -> str:
+    """``v`` with thousands separators and fixed decimals; exactly 0 is '0'; NaN 'n/a'."""
+    if v != v:
+        return "n/a"
+    if v == 0:
+        return "0"
+    text = f"{v:{'+' if sign else ''},.{decimals}f}"
+    if float(text.replace(",", "")) == 0:  # would print as 0 but is not: two digits
+        text = f"{v:{'+' if sign else ''}.2g}"
+    return text
+
+
+def format_band(name: str, mid: float, lo: float, hi: float, diff: bool = False) -> str:
+    """A median and its band, ``mid [lo, hi]``, in the indicator's unit (see
+    :data:`FORMATS`): money as US$ bn or tn with thousands separators, shares as % (a
+    difference in percentage points, pp), percent values with two decimals. ``diff``:
+    a difference, signed; a difference of exactly 0 prints as 0."""
+    kind = FORMATS.get(name, "")
+    if kind == "money":
+        big = max((abs(x) for x in (mid, lo, hi) if x == x), default=0.0)
+        tn = big >= 1000
+        scale, dec, unit = (1e-3, 2, "tn") if tn else (1.0, 0 if big >= 100 else 1, "bn")
+        nums = [_fixed(x * scale, dec, diff) for x in (mid, lo, hi)]
+        return f"US$ {nums[0]} {unit} [{nums[1]}, {nums[2]}]"
+    if kind == "share":
+        nums = [_fixed(x * 100, 1, diff) for x in (mid, lo, hi)]
+        return f"{nums[0]}{' pp' if diff else '%'} [{nums[1]}, {nums[2]}]"
+    if kind == "percent":
+        nums = [_fixed(x, 2, diff) for x in (mid, lo, hi)]
+        return f"{nums[0]}{' pp' if diff else '%'} [{nums[1]}, {nums[2]}]"
+    if kind == "count":
+        nums = [_fixed(x, 2, diff) for x in (mid, lo, hi)]
+        return f"{nums[0]} [{nums[1]}, {nums[2]}]"
+    nums = ["0" if x == 0 else f"{x:{'+' if diff else ''}.4g}" for x in (mid, lo, hi)]
+    return f"{nums[0]} [{nums[1]}, {nums[2]}]"

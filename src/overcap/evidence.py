@@ -55,6 +55,21 @@ RATIOS = {
     "margin": ("profit", "revenue"),
     "china_world_share": ("output", "_world"),
 }
+# indicators of the facts in words (labels for people; an indicator not named here reads
+# as its name with spaces)
+INDICATOR_WORDS = {
+    "utilisation": "capacity utilisation",
+    "aggregate_utilisation": "utilisation of all modelled sectors",
+    "sold_over_capacity": "sales over capacity",
+    "domestic_sales_over_output": "domestic sales over output",
+    "china_world_share": "China's share of world output",
+    "ppi_change": "producer prices, change a year",
+    "capacity_retired_by_campaign": "capacity retired by campaigns",
+    "trade_measure_in_force": "a partner's trade measure in force",
+    "fiscal_cost_share_gdp": "fiscal cost of industrial policy",
+    "misallocation_tfp_loss": "productivity lost to misallocation",
+    "gdp_growth": "GDP growth",
+}
 # pooled means: column -> weight column
 WEIGHTED = {
     "price": "output",
@@ -100,6 +115,36 @@ class Fact:
             else f"{self.year_from}-{self.year_to}"
         )
         return f"{self.indicator} {where} {years} {self.statistic}"
+
+    def label(self) -> str:
+        """The fact in words, for people: 'capacity utilisation, steel, mean 2001-2007'
+        (the machine form is :meth:`describe`)."""
+        ind = INDICATOR_WORDS.get(self.indicator, self.indicator.replace("_", " "))
+        years = (
+            str(self.year_from)
+            if self.year_from == self.year_to
+            else f"{self.year_from}-{self.year_to}"
+        )
+        where = "" if self.sector == "ALL" else self.sector.replace("+", ", ").replace("_", " ")
+        if self.partner:
+            where += f" ({self.partner})"
+        at = f", {where}" if where else ""
+        kind = self.kind
+        if kind == "share_of_sectors_below":
+            return f"share of sectors with {ind} below {self.param:g}{at}, {years}"
+        if kind == "decline_years_at_least":
+            return f"years of decline in {ind}{at}, {years} (at least {self.param:g})"
+        if kind == "all_below":
+            return f"{ind}{at}, every year {years}, below {self.target:g}"
+        if kind == "below":
+            return f"{ind}{at}, {years}, below {self.target:g}"
+        if kind == "sign":
+            sign = "negative" if (self.target or 0) < 0 else "positive"
+            return f"{ind}{at}, {years}: {sign}"
+        if kind == "any":
+            return f"{ind}{at}, in some year {years}"
+        how = {"mean": "mean ", "sum": "total "}.get(kind, "")
+        return f"{ind}{at}, {how}{years}"
 
 
 def _num(text: str, row: int, col: str, required: bool) -> float | None:
@@ -439,8 +484,9 @@ def check(
 ) -> pd.DataFrame:
     """Evaluate every fact on a result or an ensemble of results.
 
-    One row per fact: id, what, value (median over runs), low, high, target, passed (the
-    median passes), share_passing, evaluable, reason, distance (for calibration).
+    One row per fact: id, what (the machine form), label (in words), unit, source, value
+    (median over runs), low, high, target, passed (the median passes), share_passing,
+    evaluable, reason, distance (for calibration).
     """
     runs = [results] if isinstance(results, Result) else list(results)
     if not runs:
@@ -470,6 +516,9 @@ def check(
             {
                 "id": fact.id,
                 "what": fact.describe(),
+                "label": fact.label(),
+                "unit": fact.unit,
+                "source": fact.source,
                 "value": med,
                 "low": fact.low,
                 "high": fact.high,

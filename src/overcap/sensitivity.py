@@ -255,3 +255,40 @@ def _store(exp: Experiment, table: pd.DataFrame, outputs: pd.DataFrame) -> None:
 
 
 OUTPUT_NAMES = tuple(i.name for i in INDICATORS)
+
+# below these, or with intervals this wide, the indices say nothing (warned about)
+SOBOL_MIN_SAMPLES = 64
+MORRIS_MIN_TRAJECTORIES = 10
+SOBOL_MAX_HALF_WIDTH = 0.1  # of a 95% interval, on indices that lie in 0-1
+MORRIS_MAX_RELATIVE_HALF_WIDTH = 0.5  # of mu*'s interval, relative to the largest mu*
+
+
+def small_sample_warning(table: pd.DataFrame, method: str, samples: int) -> str | None:
+    """A sentence when the sample is too small for the indices to mean anything (too
+    few base samples or trajectories, or confidence intervals too wide to tell the
+    parameters apart), with the --samples that would do; None when they can be read."""
+    if table.empty:
+        return None
+    if method == "sobol":
+        widest = float(np.nanmax(table[["S1_conf", "ST_conf"]].to_numpy(dtype=float)))
+        if samples >= SOBOL_MIN_SAMPLES and widest <= SOBOL_MAX_HALF_WIDTH:
+            return None
+        # the half-width shrinks as 1 / sqrt(N): the power of 2 that brings it to the limit
+        need = samples * max(1.0, (widest / SOBOL_MAX_HALF_WIDTH) ** 2)
+        suggest = max(SOBOL_MIN_SAMPLES, 2 ** int(np.ceil(np.log2(need))))
+        return (
+            f"{samples} base samples are too few for Sobol' indices to mean anything: the "
+            f"95% intervals are as wide as +-{widest:.3g} on indices that lie between 0 and "
+            f"1; use --samples {suggest} or more"
+        )
+    mu = table["mu_star"].to_numpy(dtype=float)
+    conf = table["mu_star_conf"].to_numpy(dtype=float)
+    top = float(np.nanmax(np.abs(mu)))
+    rel = float(np.nanmax(conf)) / top if top > 0 else float("inf")
+    if samples >= MORRIS_MIN_TRAJECTORIES and rel <= MORRIS_MAX_RELATIVE_HALF_WIDTH:
+        return None
+    return (
+        f"{samples} trajectories are too few for Morris effects to mean anything: the 95% "
+        f"intervals of mu* are as wide as {rel:.0%} of the largest mu*; use --samples "
+        f"{max(MORRIS_MIN_TRAJECTORIES, 2 * samples)} or more"
+    )
