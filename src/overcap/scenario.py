@@ -117,6 +117,11 @@ class Switches(Section):
         True, "world prices of iron ore and crude oil move steel's and refining's costs"
     )
     exports: bool = switch(True, "Chinese firms sell to the rest of the world")
+    own_learning: bool = switch(
+        True,
+        "China's and foreign producers' costs follow Wright's law on their own cumulative "
+        "output (off: both on world output, so their cost ratio stays at its 2023 value)",
+    )
     entry: bool = switch(True, "new firms enter")
 
 
@@ -706,6 +711,9 @@ class SectorParams(Section):
     freight: float = Field(
         ..., ge=0, description="freight per unit to foreign buyers / reference price"
     )
+    china_cum_share: float = Field(
+        ..., ge=0, le=1, description="China's share of world cumulative output to 2023"
+    )
 
 
 SECTOR_PARAMS = tuple(SectorParams.model_fields)
@@ -948,20 +956,61 @@ class TradeParams(Section):
         0.0,
         50.0,
         "logit per unit margin",
-        "hazard per dumping margin (price below the partner's cost or China's average cost)",
+        "hazard per dumping margin (China's price below its own average cost, the "
+        "constructed normal value)",
         calibratable=True,
         anchor="WTO Anti-Dumping Agreement art. 2",
+    )
+    defence_injury: float = param(
+        6.0,
+        0.0,
+        50.0,
+        "logit per unit margin",
+        "hazard per injury margin (China's landed price below the partner's producers' "
+        "cost, as a share of that cost: price undercutting)",
+        calibratable=True,
+        anchor="WTO Anti-Dumping Agreement art. 3.2 (price undercutting); no separate "
+        "estimate: set equal to defence_dumping's default, both being price gaps in shares",
+    )
+    de_minimis: float = param(
+        0.02,
+        0.0,
+        0.5,
+        "share of price",
+        "dumping margin at or below which no measure is opened or kept (the case is terminated)",
+        anchor="WTO Anti-Dumping Agreement art. 5.8: de minimis below 2% of the export price",
     )
     measure_duty: float = param(
         0.25,
         0.0,
         3.0,
         "ad valorem",
-        "duty of a new measure at zero margin",
-        anchor="WTO/Global Trade Alert: AD duties on China are often 20-60%",
+        "duty of a new measure at zero margin: stands for the surrogate-country normal value "
+        "partners used for China as a non-market economy",
+        anchor="WTO/Global Trade Alert: AD duties on China are often 20-60%; China's WTO "
+        "Accession Protocol section 15 (surrogate-country normal value)",
     )
     measure_duty_per_margin: float = param(
-        1.0, 0.0, 5.0, "duty per unit margin", "extra duty per unit of dumping margin"
+        1.0,
+        0.0,
+        5.0,
+        "duty per unit margin",
+        "extra duty per unit of the lesser of the dumping and injury margins",
+        anchor="WTO Anti-Dumping Agreement art. 9.1 (lesser duty); EU Basic AD Regulation "
+        "2016/1036 art. 9(4)",
+    )
+    learning_spillover: float = param(
+        0.8,
+        0.0,
+        1.0,
+        "weight",
+        "weight of the other side's cumulative output in a country's producers' experience: "
+        "China's producers learn on X_cn + w X_f, foreign producers on X_f + w X_cn (1: both "
+        "on world output, 0: each on its own only)",
+        anchor="Irwin and Klenow 1994 (JPE, semiconductors): a firm learns three times as "
+        "much from its own output as from other firms', and as much from foreign as from "
+        "domestic others; for a firm with a tenth of its country's output that makes the "
+        "country-level weight 1/3 / (0.1 + 0.9/3) = 0.83, taken as 0.8",
     )
     measure_years: int = param(
         5,
@@ -972,7 +1021,12 @@ class TradeParams(Section):
         anchor="WTO Anti-Dumping Agreement art. 11.3",
     )
     renewal_probability: float = param(
-        0.6, 0.0, 1.0, "probability", "a measure is renewed at sunset while dumping persists"
+        0.6,
+        0.0,
+        1.0,
+        "probability",
+        "a measure is renewed at its sunset review while dumping and injury persist",
+        anchor="WTO Anti-Dumping Agreement art. 11.3",
     )
     escalation_duty: float = param(
         0.10, 0.0, 2.0, "ad valorem", "a major partner's mean duty rise that counts as escalation"

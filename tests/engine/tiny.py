@@ -66,6 +66,10 @@ def inputs() -> Inputs:
         cum_world_anchor=np.full(S, 1e3),
         cum_world_start=np.full(S, 1e3),
         input_cost=np.ones((T, S)),
+        cum_china_start=np.full(S, 500.0),
+        cum_foreign_start=np.full(S, 500.0),
+        cum_china_anchor=np.full(S, 500.0),
+        cum_foreign_anchor=np.full(S, 500.0),
     )
 
 
@@ -108,6 +112,9 @@ def world(sc: Scenario | None = None) -> tuple[State, Context]:
         price=p_norm.copy(),
         learning=np.ones(S),
         cum_output=np.full(S, 1e3),
+        learning_foreign=np.ones(S),
+        cum_china=np.full(S, 500.0),
+        cum_foreign=np.full(S, 500.0),
         liquidation=np.zeros(S),
         sales_prev=np.full(S, 17.0),
         demand_prev=np.full(S, 20.0),

@@ -28,7 +28,8 @@ def this_year(st: State, yr: Year, pol: Policy) -> Demand:
     """B_s = D_s exp(e_y gap) (shock factor) (1 + stimulus), gap = growth_{t-1} -
     trend_{t-1} within +- the income-gap bound; M_js = F_s m_js the partners' markets
     (zero with ``switches.exports`` off); duties are the measures in force plus the
-    script's tariffs plus the pre-WTO duty; partners' costs rise with export controls."""
+    script's tariffs plus the pre-WTO duty; partners' costs follow foreign producers' own
+    learning (``yr.p_foreign``) and rise with export controls."""
     sc, tech, eco = yr.sc, yr.const, st.economy
     income_gap = np.clip(
         eco.growth - yr.trend_prev, -sc.macro.income_gap_bound, sc.macro.income_gap_bound
@@ -47,7 +48,7 @@ def this_year(st: State, yr: Year, pol: Policy) -> Demand:
     exports = ExportTerms(
         market=market_js,
         foreign_cost=trade.foreign_cost(
-            yr.p_norm, tech.foreign_cost_ratio, yr.partners, controls, sc, yr.sectors
+            yr.p_foreign, tech.foreign_cost_ratio, yr.partners, controls, sc, yr.sectors
         ),
         ref_ratio=tech.foreign_cost_ratio,
         duty=trade.total_duty(st.trade, yr.script.duty_js, sc, yr.year),

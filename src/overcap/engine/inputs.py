@@ -37,6 +37,11 @@ class Inputs:
     cum_world_anchor: FloatArray  # (S,) cumulative world output to the anchor year 2023
     cum_world_start: FloatArray  # (S,) cumulative world output before the first year
     input_cost: FloatArray  # (T, S) variable-cost factor from world input prices, 1 in 2023
+    # the same cumulative output split by origin (China, rest of the world): own learning
+    cum_china_start: FloatArray  # (S,) China's cumulative output before the first year
+    cum_foreign_start: FloatArray  # (S,) the rest of the world's
+    cum_china_anchor: FloatArray  # (S,) China's cumulative output to the 2023 anchor
+    cum_foreign_anchor: FloatArray  # (S,) the rest of the world's
 
     def year_index(self, year: int) -> int:
         return int(year - self.years[0])
@@ -149,6 +154,9 @@ def build_inputs(sc: Scenario) -> Inputs:
             gdp95.append(float(r4["gdp_1995_bn_rmb"]))
     weight = np.array(gdp95) / np.sum(gdp95)
     cum_start, cum_anchor = _cumulative(sc, years, china + foreign)
+    cn_start, f_start, cn_anchor, f_anchor = _cumulative_by_origin(
+        sc, china, foreign, cum_start, cum_anchor
+    )
     input_cost = input_cost_factor(years, sectors) if sc.switches.input_prices else np.ones((T, S))
 
     return Inputs(
@@ -164,6 +172,10 @@ def build_inputs(sc: Scenario) -> Inputs:
         cum_world_anchor=cum_anchor,
         cum_world_start=cum_start,
         input_cost=input_cost,
+        cum_china_start=cn_start,
+        cum_foreign_start=f_start,
+        cum_china_anchor=cn_anchor,
+        cum_foreign_anchor=f_anchor,
     )
 
 
@@ -228,3 +240,27 @@ def _cumulative(
     anchor_year = min(2023, int(years[-1]))
     upto = years <= anchor_year
     return cum_start, cum_start + world[upto].sum(axis=0)
+
+
+def _cumulative_by_origin(
+    sc: Scenario, china: FloatArray, foreign: FloatArray, cum_start: FloatArray, anchor: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """World cumulative output split into China's and the rest of the world's (own
+    learning, docs/ODD.md 7.8.3).
+
+    Start: China's share of the initial stock is its share of world output in the year the
+    stock is based on (the first year, or the first active one), taken as its own demand
+    plus the Armington base share a_s of the rest of the world's, theta0 = (D^cn + a_s M) /
+    (D^cn + M). Anchor: China's share of world cumulative output to 2023 is the datum
+    ``china_cum_share`` (data/sectors.csv). Each split sums to the world figure."""
+    S = china.shape[1]
+    theta0 = np.full(S, 0.5)
+    for j, s in enumerate(sc.sector_ids):  # loop over sectors
+        world = china[:, j] + foreign[:, j]
+        active = np.nonzero(world > 0)[0]
+        if len(active):
+            k = active[0]
+            a = sc.sectors[s].export_share
+            theta0[j] = min(1.0, (china[k, j] + a * foreign[k, j]) / world[k])
+    share = np.array([sc.sectors[s].china_cum_share for s in sc.sector_ids])
+    return theta0 * cum_start, (1.0 - theta0) * cum_start, share * anchor, (1.0 - share) * anchor

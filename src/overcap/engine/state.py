@@ -253,6 +253,9 @@ class SectorState:
     price: F8
     learning: F8  # unit-cost factor (1 at the 2023 anchor)
     cum_output: F8  # world cumulative output
+    learning_foreign: F8  # foreign producers' unit-cost factor (1 at the 2023 anchor)
+    cum_china: F8  # China's cumulative output
+    cum_foreign: F8  # the rest of the world's cumulative output
     liquidation: F8  # stock of exiting firms' inventory, units
     sales_prev: F8  # last year's total sales
     demand_prev: F8  # last year's demand at the normal price (the market's size)

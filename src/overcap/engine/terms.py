@@ -62,11 +62,14 @@ class Year:
     trend_prev: float  # last year's rest-of-economy trend growth, percent
     trend: float  # this year's
     cum_world_anchor: F8  # cumulative world output at the 2023 anchor (learning)
+    cum_china_anchor: F8  # China's cumulative output at the 2023 anchor (own learning)
+    cum_foreign_anchor: F8  # the rest of the world's
     # learning-adjusted normal price and costs of this year
     p_norm: F8  # normal (full-cost) price p^n_s
     vc_s: F8  # unit variable cost c_s
     om_s: F8  # fixed O&M per unit of capacity
     capex_s: F8  # capex per unit of capacity
+    p_foreign: F8  # foreign producers' normal cost before partner ratios: p^n_s at L^f_s
     # opening stocks (the record's identities)
     equity_start: F8  # firms' equity
     inventory_start: F8  # firms' inventory plus the liquidation stock, units
@@ -113,6 +116,7 @@ class Context:
         sec, f = st.sectors, st.firms
         S = len(inp.sectors)
         p_norm, vc_s = tech.normal_price_and_cost(sec.learning, inp.input_cost[ti])
+        p_foreign, _ = tech.normal_price_and_cost(sec.learning_foreign, inp.input_cost[ti])
         return Year(
             year=year,
             sc=sc,
@@ -129,10 +133,13 @@ class Context:
             trend_prev=self.trend[max(ti - 1, 0)],
             trend=self.trend[ti],
             cum_world_anchor=inp.cum_world_anchor,
+            cum_china_anchor=inp.cum_china_anchor,
+            cum_foreign_anchor=inp.cum_foreign_anchor,
             p_norm=p_norm,
             vc_s=vc_s,
             om_s=tech.om * sec.learning,
             capex_s=tech.capex * sec.learning,
+            p_foreign=p_foreign,
             equity_start=sum_by(f.sector, f.equity, S),
             inventory_start=sum_by(f.sector, f.inventory, S) + sec.liquidation,
             script=script(sc, year, inp.sectors),
