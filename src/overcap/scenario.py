@@ -110,6 +110,11 @@ class Switches(Section):
         True, "state-owned and protected firms must run at a target utilisation"
     )
     local_protection: bool = switch(True, "provinces protect some private firms (must-run)")
+    output_caps: bool = switch(
+        True,
+        "production restrictions cap every firm's utilisation in targeted sectors (the control "
+        "regime's output_cap and scripted output_cap events)",
+    )
     tournament: bool = switch(True, "officials' promotion tournament drives subsidies")
     herding: bool = switch(True, "provinces copy other provinces' subsidies")
     learning: bool = switch(True, "Wright's-law learning lowers unit cost")
@@ -495,6 +500,19 @@ class MarketParams(Section):
     export_share_cap: float = param(
         0.8, 0.1, 1.0, "share", "largest share of a foreign market China can take"
     )
+    reference_price_memory: float = param(
+        0.7,
+        0.0,
+        1.0,
+        "weight",
+        "weight of the past in the reference price of domestic demand, an exponential moving "
+        "average of realised prices over normal prices: the share of a price change the "
+        "demand paths do not yet hold a year later (partial adjustment; the lag coefficient "
+        "of 0.6-0.8 in Koyck demand equations, Dahl and Sterner 1991); 1 holds the reference "
+        "at the normal price",
+        anchor="Dahl and Sterner 1991: short-run elasticities about 0.3 of long-run ones, a "
+        "lag coefficient of about 0.7",
+    )
 
 
 class ExitParams(Section):
@@ -632,6 +650,7 @@ EVENT_KINDS = (
     "countermeasure",
     "demand_shock",
     "macro_shock",
+    "output_cap",
     "set",
 )
 
@@ -652,7 +671,8 @@ class Event(Section):
         ge=-0.9,
         le=3.0,
         description="demand_shock: proportional change of domestic demand; macro_shock: "
-        "percentage points of rest-of-economy growth /100; stimulus: extra demand share",
+        "percentage points of rest-of-economy growth /100; stimulus: extra demand share; "
+        "output_cap: the utilisation cap, share of capacity (0 < size <= 1)",
     )
     duty: float = Field(0.0, ge=0.0, le=5.0, description="tariff: ad valorem duty")
     floor: float = Field(0.0, ge=0.0, le=2.0, description="price_floor: share of average cost")
@@ -683,6 +703,11 @@ class Event(Section):
                 f"partner {self.partner!r} unknown; a {self.kind} event needs one of "
                 + ", ".join(PARTNERS)
             )
+        if self.kind == "output_cap" and not 0.0 < self.size <= 1.0:
+            raise ValueError(
+                f"size {self.size}: an output_cap event caps utilisation, a share of capacity "
+                "above 0 and at most 1"
+            )
         if self.kind == "set":
             for key in self.params:
                 head = key.split(".")[0]
@@ -690,7 +715,7 @@ class Event(Section):
                     raise ValueError(
                         f"params.{key}: a set event cannot change {head} during a run; "
                         "allowed: switches, provinces, investment, credit, market, exit, "
-                        "macro, centre, trade"
+                        "macro, centre, trade, reform"
                     )
                 _check_path(key.split("."), f"params.{key}")
         return self
@@ -704,7 +729,15 @@ class SectorParams(Section):
     plant_size: float = Field(..., gt=0, description="typical plant, units/yr")
     plant_life: float = Field(..., gt=0, description="years")
     build_lag: float = Field(..., gt=0, description="years from decision to capacity")
-    elasticity: float = Field(..., gt=0, description="absolute price elasticity of demand")
+    elasticity: float = Field(
+        ...,
+        gt=0,
+        description="absolute long-run price elasticity of demand (held by the demand paths; "
+        "not read by the engine)",
+    )
+    short_run_elasticity: float = Field(
+        ..., gt=0, description="absolute short-run price elasticity of domestic demand"
+    )
     soe_share: float = Field(..., ge=0, le=1, description="state-owned share of initial capacity")
     export_share: float = Field(..., ge=0, le=1, description="Armington base share abroad")
     foreign_cost_ratio: float = Field(..., gt=0, description="foreign unit cost / Chinese normal")
@@ -748,6 +781,17 @@ class RegimeInstruments(Section):
     )
     price_floor: float = param(
         0.0, 0.0, 1.5, "share of average cost", "price floor (0 = none) in every sector"
+    )
+    output_cap: float = param(
+        1.0,
+        0.05,
+        1.0,
+        "share of capacity",
+        "utilisation cap on every firm (must-run included) in the sectors the campaign targets "
+        "(utilisation below centre.campaign_goal); 1 = none. Off in every regime by default: "
+        "restrictions are scripted (output_cap events) where the record has them",
+        anchor="NDRC 2016 (276 working days for coal mines, 276/330 = 0.84); MEP 2017 "
+        "'2+26 cities' winter curbs on steel",
     )
     stability_concern: float = param(
         0.0,
@@ -1062,6 +1106,23 @@ class TradeParams(Section):
         return self
 
 
+class ReformParams(Section):
+    """How a reform that switches a mechanism off (or on) takes effect over time."""
+
+    transition_years: float = param(
+        4.0,
+        0.0,
+        10.0,
+        "years",
+        "years over which a switched mechanism (subsidies, soft budgets, bailouts, local "
+        "protection, output targets) moves from full strength to none, linearly: must-run "
+        "output winds down, loans reprice as they mature (1/T of a laddered book a year), "
+        "bailouts and subsidies taper; 0 = at once",
+        anchor="the 1998-2000 three-year SOE reform and the restructuring that followed took "
+        "about 3-5 years (Naughton 2007, ch. 13; Lardy 1998); 4 is the middle",
+    )
+
+
 class Scenario(Section):
     name: str = Field("custom", description="scenario name")
     description: str = Field("", description="what the scenario asks")
@@ -1089,6 +1150,7 @@ class Scenario(Section):
     macro: MacroParams = MacroParams()
     centre: CentreParams = CentreParams()
     trade: TradeParams = TradeParams()
+    reform: ReformParams = ReformParams()
     events: dict[str, Event] = Field(default_factory=dict)
     sectors: dict[str, SectorParams] = Field(default_factory=dict)
 

@@ -43,6 +43,7 @@ def const() -> SectorConst:
         plant_life=np.array([20.0, 25.0]),
         build_lag=2.0 * two,
         elasticity=0.5 * two,
+        short_run_elasticity=0.2 * two,
         soe_share=0.5 * two,
         export_share=0.05 * two,
         foreign_cost_ratio=1.2 * two,
@@ -123,6 +124,7 @@ def world(sc: Scenario | None = None) -> tuple[State, Context]:
         unit_cost_prev=p_norm.copy(),
         price_rel_prev=np.ones(S),
         util_prev=np.full(S, 0.85),
+        price_ref_rel=np.ones(S),
     )
     prov = ProvinceState(
         weight=np.ones(1),

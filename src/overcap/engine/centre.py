@@ -99,9 +99,21 @@ def regime_instruments(regime: int, sc: Scenario) -> RegimeInstruments:
     return out
 
 
-def instruments(state: CentreState, yr: Year, unit_cost_prev: F8) -> Instruments:
+def output_caps(ri_cap: float, scripted: F8, util_prev: F8, goal: float, on: bool) -> F8:
+    """cap_s = min(scripted_s, the regime's cap where u_{s,t-1} < goal): the utilisation cap
+    of production restrictions (1 = none). The regime's cap falls on the sectors a campaign
+    targets (utilisation below the campaign goal); scripted caps on the sectors they name.
+    The ``output_caps`` switch turns both off."""
+    if not on:
+        return np.ones_like(util_prev)
+    regime = np.where(util_prev < goal, ri_cap, 1.0)
+    return np.minimum(regime, scripted)
+
+
+def instruments(state: CentreState, yr: Year, unit_cost_prev: F8, util_prev: F8) -> Instruments:
     """This year's instruments: the regime's settings plus the year's script (stimulus,
-    campaigns, price floors). Switches turn each instrument off."""
+    campaigns, production restrictions, price floors). Switches turn each instrument
+    off."""
     sc, sw, scr = yr.sc, yr.sc.switches, yr.script
     ri = regime_instruments(state.regime, sc)
     S = yr.S
@@ -126,6 +138,9 @@ def instruments(state: CentreState, yr: Year, unit_cost_prev: F8) -> Instruments
         floor_evasion=scr.evasion_s,
         campaign_intensity=campaign,
         strategic=yr.strategic,
+        output_cap=output_caps(
+            ri.output_cap, scr.output_cap_s, util_prev, sc.centre.campaign_goal, sw.output_caps
+        ),
     )
 
 
@@ -227,7 +242,7 @@ def set_policy(st: State, yr: Year) -> Policy:
         target=yr.target_prev,
     )
     move(st.centre, signals, sc, yr.script.regime)
-    ins = instruments(st.centre, yr, sec.unit_cost_prev)
+    ins = instruments(st.centre, yr, sec.unit_cost_prev, sec.util_prev)
     camp = campaign(st.firms, ins.campaign_intensity, sec.util_prev, sc, yr.S)
     approval = ins.entry_approval * np.where(camp.reported > 0, sc.centre.campaign_approval, 1.0)
     return Policy(

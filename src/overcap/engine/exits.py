@@ -84,15 +84,18 @@ def resolve_insolvency(
     sc: Scenario,
     rng: np.random.Generator,
     stability: float = 0.0,
+    strength: float | None = None,
 ) -> ExitFlows:
     """``province_value`` is (each province's modelled capacity value, the normal prices),
     from which the insolvent firms' local shares are computed.
 
-    An insolvent firm (equity < 0) is bailed out with probability pi_i when bailouts
-    are on: the state bank writes off debt until equity is a share of assets (a bad loan
-    and a fiscal cost), and the firm lives on, usually as a zombie. Otherwise it exits:
-    capacity is scrapped, creditors recover a salvage share of book capital and the rest
-    of the debt is a bad loan; its inventory goes to the liquidation stock.
+    An insolvent firm (equity < 0) is bailed out with probability b pi_i, b the strength
+    of bailouts (1 with the switch on, 0 off, in between while a reform phases them out;
+    the switch when not given): the state bank writes off debt until equity is a share of
+    assets (a bad loan and a fiscal cost), and the firm lives on, usually as a zombie.
+    Otherwise it exits: capacity is scrapped, creditors recover a salvage share of book
+    capital and the rest of the debt is a bad loan; its inventory goes to the liquidation
+    stock.
     A firm left with no capacity and nothing under construction (a campaign retired all of
     it) closes whatever its equity, without a bailout. Works on those firms only."""
     e = sc.exit
@@ -101,12 +104,13 @@ def resolve_insolvency(
     idx = np.flatnonzero((f.alive & (f.equity < 0)) | shell)
     is_shell = shell[idx]
     draw = rng.random(len(idx))
-    if sc.switches.bailouts:
+    b = float(sc.switches.bailouts) if strength is None else strength
+    if b > 0:
         totals, p_norm = province_value
         value = f.capacity[idx] * p_norm[f.sector[idx]]
         local_share = value / np.maximum(totals[f.province[idx]], 1e-12)
         prob = bailout_probability(f.soe[idx], f.protected[idx], local_share, sc, stability)
-        saved = (draw < prob) & ~is_shell
+        saved = (draw < b * prob) & ~is_shell
     else:
         saved = np.zeros(len(idx), dtype=bool)
     cap, bcost, debt, eq = f.capital[idx], f.building_cost[idx], f.debt[idx], f.equity[idx]
@@ -157,8 +161,9 @@ class Exits:
 def resolve(st: State, yr: Year, pol: Policy, prd: Production, rng: np.random.Generator) -> Exits:
     """Phase i: the zombie test (:func:`zombie_test`), the counts the record keeps before
     exits, then insolvent firms bailed out or exited (:func:`resolve_insolvency`, with the
-    regime's stability concern). Exiting firms' inventory joins the liquidation stock;
-    new bad loans, less what liquidation sales recovered, join the stock of bad loans."""
+    regime's stability concern and the strength of bailouts). Exiting firms' inventory
+    joins the liquidation stock; new bad loans, less what liquidation sales recovered, join
+    the stock of bad loans."""
     f, sec, sc = st.firms, st.sectors, yr.sc
     S, P = yr.S, yr.P
     zombie = zombie_test(f, f.debt_start, sc.credit.market_rate, sc)
@@ -171,7 +176,9 @@ def resolve(st: State, yr: Year, pol: Policy, prd: Production, rng: np.random.Ge
     counts = np.bincount(code, minlength=S * 8).reshape(S, 8).astype(float)
     zombie_p = sum_by(f.province, zombie & alive, P)
     firms_p = sum_by(f.province, alive, P)
-    xf = resolve_insolvency(f, (val_p, yr.p_norm), S, P, sc, rng, pol.stability)
+    xf = resolve_insolvency(
+        f, (val_p, yr.p_norm), S, P, sc, rng, pol.stability, yr.strength.bailouts
+    )
     sec.liquidation = sec.liquidation + xf.liquidated_inventory
     sec.bad_loans_stock = sec.bad_loans_stock + xf.bad_loans - prd.liquidation_revenue_s
     return Exits(

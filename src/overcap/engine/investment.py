@@ -16,7 +16,7 @@ import numpy as np
 from overcap.engine.centre import Policy
 from overcap.engine.provinces import Aid
 from overcap.engine.state import F8, Firms, State, sum_by
-from overcap.engine.terms import Year
+from overcap.engine.terms import Strengths, Year
 from overcap.scenario import Scenario
 
 
@@ -134,19 +134,33 @@ def interest_rates(
     bailed: np.ndarray,
     sc: Scenario,
     credit_spread: float,
+    strength: Strengths | None = None,
 ) -> F8:
-    """r_i = r_m + spread_c - d_soe 1[SOE] + pi 1[private] - d_sub z_i - d_bail 1[bailed].
+    """r_i = s r^soft_i + (1 - s) r^hard, with
+    r^soft_i = r_m + spread_c - d_soe 1[SOE] + pi 1[private] - d_sub z_i - d_bail 1[bailed]
+    (the bailout discount while bailouts have any strength) and r^hard = r_m + spread_c + pi.
 
     Soft budgets give state-owned and subsidised firms their discounts; with the switch
-    off every firm pays the market rate plus the private premium."""
+    off every firm pays the market rate plus the private premium. s is the strength of
+    soft budgets (terms.Strengths; the switches when not given): while a reform phases
+    soft budgets out, loans outstanding reprice as they mature, so rates move from soft
+    to hard over the transition."""
+    sw = sc.switches
+    if strength is None:
+        s, b = float(sw.soft_budget), float(sw.bailouts)
+    else:
+        s, b = strength.soft_budget, strength.bailouts
     c = sc.credit
     r = np.full(soe.shape, c.market_rate + credit_spread)
-    if sc.switches.soft_budget:
+    if s > 0:
+        hard = r + c.private_premium
         r -= c.soe_discount * soe
         r += c.private_premium * ~soe
         r -= sc.provinces.credit_subsidy_spread * intensity_i
-        if sc.switches.bailouts:
+        if b > 0:
             r -= c.bailout_rate_discount * bailed
+        if s < 1:
+            r = s * r + (1.0 - s) * hard
     else:
         r += c.private_premium
     return np.maximum(r, 0.005)
@@ -365,7 +379,9 @@ def wave(st: State, yr: Year, pol: Policy, aid: Aid, rng: np.random.Generator) -
     f.debt_start[:] = f.debt
     complete_projects(f, yr.year)
     z_i = st.provinces.intensity[f.province, f.sector]
-    f.rate[:] = interest_rates(f.soe, z_i, f.bailed_out, sc, pol.instruments.credit_spread)
+    f.rate[:] = interest_rates(
+        f.soe, z_i, f.bailed_out, sc, pol.instruments.credit_spread, yr.strength
+    )
     exp = expectations(st, yr, pol)
     ap = appraise(st, yr, aid, exp, z_i)
     spend_i, started_i = expand(f, ap, pol.approval_s, yr.year, yr.const.build_lag, sc, rng)

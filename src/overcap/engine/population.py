@@ -90,6 +90,7 @@ def initial_state(
         unit_cost_prev=p_norm.copy(),
         price_rel_prev=np.ones(S),
         util_prev=np.full(S, sc.market.normal_utilisation),
+        price_ref_rel=np.ones(S),
     )
     provinces, economy = _provinces_and_economy(
         sc, inp, k, (f, sales0, learning, protection), trend0, rng

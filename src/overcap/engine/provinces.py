@@ -79,15 +79,21 @@ def set_subsidies(
     multiplier: float,
     p: ProvinceParams,
     sw: Switches,
+    strength: float | None = None,
 ) -> F8:
     """Partial adjustment toward the target, within the fiscal limit:
-    z_t = f_p * [z_{t-1} + lambda (z* - z_{t-1})]; no subsidies when switched off.
-    Returns the officials' tournament incentives I_p."""
+    z_t = f_p * [z_{t-1} + lambda (s z* - z_{t-1})], s the strength of subsidies (1 with the
+    switch on; the switch when not given); none at strength 0. While a reform phases
+    subsidies out, the programmes' targets shrink with s. Returns the officials'
+    tournament incentives I_p."""
     inc = tournament_incentive(_term_mean(prov), prov.years_in_term, p, sw.tournament)
-    if not sw.subsidies:
+    s = float(sw.subsidies) if strength is None else strength
+    if s <= 0:
         prov.intensity[:] = 0.0
         return inc
     target = subsidy_target(prov.intensity, strategic, inc, prospect, multiplier, p, sw)
+    if s < 1:
+        target = s * target
     raw = prov.intensity + p.adjust_speed * (target - prov.intensity)
     prov.intensity[:] = np.clip(raw * prov.fiscal_scale[:, None], 0.0, 1.0)
     return inc
@@ -149,11 +155,18 @@ class Aid:
 
 def subsidise(st: State, yr: Year, pol: Policy) -> Aid:
     """Phase c: R_s = clip(g_s / growth_clip, 0, 1) from the consensus growth, then
-    :func:`set_subsidies` with the centre's strategic labels and subsidy multiplier."""
+    :func:`set_subsidies` with the centre's strategic labels and subsidy multiplier, at the
+    strength of subsidies this year."""
     sc, ins = yr.sc, pol.instruments
     prospect = np.clip(st.sectors.consensus_growth / sc.investment.growth_clip, 0.0, 1.0)
     incentive = set_subsidies(
-        st.provinces, ins.strategic, prospect, ins.subsidy_multiplier, sc.provinces, sc.switches
+        st.provinces,
+        ins.strategic,
+        prospect,
+        ins.subsidy_multiplier,
+        sc.provinces,
+        sc.switches,
+        yr.strength.subsidies,
     )
     return Aid(incentive_p=incentive, prospect_s=prospect)
 

@@ -202,7 +202,8 @@ class SectorConst:
     plant_size: F8
     plant_life: F8
     build_lag: F8
-    elasticity: F8
+    elasticity: F8  # long-run: held by the demand paths, not read by the engine
+    short_run_elasticity: F8  # of domestic demand to the price against its reference
     soe_share: F8
     export_share: F8
     foreign_cost_ratio: F8
@@ -232,6 +233,7 @@ class SectorConst:
             plant_life=life,
             build_lag=col("build_lag"),
             elasticity=col("elasticity"),
+            short_run_elasticity=col("short_run_elasticity"),
             soe_share=col("soe_share"),
             export_share=col("export_share"),
             foreign_cost_ratio=col("foreign_cost_ratio"),
@@ -264,6 +266,7 @@ class SectorState:
     unit_cost_prev: F8  # last year's average unit cost (price floors, dumping)
     price_rel_prev: F8  # last year's price over its normal price
     util_prev: F8  # last year's utilisation
+    price_ref_rel: F8  # reference price of domestic demand over the normal price (an EMA)
 
 
 @dataclass
@@ -304,6 +307,7 @@ class Instruments:
     price_floor: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) price, 0 = none
     floor_evasion: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) share evaded
     campaign_intensity: F8 = field(default_factory=lambda: np.zeros(0))  # (S,)
+    output_cap: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) utilisation cap, 1 = none
     strategic: B1 = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (S,)
 
 
