@@ -95,6 +95,11 @@ class Switches(Section):
         "an equity limit",
     )
     bailouts: bool = switch(True, "insolvent firms may be bailed out (and become zombies)")
+    bank_rescues: bool = switch(
+        True,
+        "the state bank bears most of a rescue (write-down, rollover) and stops evergreening "
+        "a lasting zombie; off: the province pays the whole rescue and rescues never fade",
+    )
     policy_cycle: bool = switch(
         True, "the centre moves through loosen, chaos, control and stagnation (off: neutral)"
     )
@@ -516,16 +521,28 @@ class MarketParams(Section):
 
 
 class ExitParams(Section):
-    bailout_intercept: float = param(
-        -2.0,
-        -10.0,
-        10.0,
-        "logit",
-        "bailout logit for a small private unprotected firm",
+    rescue_private: float = param(
+        0.2,
+        0.001,
+        0.999,
+        "probability",
+        "probability that an insolvent small private unprotected firm is rescued in a regime "
+        "without stability concern (sets the bailout logit's intercept, logit(p))",
         calibratable=True,
+        anchor="private firms' hard budget (Brandt and Li 2003); zombie shares of private "
+        "firms of a few percent (Tan, Huang and Woo 2016; Lam et al. 2017)",
     )
-    bailout_soe: float = param(
-        3.0, 0.0, 10.0, "logit", "bailout logit added for state ownership", calibratable=True
+    rescue_soe: float = param(
+        0.6,
+        0.001,
+        0.999,
+        "probability",
+        "probability that an insolvent small state-owned firm is rescued in a regime without "
+        "stability concern (the bailout logit's ownership term is logit(p_soe) - "
+        "logit(p_private))",
+        calibratable=True,
+        anchor="state-owned firms about three times as likely as private ones to be zombies "
+        "(Lam et al. 2017, IMF WP/17/266; Tan, Huang and Woo 2016)",
     )
     bailout_size: float = param(
         20.0,
@@ -553,6 +570,57 @@ class ExitParams(Section):
     )
     zombie_years: int = param(
         2, 1, 5, "years", "years in a row the test must hold", anchor="Tan, Huang and Woo 2016"
+    )
+
+
+class BankParams(Section):
+    """The state banking system: who bears a rescue, evergreening and bad loans."""
+
+    fiscal_share_of_rescue: float = param(
+        0.2,
+        0.0,
+        1.0,
+        "share of a rescue",
+        "share of a rescue (the equity it restores) the province pays from its budget; the "
+        "state bank writes down the rest of the debt (a non-performing loan) and rolls the "
+        "remaining loan over at a concessional rate (evergreening)",
+        anchor="the bulk of rescue costs sits with banks and asset-management companies: the "
+        "1999-2000 carve-out of RMB 1.4 tn of bad loans to four AMCs, financed by AMC bonds "
+        "held by the banks and central-bank lending; the 2016 debt-for-equity swaps run by "
+        "the banks' own subsidiaries (State Council Opinions No. 54, 2016); local budgets "
+        "pay a minority (Lardy 1998; Ma 2006; IMF WP/25/155 counts only the fiscal part)",
+    )
+    npl_disposal_rate: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "share/yr",
+        "share of the banks' stock of non-performing loans written off against provisions "
+        "or sold to asset-management companies each year",
+        anchor="banks disposed of about RMB 1.9-3.1 tn of bad loans a year in 2018-21 against "
+        "a commercial-bank NPL stock of about RMB 2.0-2.9 tn (CBIRC press releases; "
+        "recalled, R)",
+    )
+    evergreen_years: int = param(
+        3,
+        0,
+        20,
+        "years",
+        "years a rescued firm may stay a zombie before the bank stops rolling its loans "
+        "over: beyond them each further rescue grows less likely",
+        anchor="State Council executive meeting of December 2015 and Opinions No. 6/7 (2016): "
+        "zombie enterprises are those with three years of losses in a row that live on "
+        "government subsidies and bank loans",
+    )
+    evergreen_fade: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "factor per year",
+        "each year a rescued firm stays a zombie beyond evergreen_years multiplies its "
+        "rescue probability by this (1: the bank never stops; 0: it stops at once)",
+        anchor="assumption: the banks' 2016-18 instruction to cut credit to listed zombie "
+        "firms (CBRC 2016) made repeated rollovers ever less likely",
     )
 
 
@@ -929,6 +997,17 @@ class CentreParams(Section):
         "share of book capital",
         "compensation the state pays for retired capacity (the 2016 special fund of RMB 100 bn)",
     )
+    campaign_zombie_share: float = param(
+        0.3,
+        0.0,
+        1.0,
+        "share per year",
+        "share of zombie firms' capacity a campaign closes in a sector it cuts, before the "
+        "highest-cost rule applies to the rest of the cut",
+        anchor="State Council Opinions No. 6 and No. 7 (2016) on the disposal of zombie "
+        "enterprises; SASAC listed about 2,000 zombie and loss-making central-SOE units in "
+        "2016 for disposal by 2018, most disposed by then (recalled, R): about a third a year",
+    )
     floor_evasion: float = param(
         0.5,
         0.0,
@@ -1147,6 +1226,7 @@ class Scenario(Section):
     credit: CreditParams = CreditParams()
     market: MarketParams = MarketParams()
     exit: ExitParams = ExitParams()
+    banks: BankParams = BankParams()
     macro: MacroParams = MacroParams()
     centre: CentreParams = CentreParams()
     trade: TradeParams = TradeParams()

@@ -159,10 +159,29 @@ def test_fiscal_limit_hand_calculation() -> None:
     prov.debt[:] = [280.0, 50.0, 10.0, 300.0]
     prov.fiscal_scale[:] = [1.0, 1.0, 1.0, 0.5]
     spend = np.array([100.0, 10.0, 0.0, 100.0])
-    provinces.fiscal_limit(prov, spend, PP)
+    provinces.fiscal_limit(prov, spend, np.zeros(4), PP)
     np.testing.assert_allclose(prov.debt, [340.0, 20.0, 0.0, 360.0], rtol=1e-12)
     np.testing.assert_allclose(prov.fiscal_scale, [0.6, 1.0, 1.0, 0.2], rtol=1e-12)
     np.testing.assert_array_equal(prov.spend_prev, spend)
+
+
+def test_rescues_are_paid_first_and_leave_the_rest_for_subsidies() -> None:
+    """The province's part of rescues R is committed; subsidies get what is left of
+    budget plus room: f = min(1, (B + room - R)^+ / unscaled subsidies). B = 40.
+    p0: D = 280 (room 20), subsidies 50, rescues 20: D' = 280 + 70 - 40 = 310,
+    f = (60 - 20) / 50 = 0.8.
+    p1: D = 0 (room 300), subsidies 30, rescues 5: spending 35 < B, D' = 0, f = 1
+    (spending within budget and room is not scaled).
+    p2: D = 300 (no room), subsidies 10, rescues 50: D' = 320, f = (40 - 50)^+ / 10 = 0.
+    p3: rescues but no subsidies planned: f = 1."""
+    prov = _prov(p=4)
+    prov.debt[:] = [280.0, 0.0, 300.0, 0.0]
+    subsidies = np.array([50.0, 30.0, 10.0, 0.0])
+    rescues = np.array([20.0, 5.0, 50.0, 30.0])
+    provinces.fiscal_limit(prov, subsidies, rescues, PP)
+    np.testing.assert_allclose(prov.debt, [310.0, 0.0, 320.0, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(prov.fiscal_scale, [0.8, 1.0, 0.0, 1.0], rtol=1e-12)
+    np.testing.assert_array_equal(prov.spend_prev, subsidies + rescues)
 
 
 def test_fiscal_scale_limits_next_years_intensities() -> None:
@@ -171,7 +190,7 @@ def test_fiscal_scale_limits_next_years_intensities() -> None:
     0.6 * 0.25 = 0.15 and 0.6 * 0.075 = 0.045."""
     prov = _prov()
     prov.debt[:] = [280.0, 50.0, 10.0]
-    provinces.fiscal_limit(prov, np.array([100.0, 10.0, 0.0]), PP)
+    provinces.fiscal_limit(prov, np.array([100.0, 10.0, 0.0]), np.zeros(3), PP)
     provinces.set_subsidies(
         prov, STRATEGIC, np.ones(2), 1.0, PP, _switches(herding=False, tournament=False)
     )

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 import overcap
+from overcap.engine.banks import BankState
 from overcap.engine.centre import CentreState
 from overcap.engine.indicators import Recorder
 from overcap.engine.inputs import Inputs
@@ -144,6 +145,7 @@ def world(sc: Scenario | None = None) -> tuple[State, Context]:
     st = State(year=int(YEARS[0]), firms=firms(), sectors=sectors, provinces=prov, economy=eco)
     st.centre = CentreState(regime=REGIMES.index("loosen"), years_in_regime=1)
     st.trade = TradeState.empty(J, S)
+    st.bank = BankState.empty(S)
     ctx = Context(
         sc=sc,
         inputs=inputs(),

@@ -103,16 +103,21 @@ def _term_mean(prov: ProvinceState) -> F8:
     return prov.rel_growth_sum / np.maximum(prov.years_in_term, 1)
 
 
-def fiscal_limit(prov: ProvinceState, spend: F8, p: ProvinceParams) -> None:
-    """Budget B_p = phi * GDP_p plus borrowing room max(0, d_max GDP_p - D_p).
-    Spending above B_p adds to provincial debt; next year's intensities are scaled by
-    f_p = min(1, (B_p + room_p) / unscaled planned spending)."""
+def fiscal_limit(prov: ProvinceState, subsidies: F8, rescues: F8, p: ProvinceParams) -> None:
+    """Budget B_p = phi * GDP_p plus borrowing room max(0, d_max GDP_p - D_p). The year's
+    spending (discretionary subsidies plus the province's part of rescues) above B_p adds
+    to provincial debt (below it, repays). Rescues are committed; next year's subsidy
+    intensities are scaled by what the budget and room leave for subsidies:
+    f_p = min(1, (B_p + room_p - rescues_p)^+ / unscaled planned subsidies), 1 when none
+    were planned."""
+    spend = subsidies + rescues
     budget = p.fiscal_share * prov.gdp
     room = np.maximum(0.0, p.debt_limit * prov.gdp - prov.debt)
     prov.debt[:] = np.maximum(0.0, prov.debt + spend - budget)
-    unscaled = spend / np.maximum(prov.fiscal_scale, 1e-6)
+    unscaled = subsidies / np.maximum(prov.fiscal_scale, 1e-6)
+    left = np.maximum(budget + room - rescues, 0.0)
     prov.fiscal_scale[:] = np.where(
-        unscaled > 0, np.minimum(1.0, (budget + room) / np.maximum(unscaled, 1e-12)), 1.0
+        unscaled > 0, np.minimum(1.0, left / np.maximum(unscaled, 1e-12)), 1.0
     )
     prov.spend_prev[:] = spend
 
@@ -175,7 +180,7 @@ def subsidise(st: State, yr: Year, pol: Policy) -> Aid:
 class Officials:
     """The provinces' end of the year (phase k)."""
 
-    spending_p: F8  # subsidies and bailouts paid (capex, operating, bailout write-offs)
+    spending_p: F8  # subsidies (capex, operating) and the province's part of rescues
     promoted_p: np.ndarray  # officials promoted at the end of their term (bool)
 
 
@@ -185,7 +190,7 @@ def close_year(
     """Phase k, provinces: the year's spending against the budget (:func:`fiscal_limit`),
     then the officials' records and promotions (:func:`advance_terms`)."""
     prov, p = st.provinces, yr.sc.provinces
-    spend = ent.total.province_subsidy + bks.op_sub_p + xf.flows.province_bailout
-    fiscal_limit(prov, spend, p)
+    subsidies = ent.total.province_subsidy + bks.op_sub_p
+    fiscal_limit(prov, subsidies, xf.flows.province_bailout, p)
     promoted = advance_terms(prov, p, rng)
-    return Officials(spending_p=spend, promoted_p=promoted)
+    return Officials(spending_p=prov.spend_prev.copy(), promoted_p=promoted)

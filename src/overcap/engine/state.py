@@ -320,3 +320,4 @@ class State:
     economy: Economy
     centre: Any = None  # engine.centre.CentreState
     trade: Any = None  # engine.trade.TradeState
+    bank: Any = None  # engine.banks.BankState

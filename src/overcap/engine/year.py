@@ -11,6 +11,7 @@ import numpy as np
 
 from overcap.engine import (
     accounts,
+    banks,
     centre,
     demand,
     entry,
@@ -39,11 +40,12 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> record.Flows:
     prd = market.produce(st, yr, pol, dem)  # g. must-run, merit order, floors [5]
     bks = accounts.close_books(st, yr, pol, prd, inv)  # h. profit, debt, learning [6]
     xf = exits.resolve(st, yr, pol, prd, rng)  # i. zombies, bailouts, exits [7]
+    bnk = banks.settle(st, yr, prd, xf)  # i. the bank: bad loans, evergreening [7]
     trd = trade.respond(st, yr, dem, prd, bks, rng)  # j. defence, countermeasures [9]
     mac = macro.advance(st, yr, prd, bks, rng)  # k. GDP, PPI, provinces' GDP [10]
     off = provinces.close_year(st, yr, ent, bks, xf, rng)  # k. budgets, promotions [10]
     macro.remember(st, yr, dem, prd, bks, xf)  # k. what next year reads [10]
     st.firms.retire_dead(xf.flows.dead_rows)  # l. exited firms leave the arrays
-    flows = record.Flows(yr, pol, aid, dem, inv, ent, prd, bks, xf, trd, mac, off)
+    flows = record.Flows(yr, pol, aid, dem, inv, ent, prd, bks, xf, trd, mac, off, bnk)
     record.year(ctx.recorder, st, flows)  # l. the tables [10]
     return flows
