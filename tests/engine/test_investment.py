@@ -537,3 +537,25 @@ def test_entry_only_private_when_state_owned_entrants_see_no_excess_return() -> 
     _, _, soe, _ = _entry(2.0, 0.9, gap_units=40.0, provinces=100)
     assert len(soe) > 0
     assert not soe.any()
+
+
+def test_forecast_horizon_reaches_the_first_year_of_production() -> None:
+    """h = max(lag, 1) + 1: a project started in t with lag n first sells in t + n,
+    n + 1 years after the last observed demand (t - 1); lags below one year are one."""
+    np.testing.assert_allclose(investment.forecast_horizon(_a(1.0, 2.0, 1.5, 0.5)), [2, 3, 2.5, 2])
+
+
+def test_forecast_horizon_matches_completion_of_a_project_started_now() -> None:
+    """A project started in year t by :func:`expand`'s completion rule (t + max(lag, 1))
+    comes on line through :func:`complete_projects` in year t + lag; with demand last
+    seen in t - 1 that is exactly h years ahead."""
+    t, lag = 2020, 2
+    f = Firms.empty(1)
+    f.alive[:] = True
+    f.building[:] = 5.0
+    f.complete_year[:] = t + max(lag, 1)
+    for year in range(t, t + 5):
+        investment.complete_projects(f, year)
+        if f.capacity[0] > 0:
+            break
+    assert year - (t - 1) == investment.forecast_horizon(_a(float(lag)))[0]

@@ -85,6 +85,15 @@ def consensus_growth(demand: F8, demand_prev: F8, g_prev: F8, memory: float, cli
     return np.clip(memory * g_prev + (1.0 - memory) * obs, -clip, clip)
 
 
+def forecast_horizon(lag: F8) -> F8:
+    """h_s = max(lag_s, 1) + 1: years from the demand investors last observed (year t-1) to
+    the first year a project started now produces. A project started in t with an integer
+    lag n >= 1 (:func:`stochastic_lag`, E[n] = lag for lag >= 1) comes on line at the start
+    of t + n (:func:`complete_projects`) and first sells in t + n, which is n + 1 years after
+    t - 1."""
+    return np.maximum(lag, 1.0) + 1.0
+
+
 def visible_capacity(capacity: F8, pipeline: F8, visibility: float, life: F8, lag: F8) -> F8:
     """V_s = K_s (1 - 1/L_s)^lag + v U_s: capacity in place that survives the build lag,
     plus the share v of others' capacity under construction an investor sees."""
@@ -289,14 +298,15 @@ def expand(
 
 def expectations(st: State, yr: Year, pol: Policy) -> Expectations:
     """The consensus every investor reads: g_s = consensus growth (plus strategic optimism
-    in strategic sectors), D^e_s = D_{s,t-1} e^(g_s lag_s), visible capacity, expected
-    utilisation, perceived gap and expected price (the functions above)."""
+    in strategic sectors), D^e_s = D_{s,t-1} e^(g_s h_s) at the year a project started now
+    first produces (:func:`forecast_horizon`), visible capacity, expected utilisation,
+    perceived gap and expected price (the functions above)."""
     f, sec, sc, tech = st.firms, st.sectors, yr.sc, yr.const
     life, lag = tech.plant_life, tech.build_lag
     cap_s = np.bincount(f.sector, weights=f.capacity, minlength=yr.S)
     pipe_s = np.bincount(f.sector, weights=f.building, minlength=yr.S)
     g = sec.consensus_growth + sc.investment.strategic_optimism * pol.instruments.strategic
-    demand_e = sec.demand_prev * np.exp(g * lag)
+    demand_e = sec.demand_prev * np.exp(g * forecast_horizon(lag))
     visible = visible_capacity(cap_s, pipe_s, sc.investment.visibility, life, lag)
     u_e = expected_utilisation(demand_e, visible)
     gap = perceived_gap(demand_e, visible, sc.market.normal_utilisation)
