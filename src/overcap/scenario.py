@@ -274,13 +274,17 @@ class InvestmentParams(Section):
     consensus_memory: float = param(
         0.5, 0.0, 0.95, "weight", "weight of past growth in the consensus growth signal"
     )
-    strategic_optimism: float = param(
-        0.05,
+    plan_credibility: float = param(
+        0.5,
         0.0,
-        0.3,
-        "growth/yr",
-        "growth investors add to a sector the centre names strategic",
-        calibratable=True,
+        1.0,
+        "weight",
+        "weight investors give the growth a year of the centre's plan target for a strategic "
+        "sector (data/plan_targets.csv) where it exceeds the consensus growth (0: plans are "
+        "ignored; 1: believed in full)",
+        anchor="Five-Year Plan and sector plan targets for solar and NEVs were met or "
+        "raised (NEA 2012-16; State Council 2012, 2020); no estimate of the weight: the "
+        "midpoint of [0, 1] (flag R)",
     )
     growth_clip: float = param(
         1.0, 0.05, 2.0, "growth/yr", "bound on the consensus growth rate (both signs)"

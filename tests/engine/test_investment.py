@@ -559,3 +559,54 @@ def test_forecast_horizon_matches_completion_of_a_project_started_now() -> None:
         if f.capacity[0] > 0:
             break
     assert year - (t - 1) == investment.forecast_horizon(_a(float(lag)))[0]
+
+
+def test_planned_growth_lifts_strategic_sectors_toward_their_plan() -> None:
+    """g^e = g + kappa A max(0, g^plan - g): kappa = 0.5.
+    strategic, plan 0.30 above consensus 0.10: 0.10 + 0.5 * 0.20 = 0.20;
+    strategic, plan 0.05 below consensus 0.10: unchanged (a floor, not a cap);
+    strategic, no plan in force (NaN): unchanged;
+    not strategic, plan 0.30: unchanged."""
+    g = _a(0.10, 0.10, 0.10, 0.10)
+    plan = _a(0.30, 0.05, np.nan, 0.30)
+    strategic = np.array([True, True, True, False])
+    out = investment.planned_growth(g, plan, strategic, 0.5)
+    np.testing.assert_allclose(out, [0.20, 0.10, 0.10, 0.10], rtol=1e-12)
+    # credibility 0 turns the signal off; 1 takes the plan's growth
+    np.testing.assert_allclose(investment.planned_growth(g, plan, strategic, 0.0), g)
+    assert investment.planned_growth(g, plan, strategic, 1.0)[0] == pytest.approx(0.30)
+
+
+def test_plan_growth_paths_read_the_latest_plan_in_force() -> None:
+    """data/plan_targets.csv: the 2012 NEV plan (0.008 M in 2011 to 2 M in 2020) is in
+    force 2012-2019 at ln(2 / 0.008) / 9 a year; the 2020 plan (1.37 M to 5.06 M in
+    2025) replaces it from 2020 to 2025; none before 2012 or after 2025. Steel has no plan."""
+    from overcap.engine.inputs import plan_growth_paths
+
+    years = np.arange(2010, 2028)
+    g = plan_growth_paths(years, ["electric_vehicles", "steel"])
+    ev = dict(zip(years.tolist(), g[:, 0].tolist(), strict=True))
+    assert math.isnan(ev[2011]) and math.isnan(ev[2026])
+    assert ev[2012] == pytest.approx(math.log(2.0 / 0.008) / 9)
+    assert ev[2019] == pytest.approx(math.log(2.0 / 0.008) / 9)
+    assert ev[2020] == pytest.approx(math.log(5.06 / 1.37) / 5)
+    assert ev[2025] == pytest.approx(math.log(5.06 / 1.37) / 5)
+    assert np.isnan(g[:, 1]).all()
+
+
+def test_expectations_use_the_plan_and_the_horizon() -> None:
+    """On the tiny world (D_{t-1} = 20, consensus growth 0, lag 2 so h = 3): steel
+    strategic with a plan of 0.1 a year, kappa = 0.5: D^e = 20 e^(0.05 * 3); cement not
+    strategic with the same plan: D^e = 20."""
+    from dataclasses import replace
+
+    from overcap.engine import centre
+    from tests.engine import tiny
+
+    st, ctx = tiny.world()
+    yr = ctx.begin(st)
+    yr = replace(yr, strategic=np.array([True, False]), plan_growth=_a(0.1, 0.1))
+    pol = centre.set_policy(st, yr)
+    exp = investment.expectations(st, yr, pol)
+    kappa = yr.sc.investment.plan_credibility
+    np.testing.assert_allclose(exp.demand_s, [20.0 * math.exp(kappa * 0.1 * 3), 20.0])

@@ -66,6 +66,7 @@ def inputs() -> Inputs:
         cum_world_anchor=np.full(S, 1e3),
         cum_world_start=np.full(S, 1e3),
         input_cost=np.ones((T, S)),
+        plan_growth=np.full((T, S), np.nan),
     )
 
 

@@ -126,6 +126,7 @@ def instruments(state: CentreState, yr: Year, unit_cost_prev: F8) -> Instruments
         floor_evasion=scr.evasion_s,
         campaign_intensity=campaign,
         strategic=yr.strategic,
+        plan_growth=yr.plan_growth,
     )
 
 

@@ -85,6 +85,18 @@ def consensus_growth(demand: F8, demand_prev: F8, g_prev: F8, memory: float, cli
     return np.clip(memory * g_prev + (1.0 - memory) * obs, -clip, clip)
 
 
+def planned_growth(g: F8, plan_growth: F8, strategic: np.ndarray, credibility: float) -> F8:
+    """g^e_s = g_s + kappa A_s max(0, g^plan_s - g_s): while the centre names a sector
+    strategic and a plan target for it is in force (g^plan_s the growth a year the plan
+    sets, NaN where none), investors lift the consensus growth g_s toward the plan's by
+    its credibility kappa. A target below the market's growth lowers nothing: targets
+    the market overshot were raised (solar's 2015 target went from 5 to 35 GW), so
+    investors read a plan as a floor the state backs, not a cap."""
+    on = strategic & ~np.isnan(plan_growth)
+    lift = np.where(on, np.maximum(np.nan_to_num(plan_growth) - g, 0.0), 0.0)
+    return g + credibility * lift
+
+
 def forecast_horizon(lag: F8) -> F8:
     """h_s = max(lag_s, 1) + 1: years from the demand investors last observed (year t-1) to
     the first year a project started now produces. A project started in t with an integer
@@ -297,15 +309,19 @@ def expand(
 
 
 def expectations(st: State, yr: Year, pol: Policy) -> Expectations:
-    """The consensus every investor reads: g_s = consensus growth (plus strategic optimism
-    in strategic sectors), D^e_s = D_{s,t-1} e^(g_s h_s) at the year a project started now
-    first produces (:func:`forecast_horizon`), visible capacity, expected utilisation,
-    perceived gap and expected price (the functions above)."""
+    """The consensus every investor reads: g_s = consensus growth, lifted toward the
+    centre's plan target in strategic sectors (:func:`planned_growth`);
+    D^e_s = D_{s,t-1} e^(g_s h_s) at the year a project started now first produces
+    (:func:`forecast_horizon`); visible capacity, expected utilisation, perceived gap and
+    expected price (the functions above)."""
     f, sec, sc, tech = st.firms, st.sectors, yr.sc, yr.const
     life, lag = tech.plant_life, tech.build_lag
     cap_s = np.bincount(f.sector, weights=f.capacity, minlength=yr.S)
     pipe_s = np.bincount(f.sector, weights=f.building, minlength=yr.S)
-    g = sec.consensus_growth + sc.investment.strategic_optimism * pol.instruments.strategic
+    ins = pol.instruments
+    g = planned_growth(
+        sec.consensus_growth, ins.plan_growth, ins.strategic, sc.investment.plan_credibility
+    )
     demand_e = sec.demand_prev * np.exp(g * forecast_horizon(lag))
     visible = visible_capacity(cap_s, pipe_s, sc.investment.visibility, life, lag)
     u_e = expected_utilisation(demand_e, visible)

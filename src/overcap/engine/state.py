@@ -275,6 +275,7 @@ class Instruments:
     floor_evasion: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) share evaded
     campaign_intensity: F8 = field(default_factory=lambda: np.zeros(0))  # (S,)
     strategic: B1 = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (S,)
+    plan_growth: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) growth/yr, NaN: none
 
 
 @dataclass
