@@ -114,6 +114,11 @@ class Switches(Section):
     )
     exports: bool = switch(True, "Chinese firms sell to the rest of the world")
     entry: bool = switch(True, "new firms enter")
+    strategic_race: bool = switch(
+        True,
+        "provinces race to host projects in strategic sectors (sponsored state-owned plants), "
+        "whether or not demand leaves a gap",
+    )
 
 
 class PopulationParams(Section):
@@ -228,6 +233,36 @@ class ProvinceParams(Section):
     )
     debt_limit: float = param(
         0.3, 0.0, 2.0, "share of provincial GDP", "borrowing room for industrial policy"
+    )
+    race_rate: float = param(
+        0.1,
+        0.0,
+        0.5,
+        "share of the sector's market per year",
+        "capacity the provinces together sponsor a year in a strategic sector, as a share of "
+        "its market, when every official's tournament incentive is 1 and budgets allow it; "
+        "each province sponsors 1/P of it whatever its size",
+        anchor="Barwick, Kalouptsidi and Zahur 2025 (local entry subsidies in shipbuilding "
+        "2006-12); provincial NEV and battery plans adding up to several times national "
+        "demand (flag R): 0.1, the race alone adds a tenth of the market a year",
+    )
+    race_capex_share: float = param(
+        0.3,
+        0.0,
+        0.8,
+        "share of capex",
+        "share of a sponsored project's capex the province pays (land, capital injections "
+        "through local state firms and LGFVs, guarantees called)",
+        anchor="the capex subsidy's default (Jiang et al. 2012; Barwick et al. 2025)",
+    )
+    race_max_share: float = param(
+        0.01,
+        0.0,
+        0.05,
+        "share of provincial GDP per year",
+        "most a province spends on the race in a year",
+        anchor="government guidance funds: about RMB 7 trn subscribed 2014-23, some 0.7% "
+        "of GDP a year (Zero2IPO, recalled; flag R)",
     )
     protection_mean: float = param(
         0.3,
