@@ -114,6 +114,11 @@ class Switches(Section):
     )
     exports: bool = switch(True, "Chinese firms sell to the rest of the world")
     entry: bool = switch(True, "new firms enter")
+    vintages: bool = switch(
+        True,
+        "capacity built at an older learning level keeps a cost disadvantage in sectors with "
+        "embodied learning (sectors.<id>.obsolescence)",
+    )
     strategic_race: bool = switch(
         True,
         "provinces race to host projects in strategic sectors (sponsored state-owned plants), "
@@ -717,6 +722,13 @@ class SectorParams(Section):
     foreign_cost_ratio: float = Field(..., gt=0, description="foreign unit cost / Chinese normal")
     freight: float = Field(
         ..., ge=0, description="freight per unit to foreign buyers / reference price"
+    )
+    obsolescence: float = Field(
+        ...,
+        ge=0,
+        le=1,
+        description="share of the sector's learning embodied in a production line: capacity "
+        "of an older vintage keeps that share of its cost gap to today's frontier",
     )
 
 

@@ -610,3 +610,49 @@ def test_expectations_use_the_plan_and_the_horizon() -> None:
     exp = investment.expectations(st, yr, pol)
     kappa = yr.sc.investment.plan_credibility
     np.testing.assert_allclose(exp.demand_s, [20.0 * math.exp(kappa * 0.1 * 3), 20.0])
+
+
+def test_vintage_cost_grows_with_the_learning_gap() -> None:
+    """m = (Lambda_v / Lambda)^o: a line built at Lambda_v = 2 when today's Lambda = 1,
+    o = 0.5: sqrt(2); at the frontier: 1; o = 0: 1 whatever the gap."""
+    m = investment.vintage_cost(
+        _a(math.log(2.0), 0.0, math.log(2.0)), _a(0.0, 0.0, 0.0), _a(0.5, 0.5, 0.0)
+    )
+    np.testing.assert_allclose(m, [math.sqrt(2.0), 1.0, 1.0], rtol=1e-12)
+
+
+def test_completion_blends_the_vintage_and_ageing_raises_old_lines_cost() -> None:
+    """Firm 0: 10 units built at Lambda = 4 (v = ln 4) completes 30 more at today's
+    Lambda = 1: v = (10 ln 4 + 30 ln 1) / 40 = ln 4 / 4, so at o = 0.5 its cost multiplier
+    is 4^(1/8); its base efficiency 1.2 is kept: cost_eff = 1.2 * 4^(1/8). Firm 1 (a new
+    entrant, no capacity yet) completes 5 units: at the frontier, multiplier 1. Firm 2 is
+    in a sector with o = 0: untouched."""
+    f = Firms.empty(3)
+    f.alive[:] = True
+    f.sector[:] = [0, 0, 1]
+    f.capacity[:] = [10.0, 0.0, 10.0]
+    f.vintage[:] = [math.log(4.0), 0.0, math.log(4.0)]
+    f.building[:] = [30.0, 5.0, 0.0]
+    f.complete_year[:] = [2020, 2020, -1]
+    f.cost_eff[:] = [1.2, 0.9, 1.0]
+    log_l = _a(0.0, 0.0)
+    investment.complete_projects(f, 2020, log_l)
+    assert f.vintage[0] == pytest.approx(math.log(4.0) / 4.0)
+    assert f.vintage[1] == 0.0
+    investment.age_vintages(f, log_l, _a(0.5, 0.0))
+    np.testing.assert_allclose(f.vintage_cost, [4.0**0.125, 1.0, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(f.cost_eff, [1.2 * 4.0**0.125, 0.9, 1.0], rtol=1e-12)
+    # a year on, learning halves today's cost (ln Lambda = -ln 2): the gap widens and the
+    # multiplier is replaced, not compounded
+    investment.age_vintages(f, _a(-math.log(2.0), 0.0), _a(0.5, 0.0))
+    want = math.exp(0.5 * (math.log(4.0) / 4.0 + math.log(2.0)))
+    assert f.vintage_cost[0] == pytest.approx(want)
+    assert f.cost_eff[0] == pytest.approx(1.2 * want)
+    assert f.cost_eff[1] == pytest.approx(0.9 * math.sqrt(2.0))
+
+
+def test_vintages_switch_off_sets_obsolescence_to_zero() -> None:
+    sc = _scenario(**{"switches.vintages": False})
+    assert not SectorConst.from_scenario(sc).obsolescence.any()
+    on = SectorConst.from_scenario(SC).obsolescence
+    assert on[SC.sector_ids.index("solar_pv")] > 0

@@ -48,6 +48,7 @@ def const() -> SectorConst:
         foreign_cost_ratio=1.2 * two,
         freight=np.array([0.05, 0.1]),
         om=np.array([5.0, 2.0]),
+        obsolescence=np.zeros(2),
     )
 
 

@@ -246,6 +246,7 @@ def enter(st: State, yr: Year, pol: Policy, aid: Aid, inv: Wave, rng: np.random.
         province_subsidy=np.bincount(e.province, weights=sub, minlength=yr.P),
     )
     rows = f.add(new)
+    f.vintage[rows] = np.log(st.sectors.learning)[f.sector[rows]]  # the frontier
     z_new = z[f.province[rows], f.sector[rows]]
     f.rate[rows] = interest_rates(
         f.soe[rows], z_new, f.bailed_out[rows], sc, pol.instruments.credit_spread

@@ -244,14 +244,47 @@ def local_push(intensity_i: F8, incentive_i: F8, soft: np.ndarray, push: float) 
     return np.where(soft, push * intensity_i * incentive_i, 0.0)
 
 
-def complete_projects(f: Firms, year: int) -> None:
-    """Capacity under construction comes on line in its completion year."""
+def complete_projects(f: Firms, year: int, log_learning: F8 | None = None) -> None:
+    """Capacity under construction comes on line in its completion year. With
+    ``log_learning`` (ln of each sector's learning factor now), the firm's vintage becomes
+    the capacity-weighted mean of its old capacity's and the new capacity's, which is
+    built at today's frontier: v_i = (K_i v_i + B_i ln Lambda_s) / (K_i + B_i)."""
     done = np.flatnonzero((f.complete_year >= 0) & (f.complete_year <= year))
+    if log_learning is not None:
+        k, b = f.capacity[done], f.building[done]
+        total = k + b
+        mix = (k * f.vintage[done] + b * log_learning[f.sector[done]]) / np.where(
+            total > 0, total, 1.0
+        )
+        f.vintage[done] = np.where(total > 0, mix, f.vintage[done])
     f.capacity[done] += f.building[done]
     f.capital[done] += f.building_cost[done]
     f.building[done] = 0.0
     f.building_cost[done] = 0.0
     f.complete_year[done] = -1
+
+
+def vintage_cost(vintage: F8, log_learning: F8, obsolescence: F8) -> F8:
+    """m_i = exp(o_s (v_i - ln Lambda_s)) = (Lambda_{v_i} / Lambda_s)^o_s >= 1: the cost of
+    capacity built at learning factor Lambda_v against today's frontier Lambda_s, where a
+    share o_s of the sector's learning is embodied in the line (cell efficiency and wafer
+    format in solar, chemistry and format in batteries) and cannot reach old lines.
+    o_s = 0: every vintage learns alike (m = 1)."""
+    return np.exp(obsolescence * (vintage - log_learning))
+
+
+def age_vintages(f: Firms, log_learning: F8, obsolescence: F8) -> None:
+    """Each live firm's vintage cost at today's frontier (:func:`vintage_cost`), folded
+    into its unit-cost multiplier: cost_eff <- cost_eff m_i / m_i,old, so every rule that
+    reads a firm's unit cost (the merit order, must-run losses, the campaign's highest cost
+    first) sees it. Only sectors with o_s > 0 are touched."""
+    rows = np.flatnonzero(f.alive & (obsolescence[f.sector] > 0))
+    if len(rows) == 0:
+        return
+    sec = f.sector[rows]
+    new = vintage_cost(f.vintage[rows], log_learning[sec], obsolescence[sec])
+    f.cost_eff[rows] *= new / f.vintage_cost[rows]
+    f.vintage_cost[rows] = new
 
 
 def stochastic_lag(lag: F8, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -356,7 +389,8 @@ def appraise(st: State, yr: Year, aid: Aid, exp: Expectations, z_i: F8) -> Appra
     soft = (f.soe | f.protected) & sc.switches.soft_budget
     cs_i = z_i * pv.max_capex_subsidy
     os_i = z_i * pv.max_operating_subsidy * yr.p_norm[f.sector]
-    vc_i = yr.vc_s[f.sector] * f.cost_eff
+    # a project is built at today's frontier: the firm's cost without its vintage's gap
+    vc_i = yr.vc_s[f.sector] * f.cost_eff / f.vintage_cost
     capex_net_i = yr.capex_s[f.sector] * (1.0 - cs_i)
     q_i = return_ratio(
         exp.utilisation_s[f.sector],
@@ -383,13 +417,17 @@ def appraise(st: State, yr: Year, aid: Aid, exp: Expectations, z_i: F8) -> Appra
 
 
 def wave(st: State, yr: Year, pol: Policy, aid: Aid, rng: np.random.Generator) -> Wave:
-    """Phase e: projects due complete; each firm's interest rate for the year; the
+    """Phase e: projects due complete (new capacity at today's frontier, blended into the
+    firm's vintage) and every vintage's cost gap to the frontier (:func:`age_vintages`);
+    each firm's interest rate for the year; the
     consensus expectations; incumbents appraise and start projects (:func:`expand`).
     Records each firm's debt before this year's investment (the zombie test's
     'still borrowing')."""
     f, sc = st.firms, yr.sc
     f.debt_start[:] = f.debt
-    complete_projects(f, yr.year)
+    log_learning = np.log(st.sectors.learning)
+    complete_projects(f, yr.year, log_learning)
+    age_vintages(f, log_learning, yr.const.obsolescence)
     z_i = st.provinces.intensity[f.province, f.sector]
     f.rate[:] = interest_rates(f.soe, z_i, f.bailed_out, sc, pol.instruments.credit_spread)
     exp = expectations(st, yr, pol)
