@@ -133,6 +133,16 @@ class Switches(Section):
         "output (off: both on world output, so their cost ratio stays at its 2023 value)",
     )
     entry: bool = switch(True, "new firms enter")
+    vintages: bool = switch(
+        True,
+        "capacity built at an older learning level keeps a cost disadvantage in sectors with "
+        "embodied learning (sectors.<id>.obsolescence)",
+    )
+    strategic_race: bool = switch(
+        True,
+        "provinces race to host projects in strategic sectors (sponsored state-owned plants), "
+        "whether or not demand leaves a gap",
+    )
 
 
 class PopulationParams(Section):
@@ -267,6 +277,36 @@ class ProvinceParams(Section):
     debt_limit: float = param(
         0.3, 0.0, 2.0, "share of provincial GDP", "borrowing room for industrial policy"
     )
+    race_rate: float = param(
+        0.1,
+        0.0,
+        0.5,
+        "share of the sector's market per year",
+        "capacity the provinces together sponsor a year in a strategic sector, as a share of "
+        "its market, when every official's tournament incentive is 1 and budgets allow it; "
+        "each province sponsors 1/P of it whatever its size",
+        anchor="Barwick, Kalouptsidi and Zahur 2025 (local entry subsidies in shipbuilding "
+        "2006-12); provincial NEV and battery plans adding up to several times national "
+        "demand (flag R): 0.1, the race alone adds a tenth of the market a year",
+    )
+    race_capex_share: float = param(
+        0.3,
+        0.0,
+        0.8,
+        "share of capex",
+        "share of a sponsored project's capex the province pays (land, capital injections "
+        "through local state firms and LGFVs, guarantees called)",
+        anchor="the capex subsidy's default (Jiang et al. 2012; Barwick et al. 2025)",
+    )
+    race_max_share: float = param(
+        0.01,
+        0.0,
+        0.05,
+        "share of provincial GDP per year",
+        "most a province spends on the race in a year",
+        anchor="government guidance funds: about RMB 7 trn subscribed 2014-23, some 0.7% "
+        "of GDP a year (Zero2IPO, recalled; flag R)",
+    )
     protection_mean: float = param(
         0.3,
         0.0,
@@ -312,13 +352,17 @@ class InvestmentParams(Section):
     consensus_memory: float = param(
         0.5, 0.0, 0.95, "weight", "weight of past growth in the consensus growth signal"
     )
-    strategic_optimism: float = param(
-        0.05,
+    plan_credibility: float = param(
+        0.5,
         0.0,
-        0.3,
-        "growth/yr",
-        "growth investors add to a sector the centre names strategic",
-        calibratable=True,
+        1.0,
+        "weight",
+        "weight investors give the growth a year of the centre's plan target for a strategic "
+        "sector (data/plan_targets.csv) where it exceeds the consensus growth (0: plans are "
+        "ignored; 1: believed in full)",
+        anchor="Five-Year Plan and sector plan targets for solar and NEVs were met or "
+        "raised (NEA 2012-16; State Council 2012, 2020); no estimate of the weight: the "
+        "midpoint of [0, 1] (flag R)",
     )
     growth_clip: float = param(
         1.0, 0.05, 2.0, "growth/yr", "bound on the consensus growth rate (both signs)"
@@ -814,6 +858,13 @@ class SectorParams(Section):
     )
     china_cum_share: float = Field(
         ..., ge=0, le=1, description="China's share of world cumulative output to 2023"
+    )
+    obsolescence: float = Field(
+        ...,
+        ge=0,
+        le=1,
+        description="share of the sector's learning embodied in a production line: capacity "
+        "of an older vintage keeps that share of its cost gap to today's frontier",
     )
 
 

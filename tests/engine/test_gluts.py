@@ -238,9 +238,7 @@ def test_bailouts_at_zero_strength_save_no_one() -> None:
         f.equity[:] = -100.0
         return f
 
-    sc = overcap.load_scenario(
-        "baseline", calibrated=False, overrides={"exit.rescue_soe": 0.999}
-    )
+    sc = overcap.load_scenario("baseline", calibrated=False, overrides={"exit.rescue_soe": 0.999})
     value = (_a(1.0), _a(1.0))
     saved = exits.resolve_insolvency(insolvent(), value, 1, 1, sc, np.random.default_rng(0))
     assert saved.bailouts[0] == 1.0

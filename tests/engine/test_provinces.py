@@ -277,3 +277,57 @@ def test_incentive_boost_only_in_the_last_year(years: int) -> None:
     1 in years 0..3 of a 5-year term, 1.5 in year 4."""
     inc = provinces.tournament_incentive(np.array([0.4, 0.4]), np.array([years, 4]), PP, True)
     np.testing.assert_allclose(inc, [1.0, 1.5], rtol=1e-12)
+
+
+# ---------------------------------------------------------------- the race
+
+
+def test_race_hand_calculation() -> None:
+    """K_ps = psi I_p f_p A_s a_s D_s / P: psi = 0.2, P = 2, I = (1, 0.5), f = (1, 0.8),
+    sector 0 strategic with D = 100, approvals 1; sector 1 not strategic.
+    K_00 = 0.2 * 1 * 100 / 2 = 10, K_10 = 0.2 * 0.4 * 100 / 2 = 4; spending c k K with
+    c = 0.3, k = 2: 6 and 2.4; nothing in sector 1."""
+    p = _params(race_rate=0.2, race_max_share=0.5)
+    k, x = provinces.race(
+        incentive=np.array([1.0, 0.5]),
+        fiscal_scale=np.array([1.0, 0.8]),
+        gdp=np.array([1000.0, 1000.0]),
+        strategic=STRATEGIC,
+        approval=np.ones(2),
+        market=np.array([100.0, 100.0]),
+        capex=np.array([2.0, 2.0]),
+        deal_share=np.full((2, 2), 0.3),
+        p=p,
+    )
+    np.testing.assert_allclose(k, [[10.0, 0.0], [4.0, 0.0]])
+    np.testing.assert_allclose(x, [[6.0, 0.0], [2.4, 0.0]])
+
+
+def test_race_is_bounded_by_a_share_of_provincial_gdp() -> None:
+    """b = 0.001, GDP = 1000: at most 1 spent; the first province wanted 6, so its
+    capacity and spending are scaled by 1/6; the second wanted 2.4 -> scaled by 1/2.4.
+    With no incentive (tournament off) there is no race at all."""
+    p = _params(race_rate=0.2, race_max_share=0.001)
+    args = dict(
+        fiscal_scale=np.array([1.0, 0.8]),
+        gdp=np.array([1000.0, 1000.0]),
+        strategic=STRATEGIC,
+        approval=np.ones(2),
+        market=np.array([100.0, 100.0]),
+        capex=np.array([2.0, 2.0]),
+        deal_share=np.full((2, 2), 0.3),
+        p=p,
+    )
+    k, x = provinces.race(incentive=np.array([1.0, 0.5]), **args)  # type: ignore[arg-type]
+    np.testing.assert_allclose(x.sum(axis=1), [1.0, 1.0])
+    np.testing.assert_allclose(k[:, 0], [10.0 / 6.0, 4.0 / 2.4])
+    k0, x0 = provinces.race(incentive=np.zeros(2), **args)  # type: ignore[arg-type]
+    assert not k0.any() and not x0.any()
+
+
+def test_deal_share_is_the_race_deal_or_the_ordinary_capex_subsidy() -> None:
+    """c = max(theta, z s_k): theta = 0.3, s_k = 0.3: z = 0.5 -> 0.3; s_k = 0.8, z = 0.5
+    -> 0.4."""
+    assert provinces.deal_share(np.array([0.5]), _params(race_capex_share=0.3))[0] == 0.3
+    got = provinces.deal_share(np.array([0.5]), _params(max_capex_subsidy=0.8))[0]
+    assert got == pytest.approx(0.4)

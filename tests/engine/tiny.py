@@ -50,6 +50,7 @@ def const() -> SectorConst:
         foreign_cost_ratio=1.2 * two,
         freight=np.array([0.05, 0.1]),
         om=np.array([5.0, 2.0]),
+        obsolescence=np.zeros(2),
     )
 
 
@@ -72,6 +73,7 @@ def inputs() -> Inputs:
         cum_foreign_start=np.full(S, 500.0),
         cum_china_anchor=np.full(S, 500.0),
         cum_foreign_anchor=np.full(S, 500.0),
+        plan_growth=np.full((T, S), np.nan),
     )
 
 

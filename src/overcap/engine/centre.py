@@ -141,6 +141,7 @@ def instruments(state: CentreState, yr: Year, unit_cost_prev: F8, util_prev: F8)
         output_cap=output_caps(
             ri.output_cap, scr.output_cap_s, util_prev, sc.centre.campaign_goal, sw.output_caps
         ),
+        plan_growth=yr.plan_growth,
     )
 
 

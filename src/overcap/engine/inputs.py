@@ -42,6 +42,7 @@ class Inputs:
     cum_foreign_start: FloatArray  # (S,) the rest of the world's
     cum_china_anchor: FloatArray  # (S,) China's cumulative output to the 2023 anchor
     cum_foreign_anchor: FloatArray  # (S,) the rest of the world's
+    plan_growth: FloatArray  # (T, S) growth/yr of the centre's plan in force (NaN: none)
 
     def year_index(self, year: int) -> int:
         return int(year - self.years[0])
@@ -158,6 +159,7 @@ def build_inputs(sc: Scenario) -> Inputs:
         sc, china, foreign, cum_start, cum_anchor
     )
     input_cost = input_cost_factor(years, sectors) if sc.switches.input_prices else np.ones((T, S))
+    plan_growth = plan_growth_paths(years, sectors)
 
     return Inputs(
         years=years,
@@ -176,6 +178,7 @@ def build_inputs(sc: Scenario) -> Inputs:
         cum_foreign_start=f_start,
         cum_china_anchor=cn_anchor,
         cum_foreign_anchor=f_anchor,
+        plan_growth=plan_growth,
     )
 
 
@@ -204,6 +207,26 @@ def _demand_paths(yf: FloatArray, sectors: list[str], damp: float) -> tuple[Floa
         china[:, j] = _interp_path(yf, r["china"], damp)
         foreign[:, j] = _interp_path(yf, r["foreign"], damp)
     return china, foreign
+
+
+def plan_growth_paths(years: np.ndarray, sectors: list[str]) -> FloatArray:
+    """g^plan_{t,s} = ln(target / base) / (target_year - base_year) of the centre's plan
+    for the sector in force in year t (issued <= t <= target_year; the latest issued if
+    several), from data/plan_targets.csv; NaN where no plan is in force."""
+    out = np.full((len(years), len(sectors)), np.nan)
+    issued = np.full(out.shape, -1)
+    with data_path("plan_targets.csv").open(newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["sector"] not in sectors:
+                continue
+            j = sectors.index(r["sector"])
+            span = int(r["target_year"]) - int(r["base_year"])
+            g = float(np.log(float(r["target"]) / float(r["base"]))) / span
+            since = int(r["issued"])
+            on = (years >= since) & (years <= int(r["target_year"])) & (issued[:, j] <= since)
+            out[on, j] = g
+            issued[on, j] = since
+    return out
 
 
 def _strategic(sc: Scenario, years: np.ndarray, sectors: list[str]) -> NDArray[np.bool_]:

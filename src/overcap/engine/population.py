@@ -151,6 +151,7 @@ def _firms(
     f.age[:] = (rng.random(n) * k.plant_life[sec]).astype(np.int32)
     f.alive[:] = True
     f.rate[:] = sc.credit.market_rate
+    f.vintage[:] = np.log(learning)[sec]  # the first firms are at the frontier
     return f, protection
 
 

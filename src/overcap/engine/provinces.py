@@ -1,7 +1,9 @@
-"""Provinces: the promotion tournament, subsidy intensities, the fiscal limit, promotions.
+"""Provinces: the promotion tournament, subsidy intensities, the race to host strategic
+projects, the fiscal limit, promotions.
 
 Anchors: Li and Zhou (2005, J. Public Econ.) and Zhou (2007) for the tournament;
-Jiang Feitao et al. (2012) for local subsidies that externalise cost and risk.
+Jiang Feitao et al. (2012) for local subsidies that externalise cost and risk; Barwick,
+Kalouptsidi and Zahur (2025) for subsidised entry, the most wasteful instrument.
 """
 
 from __future__ import annotations
@@ -149,6 +151,42 @@ def advance_terms(prov: ProvinceState, p: ProvinceParams, rng: np.random.Generat
     return promoted
 
 
+def race(
+    incentive: F8,
+    fiscal_scale: F8,
+    gdp: F8,
+    strategic: np.ndarray,
+    approval: F8,
+    market: F8,
+    capex: F8,
+    deal_share: F8,
+    p: ProvinceParams,
+) -> tuple[F8, F8]:
+    """The race to host projects in strategic sectors, arrays (P, S):
+    K_{p,s} = psi I_p f_p A_s a_s D_s / P, spending X_{p,s} = c_{p,s} k_s K_{p,s}, both
+    scaled down in a province where sum_s X_{p,s} > b GDP_p.
+
+    Every province wants its share of every strategic sector ("every province wants AI,
+    computing power and new-energy cars"), whatever its size and whether or not demand
+    leaves a gap: each sponsors projects (land, capital injections through local state
+    firms and LGFVs, guarantees) in proportion to its official's tournament incentive I_p
+    and its fiscal room f_p (Zhou 2007; Jiang et al. 2012), D_s the sector's market last
+    year, a_s the centre's approvals, c_{p,s} the share of the capex the province pays and
+    k_s the capex per unit. Bounded: a province spends at most the share b of its GDP."""
+    P = len(incentive)
+    want = (
+        p.race_rate
+        * (incentive * fiscal_scale)[:, None]
+        * (strategic.astype(float) * approval * market)[None, :]
+        / P
+    )
+    spend = deal_share * capex[None, :] * want
+    cap = p.race_max_share * gdp
+    total = spend.sum(axis=1)
+    scale = np.where(total > cap, cap / np.maximum(total, 1e-12), 1.0)[:, None]
+    return want * scale, spend * scale
+
+
 @dataclass(frozen=True)
 class Aid:
     """The provinces' decisions for the year (phase c); the intensities themselves carry
@@ -156,16 +194,26 @@ class Aid:
 
     incentive_p: F8  # the officials' tournament incentives I_p
     prospect_s: F8  # the sectors' growth prospects R_s in [0, 1]
+    race_ps: F8  # (P, S) capacity each province sponsors in strategic sectors, units/yr
+    race_share_ps: F8  # (P, S) share of a sponsored project's capex the province pays
+
+
+def deal_share(intensity: F8, p: ProvinceParams) -> F8:
+    """c_{p,s} = max(theta, z_{p,s} s_k): a sponsored project gets the race's deal or the
+    province's ordinary capex subsidy, whichever is larger."""
+    return np.maximum(p.race_capex_share, intensity * p.max_capex_subsidy)
 
 
 def subsidise(st: State, yr: Year, pol: Policy) -> Aid:
     """Phase c: R_s = clip(g_s / growth_clip, 0, 1) from the consensus growth, then
     :func:`set_subsidies` with the centre's strategic labels and subsidy multiplier, at the
-    strength of subsidies this year."""
-    sc, ins = yr.sc, pol.instruments
+    strength of subsidies this year, then the race to host strategic projects (:func:`race`;
+    none with ``switches.strategic_race`` or ``switches.subsidies`` off), on last year's
+    market at the normal price."""
+    sc, ins, prov = yr.sc, pol.instruments, st.provinces
     prospect = np.clip(st.sectors.consensus_growth / sc.investment.growth_clip, 0.0, 1.0)
     incentive = set_subsidies(
-        st.provinces,
+        prov,
         ins.strategic,
         prospect,
         ins.subsidy_multiplier,
@@ -173,7 +221,22 @@ def subsidise(st: State, yr: Year, pol: Policy) -> Aid:
         sc.switches,
         yr.strength.subsidies,
     )
-    return Aid(incentive_p=incentive, prospect_s=prospect)
+    share = deal_share(prov.intensity, sc.provinces)
+    if sc.switches.strategic_race and sc.switches.subsidies:
+        sponsored, _ = race(
+            incentive,
+            prov.fiscal_scale,
+            prov.gdp,
+            ins.strategic,
+            pol.approval_s,
+            st.sectors.demand_prev,
+            yr.capex_s,
+            share,
+            sc.provinces,
+        )
+    else:
+        sponsored = np.zeros_like(prov.intensity)
+    return Aid(incentive_p=incentive, prospect_s=prospect, race_ps=sponsored, race_share_ps=share)
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,8 @@ SECTOR: dict[str, Column] = {
     "foreign_market": lambda r, e: r.dem.curve.exports.market.sum(axis=0),
     "strategic": lambda r, e: r.pol.instruments.strategic.astype(float),
     "price_change": lambda r, e: r.mac.price_change_s,
+    "race_spending": lambda r, e: r.ent.race_spending_s,
+    "race_capacity_started": lambda r, e: r.ent.race_started_s,
 }
 
 PROVINCE: dict[str, Column] = {
@@ -195,6 +197,7 @@ PROVINCE: dict[str, Column] = {
     "zombie_share": lambda r, e: safe_div(r.xf.zombie_p, r.xf.firms_p),
     "promoted": lambda r, e: r.off.promoted_p.astype(np.int64),
     "subsidy_intensity": lambda r, e: e.intensity_p,
+    "race_spending": lambda r, e: r.ent.race_spending_p,
 }
 
 TRADE: dict[str, Column] = {  # arrays (J, S)

@@ -67,7 +67,9 @@ class Firms:
     building: F8  # units/yr under construction
     complete_year: I4  # year the project under construction comes on line (-1: none)
     building_cost: F8  # book value of construction in progress, US$ m
-    cost_eff: F8  # unit variable-cost multiplier (1 = sector average)
+    cost_eff: F8  # unit variable-cost multiplier (1 = sector average), vintage_cost included
+    vintage: F8  # ln of the learning factor the capacity in place was built at (capacity-weighted)
+    vintage_cost: F8  # cost multiplier of that vintage against today's frontier (>= 1)
     capital: F8  # book value of installed capital, US$ m
     debt: F8  # net debt, US$ m (negative = cash)
     debt_start: F8  # net debt before this year's investment (entrants: at entry), US$ m
@@ -93,6 +95,7 @@ class Firms:
             kw[f.name] = np.zeros(n, dtype=_DTYPES.get(f.name, np.float64))
         firms = cls(**kw)
         firms.complete_year[:] = -1
+        firms.vintage_cost[:] = 1.0
         return firms
 
     def __len__(self) -> int:
@@ -129,6 +132,8 @@ class Firms:
             np.take(arr, keep, out=new[:n])
             if name == "complete_year":
                 new[n:] = -1
+            elif name == "vintage_cost":
+                new[n:] = 1.0
             setattr(self, name, new)
 
     def append(self, other: Firms) -> None:
@@ -209,6 +214,7 @@ class SectorConst:
     foreign_cost_ratio: F8
     freight: F8  # freight per unit to foreign buyers, share of the normal price
     om: F8  # fixed O&M per unit of capacity at learning factor 1, US$/unit/yr
+    obsolescence: F8  # share of learning embodied in a line (0: every vintage learns)
 
     @classmethod
     def from_scenario(cls, sc: Scenario) -> SectorConst:
@@ -239,6 +245,7 @@ class SectorConst:
             foreign_cost_ratio=col("foreign_cost_ratio"),
             freight=col("freight"),
             om=om,
+            obsolescence=col("obsolescence") if sc.switches.vintages else np.zeros_like(lr),
         )
 
     def normal_price_and_cost(self, learning: F8, input_cost: F8) -> tuple[F8, F8]:
@@ -309,6 +316,7 @@ class Instruments:
     campaign_intensity: F8 = field(default_factory=lambda: np.zeros(0))  # (S,)
     output_cap: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) utilisation cap, 1 = none
     strategic: B1 = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (S,)
+    plan_growth: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) growth/yr, NaN: none
 
 
 @dataclass

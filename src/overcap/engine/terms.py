@@ -98,6 +98,7 @@ class Year:
     china_demand: F8  # domestic demand at normal prices, units/yr
     foreign_demand: F8  # rest-of-world demand, units/yr
     strategic: B1  # the centre's strategic label
+    plan_growth: F8  # growth/yr of the centre's plan target in force (NaN: none)
     target_prev: float  # last year's growth target, percent (the centre's yardstick)
     target: float  # this year's growth target, percent
     trend_prev: float  # last year's rest-of-economy trend growth, percent
@@ -197,6 +198,7 @@ class Context:
             china_demand=inp.china_demand[ti],
             foreign_demand=inp.foreign_demand[ti],
             strategic=inp.strategic[ti].copy(),
+            plan_growth=inp.plan_growth[ti].copy(),
             target_prev=float(inp.growth_target[max(ti - 1, 0)]),
             target=float(inp.growth_target[ti]),
             trend_prev=self.trend[max(ti - 1, 0)],
