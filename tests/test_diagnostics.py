@@ -166,6 +166,17 @@ def test_no_bailouts_leave_rounding_out(scenario: overcap.Scenario) -> None:
     assert eco["bailout_share_of_provincial_spending"].isna().all()  # nothing spent
 
 
+def test_recorded_provincial_bailouts_replace_the_residual(scenario: overcap.Scenario) -> None:
+    """With provinces.bailouts recorded, the bailout part is its sum (2 x 30 = 60), not the
+    fiscal-cost residual (300): spending = 2 x 50 + 60 = 160 over GDP 10,000 = 1.6%."""
+    r = _result(scenario, 0)
+    r.provinces = r.provinces.assign(bailouts=30.0)
+    eco = dg.diagnose([r]).tables["economy"]
+    assert np.allclose(eco["bailout_writeoffs"], 60.0)
+    assert np.allclose(eco["provincial_spending_share_gdp"], 1.6)
+    assert np.allclose(eco["bailout_share_of_provincial_spending"], 60.0 / 160.0)
+
+
 def test_new_energy_rates_and_missing_values(one: dg.Diagnostics) -> None:
     ne = one.tables["new_energy"]
     assert set(ne["sector"]) == set(dg.NEW_ENERGY)

@@ -32,15 +32,29 @@ def test_expected_scenarios_ship() -> None:
 
 
 def test_market_reform_removes_subsidies_and_zombies_after_the_reform() -> None:
+    """The reform of 2020 phases out over reform.transition_years = 4 (ODD 7.13): its
+    mechanisms are at strength 0 from 2023, and gone by then; in 2020 zombies and
+    subsidies are still there, on their way out."""
     r = overcap.run("market-reform", seed=0)
-    after = r.economy.query("year >= 2022")
+    assert r.scenario.reform.transition_years == 4.0
+    after = r.economy.query("year >= 2023")
     assert (after["zombie_share"] == 0).all()
     # campaigns may still pay compensation (the reform of MODEL.md keeps them): near zero
     assert after["fiscal_cost_share_gdp"].mean() < 0.1
     assert (after["fiscal_cost_share_gdp"] < 0.5).all()
-    assert (r.provinces.query("year >= 2020")["subsidies"] == 0).all()
+    assert (r.provinces.query("year >= 2023")["subsidies"] == 0).all()
+    y2020 = r.economy.query("year == 2020").iloc[0]
+    assert 0 < y2020["zombie_share"] < r.economy.query("year == 2019").iloc[0]["zombie_share"]
+    assert r.provinces.query("year == 2020")["subsidies"].sum() > 0
     before = r.economy.query("year < 2020")
     assert before["fiscal_cost_share_gdp"].mean() > 1.0
+
+
+def test_market_reform_at_once_without_a_transition() -> None:
+    """reform.transition_years = 0: the switches act in 2020 as before issue 14."""
+    r = overcap.run("market-reform", seed=0, overrides={"reform.transition_years": 0})
+    assert (r.provinces.query("year >= 2020")["subsidies"] == 0).all()
+    assert (r.economy.query("year >= 2021")["zombie_share"] == 0).all()
 
 
 def test_market_reform_raises_utilisation_over_seeds() -> None:

@@ -48,14 +48,14 @@ KEYS: dict[str, tuple[str, ...]] = {
 
 NOT_RECORDED: tuple[tuple[str, str], ...] = (
     (
-        "bailout write-offs (by province or sector)",
+        "the provinces' part of rescues, in results without provinces.bailouts",
         "economy-wide: economy.fiscal_cost - sum of sectors.subsidies - sum of "
         "sectors.campaign_compensation (ODD 7.12.5); a residual under US$ 1 is 0",
     ),
     (
         "provincial industrial-policy spending (ODD 7.3.5 spend_p)",
-        "sum of provinces.subsidies (capex + operating) + the bailout write-offs above, "
-        "over economy.gdp; by province the bailout part is not recorded",
+        "sum of provinces.subsidies (capex + operating) + sum of provinces.bailouts (or "
+        "the residual above), over economy.gdp",
     ),
     (
         "subsidy intensity of a sector (z_p,s)",
@@ -321,14 +321,18 @@ def new_energy(sec: pd.DataFrame) -> pd.DataFrame:
 
 def economy(res: Result, a: int, b: int) -> pd.DataFrame:
     """Year: GDP growth, PPI change, aggregate utilisation, zombie share, fiscal cost
-    (% GDP), and provincial industrial-policy spending with its bailout part (derived:
-    NOT_RECORDED)."""
+    (% GDP), and provincial industrial-policy spending with its bailout part (recorded as
+    provinces.bailouts; in older results derived: NOT_RECORDED)."""
     eco = _in(res.economy, a, b).set_index("year")
     sec = _in(res.sectors, a, b).groupby("year")[["subsidies", "campaign_compensation"]].sum()
-    prov = _in(res.provinces, a, b).groupby("year")["subsidies"].sum()
-    bail = eco["fiscal_cost"] - sec["subsidies"] - sec["campaign_compensation"]
-    # a residual of rounding (under a dollar, US$ m) is no bailout
-    bail = bail.where(bail > 1e-6, 0.0)
+    provinces = _in(res.provinces, a, b).groupby("year")
+    prov = provinces["subsidies"].sum()
+    if "bailouts" in res.provinces.columns:
+        bail = provinces["bailouts"].sum()
+    else:
+        bail = eco["fiscal_cost"] - sec["subsidies"] - sec["campaign_compensation"]
+        # a residual of rounding (under a dollar, US$ m) is no bailout
+        bail = bail.where(bail > 1e-6, 0.0)
     spend = prov + bail
     out = pd.DataFrame(
         {
@@ -751,7 +755,7 @@ CHECKS: tuple[
         "provincial_spending",
         "provincial spending % GDP, mean",
         "< 5",
-        "provinces.subsidies + derived bailouts",
+        "provinces.subsidies + bailouts",
         _economy_mean("provincial_spending_share_gdp", 5.0),
     ),
     (
@@ -970,8 +974,8 @@ def render(d: Diagnostics, overrides: Sequence[str] = ()) -> list[Any]:
     out.append(t)
     out.append(
         "zombie: share of firms; util.: value-weighted utilisation; prov.sp.: provincial "
-        "industrial-policy spending (capex and operating subsidies + bailout write-offs, "
-        "derived) % GDP; bailout: its bailout share; fiscal: fiscal cost % GDP."
+        "industrial-policy spending (capex and operating subsidies + the provinces' part "
+        "of rescues) % GDP; bailout: its bailout share; fiscal: fiscal cost % GDP."
     )
 
     # margins

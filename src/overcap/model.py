@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from overcap._version import __version__
+from overcap.engine.banks import BankState
 from overcap.engine.centre import CentreState
 from overcap.engine.indicators import Recorder
 from overcap.engine.inputs import Inputs, build_inputs
@@ -95,11 +96,12 @@ class Result:
 def make_context(
     sc: Scenario, inp: Inputs, const: SectorConst, rec: Recorder, trend: Any, st: State
 ) -> Context:
-    """The run's context, and the centre's and partners' state in ``st``."""
+    """The run's context, and the centre's, partners' and bank's state in ``st``."""
     partners = PartnerData.load(inp.sectors)
     rec.partners = partners.ids
     st.centre = CentreState(regime=REGIMES.index(sc.centre.initial_regime), years_in_regime=1)
     st.trade = TradeState.empty(len(partners.ids), len(inp.sectors))
+    st.bank = BankState.empty(len(inp.sectors))
     return Context(
         sc=sc,
         inputs=inp,

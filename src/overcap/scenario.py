@@ -95,6 +95,11 @@ class Switches(Section):
         "an equity limit",
     )
     bailouts: bool = switch(True, "insolvent firms may be bailed out (and become zombies)")
+    bank_rescues: bool = switch(
+        True,
+        "the state bank bears most of a rescue (write-down, rollover) and stops evergreening "
+        "a lasting zombie; off: the province pays the whole rescue and rescues never fade",
+    )
     policy_cycle: bool = switch(
         True, "the centre moves through loosen, chaos, control and stagnation (off: neutral)"
     )
@@ -110,6 +115,11 @@ class Switches(Section):
         True, "state-owned and protected firms must run at a target utilisation"
     )
     local_protection: bool = switch(True, "provinces protect some private firms (must-run)")
+    output_caps: bool = switch(
+        True,
+        "production restrictions cap every firm's utilisation in targeted sectors (the control "
+        "regime's output_cap and scripted output_cap events)",
+    )
     tournament: bool = switch(True, "officials' promotion tournament drives subsidies")
     herding: bool = switch(True, "provinces copy other provinces' subsidies")
     learning: bool = switch(True, "Wright's-law learning lowers unit cost")
@@ -117,7 +127,22 @@ class Switches(Section):
         True, "world prices of iron ore and crude oil move steel's and refining's costs"
     )
     exports: bool = switch(True, "Chinese firms sell to the rest of the world")
+    own_learning: bool = switch(
+        True,
+        "China's and foreign producers' costs follow Wright's law on their own cumulative "
+        "output (off: both on world output, so their cost ratio stays at its 2023 value)",
+    )
     entry: bool = switch(True, "new firms enter")
+    vintages: bool = switch(
+        True,
+        "capacity built at an older learning level keeps a cost disadvantage in sectors with "
+        "embodied learning (sectors.<id>.obsolescence)",
+    )
+    strategic_race: bool = switch(
+        True,
+        "provinces race to host projects in strategic sectors (sponsored state-owned plants), "
+        "whether or not demand leaves a gap",
+    )
 
 
 class PopulationParams(Section):
@@ -252,6 +277,36 @@ class ProvinceParams(Section):
     debt_limit: float = param(
         0.3, 0.0, 2.0, "share of provincial GDP", "borrowing room for industrial policy"
     )
+    race_rate: float = param(
+        0.1,
+        0.0,
+        0.5,
+        "share of the sector's market per year",
+        "capacity the provinces together sponsor a year in a strategic sector, as a share of "
+        "its market, when every official's tournament incentive is 1 and budgets allow it; "
+        "each province sponsors 1/P of it whatever its size",
+        anchor="Barwick, Kalouptsidi and Zahur 2025 (local entry subsidies in shipbuilding "
+        "2006-12); provincial NEV and battery plans adding up to several times national "
+        "demand (flag R): 0.1, the race alone adds a tenth of the market a year",
+    )
+    race_capex_share: float = param(
+        0.3,
+        0.0,
+        0.8,
+        "share of capex",
+        "share of a sponsored project's capex the province pays (land, capital injections "
+        "through local state firms and LGFVs, guarantees called)",
+        anchor="the capex subsidy's default (Jiang et al. 2012; Barwick et al. 2025)",
+    )
+    race_max_share: float = param(
+        0.01,
+        0.0,
+        0.05,
+        "share of provincial GDP per year",
+        "most a province spends on the race in a year",
+        anchor="government guidance funds: about RMB 7 trn subscribed 2014-23, some 0.7% "
+        "of GDP a year (Zero2IPO, recalled; flag R)",
+    )
     protection_mean: float = param(
         0.3,
         0.0,
@@ -297,13 +352,17 @@ class InvestmentParams(Section):
     consensus_memory: float = param(
         0.5, 0.0, 0.95, "weight", "weight of past growth in the consensus growth signal"
     )
-    strategic_optimism: float = param(
-        0.05,
+    plan_credibility: float = param(
+        0.5,
         0.0,
-        0.3,
-        "growth/yr",
-        "growth investors add to a sector the centre names strategic",
-        calibratable=True,
+        1.0,
+        "weight",
+        "weight investors give the growth a year of the centre's plan target for a strategic "
+        "sector (data/plan_targets.csv) where it exceeds the consensus growth (0: plans are "
+        "ignored; 1: believed in full)",
+        anchor="Five-Year Plan and sector plan targets for solar and NEVs were met or "
+        "raised (NEA 2012-16; State Council 2012, 2020); no estimate of the weight: the "
+        "midpoint of [0, 1] (flag R)",
     )
     growth_clip: float = param(
         1.0, 0.05, 2.0, "growth/yr", "bound on the consensus growth rate (both signs)"
@@ -490,19 +549,44 @@ class MarketParams(Section):
     export_share_cap: float = param(
         0.8, 0.1, 1.0, "share", "largest share of a foreign market China can take"
     )
+    reference_price_memory: float = param(
+        0.7,
+        0.0,
+        1.0,
+        "weight",
+        "weight of the past in the reference price of domestic demand, an exponential moving "
+        "average of realised prices over normal prices: the share of a price change the "
+        "demand paths do not yet hold a year later (partial adjustment; the lag coefficient "
+        "of 0.6-0.8 in Koyck demand equations, Dahl and Sterner 1991); 1 holds the reference "
+        "at the normal price",
+        anchor="Dahl and Sterner 1991: short-run elasticities about 0.3 of long-run ones, a "
+        "lag coefficient of about 0.7",
+    )
 
 
 class ExitParams(Section):
-    bailout_intercept: float = param(
-        -2.0,
-        -10.0,
-        10.0,
-        "logit",
-        "bailout logit for a small private unprotected firm",
+    rescue_private: float = param(
+        0.2,
+        0.001,
+        0.999,
+        "probability",
+        "probability that an insolvent small private unprotected firm is rescued in a regime "
+        "without stability concern (sets the bailout logit's intercept, logit(p))",
         calibratable=True,
+        anchor="private firms' hard budget (Brandt and Li 2003); zombie shares of private "
+        "firms of a few percent (Tan, Huang and Woo 2016; Lam et al. 2017)",
     )
-    bailout_soe: float = param(
-        3.0, 0.0, 10.0, "logit", "bailout logit added for state ownership", calibratable=True
+    rescue_soe: float = param(
+        0.6,
+        0.001,
+        0.999,
+        "probability",
+        "probability that an insolvent small state-owned firm is rescued in a regime without "
+        "stability concern (the bailout logit's ownership term is logit(p_soe) - "
+        "logit(p_private))",
+        calibratable=True,
+        anchor="state-owned firms about three times as likely as private ones to be zombies "
+        "(Lam et al. 2017, IMF WP/17/266; Tan, Huang and Woo 2016)",
     )
     bailout_size: float = param(
         20.0,
@@ -530,6 +614,57 @@ class ExitParams(Section):
     )
     zombie_years: int = param(
         2, 1, 5, "years", "years in a row the test must hold", anchor="Tan, Huang and Woo 2016"
+    )
+
+
+class BankParams(Section):
+    """The state banking system: who bears a rescue, evergreening and bad loans."""
+
+    fiscal_share_of_rescue: float = param(
+        0.2,
+        0.0,
+        1.0,
+        "share of a rescue",
+        "share of a rescue (the equity it restores) the province pays from its budget; the "
+        "state bank writes down the rest of the debt (a non-performing loan) and rolls the "
+        "remaining loan over at a concessional rate (evergreening)",
+        anchor="the bulk of rescue costs sits with banks and asset-management companies: the "
+        "1999-2000 carve-out of RMB 1.4 tn of bad loans to four AMCs, financed by AMC bonds "
+        "held by the banks and central-bank lending; the 2016 debt-for-equity swaps run by "
+        "the banks' own subsidiaries (State Council Opinions No. 54, 2016); local budgets "
+        "pay a minority (Lardy 1998; Ma 2006; IMF WP/25/155 counts only the fiscal part)",
+    )
+    npl_disposal_rate: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "share/yr",
+        "share of the banks' stock of non-performing loans written off against provisions "
+        "or sold to asset-management companies each year",
+        anchor="banks disposed of about RMB 1.9-3.1 tn of bad loans a year in 2018-21 against "
+        "a commercial-bank NPL stock of about RMB 2.0-2.9 tn (CBIRC press releases; "
+        "recalled, R)",
+    )
+    evergreen_years: int = param(
+        3,
+        0,
+        20,
+        "years",
+        "years a rescued firm may stay a zombie before the bank stops rolling its loans "
+        "over: beyond them each further rescue grows less likely",
+        anchor="State Council executive meeting of December 2015 and Opinions No. 6/7 (2016): "
+        "zombie enterprises are those with three years of losses in a row that live on "
+        "government subsidies and bank loans",
+    )
+    evergreen_fade: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "factor per year",
+        "each year a rescued firm stays a zombie beyond evergreen_years multiplies its "
+        "rescue probability by this (1: the bank never stops; 0: it stops at once)",
+        anchor="assumption: the banks' 2016-18 instruction to cut credit to listed zombie "
+        "firms (CBRC 2016) made repeated rollovers ever less likely",
     )
 
 
@@ -627,6 +762,7 @@ EVENT_KINDS = (
     "countermeasure",
     "demand_shock",
     "macro_shock",
+    "output_cap",
     "set",
 )
 
@@ -647,7 +783,8 @@ class Event(Section):
         ge=-0.9,
         le=3.0,
         description="demand_shock: proportional change of domestic demand; macro_shock: "
-        "percentage points of rest-of-economy growth /100; stimulus: extra demand share",
+        "percentage points of rest-of-economy growth /100; stimulus: extra demand share; "
+        "output_cap: the utilisation cap, share of capacity (0 < size <= 1)",
     )
     duty: float = Field(0.0, ge=0.0, le=5.0, description="tariff: ad valorem duty")
     floor: float = Field(0.0, ge=0.0, le=2.0, description="price_floor: share of average cost")
@@ -678,6 +815,11 @@ class Event(Section):
                 f"partner {self.partner!r} unknown; a {self.kind} event needs one of "
                 + ", ".join(PARTNERS)
             )
+        if self.kind == "output_cap" and not 0.0 < self.size <= 1.0:
+            raise ValueError(
+                f"size {self.size}: an output_cap event caps utilisation, a share of capacity "
+                "above 0 and at most 1"
+            )
         if self.kind == "set":
             for key in self.params:
                 head = key.split(".")[0]
@@ -685,7 +827,7 @@ class Event(Section):
                     raise ValueError(
                         f"params.{key}: a set event cannot change {head} during a run; "
                         "allowed: switches, provinces, investment, credit, market, exit, "
-                        "macro, centre, trade"
+                        "macro, centre, trade, reform"
                     )
                 _check_path(key.split("."), f"params.{key}")
         return self
@@ -699,12 +841,30 @@ class SectorParams(Section):
     plant_size: float = Field(..., gt=0, description="typical plant, units/yr")
     plant_life: float = Field(..., gt=0, description="years")
     build_lag: float = Field(..., gt=0, description="years from decision to capacity")
-    elasticity: float = Field(..., gt=0, description="absolute price elasticity of demand")
+    elasticity: float = Field(
+        ...,
+        gt=0,
+        description="absolute long-run price elasticity of demand (held by the demand paths; "
+        "not read by the engine)",
+    )
+    short_run_elasticity: float = Field(
+        ..., gt=0, description="absolute short-run price elasticity of domestic demand"
+    )
     soe_share: float = Field(..., ge=0, le=1, description="state-owned share of initial capacity")
     export_share: float = Field(..., ge=0, le=1, description="Armington base share abroad")
     foreign_cost_ratio: float = Field(..., gt=0, description="foreign unit cost / Chinese normal")
     freight: float = Field(
         ..., ge=0, description="freight per unit to foreign buyers / reference price"
+    )
+    china_cum_share: float = Field(
+        ..., ge=0, le=1, description="China's share of world cumulative output to 2023"
+    )
+    obsolescence: float = Field(
+        ...,
+        ge=0,
+        le=1,
+        description="share of the sector's learning embodied in a production line: capacity "
+        "of an older vintage keeps that share of its cost gap to today's frontier",
     )
 
 
@@ -740,6 +900,17 @@ class RegimeInstruments(Section):
     )
     price_floor: float = param(
         0.0, 0.0, 1.5, "share of average cost", "price floor (0 = none) in every sector"
+    )
+    output_cap: float = param(
+        1.0,
+        0.05,
+        1.0,
+        "share of capacity",
+        "utilisation cap on every firm (must-run included) in the sectors the campaign targets "
+        "(utilisation below centre.campaign_goal); 1 = none. Off in every regime by default: "
+        "restrictions are scripted (output_cap events) where the record has them",
+        anchor="NDRC 2016 (276 working days for coal mines, 276/330 = 0.84); MEP 2017 "
+        "'2+26 cities' winter curbs on steel",
     )
     stability_concern: float = param(
         0.0,
@@ -877,6 +1048,17 @@ class CentreParams(Section):
         "share of book capital",
         "compensation the state pays for retired capacity (the 2016 special fund of RMB 100 bn)",
     )
+    campaign_zombie_share: float = param(
+        0.3,
+        0.0,
+        1.0,
+        "share per year",
+        "share of zombie firms' capacity a campaign closes in a sector it cuts, before the "
+        "highest-cost rule applies to the rest of the cut",
+        anchor="State Council Opinions No. 6 and No. 7 (2016) on the disposal of zombie "
+        "enterprises; SASAC listed about 2,000 zombie and loss-making central-SOE units in "
+        "2016 for disposal by 2018, most disposed by then (recalled, R): about a third a year",
+    )
     floor_evasion: float = param(
         0.5,
         0.0,
@@ -948,20 +1130,61 @@ class TradeParams(Section):
         0.0,
         50.0,
         "logit per unit margin",
-        "hazard per dumping margin (price below the partner's cost or China's average cost)",
+        "hazard per dumping margin (China's price below its own average cost, the "
+        "constructed normal value)",
         calibratable=True,
         anchor="WTO Anti-Dumping Agreement art. 2",
+    )
+    defence_injury: float = param(
+        6.0,
+        0.0,
+        50.0,
+        "logit per unit margin",
+        "hazard per injury margin (China's landed price below the partner's producers' "
+        "cost, as a share of that cost: price undercutting)",
+        calibratable=True,
+        anchor="WTO Anti-Dumping Agreement art. 3.2 (price undercutting); no separate "
+        "estimate: set equal to defence_dumping's default, both being price gaps in shares",
+    )
+    de_minimis: float = param(
+        0.02,
+        0.0,
+        0.5,
+        "share of price",
+        "dumping margin at or below which no measure is opened or kept (the case is terminated)",
+        anchor="WTO Anti-Dumping Agreement art. 5.8: de minimis below 2% of the export price",
     )
     measure_duty: float = param(
         0.25,
         0.0,
         3.0,
         "ad valorem",
-        "duty of a new measure at zero margin",
-        anchor="WTO/Global Trade Alert: AD duties on China are often 20-60%",
+        "duty of a new measure at zero margin: stands for the surrogate-country normal value "
+        "partners used for China as a non-market economy",
+        anchor="WTO/Global Trade Alert: AD duties on China are often 20-60%; China's WTO "
+        "Accession Protocol section 15 (surrogate-country normal value)",
     )
     measure_duty_per_margin: float = param(
-        1.0, 0.0, 5.0, "duty per unit margin", "extra duty per unit of dumping margin"
+        1.0,
+        0.0,
+        5.0,
+        "duty per unit margin",
+        "extra duty per unit of the lesser of the dumping and injury margins",
+        anchor="WTO Anti-Dumping Agreement art. 9.1 (lesser duty); EU Basic AD Regulation "
+        "2016/1036 art. 9(4)",
+    )
+    learning_spillover: float = param(
+        0.8,
+        0.0,
+        1.0,
+        "weight",
+        "weight of the other side's cumulative output in a country's producers' experience: "
+        "China's producers learn on X_cn + w X_f, foreign producers on X_f + w X_cn (1: both "
+        "on world output, 0: each on its own only)",
+        anchor="Irwin and Klenow 1994 (JPE, semiconductors): a firm learns three times as "
+        "much from its own output as from other firms', and as much from foreign as from "
+        "domestic others; for a firm with a tenth of its country's output that makes the "
+        "country-level weight 1/3 / (0.1 + 0.9/3) = 0.83, taken as 0.8",
     )
     measure_years: int = param(
         5,
@@ -972,7 +1195,12 @@ class TradeParams(Section):
         anchor="WTO Anti-Dumping Agreement art. 11.3",
     )
     renewal_probability: float = param(
-        0.6, 0.0, 1.0, "probability", "a measure is renewed at sunset while dumping persists"
+        0.6,
+        0.0,
+        1.0,
+        "probability",
+        "a measure is renewed at its sunset review while dumping and injury persist",
+        anchor="WTO Anti-Dumping Agreement art. 11.3",
     )
     escalation_duty: float = param(
         0.10, 0.0, 2.0, "ad valorem", "a major partner's mean duty rise that counts as escalation"
@@ -1008,6 +1236,23 @@ class TradeParams(Section):
         return self
 
 
+class ReformParams(Section):
+    """How a reform that switches a mechanism off (or on) takes effect over time."""
+
+    transition_years: float = param(
+        4.0,
+        0.0,
+        10.0,
+        "years",
+        "years over which a switched mechanism (subsidies, soft budgets, bailouts, local "
+        "protection, output targets) moves from full strength to none, linearly: must-run "
+        "output winds down, loans reprice as they mature (1/T of a laddered book a year), "
+        "bailouts and subsidies taper; 0 = at once",
+        anchor="the 1998-2000 three-year SOE reform and the restructuring that followed took "
+        "about 3-5 years (Naughton 2007, ch. 13; Lardy 1998); 4 is the middle",
+    )
+
+
 class Scenario(Section):
     name: str = Field("custom", description="scenario name")
     description: str = Field("", description="what the scenario asks")
@@ -1032,9 +1277,11 @@ class Scenario(Section):
     credit: CreditParams = CreditParams()
     market: MarketParams = MarketParams()
     exit: ExitParams = ExitParams()
+    banks: BankParams = BankParams()
     macro: MacroParams = MacroParams()
     centre: CentreParams = CentreParams()
     trade: TradeParams = TradeParams()
+    reform: ReformParams = ReformParams()
     events: dict[str, Event] = Field(default_factory=dict)
     sectors: dict[str, SectorParams] = Field(default_factory=dict)
 

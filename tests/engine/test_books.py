@@ -25,7 +25,7 @@ def _to_books(
     aid = provinces.subsidise(st, yr, pol)
     dem = demand.this_year(st, yr, pol)
     inv = investment.wave(st, yr, pol, aid, rng)
-    entry.enter(st, yr, pol, inv, rng)
+    entry.enter(st, yr, pol, aid, inv, rng)
     prd = market.produce(st, yr, pol, dem)
     before = {k: v.copy() for k, v in st.firms.arrays().items()}
     if item is not None:

@@ -7,6 +7,7 @@ import pytest
 
 import overcap
 from overcap.engine import centre
+from overcap.engine.state import Firms
 from overcap.scenario import REGIMES
 
 CYCLE_NEXT = {r: REGIMES[(i + 1) % 4] for i, r in enumerate(REGIMES)}
@@ -116,6 +117,42 @@ def test_campaign_retires_highest_cost_first() -> None:
     assert retired[0] == 0.0 and retired[1] == 0.0
     comp = sc.centre.campaign_compensation
     assert out.compensation[0] == pytest.approx(comp * 100.0 * retired.sum() / 10.0)
+
+
+def _six_firms(zombie_run: list[int]) -> Firms:
+    f = Firms.empty(6)
+    f.sector[:] = 0
+    f.capacity[:] = 10.0
+    f.capital[:] = 100.0
+    f.cost_eff[:] = [0.8, 0.9, 1.0, 1.1, 1.2, 1.3]
+    f.alive[:] = True
+    f.zombie_run[:] = zombie_run
+    return f
+
+
+def test_campaign_closes_zombie_firms_first() -> None:
+    """Six firms of capacity 10, cost 0.8 ... 1.3; firms 0 and 1 (the cheapest) are zombies
+    (run 2 >= zombie_years 2), firm 2 has run 1 (not yet a zombie). Reported cut
+    1.0 x (0.8 - 0.6) x 60 = 12, compliance 1: real 12. Zombie share 0.5: up to
+    0.5 x 20 = 10 of zombie capacity closes first, the dearer zombie (firm 1) first, whole;
+    the other 2 of the cut is the highest-cost capacity left (firm 5).
+    Zombie share 1: all 12 from zombies (firm 1 whole, 2 of firm 0). Zombie share 0: the
+    highest-cost rule alone (10 from firm 5, 2 from firm 4)."""
+    over = {"centre.campaign_compliance": 1.0}
+
+    def cut(zshare: float) -> np.ndarray:
+        sc = overcap.load_scenario(
+            "baseline", {**over, "centre.campaign_zombie_share": zshare}, calibrated=False
+        )
+        f = _six_firms([2, 2, 1, 0, 0, 0])
+        out = centre.campaign(f, np.array([1.0]), np.array([0.6]), sc, 1)
+        assert out.real[0] == pytest.approx(12.0)
+        np.testing.assert_allclose(f.capital, 10.0 * f.capacity)  # capital goes with it
+        return np.asarray(10.0 - f.capacity)
+
+    np.testing.assert_allclose(cut(0.5), [0, 10, 0, 0, 0, 2], atol=1e-9)
+    np.testing.assert_allclose(cut(1.0), [2, 10, 0, 0, 0, 0], atol=1e-9)
+    np.testing.assert_allclose(cut(0.0), [0, 0, 0, 0, 2, 10], atol=1e-9)
 
 
 def test_no_new_capacity_is_approved_where_a_campaign_cuts() -> None:

@@ -88,7 +88,7 @@ def test_entry_phase_finances_and_places_the_entrants() -> None:
     wave = investment.wave(st, yr, pol, aid, rng)
     wave = investment.Wave(expect=_expect(), flows=wave.flows)
     n_before = len(st.firms)
-    ent = entry.enter(st, yr, pol, wave, rng)
+    ent = entry.enter(st, yr, pol, aid, wave, rng)
     f, sc = st.firms, yr.sc
     rows = ent.rows
     n = len(rows)
@@ -181,3 +181,38 @@ def test_an_undamped_long_run_keeps_its_population_bounded() -> None:
     years = np.arange(1, len(firms) + 1) + 5  # recorded years, after a 5-year spin-up
     assert np.all(firms <= 1.5 * 400 + 2 * 31 * 13 * years)
     assert res.sectors["capacity"].iloc[-13:].sum() > 0
+
+
+def test_sponsored_projects_are_state_owned_plants_financed_by_the_deal() -> None:
+    """The race (provinces.race) sponsors 3 units of steel in the tiny world's province at
+    a deal share of 0.5: one state-owned entrant of size 3, gross capex 3 x 200 = 600, of
+    which the province pays 300 (race spending, counted in its capex subsidies and so in
+    its budget), the founders put in 30% of the 300 left and borrow the rest."""
+    from dataclasses import replace
+
+    st, ctx = tiny.world(tiny.scenario(**{"investment.entry_rate": 0.0}))
+    rng = np.random.default_rng(0)
+    yr = ctx.begin(st)
+    pol = centre.set_policy(st, yr)
+    aid = provinces.subsidise(st, yr, pol)
+    aid = replace(aid, race_ps=np.array([[3.0, 0.0]]), race_share_ps=np.array([[0.5, 0.5]]))
+    wave = investment.wave(st, yr, pol, aid, rng)
+    wave = replace(wave, expect=replace(wave.expect, gap_capacity_s=np.zeros(2)))
+    ent = entry.enter(st, yr, pol, aid, wave, rng)
+    f = st.firms
+    assert len(ent.rows) == 1
+    row = ent.rows[0]
+    assert f.soe[row] and f.sector[row] == 0 and f.building[row] == 3.0
+    assert f.building_cost[row] == pytest.approx(300.0)
+    assert f.equity[row] == pytest.approx(0.3 * 300.0)
+    np.testing.assert_allclose(ent.race_spending_p, [300.0])
+    np.testing.assert_allclose(ent.race_spending_s, [300.0, 0.0])
+    np.testing.assert_allclose(ent.race_started_s, [3.0, 0.0])
+    assert ent.flows.province_subsidy[0] == pytest.approx(300.0)
+    # entry switched off: no sponsored plant either
+    st, ctx = tiny.world(tiny.scenario(**{"switches.entry": False}))
+    yr = ctx.begin(st)
+    pol = centre.set_policy(st, yr)
+    aid = replace(provinces.subsidise(st, yr, pol), race_ps=np.array([[3.0, 0.0]]))
+    wave = investment.wave(st, yr, pol, aid, rng)
+    assert len(entry.enter(st, yr, pol, aid, wave, rng).rows) == 0

@@ -1,5 +1,5 @@
-"""Unit tests of exit, bailouts and zombies (engine/exit.py; docs/ODD.md section 7.9),
-on firms built by hand."""
+"""Unit tests of exit, bailouts and zombies (engine/exits.py, engine/banks.py; docs/ODD.md
+sections 7.9 and 7.13), on firms built by hand."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import overcap
+from overcap.engine import banks
 from overcap.engine import exits as exits_mod
 from overcap.engine.state import Firms
 from overcap.scenario import Scenario
@@ -116,18 +117,40 @@ def test_zombie_leverage_counts_construction_and_cash_as_assets() -> None:
 # ---------------------------------------------------------------- 7.9.2 insolvency
 
 
+def _logit(p: float) -> float:
+    return float(np.log(p / (1 - p)))
+
+
+def _logistic(x: float) -> float:
+    return float(1 / (1 + np.exp(-x)))
+
+
 def test_bailout_probability_is_the_logistic_of_the_documented_index() -> None:
     """pi = logistic(b0 + b_soe 1[SOE] + b_size s + b_prot 1[prot] + b_r), with
-    b0 = -2, b_soe = 3, b_size = 20, b_prot = 1.5:
-    private, unprotected, s = 0: logistic(-2) = 0.1192;
-    SOE, s = 0.05: logistic(-2 + 3 + 1) = logistic(2) = 0.8808;
-    protected private, s = 0, stability 0.5: logistic(0) = 0.5."""
+    b0 = logit(p_private = 0.2) = -1.386, b_soe = logit(p_soe = 0.6) - b0 = 1.792,
+    b_size = 20, b_prot = 1.5:
+    private, unprotected, s = 0: exactly p_private = 0.2;
+    SOE, s = 0: exactly p_soe = 0.6;
+    SOE, s = 0.05: logistic(logit(0.6) + 1) = 0.8030;
+    protected private, s = 0, stability 0.5: logistic(logit(0.2) + 1.5 + 0.5) = 0.6488."""
     p = exits_mod.bailout_probability(
-        np.array([False, True, False]), np.array([False, False, True]), _a(0.0, 0.05, 0.0), SC
+        np.array([False, True, True]), np.array([False, False, False]), _a(0.0, 0.0, 0.05), SC
     )
-    np.testing.assert_allclose(p[:2], [1 / (1 + np.exp(2.0)), 1 / (1 + np.exp(-2.0))])
+    np.testing.assert_allclose(p, [0.2, 0.6, _logistic(_logit(0.6) + 1.0)])
+    assert p[2] == pytest.approx(0.80305, abs=1e-5)
     q = exits_mod.bailout_probability(np.array([False]), np.array([True]), _a(0.0), SC, 0.5)
-    assert q[0] == pytest.approx(0.5)
+    assert q[0] == pytest.approx(_logistic(_logit(0.2) + 2.0))
+    assert q[0] == pytest.approx(0.64878, abs=1e-5)
+
+
+def test_rescue_probabilities_set_the_logit_terms() -> None:
+    """Other rescue probabilities move the intercept and the ownership term: p_private =
+    0.05, p_soe = 0.5 -> a small private firm 0.05, a small SOE 0.5."""
+    sc = _scenario(**{"exit.rescue_private": 0.05, "exit.rescue_soe": 0.5})
+    p = exits_mod.bailout_probability(
+        np.array([False, True]), np.array([False, False]), _a(0.0, 0.0), sc
+    )
+    np.testing.assert_allclose(p, [0.05, 0.5])
 
 
 def _insolvent_world() -> tuple[Firms, tuple[np.ndarray, np.ndarray]]:
@@ -192,20 +215,22 @@ def test_salvage_above_debt_leaves_no_bad_loan() -> None:
 
 
 def test_with_bailout_probability_near_one_the_firm_is_bailed_out_and_marked() -> None:
-    """b0 = 10: pi = logistic(10 + 20 s) > 0.9999. The bank writes off debt until equity
-    is 0.1 of assets: A = capital 60 + construction 40 = 100, target 10, write-off
-    10 - (-10) = 20 -> debt 80, equity 10.
-    The write-off is a bailout cost, a bad loan, an equity injection and the province's
-    (province 1) spending. The firm lives on, flagged bailed out."""
+    """p_private = 0.999: pi = logistic(6.9 + 20 s) > 0.999. Debt is removed until equity
+    is 0.1 of assets: A = capital 60 + construction 40 = 100, target 10, rescue
+    W = 10 - (-10) = 20 -> debt 80, equity 10. The province pays phi W = 0.2 * 20 = 4
+    (its spending and the fiscal cost); the bank writes down the other 16 (a bad loan).
+    W is the equity injected. The firm lives on, flagged bailed out."""
     f, value = _insolvent_world()
-    sc = _scenario(**{"exit.bailout_intercept": 10.0})
+    sc = _scenario(**{"exit.rescue_private": 0.999})
     xf = exits_mod.resolve_insolvency(f, value, 2, 2, sc, np.random.default_rng(0))
     np.testing.assert_array_equal(xf.bailouts, [0.0, 1.0])
     np.testing.assert_array_equal(xf.exits, [0.0, 0.0])
     np.testing.assert_allclose(xf.bailout_cost, [0.0, 20.0])
-    np.testing.assert_allclose(xf.bad_loans, [0.0, 20.0])
+    np.testing.assert_allclose(xf.rescue_fiscal, [0.0, 4.0])
+    np.testing.assert_allclose(xf.rescue_bank, [0.0, 16.0])
+    np.testing.assert_allclose(xf.bad_loans, [0.0, 16.0])
     np.testing.assert_allclose(xf.equity_injected, [0.0, 20.0])
-    np.testing.assert_allclose(xf.province_bailout, [0.0, 20.0])
+    np.testing.assert_allclose(xf.province_bailout, [0.0, 4.0])
     np.testing.assert_array_equal(xf.capacity_scrapped, 0.0)
     assert len(xf.dead_rows) == 0
     np.testing.assert_allclose(f.debt, [80.0, 20.0])
@@ -215,11 +240,55 @@ def test_with_bailout_probability_near_one_the_firm_is_bailed_out_and_marked() -
     assert f.capacity[0] == 10.0
 
 
-def test_bailout_probability_near_zero_means_exit() -> None:
-    """b0 = -10, private, unprotected, local share s = 10 * 100 / 1000 = 1 with b_size = 0:
-    pi = logistic(-10) = 4.5e-5, so with this seed the firm exits."""
+def test_without_bank_rescues_the_province_pays_the_whole_rescue() -> None:
+    """switches.bank_rescues off: phi = 1, so the rescue W = 20 is all provincial spending
+    and fiscal cost, and no bad loan."""
     f, value = _insolvent_world()
-    sc = _scenario(**{"exit.bailout_intercept": -10.0, "exit.bailout_size": 0.0})
+    sc = _scenario(**{"exit.rescue_private": 0.999, "switches.bank_rescues": False})
+    xf = exits_mod.resolve_insolvency(f, value, 2, 2, sc, np.random.default_rng(0))
+    np.testing.assert_allclose(xf.rescue_fiscal, [0.0, 20.0])
+    np.testing.assert_allclose(xf.province_bailout, [0.0, 20.0])
+    np.testing.assert_array_equal(xf.bad_loans, 0.0)
+
+
+def test_a_lasting_zombie_is_rescued_less_and_less() -> None:
+    """A rescued firm flagged a zombie for y = run - Z + 1 years (Z = 2) beyond K = 3 has
+    its rescue probability multiplied by 0.5^(y - K): run 4 (y = 3) -> 1, run 5 -> 0.5,
+    run 7 -> 0.125; a firm never rescued -> 1 whatever its run; with the switch off -> 1.
+    With p_private = 0.999 and fade 0, a rescued zombie of run 5 exits while a never-rescued
+    one of run 5 is rescued."""
+    run = np.array([4, 5, 7, 7], dtype=np.int16)
+    rescued = np.array([True, True, True, False])
+    np.testing.assert_allclose(banks.rescue_fade(run, rescued, SC), [1.0, 0.5, 0.125, 1.0])
+    off = _scenario(**{"switches.bank_rescues": False})
+    np.testing.assert_array_equal(banks.rescue_fade(run, rescued, off), 1.0)
+    f = _firms(equity=[-1.0, -1.0], debt=[10.0, 10.0], capital=[20.0, 20.0])
+    f.capacity[:] = 1.0
+    f.zombie_run[:] = 5
+    f.bailed_out[:] = [True, False]
+    sc = _scenario(**{"exit.rescue_private": 0.999, "banks.evergreen_fade": 0.0})
+    xf = exits_mod.resolve_insolvency(f, (_a(1e12), _a(1.0)), 1, 1, sc, np.random.default_rng(0))
+    np.testing.assert_array_equal(f.alive, [False, True])
+    np.testing.assert_array_equal(xf.exits, [1.0])
+    np.testing.assert_array_equal(xf.bailouts, [1.0])
+
+
+def test_a_zombie_that_covers_its_interest_is_repriced() -> None:
+    """Rescued firms: firm 0 covers its interest (EBIT 3 >= interest 2) and leaves the
+    concessional book; firm 1 (EBIT 1 < 2) stays; firm 2 covers it but is dead."""
+    f = _firms(ebit=[3.0, 1.0, 3.0], interest=[2.0, 2.0, 2.0])
+    f.bailed_out[:] = True
+    f.alive[2] = False
+    rows = banks.end_evergreening(f)
+    np.testing.assert_array_equal(rows, [0])
+    np.testing.assert_array_equal(f.bailed_out, [False, True, True])
+
+
+def test_bailout_probability_near_zero_means_exit() -> None:
+    """p_private = 0.001, private, unprotected, local share s = 10 * 100 / 1000 = 1 with
+    b_size = 0: pi = 0.001, so with this seed the firm exits."""
+    f, value = _insolvent_world()
+    sc = _scenario(**{"exit.rescue_private": 0.001, "exit.bailout_size": 0.0})
     xf = exits_mod.resolve_insolvency(f, value, 2, 2, sc, np.random.default_rng(0))
     np.testing.assert_array_equal(xf.exits, [0.0, 1.0])
     np.testing.assert_array_equal(f.alive, [False, True])
@@ -227,13 +296,13 @@ def test_bailout_probability_near_zero_means_exit() -> None:
 
 def test_bailout_share_follows_the_probability() -> None:
     """1000 identical insolvent private firms, each with local share 0 (province value
-    huge): pi = logistic(-2) = 0.119; the number bailed out is Binomial(1000, 0.119),
-    within 5 sd (10.2) of 119.2. Bailed-out and exiting firms partition the insolvent."""
+    huge): pi = p_private = 0.2; the number bailed out is Binomial(1000, 0.2), within
+    5 sd (12.6) of 200. Bailed-out and exiting firms partition the insolvent."""
     n = 1000
     f = _firms(equity=np.full(n, -1.0), debt=np.full(n, 10.0), capital=np.full(n, 20.0))
     f.capacity[:] = 1.0
     xf = exits_mod.resolve_insolvency(f, (_a(1e12), _a(1.0)), 1, 1, SC, np.random.default_rng(42))
-    p = 1.0 / (1.0 + np.exp(2.0))
+    p = 0.2
     assert abs(xf.bailouts[0] - n * p) < 5 * np.sqrt(n * p * (1 - p))
     assert xf.bailouts[0] + xf.exits[0] == n
     assert int(f.bailed_out.sum()) == xf.bailouts[0]
@@ -249,7 +318,7 @@ def test_a_shell_closes_without_bailout_whatever_its_equity() -> None:
     f.building_cost[1] = 35.0
     f.complete_year[1] = 2012
     f.soe[:] = True
-    sc = _scenario(**{"exit.bailout_intercept": 10.0})
+    sc = _scenario(**{"exit.rescue_soe": 0.999})
     xf = exits_mod.resolve_insolvency(f, (_a(1.0), _a(1.0)), 1, 1, sc, np.random.default_rng(0))
     np.testing.assert_array_equal(f.alive, [False, True])
     np.testing.assert_array_equal(xf.bailouts, [0.0])

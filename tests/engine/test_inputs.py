@@ -52,7 +52,15 @@ def test_input_prices_move_the_normal_price_and_the_switch_turns_them_off() -> N
     assert ref_on[2015] / ref_on[2012] < 0.75 * ref_off[2015] / ref_off[2012]
     # with the switch off the normal price only moves by learning, as it did before
     assert ref_off[2015] / ref_off[2012] > 0.95
-    # sectors without a world input are untouched by the rule itself
+    # sectors without a world input are untouched by the rule itself: in the first
+    # recorded year, with learning on world output (own learning off, 7.8.3), before the
+    # run's own output feeds back on solar's learning
+    world = {"switches.own_learning": False}
+    solar_on = overcap.run("baseline", seed=0, overrides=world).sectors
+    solar_off = overcap.run(
+        "baseline", seed=0, overrides={**world, "switches.input_prices": False}
+    ).sectors
     assert np.allclose(
-        on.loc["solar_pv", "normal_price"][1995], off_s.loc["solar_pv", "normal_price"][1995]
+        solar_on.set_index(["sector", "year"]).loc["solar_pv", "normal_price"][1995],
+        solar_off.set_index(["sector", "year"]).loc["solar_pv", "normal_price"][1995],
     )

@@ -537,3 +537,122 @@ def test_entry_only_private_when_state_owned_entrants_see_no_excess_return() -> 
     _, _, soe, _ = _entry(2.0, 0.9, gap_units=40.0, provinces=100)
     assert len(soe) > 0
     assert not soe.any()
+
+
+def test_forecast_horizon_reaches_the_first_year_of_production() -> None:
+    """h = max(lag, 1) + 1: a project started in t with lag n first sells in t + n,
+    n + 1 years after the last observed demand (t - 1); lags below one year are one."""
+    np.testing.assert_allclose(investment.forecast_horizon(_a(1.0, 2.0, 1.5, 0.5)), [2, 3, 2.5, 2])
+
+
+def test_forecast_horizon_matches_completion_of_a_project_started_now() -> None:
+    """A project started in year t by :func:`expand`'s completion rule (t + max(lag, 1))
+    comes on line through :func:`complete_projects` in year t + lag; with demand last
+    seen in t - 1 that is exactly h years ahead."""
+    t, lag = 2020, 2
+    f = Firms.empty(1)
+    f.alive[:] = True
+    f.building[:] = 5.0
+    f.complete_year[:] = t + max(lag, 1)
+    for year in range(t, t + 5):
+        investment.complete_projects(f, year)
+        if f.capacity[0] > 0:
+            break
+    assert year - (t - 1) == investment.forecast_horizon(_a(float(lag)))[0]
+
+
+def test_planned_growth_lifts_strategic_sectors_toward_their_plan() -> None:
+    """g^e = g + kappa A max(0, g^plan - g): kappa = 0.5.
+    strategic, plan 0.30 above consensus 0.10: 0.10 + 0.5 * 0.20 = 0.20;
+    strategic, plan 0.05 below consensus 0.10: unchanged (a floor, not a cap);
+    strategic, no plan in force (NaN): unchanged;
+    not strategic, plan 0.30: unchanged."""
+    g = _a(0.10, 0.10, 0.10, 0.10)
+    plan = _a(0.30, 0.05, np.nan, 0.30)
+    strategic = np.array([True, True, True, False])
+    out = investment.planned_growth(g, plan, strategic, 0.5)
+    np.testing.assert_allclose(out, [0.20, 0.10, 0.10, 0.10], rtol=1e-12)
+    # credibility 0 turns the signal off; 1 takes the plan's growth
+    np.testing.assert_allclose(investment.planned_growth(g, plan, strategic, 0.0), g)
+    assert investment.planned_growth(g, plan, strategic, 1.0)[0] == pytest.approx(0.30)
+
+
+def test_plan_growth_paths_read_the_latest_plan_in_force() -> None:
+    """data/plan_targets.csv: the 2012 NEV plan (0.008 M in 2011 to 2 M in 2020) is in
+    force 2012-2019 at ln(2 / 0.008) / 9 a year; the 2020 plan (1.37 M to 5.06 M in
+    2025) replaces it from 2020 to 2025; none before 2012 or after 2025. Steel has no plan."""
+    from overcap.engine.inputs import plan_growth_paths
+
+    years = np.arange(2010, 2028)
+    g = plan_growth_paths(years, ["electric_vehicles", "steel"])
+    ev = dict(zip(years.tolist(), g[:, 0].tolist(), strict=True))
+    assert math.isnan(ev[2011]) and math.isnan(ev[2026])
+    assert ev[2012] == pytest.approx(math.log(2.0 / 0.008) / 9)
+    assert ev[2019] == pytest.approx(math.log(2.0 / 0.008) / 9)
+    assert ev[2020] == pytest.approx(math.log(5.06 / 1.37) / 5)
+    assert ev[2025] == pytest.approx(math.log(5.06 / 1.37) / 5)
+    assert np.isnan(g[:, 1]).all()
+
+
+def test_expectations_use_the_plan_and_the_horizon() -> None:
+    """On the tiny world (D_{t-1} = 20, consensus growth 0, lag 2 so h = 3): steel
+    strategic with a plan of 0.1 a year, kappa = 0.5: D^e = 20 e^(0.05 * 3); cement not
+    strategic with the same plan: D^e = 20."""
+    from dataclasses import replace
+
+    from overcap.engine import centre
+    from tests.engine import tiny
+
+    st, ctx = tiny.world()
+    yr = ctx.begin(st)
+    yr = replace(yr, strategic=np.array([True, False]), plan_growth=_a(0.1, 0.1))
+    pol = centre.set_policy(st, yr)
+    exp = investment.expectations(st, yr, pol)
+    kappa = yr.sc.investment.plan_credibility
+    np.testing.assert_allclose(exp.demand_s, [20.0 * math.exp(kappa * 0.1 * 3), 20.0])
+
+
+def test_vintage_cost_grows_with_the_learning_gap() -> None:
+    """m = (Lambda_v / Lambda)^o: a line built at Lambda_v = 2 when today's Lambda = 1,
+    o = 0.5: sqrt(2); at the frontier: 1; o = 0: 1 whatever the gap."""
+    m = investment.vintage_cost(
+        _a(math.log(2.0), 0.0, math.log(2.0)), _a(0.0, 0.0, 0.0), _a(0.5, 0.5, 0.0)
+    )
+    np.testing.assert_allclose(m, [math.sqrt(2.0), 1.0, 1.0], rtol=1e-12)
+
+
+def test_completion_blends_the_vintage_and_ageing_raises_old_lines_cost() -> None:
+    """Firm 0: 10 units built at Lambda = 4 (v = ln 4) completes 30 more at today's
+    Lambda = 1: v = (10 ln 4 + 30 ln 1) / 40 = ln 4 / 4, so at o = 0.5 its cost multiplier
+    is 4^(1/8); its base efficiency 1.2 is kept: cost_eff = 1.2 * 4^(1/8). Firm 1 (a new
+    entrant, no capacity yet) completes 5 units: at the frontier, multiplier 1. Firm 2 is
+    in a sector with o = 0: untouched."""
+    f = Firms.empty(3)
+    f.alive[:] = True
+    f.sector[:] = [0, 0, 1]
+    f.capacity[:] = [10.0, 0.0, 10.0]
+    f.vintage[:] = [math.log(4.0), 0.0, math.log(4.0)]
+    f.building[:] = [30.0, 5.0, 0.0]
+    f.complete_year[:] = [2020, 2020, -1]
+    f.cost_eff[:] = [1.2, 0.9, 1.0]
+    log_l = _a(0.0, 0.0)
+    investment.complete_projects(f, 2020, log_l)
+    assert f.vintage[0] == pytest.approx(math.log(4.0) / 4.0)
+    assert f.vintage[1] == 0.0
+    investment.age_vintages(f, log_l, _a(0.5, 0.0))
+    np.testing.assert_allclose(f.vintage_cost, [4.0**0.125, 1.0, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(f.cost_eff, [1.2 * 4.0**0.125, 0.9, 1.0], rtol=1e-12)
+    # a year on, learning halves today's cost (ln Lambda = -ln 2): the gap widens and the
+    # multiplier is replaced, not compounded
+    investment.age_vintages(f, _a(-math.log(2.0), 0.0), _a(0.5, 0.0))
+    want = math.exp(0.5 * (math.log(4.0) / 4.0 + math.log(2.0)))
+    assert f.vintage_cost[0] == pytest.approx(want)
+    assert f.cost_eff[0] == pytest.approx(1.2 * want)
+    assert f.cost_eff[1] == pytest.approx(0.9 * math.sqrt(2.0))
+
+
+def test_vintages_switch_off_sets_obsolescence_to_zero() -> None:
+    sc = _scenario(**{"switches.vintages": False})
+    assert not SectorConst.from_scenario(sc).obsolescence.any()
+    on = SectorConst.from_scenario(SC).obsolescence
+    assert on[SC.sector_ids.index("solar_pv")] > 0

@@ -138,10 +138,11 @@ def test_a_one_year_run_without_spinup() -> None:
     """A valid scenario (start_year = end_year, no spin-up) raised IndexError in
     population.py (the demand growth of the first two years; fixed: none in a one-year
     run)."""
-    overcap.run(
+    r = overcap.run(
         "baseline",
         overrides={"time.start_year": 2000, "time.end_year": 2000, "time.spinup_years": 0},
     )
+    assert check(r) == []
 
 
 # scripts/fuzz.py --strict, then --minimize: the fewest overrides that still break

@@ -159,10 +159,29 @@ def test_fiscal_limit_hand_calculation() -> None:
     prov.debt[:] = [280.0, 50.0, 10.0, 300.0]
     prov.fiscal_scale[:] = [1.0, 1.0, 1.0, 0.5]
     spend = np.array([100.0, 10.0, 0.0, 100.0])
-    provinces.fiscal_limit(prov, spend, PP)
+    provinces.fiscal_limit(prov, spend, np.zeros(4), PP)
     np.testing.assert_allclose(prov.debt, [340.0, 20.0, 0.0, 360.0], rtol=1e-12)
     np.testing.assert_allclose(prov.fiscal_scale, [0.6, 1.0, 1.0, 0.2], rtol=1e-12)
     np.testing.assert_array_equal(prov.spend_prev, spend)
+
+
+def test_rescues_are_paid_first_and_leave_the_rest_for_subsidies() -> None:
+    """The province's part of rescues R is committed; subsidies get what is left of
+    budget plus room: f = min(1, (B + room - R)^+ / unscaled subsidies). B = 40.
+    p0: D = 280 (room 20), subsidies 50, rescues 20: D' = 280 + 70 - 40 = 310,
+    f = (60 - 20) / 50 = 0.8.
+    p1: D = 0 (room 300), subsidies 30, rescues 5: spending 35 < B, D' = 0, f = 1
+    (spending within budget and room is not scaled).
+    p2: D = 300 (no room), subsidies 10, rescues 50: D' = 320, f = (40 - 50)^+ / 10 = 0.
+    p3: rescues but no subsidies planned: f = 1."""
+    prov = _prov(p=4)
+    prov.debt[:] = [280.0, 0.0, 300.0, 0.0]
+    subsidies = np.array([50.0, 30.0, 10.0, 0.0])
+    rescues = np.array([20.0, 5.0, 50.0, 30.0])
+    provinces.fiscal_limit(prov, subsidies, rescues, PP)
+    np.testing.assert_allclose(prov.debt, [310.0, 0.0, 320.0, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(prov.fiscal_scale, [0.8, 1.0, 0.0, 1.0], rtol=1e-12)
+    np.testing.assert_array_equal(prov.spend_prev, subsidies + rescues)
 
 
 def test_fiscal_scale_limits_next_years_intensities() -> None:
@@ -171,7 +190,7 @@ def test_fiscal_scale_limits_next_years_intensities() -> None:
     0.6 * 0.25 = 0.15 and 0.6 * 0.075 = 0.045."""
     prov = _prov()
     prov.debt[:] = [280.0, 50.0, 10.0]
-    provinces.fiscal_limit(prov, np.array([100.0, 10.0, 0.0]), PP)
+    provinces.fiscal_limit(prov, np.array([100.0, 10.0, 0.0]), np.zeros(3), PP)
     provinces.set_subsidies(
         prov, STRATEGIC, np.ones(2), 1.0, PP, _switches(herding=False, tournament=False)
     )
@@ -258,3 +277,57 @@ def test_incentive_boost_only_in_the_last_year(years: int) -> None:
     1 in years 0..3 of a 5-year term, 1.5 in year 4."""
     inc = provinces.tournament_incentive(np.array([0.4, 0.4]), np.array([years, 4]), PP, True)
     np.testing.assert_allclose(inc, [1.0, 1.5], rtol=1e-12)
+
+
+# ---------------------------------------------------------------- the race
+
+
+def test_race_hand_calculation() -> None:
+    """K_ps = psi I_p f_p A_s a_s D_s / P: psi = 0.2, P = 2, I = (1, 0.5), f = (1, 0.8),
+    sector 0 strategic with D = 100, approvals 1; sector 1 not strategic.
+    K_00 = 0.2 * 1 * 100 / 2 = 10, K_10 = 0.2 * 0.4 * 100 / 2 = 4; spending c k K with
+    c = 0.3, k = 2: 6 and 2.4; nothing in sector 1."""
+    p = _params(race_rate=0.2, race_max_share=0.5)
+    k, x = provinces.race(
+        incentive=np.array([1.0, 0.5]),
+        fiscal_scale=np.array([1.0, 0.8]),
+        gdp=np.array([1000.0, 1000.0]),
+        strategic=STRATEGIC,
+        approval=np.ones(2),
+        market=np.array([100.0, 100.0]),
+        capex=np.array([2.0, 2.0]),
+        deal_share=np.full((2, 2), 0.3),
+        p=p,
+    )
+    np.testing.assert_allclose(k, [[10.0, 0.0], [4.0, 0.0]])
+    np.testing.assert_allclose(x, [[6.0, 0.0], [2.4, 0.0]])
+
+
+def test_race_is_bounded_by_a_share_of_provincial_gdp() -> None:
+    """b = 0.001, GDP = 1000: at most 1 spent; the first province wanted 6, so its
+    capacity and spending are scaled by 1/6; the second wanted 2.4 -> scaled by 1/2.4.
+    With no incentive (tournament off) there is no race at all."""
+    p = _params(race_rate=0.2, race_max_share=0.001)
+    args = dict(
+        fiscal_scale=np.array([1.0, 0.8]),
+        gdp=np.array([1000.0, 1000.0]),
+        strategic=STRATEGIC,
+        approval=np.ones(2),
+        market=np.array([100.0, 100.0]),
+        capex=np.array([2.0, 2.0]),
+        deal_share=np.full((2, 2), 0.3),
+        p=p,
+    )
+    k, x = provinces.race(incentive=np.array([1.0, 0.5]), **args)  # type: ignore[arg-type]
+    np.testing.assert_allclose(x.sum(axis=1), [1.0, 1.0])
+    np.testing.assert_allclose(k[:, 0], [10.0 / 6.0, 4.0 / 2.4])
+    k0, x0 = provinces.race(incentive=np.zeros(2), **args)  # type: ignore[arg-type]
+    assert not k0.any() and not x0.any()
+
+
+def test_deal_share_is_the_race_deal_or_the_ordinary_capex_subsidy() -> None:
+    """c = max(theta, z s_k): theta = 0.3, s_k = 0.3: z = 0.5 -> 0.3; s_k = 0.8, z = 0.5
+    -> 0.4."""
+    assert provinces.deal_share(np.array([0.5]), _params(race_capex_share=0.3))[0] == 0.3
+    got = provinces.deal_share(np.array([0.5]), _params(max_capex_subsidy=0.8))[0]
+    assert got == pytest.approx(0.4)

@@ -36,6 +36,21 @@ def test_no_bailouts_lowers_zombie_share(base_runs: list[overcap.Result]) -> Non
         assert off_run.sectors["bailouts"].sum() == 0
 
 
+def test_without_bank_rescues_the_provinces_pay_every_rescue() -> None:
+    """switches.bank_rescues off: the provinces pay the whole of each rescue, so no rescue
+    is a bad loan and every rescue is provincial spending; on, the bank writes down
+    (1 - phi) of each rescue and the provinces pay phi of it."""
+    short = {"time.end_year": 2005, "population.firms_start": 3000}
+    on = overcap.run("baseline", seed=0, overrides=short)
+    off = overcap.run("baseline", seed=0, overrides={**short, "switches.bank_rescues": False})
+    assert off.sectors["bailout_bank"].sum() == 0.0
+    assert off.sectors["bailout_fiscal"].sum() > 0.0
+    phi = on.scenario.banks.fiscal_share_of_rescue
+    fiscal, bank = on.sectors["bailout_fiscal"].sum(), on.sectors["bailout_bank"].sum()
+    assert fiscal > 0.0
+    assert fiscal / (fiscal + bank) == pytest.approx(phi)
+
+
 def test_no_learning_keeps_costs_at_their_start(base_runs: list[overcap.Result]) -> None:
     off = overcap.run("baseline", seed=0, overrides={"switches.learning": False})
     on = base_runs[0]

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 import overcap
+from overcap.engine.banks import BankState
 from overcap.engine.centre import CentreState
 from overcap.engine.indicators import Recorder
 from overcap.engine.inputs import Inputs
@@ -43,11 +44,13 @@ def const() -> SectorConst:
         plant_life=np.array([20.0, 25.0]),
         build_lag=2.0 * two,
         elasticity=0.5 * two,
+        short_run_elasticity=0.2 * two,
         soe_share=0.5 * two,
         export_share=0.05 * two,
         foreign_cost_ratio=1.2 * two,
         freight=np.array([0.05, 0.1]),
         om=np.array([5.0, 2.0]),
+        obsolescence=np.zeros(2),
     )
 
 
@@ -66,6 +69,11 @@ def inputs() -> Inputs:
         cum_world_anchor=np.full(S, 1e3),
         cum_world_start=np.full(S, 1e3),
         input_cost=np.ones((T, S)),
+        cum_china_start=np.full(S, 500.0),
+        cum_foreign_start=np.full(S, 500.0),
+        cum_china_anchor=np.full(S, 500.0),
+        cum_foreign_anchor=np.full(S, 500.0),
+        plan_growth=np.full((T, S), np.nan),
     )
 
 
@@ -108,6 +116,9 @@ def world(sc: Scenario | None = None) -> tuple[State, Context]:
         price=p_norm.copy(),
         learning=np.ones(S),
         cum_output=np.full(S, 1e3),
+        learning_foreign=np.ones(S),
+        cum_china=np.full(S, 500.0),
+        cum_foreign=np.full(S, 500.0),
         liquidation=np.zeros(S),
         sales_prev=np.full(S, 17.0),
         demand_prev=np.full(S, 20.0),
@@ -116,6 +127,7 @@ def world(sc: Scenario | None = None) -> tuple[State, Context]:
         unit_cost_prev=p_norm.copy(),
         price_rel_prev=np.ones(S),
         util_prev=np.full(S, 0.85),
+        price_ref_rel=np.ones(S),
     )
     prov = ProvinceState(
         weight=np.ones(1),
@@ -135,6 +147,7 @@ def world(sc: Scenario | None = None) -> tuple[State, Context]:
     st = State(year=int(YEARS[0]), firms=firms(), sectors=sectors, provinces=prov, economy=eco)
     st.centre = CentreState(regime=REGIMES.index("loosen"), years_in_regime=1)
     st.trade = TradeState.empty(J, S)
+    st.bank = BankState.empty(S)
     ctx = Context(
         sc=sc,
         inputs=inputs(),

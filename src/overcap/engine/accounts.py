@@ -82,6 +82,34 @@ def learning_factor(cum: F8, cum_anchor: F8, exponent: F8) -> F8:
     return (np.maximum(cum, 1e-12) / cum_anchor) ** exponent
 
 
+def learning_factors(
+    cum_china: F8,
+    cum_foreign: F8,
+    anchor_china: F8,
+    anchor_foreign: F8,
+    exponent: F8,
+    spillover: float,
+) -> tuple[F8, F8]:
+    """Wright's law per origin with spillovers: China's producers learn on
+    E^cn = X^cn + w X^f, foreign producers on E^f = X^f + w X^cn, each anchored so that
+    L = 1 when both reach their 2023 cumulative output:
+    L^cn_s = (E^cn_s / (A^cn_s + w A^f_s))^b, L^f_s = (E^f_s / (A^f_s + w A^cn_s))^b.
+    With w = 1 both are world learning; with w = 0 each learns on its own output only.
+    Returns (L^cn, L^f)."""
+    w = spillover
+    china = learning_factor(
+        cum_china + w * cum_foreign,
+        np.maximum(anchor_china + w * anchor_foreign, 1e-12),
+        exponent,
+    )
+    foreign = learning_factor(
+        cum_foreign + w * cum_china,
+        np.maximum(anchor_foreign + w * anchor_china, 1e-12),
+        exponent,
+    )
+    return china, foreign
+
+
 @dataclass(frozen=True)
 class Books:
     """The year's books (phase h): firms' profits and cost items, summed by sector
@@ -160,14 +188,32 @@ def close_books(st: State, yr: Year, pol: Policy, prd: Production, inv: Wave) ->
 def learn(st: State, yr: Year, prd: Production) -> F8:
     """World cumulative output grows by China's output and the rest of the world's (which
     supplies its own markets net of China's exports, also when China does not export at
-    all); with ``switches.learning`` the learning factor follows (:func:`learning_factor`).
-    Returns the rest of the world's output by sector."""
-    sec = st.sectors
+    all); China's and the rest of the world's cumulative outputs grow by their own. With
+    ``switches.learning`` the learning factors follow: with ``switches.own_learning``
+    China's and foreign producers' each on their own experience (:func:`learning_factors`),
+    else both on world output (:func:`learning_factor`). Returns the rest of the world's
+    output by sector."""
+    sec, sw = st.sectors, yr.sc.switches
     foreign_output = np.maximum(
         yr.foreign_demand[None, :] * yr.partners.market_share - prd.clearing.exports_by_partner,
         0.0,
     ).sum(axis=0)
     sec.cum_output = sec.cum_output + prd.output_s + foreign_output
-    if yr.sc.switches.learning:
-        sec.learning = learning_factor(sec.cum_output, yr.cum_world_anchor, yr.const.learning_exp)
+    sec.cum_china = sec.cum_china + prd.output_s
+    sec.cum_foreign = sec.cum_foreign + foreign_output
+    if sw.learning:
+        if sw.own_learning:
+            sec.learning, sec.learning_foreign = learning_factors(
+                sec.cum_china,
+                sec.cum_foreign,
+                yr.cum_china_anchor,
+                yr.cum_foreign_anchor,
+                yr.const.learning_exp,
+                yr.sc.trade.learning_spillover,
+            )
+        else:
+            sec.learning = learning_factor(
+                sec.cum_output, yr.cum_world_anchor, yr.const.learning_exp
+            )
+            sec.learning_foreign = sec.learning.copy()
     return np.asarray(foreign_output)

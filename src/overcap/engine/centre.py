@@ -99,9 +99,21 @@ def regime_instruments(regime: int, sc: Scenario) -> RegimeInstruments:
     return out
 
 
-def instruments(state: CentreState, yr: Year, unit_cost_prev: F8) -> Instruments:
+def output_caps(ri_cap: float, scripted: F8, util_prev: F8, goal: float, on: bool) -> F8:
+    """cap_s = min(scripted_s, the regime's cap where u_{s,t-1} < goal): the utilisation cap
+    of production restrictions (1 = none). The regime's cap falls on the sectors a campaign
+    targets (utilisation below the campaign goal); scripted caps on the sectors they name.
+    The ``output_caps`` switch turns both off."""
+    if not on:
+        return np.ones_like(util_prev)
+    regime = np.where(util_prev < goal, ri_cap, 1.0)
+    return np.minimum(regime, scripted)
+
+
+def instruments(state: CentreState, yr: Year, unit_cost_prev: F8, util_prev: F8) -> Instruments:
     """This year's instruments: the regime's settings plus the year's script (stimulus,
-    campaigns, price floors). Switches turn each instrument off."""
+    campaigns, production restrictions, price floors). Switches turn each instrument
+    off."""
     sc, sw, scr = yr.sc, yr.sc.switches, yr.script
     ri = regime_instruments(state.regime, sc)
     S = yr.S
@@ -126,6 +138,10 @@ def instruments(state: CentreState, yr: Year, unit_cost_prev: F8) -> Instruments
         floor_evasion=scr.evasion_s,
         campaign_intensity=campaign,
         strategic=yr.strategic,
+        output_cap=output_caps(
+            ri.output_cap, scr.output_cap_s, util_prev, sc.centre.campaign_goal, sw.output_caps
+        ),
+        plan_growth=yr.plan_growth,
     )
 
 
@@ -145,17 +161,42 @@ class CampaignResult:
         return extra
 
 
+def fill_from_top(cost_eff: F8, sector: np.ndarray, weight: F8, target: F8, n_sectors: int) -> F8:
+    """The share of each firm's ``weight`` (capacity) retired when each sector retires
+    ``target`` of it, highest cost first: firms are binned by their unit-cost multiplier
+    (1024 bins over all firms' range), whole bins are taken from the top and a share of
+    the marginal bin. Firms with no weight get 0."""
+    S, n_bins = n_sectors, 1024
+    lo, hi = float(cost_eff.min()), float(cost_eff.max()) + 1e-12
+    b = np.clip(((cost_eff - lo) / (hi - lo) * n_bins).astype(np.intp), 0, n_bins - 1)
+    rev = n_bins - 1 - b  # bin 0 = most expensive
+    idx = sector * n_bins + rev
+    table = sum_by(idx, weight, S * n_bins).reshape(S, n_bins)
+    cum = np.zeros((S, n_bins + 1))
+    np.cumsum(table, axis=1, out=cum[:, 1:])
+    m = np.array([np.searchsorted(cum[s, 1:], target[s], side="left") for s in range(S)])
+    m = np.minimum(m, n_bins - 1)
+    rows = np.arange(S)
+    h = table[rows, m]
+    theta = np.where(h > 0, np.clip((target - cum[rows, m]) / np.where(h > 0, h, 1.0), 0, 1), 0)
+    mb = m[sector]
+    share = np.where(rev < mb, 1.0, np.where(rev == mb, theta[sector], 0.0))
+    return np.where((target[sector] > 0) & (weight > 0), share, 0.0)
+
+
 def campaign(
     f: Firms, intensity: F8, utilisation_prev: F8, sc: Scenario, n_sectors: int
 ) -> CampaignResult:
-    """Capacity cuts, highest-cost first (step 8).
+    """Capacity cuts, zombie firms first, then highest-cost first (step 8).
 
     In a targeted sector (utilisation below the goal u*) the centre orders a cut
     C_s = k_s max(0, u* - u_s) K_s: the size follows from the rule, never a tonnage.
-    A share c (compliance) is real; the rest is on paper. The real cut retires the
-    highest-cost capacity first: whole firms above a cost threshold, part of the
-    marginal bin. The state compensates a share of the book value of what is retired;
-    the rest of that book value is written off (an extraordinary loss)."""
+    A share c (compliance) is real; the rest is on paper. The real cut first closes
+    zombie firms (last year's zombie test), up to a share ``centre.campaign_zombie_share``
+    of their capacity, highest cost first (the disposal of zombie enterprises, Opinions
+    No. 6/7 of 2016); the rest of it retires the highest-cost capacity left
+    (:func:`fill_from_top`). The state compensates a share of the book value of what is
+    retired; the rest of that book value is written off (an extraordinary loss)."""
     S = n_sectors
     N = len(f)
     c = sc.centre
@@ -169,23 +210,19 @@ def campaign(
     if not np.any(real > 0):
         z = np.zeros(S)
         return CampaignResult(z, z.copy(), z.copy(), np.zeros(N))
-    # highest cost first: bin the unit-cost multiplier within each sector, fill from the top
-    n_bins = 1024
-    lo, hi = float(f.cost_eff.min()), float(f.cost_eff.max()) + 1e-12
-    b = np.clip(((f.cost_eff - lo) / (hi - lo) * n_bins).astype(np.intp), 0, n_bins - 1)
-    rev = n_bins - 1 - b  # bin 0 = most expensive
-    idx = f.sector * n_bins + rev
-    table = sum_by(idx, f.capacity, S * n_bins).reshape(S, n_bins)
-    cum = np.zeros((S, n_bins + 1))
-    np.cumsum(table, axis=1, out=cum[:, 1:])
-    m = np.array([np.searchsorted(cum[s, 1:], real[s], side="left") for s in range(S)])
-    m = np.minimum(m, n_bins - 1)
-    rows = np.arange(S)
-    h = table[rows, m]
-    theta = np.where(h > 0, np.clip((real - cum[rows, m]) / np.where(h > 0, h, 1.0), 0, 1), 0)
-    mb = m[f.sector]
-    share = np.where(rev < mb, 1.0, np.where(rev == mb, theta[f.sector], 0.0))
-    share = np.where(real[f.sector] > 0, share, 0.0)
+    zombie = f.alive & (f.zombie_run >= sc.exit.zombie_years)
+    share = np.zeros(N)
+    if c.campaign_zombie_share > 0 and np.any(zombie):
+        zcap = np.where(zombie, f.capacity, 0.0)
+        zcap_s = sum_by(f.sector, zcap, S)
+        z_target = np.minimum(real, c.campaign_zombie_share * zcap_s)
+        share = fill_from_top(f.cost_eff, f.sector, zcap, z_target, S)
+        real_left = real - sum_by(f.sector, share * f.capacity, S)
+        left = (1.0 - share) * f.capacity
+        rest = fill_from_top(f.cost_eff, f.sector, left, np.maximum(real_left, 0.0), S)
+        share = share + (1.0 - share) * rest
+    else:
+        share = fill_from_top(f.cost_eff, f.sector, f.capacity, real, S)
     retired = share * f.capacity
     written_off = share * f.capital
     comp = c.campaign_compensation * written_off
@@ -227,7 +264,7 @@ def set_policy(st: State, yr: Year) -> Policy:
         target=yr.target_prev,
     )
     move(st.centre, signals, sc, yr.script.regime)
-    ins = instruments(st.centre, yr, sec.unit_cost_prev)
+    ins = instruments(st.centre, yr, sec.unit_cost_prev, sec.util_prev)
     camp = campaign(st.firms, ins.campaign_intensity, sec.util_prev, sc, yr.S)
     approval = ins.entry_approval * np.where(camp.reported > 0, sc.centre.campaign_approval, 1.0)
     return Policy(

@@ -1,6 +1,7 @@
 """Demand for the year (phase d): domestic demand from its exogenous path, adjusted by
-income and the script's shocks and stimulus; partners' markets, with this year's duties,
-export controls and partners' costs (MODEL.md steps 3 and 9a)."""
+income and the script's shocks and stimulus, a quantity at the reference price buyers
+expect with a short-run elasticity around it; partners' markets, with this year's
+duties, export controls and partners' costs (MODEL.md steps 3 and 9a)."""
 
 from __future__ import annotations
 
@@ -22,13 +23,18 @@ class Demand:
     curve: DemandCurve  # domestic base and the partners' markets (duties, costs)
     controls_j: B1  # partners under rare-earth export controls this year
     normal_s: F8  # demand at the normal price, domestic plus exports (the market's size)
+    p_ref_s: F8  # the reference price of domestic demand, p^r_s = r_s p^n_s
 
 
 def this_year(st: State, yr: Year, pol: Policy) -> Demand:
     """B_s = D_s exp(e_y gap) (shock factor) (1 + stimulus), gap = growth_{t-1} -
     trend_{t-1} within +- the income-gap bound; M_js = F_s m_js the partners' markets
     (zero with ``switches.exports`` off); duties are the measures in force plus the
-    script's tariffs plus the pre-WTO duty; partners' costs rise with export controls."""
+    script's tariffs plus the pre-WTO duty; partners' costs follow foreign producers' own
+    learning (``yr.p_foreign``) and rise with export controls.
+    Domestic demand is B_s at the reference price p^r_s = r_s p^n_s (r_s carried in
+    ``SectorState.price_ref_rel``) with the short-run elasticity (market.domestic_demand).
+    The market's size investors read is B_s plus exports at the normal price."""
     sc, tech, eco = yr.sc, yr.const, st.economy
     income_gap = np.clip(
         eco.growth - yr.trend_prev, -sc.macro.income_gap_bound, sc.macro.income_gap_bound
@@ -47,7 +53,7 @@ def this_year(st: State, yr: Year, pol: Policy) -> Demand:
     exports = ExportTerms(
         market=market_js,
         foreign_cost=trade.foreign_cost(
-            yr.p_norm, tech.foreign_cost_ratio, yr.partners, controls, sc, yr.sectors
+            yr.p_foreign, tech.foreign_cost_ratio, yr.partners, controls, sc, yr.sectors
         ),
         ref_ratio=tech.foreign_cost_ratio,
         duty=trade.total_duty(st.trade, yr.script.duty_js, sc, yr.year),
@@ -57,8 +63,16 @@ def this_year(st: State, yr: Year, pol: Policy) -> Demand:
         p_norm=yr.p_norm,
         freight=tech.freight,
     )
+    p_ref = st.sectors.price_ref_rel * yr.p_norm
     return Demand(
-        curve=DemandCurve(base=base, p_norm=yr.p_norm, elasticity=tech.elasticity, exports=exports),
+        curve=DemandCurve(
+            base=base,
+            p_norm=yr.p_norm,
+            elasticity=tech.short_run_elasticity,
+            exports=exports,
+            p_ref=p_ref,
+        ),
         controls_j=controls,
         normal_s=base + export_demand(exports, yr.p_norm).sum(axis=0),
+        p_ref_s=p_ref,
     )

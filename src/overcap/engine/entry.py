@@ -22,6 +22,7 @@ from overcap.engine.investment import (
     return_ratio,
     stochastic_lag,
 )
+from overcap.engine.provinces import Aid
 from overcap.engine.state import F8, Firms, SectorConst, State, sum_by, within_budget
 from overcap.engine.terms import Year
 from overcap.scenario import Scenario
@@ -45,6 +46,7 @@ class Entrants:
     sector: np.ndarray
     soe: np.ndarray  # bool
     size: F8  # plant size, units/yr
+    capex_share: F8 | None = None  # share of capex the province pays (None: z s_k)
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,11 @@ class Entry:
     """The year's entry (phase f)."""
 
     rows: np.ndarray  # the entrants' rows in the firm arrays
-    flows: InvestmentFlows  # entrants' investment
+    flows: InvestmentFlows  # entrants' investment (sponsored projects included)
     total: InvestmentFlows  # the year's investment: incumbents' expansion plus entry
+    race_spending_p: F8  # (P,) provinces' share of the capex of the projects they sponsored
+    race_spending_s: F8  # (S,) the same by sector
+    race_started_s: F8  # (S,) capacity of the sponsored projects, units/yr
 
 
 def entrant_returns(yr: Year, pol: Policy, z: F8, exp: Expectations) -> tuple[F8, F8]:
@@ -182,9 +187,11 @@ def new_firms(e: Entrants, yr: Year, z: F8, protection: F8, rng: np.random.Gener
     nf.soe[:] = soe
     nf.protected[:] = (~soe) & (rng.random(n) < protection[prov]) & sc.switches.local_protection
     nf.alive[:] = True
-    zi = z[prov, sec]
+    share = (
+        z[prov, sec] * sc.provinces.max_capex_subsidy if e.capex_share is None else e.capex_share
+    )
     gross = size * yr.capex_s[sec]
-    net = gross * (1.0 - zi * sc.provinces.max_capex_subsidy)
+    net = gross * (1.0 - share)
     nf.building[:] = size
     nf.building_cost[:] = net
     nf.equity[:] = sc.investment.entrant_equity_share * net
@@ -202,18 +209,62 @@ def new_firms(e: Entrants, yr: Year, z: F8, protection: F8, rng: np.random.Gener
     return nf
 
 
-def enter(st: State, yr: Year, pol: Policy, inv: Wave, rng: np.random.Generator) -> Entry:
-    """Phase f: entrants are drawn (:func:`entrants`), created (:func:`new_firms`) and
-    put into the firm arrays (``Firms.add``: dead rows first); each gets its interest
-    rate for the year. Returns the entrants' flows and the year's investment totals."""
+def sponsored(race_ps: F8, share_ps: F8, min_size: F8) -> Entrants:
+    """The projects the provinces sponsor in the race (provinces.race): one state-owned
+    plant per province and sector of the capacity it sponsors, where that is at least
+    ``min_size`` of the sector (smaller projects are not started), its capex paid in the
+    deal's share. Sponsored plants are new firms: none with ``switches.entry`` off."""
+    P, S = race_ps.shape
+    prov, sec = np.nonzero(race_ps >= min_size[None, :])
+    prov, sec = prov.astype(np.intp), sec.astype(np.intp)
+    return Entrants(
+        province=prov,
+        sector=sec,
+        soe=np.ones(len(prov), dtype=bool),
+        size=race_ps[prov, sec],
+        capex_share=share_ps[prov, sec],
+    )
+
+
+def _join(a: Entrants, b: Entrants, z: F8, s_k: float) -> Entrants:
+    """Market entrants followed by sponsored ones, each with its capex share."""
+    share_a = z[a.province, a.sector] * s_k if a.capex_share is None else a.capex_share
+    share_b = z[b.province, b.sector] * s_k if b.capex_share is None else b.capex_share
+    return Entrants(
+        province=np.concatenate([a.province, b.province]).astype(np.intp),
+        sector=np.concatenate([a.sector, b.sector]).astype(np.intp),
+        soe=np.concatenate([a.soe, b.soe]),
+        size=np.concatenate([a.size, b.size]),
+        capex_share=np.concatenate([share_a, share_b]),
+    )
+
+
+def enter(st: State, yr: Year, pol: Policy, aid: Aid, inv: Wave, rng: np.random.Generator) -> Entry:
+    """Phase f: entrants are drawn (:func:`entrants`), the provinces' sponsored projects
+    added (:func:`sponsored`), all created (:func:`new_firms`) and put into the firm arrays
+    (``Firms.add``: dead rows first); each gets its interest rate for the year. Returns
+    the entrants' flows, the race's spending and the year's investment totals."""
     f, prov, sc = st.firms, st.provinces, yr.sc
-    S, z = yr.S, prov.intensity
+    S, P, z = yr.S, yr.P, prov.intensity
     q_priv, q_soe = entrant_returns(yr, pol, z, inv.expect)
     draw = entrants(inv.expect, q_priv, q_soe, prov.weight, pol.approval_s, yr.const, sc, rng)
     e = bounded(draw, int(np.count_nonzero(f.alive)), sc)
+    min_size = 1e-6 * np.maximum(inv.expect.demand_s, 1e-12)
+    race = sponsored(aid.race_ps * sc.switches.entry, aid.race_share_ps, min_size)
+    n_race = len(race.province)
+    if n_race:
+        e = _join(e, race, z, sc.provinces.max_capex_subsidy)
     if len(e.province) == 0:
         none = np.zeros(0, dtype=np.intp)
-        return Entry(rows=none, flows=_no_flows(S, yr.P), total=inv.flows)
+        zs, zp = np.zeros(S), np.zeros(P)
+        return Entry(
+            rows=none,
+            flows=_no_flows(S, P),
+            total=inv.flows,
+            race_spending_p=zp,
+            race_spending_s=zs,
+            race_started_s=zs.copy(),
+        )
     new = new_firms(e, yr, z, prov.protection, rng)
     gross = e.size * yr.capex_s[e.sector]
     sub = gross - new.building_cost
@@ -227,11 +278,22 @@ def enter(st: State, yr: Year, pol: Policy, inv: Wave, rng: np.random.Generator)
     )
     rows = f.add(new)
     within_budget(f, sc, yr.year)
+    f.vintage[rows] = np.log(st.sectors.learning)[f.sector[rows]]  # the frontier
     z_new = z[f.province[rows], f.sector[rows]]
     f.rate[rows] = interest_rates(
         f.soe[rows], z_new, f.bailed_out[rows], sc, pol.instruments.credit_spread
     )
-    return Entry(rows=rows, flows=flows, total=inv.flows.plus(flows))
+    # the sponsored projects are the last n_race entrants
+    k = len(e.province) - n_race
+    r_prov, r_sec, r_sub = e.province[k:], e.sector[k:], sub[k:]
+    return Entry(
+        rows=rows,
+        flows=flows,
+        total=inv.flows.plus(flows),
+        race_spending_p=sum_by(r_prov, r_sub, P),
+        race_spending_s=sum_by(r_sec, r_sub, S),
+        race_started_s=sum_by(r_sec, e.size[k:], S),
+    )
 
 
 def _no_flows(S: int, P: int) -> InvestmentFlows:

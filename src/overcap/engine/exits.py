@@ -2,7 +2,8 @@
 
 Anchors: Kornai; Dewatripont and Maskin (1995) for the soft budget; Caballero,
 Hoshi and Kashyap (2008) for zombies; Tan, Huang and Woo (2016) for the four-part
-test used on Chinese firms.
+test used on Chinese firms; Lam et al. (2017, IMF WP/17/266) for zombies by ownership.
+Who pays for a rescue, and when the bank stops rolling a zombie over: engine/banks.py.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from overcap.engine import banks
 from overcap.engine.centre import Policy
 from overcap.engine.market import Production
 from overcap.engine.state import F8, Firms, State, sum_by
@@ -22,13 +24,15 @@ from overcap.scenario import Scenario
 class ExitFlows:
     exits: F8  # (S,) number of firms exiting
     bailouts: F8  # (S,) number of bailouts
-    bailout_cost: F8  # (S,) debt written off in bailouts, US$ m
-    bad_loans: F8  # (S,) new bad loans (bailout write-offs plus exit losses), US$ m
-    equity_injected: F8  # (S,) equity created by bailout write-offs, US$ m
+    bailout_cost: F8  # (S,) debt removed by rescues (fiscal plus bank part), US$ m
+    rescue_fiscal: F8  # (S,) of which paid by the provinces, US$ m
+    rescue_bank: F8  # (S,) of which written down by the bank, US$ m
+    bad_loans: F8  # (S,) new bad loans (the bank's rescue write-downs plus exit losses), US$ m
+    equity_injected: F8  # (S,) equity created by rescues, US$ m
     equity_removed: F8  # (S,) equity of exiting firms, US$ m
     capacity_scrapped: F8  # (S,)
     liquidated_inventory: F8  # (S,) units moved to the liquidation stock
-    province_bailout: F8  # (P,) bailout cost by province
+    province_bailout: F8  # (P,) the provinces' part of rescues, by province, US$ m
     dead_rows: np.ndarray  # rows of the firms that exited this year
 
 
@@ -55,6 +59,10 @@ def zombie_test(f: Firms, debt_before: F8, market_rate: float, sc: Scenario) -> 
     return np.asarray(f.zombie_run >= e.zombie_years)
 
 
+def _logit(p: float) -> float:
+    return float(np.log(p / (1.0 - p)))
+
+
 def bailout_probability(
     soe: np.ndarray,
     protected: np.ndarray,
@@ -62,13 +70,16 @@ def bailout_probability(
     sc: Scenario,
     stability: float = 0.0,
 ) -> F8:
-    """pi_i = logistic(b0 + b_soe 1[SOE] + b_size s_i + b_prot 1[protected] + b_r),
-    s_i the firm's share of its province's modelled capacity value (local jobs), b_r the
-    current regime's stability concern (MODEL.md step 7)."""
+    """pi_i = logistic(b0 + b_soe 1[SOE] + b_size s_i + b_prot 1[protected] + b_r), with
+    b0 = logit(p_private) and b_soe = logit(p_soe) - logit(p_private) from the rescue
+    probabilities of small firms (``exit.rescue_private``, ``exit.rescue_soe``); s_i the
+    firm's share of its province's modelled capacity value (local jobs), b_r the current
+    regime's stability concern (MODEL.md step 7)."""
     e = sc.exit
+    b0 = _logit(e.rescue_private)
     x = (
-        e.bailout_intercept
-        + e.bailout_soe * soe
+        b0
+        + (_logit(e.rescue_soe) - b0) * soe
         + e.bailout_size * local_share
         + e.bailout_protection * protected
         + stability
@@ -84,15 +95,20 @@ def resolve_insolvency(
     sc: Scenario,
     rng: np.random.Generator,
     stability: float = 0.0,
+    strength: float | None = None,
 ) -> ExitFlows:
     """``province_value`` is (each province's modelled capacity value, the normal prices),
     from which the insolvent firms' local shares are computed.
 
-    An insolvent firm (equity < 0) is bailed out with probability pi_i when bailouts
-    are on: the state bank writes off debt until equity is a share of assets (a bad loan
-    and a fiscal cost), and the firm lives on, usually as a zombie. Otherwise it exits:
-    capacity is scrapped, creditors recover a salvage share of book capital and the rest
-    of the debt is a bad loan; its inventory goes to the liquidation stock.
+    An insolvent firm (equity < 0) is bailed out with probability b pi_i, b the strength
+    of bailouts (1 with the switch on, 0 off, in between while a reform phases them out;
+    the switch when not given), times the bank's fade for a lasting zombie
+    (:func:`banks.rescue_fade`): debt is removed until equity is a share of assets, the
+    province paying its share and the bank writing down the rest as a bad loan
+    (:func:`banks.split_rescue`), and the firm lives on at a concessional rate, usually as
+    a zombie. Otherwise it exits: capacity is scrapped, creditors recover a salvage share
+    of book capital and the rest of the debt is a bad loan; its inventory goes to the
+    liquidation stock.
     A firm left with no capacity and nothing under construction (a campaign retired all of
     it) closes whatever its equity, without a bailout. Works on those firms only."""
     e = sc.exit
@@ -101,17 +117,20 @@ def resolve_insolvency(
     idx = np.flatnonzero((f.alive & (f.equity < 0)) | shell)
     is_shell = shell[idx]
     draw = rng.random(len(idx))
-    if sc.switches.bailouts:
+    b = float(sc.switches.bailouts) if strength is None else strength
+    if b > 0:
         totals, p_norm = province_value
         value = f.capacity[idx] * p_norm[f.sector[idx]]
         local_share = value / np.maximum(totals[f.province[idx]], 1e-12)
         prob = bailout_probability(f.soe[idx], f.protected[idx], local_share, sc, stability)
-        saved = (draw < prob) & ~is_shell
+        prob = prob * banks.rescue_fade(f.zombie_run[idx], f.bailed_out[idx], sc)
+        saved = (draw < b * prob) & ~is_shell
     else:
         saved = np.zeros(len(idx), dtype=bool)
     cap, bcost, debt, eq = f.capital[idx], f.building_cost[idx], f.debt[idx], f.equity[idx]
     target = e.recap_equity_ratio * assets(cap, bcost, debt)
     write_off = np.where(saved, np.maximum(target - eq, 0.0), 0.0)
+    fiscal, bank = banks.split_rescue(write_off, sc)
     s_i, d_i = idx[saved], idx[~saved]
     f.debt[s_i] -= write_off[saved]
     f.equity[s_i] += write_off[saved]
@@ -128,12 +147,14 @@ def resolve_insolvency(
         exits=by(dying),
         bailouts=by(saved.astype(float)),
         bailout_cost=by(write_off),
-        bad_loans=by(write_off + loss),
+        rescue_fiscal=by(fiscal),
+        rescue_bank=by(bank),
+        bad_loans=by(bank + loss),
         equity_injected=by(write_off),
         equity_removed=by(eq * dying),
         capacity_scrapped=by(f.capacity[idx] * dying),
         liquidated_inventory=by(f.inventory[idx] * dying),
-        province_bailout=sum_by(f.province[idx], write_off, P),
+        province_bailout=sum_by(f.province[idx], fiscal, P),
         dead_rows=d_i,
     )
     f.alive[d_i] = False
@@ -157,8 +178,9 @@ class Exits:
 def resolve(st: State, yr: Year, pol: Policy, prd: Production, rng: np.random.Generator) -> Exits:
     """Phase i: the zombie test (:func:`zombie_test`), the counts the record keeps before
     exits, then insolvent firms bailed out or exited (:func:`resolve_insolvency`, with the
-    regime's stability concern). Exiting firms' inventory joins the liquidation stock;
-    new bad loans, less what liquidation sales recovered, join the stock of bad loans."""
+    regime's stability concern and the strength of bailouts). Exiting firms' inventory
+    joins the liquidation stock; new bad loans, less what liquidation sales recovered, join
+    the stock of bad loans."""
     f, sec, sc = st.firms, st.sectors, yr.sc
     S, P = yr.S, yr.P
     zombie = zombie_test(f, f.debt_start, sc.credit.market_rate, sc)
@@ -171,7 +193,9 @@ def resolve(st: State, yr: Year, pol: Policy, prd: Production, rng: np.random.Ge
     counts = np.bincount(code, minlength=S * 8).reshape(S, 8).astype(float)
     zombie_p = sum_by(f.province, zombie & alive, P)
     firms_p = sum_by(f.province, alive, P)
-    xf = resolve_insolvency(f, (val_p, yr.p_norm), S, P, sc, rng, pol.stability)
+    xf = resolve_insolvency(
+        f, (val_p, yr.p_norm), S, P, sc, rng, pol.stability, yr.strength.bailouts
+    )
     sec.liquidation = sec.liquidation + xf.liquidated_inventory
     sec.bad_loans_stock = sec.bad_loans_stock + xf.bad_loans - prd.liquidation_revenue_s
     return Exits(

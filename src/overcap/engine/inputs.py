@@ -37,6 +37,12 @@ class Inputs:
     cum_world_anchor: FloatArray  # (S,) cumulative world output to the anchor year 2023
     cum_world_start: FloatArray  # (S,) cumulative world output before the first year
     input_cost: FloatArray  # (T, S) variable-cost factor from world input prices, 1 in 2023
+    # the same cumulative output split by origin (China, rest of the world): own learning
+    cum_china_start: FloatArray  # (S,) China's cumulative output before the first year
+    cum_foreign_start: FloatArray  # (S,) the rest of the world's
+    cum_china_anchor: FloatArray  # (S,) China's cumulative output to the 2023 anchor
+    cum_foreign_anchor: FloatArray  # (S,) the rest of the world's
+    plan_growth: FloatArray  # (T, S) growth/yr of the centre's plan in force (NaN: none)
 
     def year_index(self, year: int) -> int:
         return int(year - self.years[0])
@@ -149,7 +155,11 @@ def build_inputs(sc: Scenario) -> Inputs:
             gdp95.append(float(r4["gdp_1995_bn_rmb"]))
     weight = np.array(gdp95) / np.sum(gdp95)
     cum_start, cum_anchor = _cumulative(sc, years, china + foreign)
+    cn_start, f_start, cn_anchor, f_anchor = _cumulative_by_origin(
+        sc, china, foreign, cum_start, cum_anchor
+    )
     input_cost = input_cost_factor(years, sectors) if sc.switches.input_prices else np.ones((T, S))
+    plan_growth = plan_growth_paths(years, sectors)
 
     return Inputs(
         years=years,
@@ -164,6 +174,11 @@ def build_inputs(sc: Scenario) -> Inputs:
         cum_world_anchor=cum_anchor,
         cum_world_start=cum_start,
         input_cost=input_cost,
+        cum_china_start=cn_start,
+        cum_foreign_start=f_start,
+        cum_china_anchor=cn_anchor,
+        cum_foreign_anchor=f_anchor,
+        plan_growth=plan_growth,
     )
 
 
@@ -192,6 +207,26 @@ def _demand_paths(yf: FloatArray, sectors: list[str], damp: float) -> tuple[Floa
         china[:, j] = _interp_path(yf, r["china"], damp)
         foreign[:, j] = _interp_path(yf, r["foreign"], damp)
     return china, foreign
+
+
+def plan_growth_paths(years: np.ndarray, sectors: list[str]) -> FloatArray:
+    """g^plan_{t,s} = ln(target / base) / (target_year - base_year) of the centre's plan
+    for the sector in force in year t (issued <= t <= target_year; the latest issued if
+    several), from data/plan_targets.csv; NaN where no plan is in force."""
+    out = np.full((len(years), len(sectors)), np.nan)
+    issued = np.full(out.shape, -1)
+    with data_path("plan_targets.csv").open(newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["sector"] not in sectors:
+                continue
+            j = sectors.index(r["sector"])
+            span = int(r["target_year"]) - int(r["base_year"])
+            g = float(np.log(float(r["target"]) / float(r["base"]))) / span
+            since = int(r["issued"])
+            on = (years >= since) & (years <= int(r["target_year"])) & (issued[:, j] <= since)
+            out[on, j] = g
+            issued[on, j] = since
+    return out
 
 
 def _strategic(sc: Scenario, years: np.ndarray, sectors: list[str]) -> NDArray[np.bool_]:
@@ -228,3 +263,27 @@ def _cumulative(
     anchor_year = min(2023, int(years[-1]))
     upto = years <= anchor_year
     return cum_start, cum_start + world[upto].sum(axis=0)
+
+
+def _cumulative_by_origin(
+    sc: Scenario, china: FloatArray, foreign: FloatArray, cum_start: FloatArray, anchor: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """World cumulative output split into China's and the rest of the world's (own
+    learning, docs/ODD.md 7.8.3).
+
+    Start: China's share of the initial stock is its share of world output in the year the
+    stock is based on (the first year, or the first active one), taken as its own demand
+    plus the Armington base share a_s of the rest of the world's, theta0 = (D^cn + a_s M) /
+    (D^cn + M). Anchor: China's share of world cumulative output to 2023 is the datum
+    ``china_cum_share`` (data/sectors.csv). Each split sums to the world figure."""
+    S = china.shape[1]
+    theta0 = np.full(S, 0.5)
+    for j, s in enumerate(sc.sector_ids):  # loop over sectors
+        world = china[:, j] + foreign[:, j]
+        active = np.nonzero(world > 0)[0]
+        if len(active):
+            k = active[0]
+            a = sc.sectors[s].export_share
+            theta0[j] = min(1.0, (china[k, j] + a * foreign[k, j]) / world[k])
+    share = np.array([sc.sectors[s].china_cum_share for s in sc.sector_ids])
+    return theta0 * cum_start, (1.0 - theta0) * cum_start, share * anchor, (1.0 - share) * anchor

@@ -16,7 +16,7 @@ import numpy as np
 from overcap.engine.centre import Policy
 from overcap.engine.provinces import Aid
 from overcap.engine.state import F8, Firms, State, sum_by
-from overcap.engine.terms import Year
+from overcap.engine.terms import Strengths, Year
 from overcap.scenario import Scenario
 
 
@@ -85,6 +85,27 @@ def consensus_growth(demand: F8, demand_prev: F8, g_prev: F8, memory: float, cli
     return np.clip(memory * g_prev + (1.0 - memory) * obs, -clip, clip)
 
 
+def planned_growth(g: F8, plan_growth: F8, strategic: np.ndarray, credibility: float) -> F8:
+    """g^e_s = g_s + kappa A_s max(0, g^plan_s - g_s): while the centre names a sector
+    strategic and a plan target for it is in force (g^plan_s the growth a year the plan
+    sets, NaN where none), investors lift the consensus growth g_s toward the plan's by
+    its credibility kappa. A target below the market's growth lowers nothing: targets
+    the market overshot were raised (solar's 2015 target went from 5 to 35 GW), so
+    investors read a plan as a floor the state backs, not a cap."""
+    on = strategic & ~np.isnan(plan_growth)
+    lift = np.where(on, np.maximum(np.nan_to_num(plan_growth) - g, 0.0), 0.0)
+    return g + credibility * lift
+
+
+def forecast_horizon(lag: F8) -> F8:
+    """h_s = max(lag_s, 1) + 1: years from the demand investors last observed (year t-1) to
+    the first year a project started now produces. A project started in t with an integer
+    lag n >= 1 (:func:`stochastic_lag`, E[n] = lag for lag >= 1) comes on line at the start
+    of t + n (:func:`complete_projects`) and first sells in t + n, which is n + 1 years after
+    t - 1."""
+    return np.maximum(lag, 1.0) + 1.0
+
+
 def visible_capacity(capacity: F8, pipeline: F8, visibility: float, life: F8, lag: F8) -> F8:
     """V_s = K_s (1 - 1/L_s)^lag + v U_s: capacity in place that survives the build lag,
     plus the share v of others' capacity under construction an investor sees."""
@@ -134,19 +155,33 @@ def interest_rates(
     bailed: np.ndarray,
     sc: Scenario,
     credit_spread: float,
+    strength: Strengths | None = None,
 ) -> F8:
-    """r_i = r_m + spread_c - d_soe 1[SOE] + pi 1[private] - d_sub z_i - d_bail 1[bailed].
+    """r_i = s r^soft_i + (1 - s) r^hard, with
+    r^soft_i = r_m + spread_c - d_soe 1[SOE] + pi 1[private] - d_sub z_i - d_bail 1[bailed]
+    (the bailout discount while bailouts have any strength) and r^hard = r_m + spread_c + pi.
 
     Soft budgets give state-owned and subsidised firms their discounts; with the switch
-    off every firm pays the market rate plus the private premium."""
+    off every firm pays the market rate plus the private premium. s is the strength of
+    soft budgets (terms.Strengths; the switches when not given): while a reform phases
+    soft budgets out, loans outstanding reprice as they mature, so rates move from soft
+    to hard over the transition."""
+    sw = sc.switches
+    if strength is None:
+        s, b = float(sw.soft_budget), float(sw.bailouts)
+    else:
+        s, b = strength.soft_budget, strength.bailouts
     c = sc.credit
     r = np.full(soe.shape, c.market_rate + credit_spread)
-    if sc.switches.soft_budget:
+    if s > 0:
+        hard = r + c.private_premium
         r -= c.soe_discount * soe
         r += c.private_premium * ~soe
         r -= sc.provinces.credit_subsidy_spread * intensity_i
-        if sc.switches.bailouts:
+        if b > 0:
             r -= c.bailout_rate_discount * bailed
+        if s < 1:
+            r = s * r + (1.0 - s) * hard
     else:
         r += c.private_premium
     return np.maximum(r, 0.005)
@@ -223,14 +258,47 @@ def local_push(intensity_i: F8, incentive_i: F8, soft: np.ndarray, push: float) 
     return np.where(soft, push * intensity_i * incentive_i, 0.0)
 
 
-def complete_projects(f: Firms, year: int) -> None:
-    """Capacity under construction comes on line in its completion year."""
+def complete_projects(f: Firms, year: int, log_learning: F8 | None = None) -> None:
+    """Capacity under construction comes on line in its completion year. With
+    ``log_learning`` (ln of each sector's learning factor now), the firm's vintage becomes
+    the capacity-weighted mean of its old capacity's and the new capacity's, which is
+    built at today's frontier: v_i = (K_i v_i + B_i ln Lambda_s) / (K_i + B_i)."""
     done = np.flatnonzero((f.complete_year >= 0) & (f.complete_year <= year))
+    if log_learning is not None:
+        k, b = f.capacity[done], f.building[done]
+        total = k + b
+        mix = (k * f.vintage[done] + b * log_learning[f.sector[done]]) / np.where(
+            total > 0, total, 1.0
+        )
+        f.vintage[done] = np.where(total > 0, mix, f.vintage[done])
     f.capacity[done] += f.building[done]
     f.capital[done] += f.building_cost[done]
     f.building[done] = 0.0
     f.building_cost[done] = 0.0
     f.complete_year[done] = -1
+
+
+def vintage_cost(vintage: F8, log_learning: F8, obsolescence: F8) -> F8:
+    """m_i = exp(o_s (v_i - ln Lambda_s)) = (Lambda_{v_i} / Lambda_s)^o_s >= 1: the cost of
+    capacity built at learning factor Lambda_v against today's frontier Lambda_s, where a
+    share o_s of the sector's learning is embodied in the line (cell efficiency and wafer
+    format in solar, chemistry and format in batteries) and cannot reach old lines.
+    o_s = 0: every vintage learns alike (m = 1)."""
+    return np.exp(obsolescence * (vintage - log_learning))
+
+
+def age_vintages(f: Firms, log_learning: F8, obsolescence: F8) -> None:
+    """Each live firm's vintage cost at today's frontier (:func:`vintage_cost`), folded
+    into its unit-cost multiplier: cost_eff <- cost_eff m_i / m_i,old, so every rule that
+    reads a firm's unit cost (the merit order, must-run losses, the campaign's highest cost
+    first) sees it. Only sectors with o_s > 0 are touched."""
+    rows = np.flatnonzero(f.alive & (obsolescence[f.sector] > 0))
+    if len(rows) == 0:
+        return
+    sec = f.sector[rows]
+    new = vintage_cost(f.vintage[rows], log_learning[sec], obsolescence[sec])
+    f.cost_eff[rows] *= new / f.vintage_cost[rows]
+    f.vintage_cost[rows] = new
 
 
 def stochastic_lag(lag: F8, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -288,15 +356,20 @@ def expand(
 
 
 def expectations(st: State, yr: Year, pol: Policy) -> Expectations:
-    """The consensus every investor reads: g_s = consensus growth (plus strategic optimism
-    in strategic sectors), D^e_s = D_{s,t-1} e^(g_s lag_s), visible capacity, expected
-    utilisation, perceived gap and expected price (the functions above)."""
+    """The consensus every investor reads: g_s = consensus growth, lifted toward the
+    centre's plan target in strategic sectors (:func:`planned_growth`);
+    D^e_s = D_{s,t-1} e^(g_s h_s) at the year a project started now first produces
+    (:func:`forecast_horizon`); visible capacity, expected utilisation, perceived gap and
+    expected price (the functions above)."""
     f, sec, sc, tech = st.firms, st.sectors, yr.sc, yr.const
     life, lag = tech.plant_life, tech.build_lag
     cap_s = sum_by(f.sector, f.capacity, yr.S)
     pipe_s = sum_by(f.sector, f.building, yr.S)
-    g = sec.consensus_growth + sc.investment.strategic_optimism * pol.instruments.strategic
-    demand_e = sec.demand_prev * np.exp(g * lag)
+    ins = pol.instruments
+    g = planned_growth(
+        sec.consensus_growth, ins.plan_growth, ins.strategic, sc.investment.plan_credibility
+    )
+    demand_e = sec.demand_prev * np.exp(g * forecast_horizon(lag))
     visible = visible_capacity(cap_s, pipe_s, sc.investment.visibility, life, lag)
     u_e = expected_utilisation(demand_e, visible)
     gap = perceived_gap(demand_e, visible, sc.market.normal_utilisation)
@@ -330,7 +403,8 @@ def appraise(st: State, yr: Year, aid: Aid, exp: Expectations, z_i: F8) -> Appra
     soft = (f.soe | f.protected) & sc.switches.soft_budget
     cs_i = z_i * pv.max_capex_subsidy
     os_i = z_i * pv.max_operating_subsidy * yr.p_norm[f.sector]
-    vc_i = yr.vc_s[f.sector] * f.cost_eff
+    # a project is built at today's frontier: the firm's cost without its vintage's gap
+    vc_i = yr.vc_s[f.sector] * f.cost_eff / f.vintage_cost
     capex_net_i = yr.capex_s[f.sector] * (1.0 - cs_i)
     q_i = return_ratio(
         exp.utilisation_s[f.sector],
@@ -357,15 +431,21 @@ def appraise(st: State, yr: Year, aid: Aid, exp: Expectations, z_i: F8) -> Appra
 
 
 def wave(st: State, yr: Year, pol: Policy, aid: Aid, rng: np.random.Generator) -> Wave:
-    """Phase e: projects due complete; each firm's interest rate for the year; the
+    """Phase e: projects due complete (new capacity at today's frontier, blended into the
+    firm's vintage) and every vintage's cost gap to the frontier (:func:`age_vintages`);
+    each firm's interest rate for the year; the
     consensus expectations; incumbents appraise and start projects (:func:`expand`).
     Records each firm's debt before this year's investment (the zombie test's
     'still borrowing')."""
     f, sc = st.firms, yr.sc
     f.debt_start[:] = f.debt
-    complete_projects(f, yr.year)
+    log_learning = np.log(st.sectors.learning)
+    complete_projects(f, yr.year, log_learning)
+    age_vintages(f, log_learning, yr.const.obsolescence)
     z_i = st.provinces.intensity[f.province, f.sector]
-    f.rate[:] = interest_rates(f.soe, z_i, f.bailed_out, sc, pol.instruments.credit_spread)
+    f.rate[:] = interest_rates(
+        f.soe, z_i, f.bailed_out, sc, pol.instruments.credit_spread, yr.strength
+    )
     exp = expectations(st, yr, pol)
     ap = appraise(st, yr, aid, exp, z_i)
     spend_i, started_i = expand(f, ap, pol.approval_s, yr.year, yr.const.build_lag, sc, rng)

@@ -34,10 +34,21 @@ COST_SPAN = 4.0  # marginal cost range covered by the bins, in normal prices
 _WIDTH = COST_SPAN / N_BINS
 
 
-def domestic_demand(base: F8, price: F8, p_norm: F8, elasticity: F8) -> F8:
-    """D^d_s(p) = B_s (p / p^n_s)^(-eps_s): the exogenous path B_s holds demand at normal
-    prices; p^n_s is the normal (full-cost) price."""
-    return base * (price / p_norm) ** (-elasticity)
+def domestic_demand(base: F8, price: F8, p_ref: F8, elasticity: F8) -> F8:
+    """D^d_s(p) = B_s (p / p^r_s)^(-eps_s): the exogenous path B_s is a quantity bought at
+    the reference price p^r_s, the price buyers have come to expect; eps_s is the short-run
+    elasticity. The paths already hold the long-run response to the prices that prevailed,
+    so only this year's departure from the reference moves demand off its path."""
+    return base * (price / p_ref) ** (-elasticity)
+
+
+def reference_price(ref_rel: F8, price: F8, p_norm: F8, memory: float) -> F8:
+    """r_{s,t+1} = m r_{s,t} + (1 - m) p_{s,t} / p^n_{s,t}: the reference price of domestic
+    demand relative to the normal price, an exponential moving average of realised relative
+    prices (partial adjustment: a share m of a price change is not yet in the paths a year
+    later). Relative to the normal price, so that learning's steady fall of prices, which
+    the paths hold, is not read as a price cut."""
+    return memory * ref_rel + (1.0 - memory) * price / p_norm
 
 
 @dataclass(frozen=True)
@@ -77,14 +88,16 @@ class DemandCurve:
     """The year's demand for China's output, by sector: domestic D^d_s(p) and exports
     X_s(p) to the partners."""
 
-    base: F8  # (S,) B_s: domestic demand at the normal price
+    base: F8  # (S,) B_s: domestic demand at the reference price
     p_norm: F8  # (S,) normal price
-    elasticity: F8  # (S,) absolute price elasticity of domestic demand
+    elasticity: F8  # (S,) absolute short-run price elasticity of domestic demand
     exports: ExportTerms  # arrays (J, S)
+    p_ref: F8 | None = None  # (S,) reference price of domestic demand (None: the normal price)
 
     def at(self, price: F8) -> tuple[F8, F8]:
         """Domestic demand and exports summed over the partners at ``price``."""
-        d = domestic_demand(self.base, price, self.p_norm, self.elasticity)
+        ref = self.p_norm if self.p_ref is None else self.p_ref
+        d = domestic_demand(self.base, price, ref, self.elasticity)
         return d, export_demand(self.exports, price).sum(axis=0)
 
 
@@ -167,6 +180,7 @@ class Offer:
     fixed_s: F8  # inventory offered plus the liquidation stock, units
     normal_util: float  # u_n: above it a unit costs the overtime premium more
     overtime_premium: float
+    limit_i: F8 | None = None  # most a firm may produce (production restrictions); None: capacity
 
 
 @dataclass(frozen=True)
@@ -184,7 +198,8 @@ def clear(offer: Offer, curve: DemandCurve, rule: PriceRule, iterations: int = 6
 
     M_s: must-run output plus inventory offered (the fixed offer); F_s(p): flexible
     capacity whose marginal cost is below p. A firm's capacity up to normal utilisation
-    costs c_i, the rest c_i (1 + overtime premium). D_s falls and M_s + F_s rises in p,
+    costs c_i, the rest c_i (1 + overtime premium); a production restriction caps what a
+    firm may produce at its limit L_i (must-run included). D_s falls and M_s + F_s rises in p,
     so bisection on log p converges; the price is bounded by [lo, hi] times the normal
     price (distress and scarcity: the price rule). A price floor F (set by the centre) raises the
     realised price to p* + (1 - e)(F - p*)^+, e the share evaded by hidden discounts;
@@ -195,9 +210,15 @@ def clear(offer: Offer, curve: DemandCurve, rule: PriceRule, iterations: int = 6
     p_norm, floor, evasion = curve.p_norm, rule.floor_s, rule.evasion_s
     S = len(p_norm)
     cost_norm = offer.mc_i / p_norm[sector]
-    # tranche 1: from the must-run level up to normal utilisation; tranche 2: the rest
-    t1_cap = np.maximum(normal_util * capacity - must, 0.0)
-    t2_cap = np.maximum(capacity - must - t1_cap, 0.0)
+    # tranche 1: from the must-run level up to normal utilisation; tranche 2: the rest,
+    # both within the firm's limit where a production restriction binds
+    if offer.limit_i is None:
+        t1_cap = np.maximum(normal_util * capacity - must, 0.0)
+        t2_cap = np.maximum(capacity - must - t1_cap, 0.0)
+    else:
+        limit = offer.limit_i
+        t1_cap = np.maximum(np.minimum(normal_util * capacity, limit) - must, 0.0)
+        t2_cap = np.maximum(limit - must - t1_cap, 0.0)
     b1 = cost_bins(cost_norm)
     b2 = cost_bins(cost_norm * (1.0 + overtime_premium))
     table = SupplyTable.build(sector, [(b1, t1_cap), (b2, t2_cap)], S)
@@ -290,18 +311,41 @@ class Production:
     efficient_cost_s: F8  # (S,) variable cost of the output from the cheapest capacity first
 
 
+def must_run_share(soe: np.ndarray, protected: np.ndarray, targets: float, protection: float) -> F8:
+    """The strength of the output target a firm is under: the targets' strength for a
+    state-owned firm, times local protection's for a protected private firm, 0 for the
+    others (strengths in [0, 1]: 1 with the switch on, 0 off, in between while a reform
+    phases the mechanism out; terms.Strengths)."""
+    return np.where(soe, targets, np.where(protected, targets * protection, 0.0))
+
+
+def production_limit(capacity: F8, cap_i: F8) -> F8 | None:
+    """L_i = cap_s K_i, the most a firm may produce under a production restriction (cap_s
+    the sector's utilisation cap, 1 where none); None where no sector is restricted."""
+    if cap_i.size == 0 or not np.any(cap_i < 1.0):
+        return None
+    return np.asarray(cap_i * capacity)
+
+
 def produce(st: State, yr: Year, pol: Policy, dem: Demand) -> Production:
     """Phase g: firms' unit costs this year (entrants included), must-run output (state-
-    owned and protected firms, MODEL.md step 5), inventory offered, market clearing
-    (:func:`clear`), liquidation sales, and each firm's sales (accounts.sell). The
-    misallocation benchmark (:func:`efficient_cost`) is taken on the capacity that
-    produced, before it depreciates in the books."""
-    f, sec, sc, sw = st.firms, st.sectors, yr.sc, yr.sc.switches
+    owned and protected firms, MODEL.md step 5, at the strength of the output targets),
+    production restrictions (the centre's output caps: :func:`production_limit`), inventory
+    offered, market clearing (:func:`clear`), liquidation sales, and each firm's sales
+    (accounts.sell). The misallocation benchmark (:func:`efficient_cost`) is taken on the
+    capacity that produced, before it depreciates in the books. Last, the reference price of
+    domestic demand moves toward this year's price (:func:`reference_price`)."""
+    f, sec, sc, stg = st.firms, st.sectors, yr.sc, yr.strength
     z_i = st.provinces.intensity[f.province, f.sector]
     os_i = z_i * sc.provinces.max_operating_subsidy * yr.p_norm[f.sector]
     vc_i = yr.vc_s[f.sector] * f.cost_eff
-    must_run = (f.soe | (f.protected & sw.local_protection)) & sw.soe_output_targets
-    must = np.where(must_run, sc.market.must_run_utilisation * f.capacity, 0.0)
+    share_i = must_run_share(f.soe, f.protected, stg.soe_output_targets, stg.local_protection)
+    must = sc.market.must_run_utilisation * share_i * f.capacity
+    ins = pol.instruments
+    cap_i = ins.output_cap[f.sector] if ins.output_cap.size else ins.output_cap
+    limit = production_limit(f.capacity, cap_i)
+    if limit is not None:
+        must = np.minimum(must, limit)
     inv_offer = sc.market.inventory_sell_rate * f.inventory
     fixed_offer = sum_by(f.sector, inv_offer, yr.S) + sec.liquidation
     offer = Offer(
@@ -312,8 +356,8 @@ def produce(st: State, yr: Year, pol: Policy, dem: Demand) -> Production:
         fixed_s=fixed_offer,
         normal_util=sc.market.normal_utilisation,
         overtime_premium=sc.market.overtime_premium,
+        limit_i=limit,
     )
-    ins = pol.instruments
     rule = PriceRule(
         sc.market.distress_price, sc.market.scarcity_price, ins.price_floor, ins.floor_evasion
     )
@@ -323,6 +367,9 @@ def produce(st: State, yr: Year, pol: Policy, dem: Demand) -> Production:
     sec.liquidation = sec.liquidation - liq_sold
     sell(f, clr.output, inv_offer, clr.sold_share, clr.price)
     output_s = sum_by(f.sector, f.output, yr.S)
+    sec.price_ref_rel = reference_price(
+        sec.price_ref_rel, clr.price, yr.p_norm, sc.market.reference_price_memory
+    )
     return Production(
         clearing=clr,
         vc_i=vc_i,

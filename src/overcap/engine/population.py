@@ -50,12 +50,13 @@ def initial_state(
     sc: Scenario, inp: Inputs, k: SectorConst, trend0: float, rng: np.random.Generator
 ) -> State:
     S = len(inp.sectors)
-    learning = accounts.learning_factor(inp.cum_world_start, inp.cum_world_anchor, k.learning_exp)
+    learning, learning_f = initial_learning(sc, inp, k)
     p_norm, _ = k.normal_price_and_cost(learning, inp.input_cost[0])
+    p_foreign, _ = k.normal_price_and_cost(learning_f, inp.input_cost[0])
     exports0 = market.export_demand(
         market.ExportTerms(
             market=inp.foreign_demand[0] * sc.switches.exports,
-            foreign_cost=k.foreign_cost_ratio * p_norm,
+            foreign_cost=k.foreign_cost_ratio * p_foreign,
             ref_ratio=k.foreign_cost_ratio,
             duty=np.zeros(S),
             share0=k.export_share,
@@ -78,6 +79,9 @@ def initial_state(
         price=p_norm.copy(),
         learning=learning,
         cum_output=inp.cum_world_start.copy(),
+        learning_foreign=learning_f,
+        cum_china=inp.cum_china_start.copy(),
+        cum_foreign=inp.cum_foreign_start.copy(),
         liquidation=np.zeros(S),
         sales_prev=sales0,
         demand_prev=sales0.copy(),
@@ -86,6 +90,7 @@ def initial_state(
         unit_cost_prev=p_norm.copy(),
         price_rel_prev=np.ones(S),
         util_prev=np.full(S, sc.market.normal_utilisation),
+        price_ref_rel=np.ones(S),
     )
     provinces, economy = _provinces_and_economy(
         sc, inp, k, (f, sales0, learning, protection), trend0, rng
@@ -95,6 +100,22 @@ def initial_state(
     return State(
         year=int(inp.years[0]), firms=f, sectors=sectors, provinces=provinces, economy=economy
     )
+
+
+def initial_learning(sc: Scenario, inp: Inputs, k: SectorConst) -> tuple[F8, F8]:
+    """China's and foreign producers' learning factors before the first year: on world
+    cumulative output, or each on its own (``switches.own_learning``, accounts.learn)."""
+    if sc.switches.own_learning:
+        return accounts.learning_factors(
+            inp.cum_china_start,
+            inp.cum_foreign_start,
+            inp.cum_china_anchor,
+            inp.cum_foreign_anchor,
+            k.learning_exp,
+            sc.trade.learning_spillover,
+        )
+    world = accounts.learning_factor(inp.cum_world_start, inp.cum_world_anchor, k.learning_exp)
+    return world, world.copy()
 
 
 def _firms(
@@ -130,6 +151,7 @@ def _firms(
     f.age[:] = (rng.random(n) * k.plant_life[sec]).astype(np.int32)
     f.alive[:] = True
     f.rate[:] = sc.credit.market_rate
+    f.vintage[:] = np.log(learning)[sec]  # the first firms are at the frontier
     return f, protection
 
 
@@ -139,10 +161,10 @@ def _pipeline(
     """A pipeline consistent with the demand growth of the first years: each firm has a
     project under way of the growth over the build lag, due within the lag."""
     n, sec = len(f), f.sector
+    span = min(5, len(inp.years) - 1)  # 0 in a run of one year: no growth seen
     g_start = np.log(
-        np.maximum(inp.china_demand[min(5, len(inp.years) - 1)], 1e-12)
-        / np.maximum(inp.china_demand[0], 1e-12)
-    ) / min(5, len(inp.years) - 1)
+        np.maximum(inp.china_demand[span], 1e-12) / np.maximum(inp.china_demand[0], 1e-12)
+    ) / max(span, 1)
     g_start = np.clip(
         np.where(inp.china_demand[0] > 0, g_start, 0.0), 0.0, sc.investment.growth_clip
     )

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from overcap.engine.accounts import Books
+from overcap.engine.banks import Banking
 from overcap.engine.centre import Policy, regime_name
 from overcap.engine.demand import Demand
 from overcap.engine.entry import Entry
@@ -47,6 +48,7 @@ class Flows:
     trd: TradeFlows
     mac: Macro
     off: Officials
+    bnk: Banking
 
 
 @dataclass(frozen=True)
@@ -98,14 +100,21 @@ def _subsidies_s(r: Flows) -> F8:
 
 def _fiscal(r: Flows) -> float:
     """The state's spending on the modelled sectors: capex, operating and credit
-    subsidies, bailout write-offs and campaign compensation, US$ m."""
+    subsidies, the provinces' part of rescues and campaign compensation, US$ m (the
+    bank's write-downs are bad loans, not fiscal cost; IMF WP/25/155)."""
     return float(
         r.ent.total.capex_subsidy.sum()
         + r.bks.op_sub_s.sum()
         + r.bks.credit_sub_s.sum()
-        + r.xf.flows.bailout_cost.sum()
+        + r.xf.flows.rescue_fiscal.sum()
         + r.pol.campaign.compensation.sum()
     )
+
+
+def _npl_ratio(r: Flows) -> float:
+    """Non-performing loans over all loans (performing plus non-performing)."""
+    npl, loans = float(r.bnk.npl_stock_s.sum()), float(r.bnk.loans_s.sum())
+    return npl / (npl + loans) if npl + loans > 0 else 0.0
 
 
 def _duty_mean(r: Flows, e: End) -> F8:
@@ -147,6 +156,12 @@ SECTOR: dict[str, Column] = {
     "debt": lambda r, e: e.debt_s,
     "bad_loans": lambda r, e: r.xf.flows.bad_loans,
     "bad_loans_stock": lambda r, e: e.bad_loans_stock_s,
+    "npl_stock": lambda r, e: r.bnk.npl_stock_s,
+    "npl_disposed": lambda r, e: r.bnk.disposed_s,
+    "loans": lambda r, e: r.bnk.loans_s,
+    "evergreened": lambda r, e: r.bnk.evergreened_s,
+    "bailout_fiscal": lambda r, e: r.xf.flows.rescue_fiscal,
+    "bailout_bank": lambda r, e: r.xf.flows.rescue_bank,
     "equity": lambda r, e: e.equity_s,
     "equity_start": lambda r, e: r.yr.equity_start,
     "equity_injections": lambda r, e: r.ent.total.equity_in + r.xf.flows.equity_injected,
@@ -167,6 +182,8 @@ SECTOR: dict[str, Column] = {
     "foreign_market": lambda r, e: r.dem.curve.exports.market.sum(axis=0),
     "strategic": lambda r, e: r.pol.instruments.strategic.astype(float),
     "price_change": lambda r, e: r.mac.price_change_s,
+    "race_spending": lambda r, e: r.ent.race_spending_s,
+    "race_capacity_started": lambda r, e: r.ent.race_started_s,
 }
 
 PROVINCE: dict[str, Column] = {
@@ -175,10 +192,12 @@ PROVINCE: dict[str, Column] = {
     "growth_rank": lambda r, e: growth_rank(e.growth_p),
     "subsidies": lambda r, e: r.ent.total.province_subsidy + r.bks.op_sub_p,
     "credit_subsidy": lambda r, e: r.bks.credit_sub_p,
+    "bailouts": lambda r, e: r.xf.flows.province_bailout,
     "debt": lambda r, e: e.debt_p,
     "zombie_share": lambda r, e: safe_div(r.xf.zombie_p, r.xf.firms_p),
     "promoted": lambda r, e: r.off.promoted_p.astype(np.int64),
     "subsidy_intensity": lambda r, e: e.intensity_p,
+    "race_spending": lambda r, e: r.ent.race_spending_p,
 }
 
 TRADE: dict[str, Column] = {  # arrays (J, S)
@@ -214,6 +233,10 @@ ECONOMY: dict[str, Column] = {
     "zombie_share": lambda r, e: e.zombie_share,
     "firms": lambda r, e: float(e.firms_s.sum()),
     "bad_loans": lambda r, e: float(r.xf.flows.bad_loans.sum()),
+    "npl_stock": lambda r, e: float(r.bnk.npl_stock_s.sum()),
+    "npl_ratio": lambda r, e: _npl_ratio(r),
+    "evergreened": lambda r, e: float(r.bnk.evergreened_s.sum()),
+    "bailout_fiscal": lambda r, e: float(r.xf.flows.rescue_fiscal.sum()),
     "rest_growth": lambda r, e: r.mac.rest_growth,
 }
 

@@ -67,7 +67,9 @@ class Firms:
     building: F8  # units/yr under construction
     complete_year: I4  # year the project under construction comes on line (-1: none)
     building_cost: F8  # book value of construction in progress, US$ m
-    cost_eff: F8  # unit variable-cost multiplier (1 = sector average)
+    cost_eff: F8  # unit variable-cost multiplier (1 = sector average), vintage_cost included
+    vintage: F8  # ln of the learning factor the capacity in place was built at (capacity-weighted)
+    vintage_cost: F8  # cost multiplier of that vintage against today's frontier (>= 1)
     capital: F8  # book value of installed capital, US$ m
     debt: F8  # net debt, US$ m (negative = cash)
     debt_start: F8  # net debt before this year's investment (entrants: at entry), US$ m
@@ -93,6 +95,7 @@ class Firms:
             kw[f.name] = np.zeros(n, dtype=_DTYPES.get(f.name, np.float64))
         firms = cls(**kw)
         firms.complete_year[:] = -1
+        firms.vintage_cost[:] = 1.0
         return firms
 
     def __len__(self) -> int:
@@ -129,6 +132,8 @@ class Firms:
             np.take(arr, keep, out=new[:n])
             if name == "complete_year":
                 new[n:] = -1
+            elif name == "vintage_cost":
+                new[n:] = 1.0
             setattr(self, name, new)
 
     def append(self, other: Firms) -> None:
@@ -202,12 +207,14 @@ class SectorConst:
     plant_size: F8
     plant_life: F8
     build_lag: F8
-    elasticity: F8
+    elasticity: F8  # long-run: held by the demand paths, not read by the engine
+    short_run_elasticity: F8  # of domestic demand to the price against its reference
     soe_share: F8
     export_share: F8
     foreign_cost_ratio: F8
     freight: F8  # freight per unit to foreign buyers, share of the normal price
     om: F8  # fixed O&M per unit of capacity at learning factor 1, US$/unit/yr
+    obsolescence: F8  # share of learning embodied in a line (0: every vintage learns)
 
     @classmethod
     def from_scenario(cls, sc: Scenario) -> SectorConst:
@@ -232,11 +239,13 @@ class SectorConst:
             plant_life=life,
             build_lag=col("build_lag"),
             elasticity=col("elasticity"),
+            short_run_elasticity=col("short_run_elasticity"),
             soe_share=col("soe_share"),
             export_share=col("export_share"),
             foreign_cost_ratio=col("foreign_cost_ratio"),
             freight=col("freight"),
             om=om,
+            obsolescence=col("obsolescence") if sc.switches.vintages else np.zeros_like(lr),
         )
 
     def normal_price_and_cost(self, learning: F8, input_cost: F8) -> tuple[F8, F8]:
@@ -253,6 +262,9 @@ class SectorState:
     price: F8
     learning: F8  # unit-cost factor (1 at the 2023 anchor)
     cum_output: F8  # world cumulative output
+    learning_foreign: F8  # foreign producers' unit-cost factor (1 at the 2023 anchor)
+    cum_china: F8  # China's cumulative output
+    cum_foreign: F8  # the rest of the world's cumulative output
     liquidation: F8  # stock of exiting firms' inventory, units
     sales_prev: F8  # last year's total sales
     demand_prev: F8  # last year's demand at the normal price (the market's size)
@@ -261,6 +273,7 @@ class SectorState:
     unit_cost_prev: F8  # last year's average unit cost (price floors, dumping)
     price_rel_prev: F8  # last year's price over its normal price
     util_prev: F8  # last year's utilisation
+    price_ref_rel: F8  # reference price of domestic demand over the normal price (an EMA)
 
 
 @dataclass
@@ -301,7 +314,9 @@ class Instruments:
     price_floor: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) price, 0 = none
     floor_evasion: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) share evaded
     campaign_intensity: F8 = field(default_factory=lambda: np.zeros(0))  # (S,)
+    output_cap: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) utilisation cap, 1 = none
     strategic: B1 = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (S,)
+    plan_growth: F8 = field(default_factory=lambda: np.zeros(0))  # (S,) growth/yr, NaN: none
 
 
 @dataclass
@@ -313,3 +328,4 @@ class State:
     economy: Economy
     centre: Any = None  # engine.centre.CentreState
     trade: Any = None  # engine.trade.TradeState
+    bank: Any = None  # engine.banks.BankState

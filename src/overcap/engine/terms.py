@@ -4,9 +4,10 @@
 scenario in force (events of kind ``set``), the year's exogenous paths, the
 learning-adjusted normal prices and costs, the opening stocks, and every scripted event
 active in the year resolved into arrays (the script: regime, demand and macro shocks,
-stimulus, campaigns, price floors, tariffs, export controls). The phases of the year
-(engine/year.py) read the script here and nowhere else, so what a scenario does to a
-year can be read in one place: :func:`script`.
+stimulus, campaigns, production restrictions, price floors, tariffs, export controls),
+and the strength of each mechanism a reform switches (:class:`Strengths`). The phases of
+the year (engine/year.py) read the script here and nowhere else, so what a scenario does
+to a year can be read in one place: :func:`script`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,46 @@ class Script:
     evasion_s: F8  # share of the gap to the floor evaded (the scenario's, or the event's)
     duty_js: F8  # scripted tariffs (``tariff``), summed where events overlap
     controls_j: B1  # partners a ``countermeasure`` event puts under export controls
+    output_cap_s: F8 = field(default_factory=lambda: np.ones(0))  # ``output_cap``: 1 = none
+
+
+TRANSITIONS = ("subsidies", "soft_budget", "bailouts", "local_protection", "soe_output_targets")
+
+
+@dataclass(frozen=True)
+class Strengths:
+    """The strength in [0, 1] of each mechanism a reform switches (``TRANSITIONS``): 1 with
+    its switch on, 0 off, in between while it phases in or out (:func:`transition`). The
+    engine reads the strength where it would read the switch for what already exists
+    (must-run output, the rates of loans outstanding, bailouts, subsidy programmes)."""
+
+    subsidies: float = 1.0
+    soft_budget: float = 1.0
+    bailouts: float = 1.0
+    local_protection: float = 1.0
+    soe_output_targets: float = 1.0
+
+    @classmethod
+    def of_switches(cls, sc: Scenario) -> Strengths:
+        """The strengths a scenario's switches aim at: 1 on, 0 off."""
+        sw = sc.switches
+        return cls(**{k: 1.0 if getattr(sw, k) else 0.0 for k in TRANSITIONS})
+
+
+def transition(prev: Strengths, target: Strengths, years: float) -> Strengths:
+    """s_t = s_{t-1} + clip(s* - s_{t-1}, -1/T, 1/T): each strength moves toward its
+    switch's target by 1/T a year (T = reform.transition_years; T = 0: at once). A loan
+    book laddered evenly over T years reprices 1/T a year; must-run output, bailouts and
+    subsidy programmes wind down at the same pace."""
+    if years <= 0:
+        return target
+    step = 1.0 / years
+    return Strengths(
+        **{
+            k: float(getattr(prev, k) + np.clip(getattr(target, k) - getattr(prev, k), -step, step))
+            for k in TRANSITIONS
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -57,20 +98,25 @@ class Year:
     china_demand: F8  # domestic demand at normal prices, units/yr
     foreign_demand: F8  # rest-of-world demand, units/yr
     strategic: B1  # the centre's strategic label
+    plan_growth: F8  # growth/yr of the centre's plan target in force (NaN: none)
     target_prev: float  # last year's growth target, percent (the centre's yardstick)
     target: float  # this year's growth target, percent
     trend_prev: float  # last year's rest-of-economy trend growth, percent
     trend: float  # this year's
     cum_world_anchor: F8  # cumulative world output at the 2023 anchor (learning)
+    cum_china_anchor: F8  # China's cumulative output at the 2023 anchor (own learning)
+    cum_foreign_anchor: F8  # the rest of the world's
     # learning-adjusted normal price and costs of this year
     p_norm: F8  # normal (full-cost) price p^n_s
     vc_s: F8  # unit variable cost c_s
     om_s: F8  # fixed O&M per unit of capacity
     capex_s: F8  # capex per unit of capacity
+    p_foreign: F8  # foreign producers' normal cost before partner ratios: p^n_s at L^f_s
     # opening stocks (the record's identities)
     equity_start: F8  # firms' equity
     inventory_start: F8  # firms' inventory plus the liquidation stock, units
     script: Script = field(repr=False)
+    strength: Strengths = Strengths()  # the reform-switched mechanisms' strengths this year
 
     @property
     def S(self) -> int:
@@ -98,6 +144,33 @@ class Context:
     partners: PartnerData
     trend: F8 = field(default_factory=lambda: np.zeros(0))  # (T,) rest-of-economy trend growth
     scenarios: YearScenarios | None = None
+    strengths: dict[int, Strengths] = field(default_factory=dict)  # by year, as computed
+
+    def strength(self, year: int) -> Strengths:
+        """The mechanisms' strengths in ``year``: the switches in force in the first year of
+        the inputs, then moved a year at a time toward the switches in force
+        (:func:`transition`). A function of the scenario and the year alone (cached)."""
+        if year not in self.strengths:
+            sc = self.scenario(year)
+            target = Strengths.of_switches(sc)
+            if year <= int(self.inputs.years[0]):
+                self.strengths[year] = target
+            else:
+                prev = self.strength(year - 1)
+                self.strengths[year] = transition(prev, target, sc.reform.transition_years)
+        return self.strengths[year]
+        first = int(self.inputs.years[0])
+        y0 = max((y for y in self.strengths if y < year), default=None)
+        if y0 is None or year <= first:
+            y0 = max(first, min(year, first))
+            self.strengths[y0] = Strengths.of_switches(self.scenario(y0))
+        for y in range(y0 + 1, year + 1):
+            if y not in self.strengths:
+                sc = self.scenario(y)
+                self.strengths[y] = transition(
+                    self.strengths[y - 1], Strengths.of_switches(sc), sc.reform.transition_years
+                )
+        return self.strengths[year]
 
     def scenario(self, year: int) -> Scenario:
         """The scenario in force this year (events of kind ``set`` change parameters)."""
@@ -113,6 +186,7 @@ class Context:
         sec, f = st.sectors, st.firms
         S = len(inp.sectors)
         p_norm, vc_s = tech.normal_price_and_cost(sec.learning, inp.input_cost[ti])
+        p_foreign, _ = tech.normal_price_and_cost(sec.learning_foreign, inp.input_cost[ti])
         return Year(
             year=year,
             sc=sc,
@@ -124,18 +198,23 @@ class Context:
             china_demand=inp.china_demand[ti],
             foreign_demand=inp.foreign_demand[ti],
             strategic=inp.strategic[ti].copy(),
+            plan_growth=inp.plan_growth[ti].copy(),
             target_prev=float(inp.growth_target[max(ti - 1, 0)]),
             target=float(inp.growth_target[ti]),
             trend_prev=self.trend[max(ti - 1, 0)],
             trend=self.trend[ti],
             cum_world_anchor=inp.cum_world_anchor,
+            cum_china_anchor=inp.cum_china_anchor,
+            cum_foreign_anchor=inp.cum_foreign_anchor,
             p_norm=p_norm,
             vc_s=vc_s,
             om_s=tech.om * sec.learning,
             capex_s=tech.capex * sec.learning,
+            p_foreign=p_foreign,
             equity_start=sum_by(f.sector, f.equity, S),
             inventory_start=sum_by(f.sector, f.inventory, S) + sec.liquidation,
             script=script(sc, year, inp.sectors),
+            strength=self.strength(year),
         )
 
 
@@ -172,6 +251,10 @@ def script(sc: Scenario, year: int, sectors: list[str]) -> Script:
     controls = np.zeros(J, dtype=bool)
     for ev in active_events(sc, year, "countermeasure"):
         controls[PARTNERS.index(str(ev.partner))] = True
+    # utilisation caps are in (0, 1] (schema), so 1 is neutral under min
+    cap = np.ones(S)
+    for ev in active_events(sc, year, "output_cap"):
+        cap = np.where(sector_mask(ev.sectors, sectors), np.minimum(cap, ev.size), cap)
     return Script(
         regime=str(forced[-1]) if forced else None,
         demand_shock_s=shock,
@@ -182,4 +265,5 @@ def script(sc: Scenario, year: int, sectors: list[str]) -> Script:
         evasion_s=evasion,
         duty_js=duty,
         controls_j=controls,
+        output_cap_s=cap,
     )

@@ -1,7 +1,9 @@
 """Trade partners: export demand by partner, trade defence and countermeasures (step 9).
 
 Anchors: Bown and Crowley (2013) on import surges and anti-dumping; the WTO
-Anti-Dumping Agreement (dumping margin, five-year sunset review); Pierce and Schott
+Anti-Dumping Agreement (art. 2 dumping against normal value, art. 3 injury by price
+undercutting, art. 5.8 de minimis, art. 9.1 lesser duty, art. 11.3 five-year sunset
+review); Pierce and Schott
 (2016) and Handley and Limao (2017) on WTO entry; the 2025 rare-earth export controls
 (MOFCOM announcements of April and October 2025).
 """
@@ -85,30 +87,50 @@ class TradeState:
         )
 
 
-def total_duty(ts: TradeState, scripted: F8, sc: Scenario, year: int) -> F8:
-    """Duty on Chinese goods: trade-defence measures plus scripted tariffs plus, before WTO
-    entry, the trade cost of non-membership."""
+def other_duty(scripted: F8, sc: Scenario, year: int) -> F8:
+    """Duty on Chinese goods other than trade-defence measures: scripted tariffs plus,
+    before WTO entry, the trade cost of non-membership."""
     pre = sc.trade.pre_wto_duty if year < sc.trade.wto_year else 0.0
-    return np.where(ts.in_force, ts.measure_duty, 0.0) + scripted + pre
+    return scripted + pre
+
+
+def total_duty(ts: TradeState, scripted: F8, sc: Scenario, year: int) -> F8:
+    """Duty on Chinese goods: trade-defence measures plus :func:`other_duty`."""
+    return np.where(ts.in_force, ts.measure_duty, 0.0) + other_duty(scripted, sc, year)
 
 
 def foreign_cost(
-    p_norm: F8, fcr: F8, pd_: PartnerData, controls: B1, sc: Scenario, sectors: list[str]
+    p_foreign: F8, fcr: F8, pd_: PartnerData, controls: B1, sc: Scenario, sectors: list[str]
 ) -> F8:
-    """c^f_{j,s} = r_s x_{j,s} p^n_s (1 + kappa d_j m_s 1[controls on j]): partner producers'
-    cost, raised by rare-earth export controls in magnet-using sectors (m_s) in proportion
-    to the partner's dependence d_j."""
+    """c^f_{j,s} = r_s x_{j,s} p^f_s (1 + kappa d_j m_s 1[controls on j]): partner producers'
+    cost. p^f_s is the normal price at foreign producers' own learning factor (equal to
+    China's normal price in 2023, so r_s is the 2023 ratio of foreign cost to China's); it
+    is raised by rare-earth export controls in magnet-using sectors (m_s) in proportion to
+    the partner's dependence d_j."""
     intensity = np.array([sc.trade.rare_earth_intensity.get(s, 0.0) for s in sectors])
     shock = 1.0 + sc.trade.rare_earth_cost_shock * np.outer(pd_.rare_earth * controls, intensity)
-    return (fcr * p_norm)[None, :] * pd_.cost_ratio * shock
+    return (fcr * p_foreign)[None, :] * pd_.cost_ratio * shock
 
 
-def dumping_margin(price: F8, foreign: F8, unit_cost: F8) -> F8:
-    """max((c^f - p)/c^f, (c^cn - p)/c^cn, 0): China's price below the partner's producers'
-    cost or below China's own average cost (WTO Anti-Dumping Agreement, art. 2)."""
-    below_foreign = (foreign - price[None, :]) / np.maximum(foreign, 1e-12)
-    below_cost = np.where(unit_cost > 0, (unit_cost - price) / np.maximum(unit_cost, 1e-12), 0.0)
-    return np.maximum(np.maximum(below_foreign, below_cost[None, :]), 0.0)
+def dumping_margin(price: F8, unit_cost: F8) -> F8:
+    """m_s = max(0, (c^cn_s - p_s) / c^cn_s): the export price below normal value (WTO
+    Anti-Dumping Agreement art. 2). Export and home sales are at the same ex-works price,
+    so the price-to-price comparison gives no margin; when home sales are below cost
+    (art. 2.2.1) normal value is China's own average cost (constructed value, art. 2.2).
+    Foreign producers' cost does not enter: a cost advantage is not dumping."""
+    return np.where(
+        unit_cost > 0, np.maximum((unit_cost - price) / np.maximum(unit_cost, 1e-12), 0.0), 0.0
+    )
+
+
+def injury_margin(price: F8, p_norm: F8, freight: F8, duty_other: F8, foreign: F8) -> F8:
+    """u_{j,s} = max(0, (c^f_{j,s} - l_{j,s}) / c^f_{j,s}), l = (p_s + phi_s p^n_s)(1 + tau^o):
+    price undercutting (WTO Anti-Dumping Agreement art. 3.2): China's landed price (ex-works
+    price plus freight, plus duties other than trade defence, as a measure under review
+    would lapse) below the partner's producers' cost, as a share of that cost. It is the
+    injury margin of the lesser-duty rule (art. 9.1)."""
+    landed = (price + freight * p_norm)[None, :] * (1.0 + duty_other)
+    return np.maximum((foreign - landed) / np.maximum(foreign, 1e-12), 0.0)
 
 
 def defend(
@@ -116,22 +138,27 @@ def defend(
     share_now: F8,
     exporting: B1,
     margin: F8,
+    injury: F8,
     pd_: PartnerData,
     sc: Scenario,
     rng: np.random.Generator,
 ) -> F8:
-    """Trade defence for one year. A measure in force counts down to its sunset review,
-    where it is renewed with probability rho while dumping persists, else it expires.
-    Where none is in force, partner j opens one on sector s with hazard
-    h = a_j logistic(b0 + b_surge max(0, sh_t - sh_{t-3}) + b_dump margin)
-    (a_j the partner's propensity); its duty is d0 + d1 margin.
+    """Trade defence for one year (arrays (J, S); ``margin`` may be (S,)). A case needs
+    both dumping above de minimis (m > m_min, art. 5.8) and injury (u > 0).
+
+    A measure in force counts down to its sunset review (art. 11.3), where it is renewed
+    with probability rho while dumping and injury persist, else it lapses. Where none is
+    in force, partner j opens one on sector s with hazard
+    h = a_j logistic(b0 + b_surge max(0, sh_t - sh_{t-3}) + b_dump m + b_inj u)
+    (a_j the partner's propensity); its duty is d0 + d1 min(m, u) (lesser duty, art. 9.1).
     Returns the (J, S) mask of measures opened this year."""
     t = sc.trade
     J, S = share_now.shape
+    case = (margin > t.de_minimis) & (injury > 0)
     # sunset reviews
     ts.years_left[ts.in_force] -= 1
     review = ts.in_force & (ts.years_left <= 0)
-    renew = review & (margin > 0) & (rng.random((J, S)) < t.renewal_probability)
+    renew = review & case & (rng.random((J, S)) < t.renewal_probability)
     if not sc.switches.trade_defence:
         renew[:] = False  # with trade defence off, measures in force lapse at their review
     ts.years_left[renew] = t.measure_years
@@ -140,15 +167,21 @@ def defend(
     ts.measure_duty[expire] = 0.0
     # new cases
     surge = np.maximum(share_now - ts.share_hist[0], 0.0)
-    x = t.defence_intercept + t.defence_surge * surge + t.defence_dumping * margin
+    x = (
+        t.defence_intercept
+        + t.defence_surge * surge
+        + t.defence_dumping * margin
+        + t.defence_injury * injury
+    )
     hazard = pd_.propensity[:, None] / (1.0 + np.exp(-x))
     draw = rng.random((J, S))
     if not sc.switches.trade_defence:
         opened = np.zeros((J, S), dtype=bool)
     else:
-        opened = ~ts.in_force & exporting & (draw < hazard)
+        opened = ~ts.in_force & exporting & case & (draw < hazard)
     ts.in_force |= opened
-    ts.measure_duty[opened] = t.measure_duty + t.measure_duty_per_margin * margin[opened]
+    lesser = np.minimum(np.broadcast_to(margin, (J, S)), injury)
+    ts.measure_duty[opened] = t.measure_duty + t.measure_duty_per_margin * lesser[opened]
     ts.years_left[opened] = t.measure_years
     ts.share_hist = np.concatenate([ts.share_hist[1:], share_now[None]], axis=0)
     return opened
@@ -199,7 +232,8 @@ class TradeFlows:
     """The year's trade defence and countermeasures (phase j), arrays (J, S) or (J,)."""
 
     china_share_js: F8  # China's share of each partner's market
-    margin_js: F8  # dumping margin
+    margin_js: F8  # dumping margin (the same for every partner: one ex-works price)
+    injury_js: F8  # injury margin (price undercutting of the partner's producers)
     new_measures_js: B1  # measures opened this year (in force from next year)
     escalated_j: B1  # major partners that escalated this year
     in_force_js: B1  # measures in force at the end of the year, or scripted tariffs
@@ -208,21 +242,26 @@ class TradeFlows:
 def respond(
     st: State, yr: Year, dem: Demand, prd: Production, bks: Books, rng: np.random.Generator
 ) -> TradeFlows:
-    """Phase j: partners read this year's import surge and dumping margins (against the
-    books' unit cost) and open, renew or let lapse their measures (:func:`defend`);
-    escalations are answered by export controls from next year (:func:`counter`)."""
+    """Phase j: partners read this year's import surge, dumping margins (the price against
+    the books' unit cost) and injury margins (the landed price against their producers'
+    cost), and open, renew or let lapse their measures (:func:`defend`); escalations are
+    answered by export controls from next year (:func:`counter`)."""
     sc, ts, clr, x = yr.sc, st.trade, prd.clearing, dem.curve.exports
     x_by = clr.exports_by_partner
     china_share = safe_div(x_by, x.market)
-    margin = dumping_margin(clr.price, x.foreign_cost, bks.unit_cost_s)
-    new_measures = defend(ts, china_share, x_by > 0, margin, yr.partners, sc, rng)
+    margin = dumping_margin(clr.price, bks.unit_cost_s)
     scripted = yr.script.duty_js
+    injury = injury_margin(
+        clr.price, x.p_norm, x.freight, other_duty(scripted, sc, yr.year), x.foreign_cost
+    )
+    new_measures = defend(ts, china_share, x_by > 0, margin, injury, yr.partners, sc, rng)
     scripted_start = (scripted > ts.scripted_prev + 1e-12).any(axis=1)
     ts.scripted_prev = scripted
     escalated = counter(ts, x.duty, x_by, scripted_start, yr.partners, sc, rng)
     return TradeFlows(
         china_share_js=china_share,
-        margin_js=margin,
+        margin_js=np.broadcast_to(margin, x_by.shape).copy(),
+        injury_js=injury,
         new_measures_js=new_measures,
         escalated_j=escalated,
         in_force_js=ts.in_force | (scripted > 0),
