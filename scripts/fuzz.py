@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         "(3 to 5 years; their workers get --large-memory-mb)",
     )
     ap.add_argument("--large-memory-mb", type=int, default=9000, help="address space, large runs")
+    ap.add_argument("--large-timeout", type=float, default=900.0, help="seconds per large run")
     ap.add_argument(
         "--minimize",
         type=Path,
@@ -253,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
                     if big not in workers:
                         mb = args.large_memory_mb if big else args.memory_mb
                         workers[big] = Worker(mb)
-                    out = workers[big].run(overrides, run_seed, args.timeout, args.strict)
+                    timeout = args.large_timeout if big else args.timeout
+                    out = workers[big].run(overrides, run_seed, timeout, args.strict)
                     with lock:
                         done[i] = out
                         counts[out[0]] += 1
