@@ -200,7 +200,8 @@ def loss_put(p_e: F8, strike: F8, sigma: float) -> F8:
         return np.maximum(strike - p_e, 0.0)
     pe = np.maximum(p_e, 1e-12)
     k = np.maximum(strike, 1e-12)
-    d1 = (np.log(pe / k) + 0.5 * sigma**2) / sigma
+    with np.errstate(over="ignore"):  # a tiny sigma: d1 = +-inf, clipped below (the limit)
+        d1 = (np.log(pe / k) + 0.5 * sigma**2) / sigma
     # N(-d1) and N(-d2) by the logistic approximation of the normal CDF,
     # N(x) ~ 1 / (1 + e^(-1.702 x)) (Bowling et al. 2009; absolute error below 0.01),
     # sharing one exp: N(-x) = 1 / (1 + e^(1.702 x)) and d2 = d1 - sigma
