@@ -200,12 +200,12 @@ def loss_put(p_e: F8, strike: F8, sigma: float) -> F8:
         return np.maximum(strike - p_e, 0.0)
     pe = np.maximum(p_e, 1e-12)
     k = np.maximum(strike, 1e-12)
-    with np.errstate(over="ignore"):  # a tiny sigma: d1 = +-inf, clipped below (the limit)
-        d1 = (np.log(pe / k) + 0.5 * sigma**2) / sigma
     # N(-d1) and N(-d2) by the logistic approximation of the normal CDF,
     # N(x) ~ 1 / (1 + e^(-1.702 x)) (Bowling et al. 2009; absolute error below 0.01),
     # sharing one exp: N(-x) = 1 / (1 + e^(1.702 x)) and d2 = d1 - sigma
-    e1 = np.exp(np.clip(1.702 * d1, -50.0, 50.0))
+    with np.errstate(over="ignore"):  # a tiny sigma: d1 and 1.702 d1 = +-inf, then clipped
+        d1 = (np.log(pe / k) + 0.5 * sigma**2) / sigma
+        e1 = np.exp(np.clip(1.702 * d1, -50.0, 50.0))
     n_d1 = 1.0 / (1.0 + e1)
     n_d2 = 1.0 / (1.0 + e1 * np.exp(-1.702 * sigma))
     return np.maximum(k * n_d2 - pe * n_d1, 0.0)
