@@ -521,6 +521,20 @@ class MarketParams(Section):
     inventory_sell_rate: float = param(
         0.5, 0.0, 1.0, "share/yr", "share of inventory offered each year whatever the price"
     )
+    inventory_adjustment: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "share/yr",
+        "share of its inventory a firm under an output target takes off its must-run output "
+        "(stock adjustment: production = target - a x inventory); 0: targets are met "
+        "whatever is unsold",
+        calibratable=True,
+        calibration_range=(0.2, 1.0),
+        anchor="stock-adjustment (production-smoothing) models of inventories: Lovell (1961); "
+        "Blinder and Maccini (1991), who report slow adjustment, a quarter to a half of the "
+        "gap a year in manufacturing",
+    )
     distress_price: float = param(
         0.5,
         0.05,

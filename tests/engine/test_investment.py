@@ -656,3 +656,12 @@ def test_vintages_switch_off_sets_obsolescence_to_zero() -> None:
     assert not SectorConst.from_scenario(sc).obsolescence.any()
     on = SectorConst.from_scenario(SC).obsolescence
     assert on[SC.sector_ids.index("solar_pv")] > 0
+
+
+def test_the_local_mandate_builds_only_projects_with_a_positive_operating_margin() -> None:
+    """feasible_push: the mandate m_i stands where q_i > 0 (the expected price covers the
+    unit cost, even if not the capital), and is 0 where a project would lose money on
+    every unit (q_i <= 0)."""
+    push = np.array([0.1, 0.1, 0.1, 0.0])
+    q = np.array([-2.0, 0.0, 0.4, 3.0])
+    assert np.allclose(investment.feasible_push(push, q), [0.0, 0.0, 0.1, 0.0])

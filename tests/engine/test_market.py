@@ -115,3 +115,67 @@ def test_price_floor_with_evasion_raises_the_price_and_stocks_the_rest() -> None
     assert np.isclose(clr.sales[1], 5.0) and np.isclose(clr.sold_share[1], 0.5)
     # the floor in cement leaves steel's market alone
     assert clr.price[0] == _tiny_market(0.0, 0.0).price[0]
+
+
+def _glut_market(demand: float) -> market.Clearing:
+    """One sector at normal price 1, inelastic demand, distress price 0.5. A state-owned
+    firm must run 8 of its 10 units at cost 0.9; a private firm has 10 units at cost 0.3,
+    below the distress price."""
+    one = np.ones(1)
+    offer = market.Offer(
+        sector_i=np.array([0, 0], dtype=np.intp),
+        mc_i=np.array([0.9, 0.3]),
+        must_i=np.array([8.0, 0.0]),
+        capacity_i=np.array([10.0, 10.0]),
+        fixed_s=np.zeros(1),
+        normal_util=1.0,
+        overtime_premium=0.0,
+    )
+    curve = market.DemandCurve(
+        base=np.array([demand]),
+        p_norm=one,
+        elasticity=np.zeros(1),
+        exports=market.ExportTerms(
+            market=np.zeros((1, 1)),
+            foreign_cost=one,
+            ref_ratio=one,
+            duty=np.zeros((1, 1)),
+            share0=0.05 * one,
+            sigma=3.0,
+            cap=0.8,
+            p_norm=one,
+            freight=np.zeros(1),
+        ),
+    )
+    rule = market.PriceRule(lo=0.5, hi=3.0, floor_s=np.zeros(1), evasion_s=np.zeros(1))
+    return market.clear(offer, curve, rule)
+
+
+def test_in_a_glut_flexible_firms_produce_only_what_sells() -> None:
+    """Demand 10 at the distress price, must-run 8, a flexible firm whose cost (0.3) is
+    below the distress price (0.5): the price sits at the distress bound, and the
+    flexible firm produces the 2 units demand leaves, not its 10 (no firm free to choose
+    produces for the warehouse); everything produced is sold."""
+    clr = _glut_market(demand=10.0)
+    assert np.isclose(clr.price[0], 0.5)
+    assert np.allclose(clr.output, [8.0, 2.0])
+    assert np.isclose(clr.sold_share[0], 1.0)
+
+
+def test_in_a_glut_deeper_than_must_run_only_must_run_output_is_unsold() -> None:
+    """Demand 6 below the must-run output 8: the flexible firm produces nothing, and the
+    glut's unsold output (2) is the must-run firm's alone."""
+    clr = _glut_market(demand=6.0)
+    assert np.isclose(clr.price[0], 0.5)
+    assert np.allclose(clr.output, [8.0, 0.0])
+    assert np.isclose(clr.sales[0], 6.0)
+    assert np.isclose(clr.sold_share[0], 6.0 / 8.0)
+
+
+def test_must_run_output_takes_off_a_share_of_the_stock() -> None:
+    """M_i = max(target - a inv_i, 0): the stock on hand cuts the output target by the
+    adjustment share, never below zero; no stock or a = 0 leaves the target."""
+    target = np.array([8.0, 8.0, 8.0, 0.0])
+    inv = np.array([0.0, 4.0, 40.0, 3.0])
+    assert np.allclose(market.must_run_output(target, inv, 0.5), [8.0, 6.0, 0.0, 0.0])
+    assert np.allclose(market.must_run_output(target, inv, 0.0), target)

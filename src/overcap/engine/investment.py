@@ -259,6 +259,16 @@ def local_push(intensity_i: F8, incentive_i: F8, soft: np.ndarray, push: float) 
     return np.where(soft, push * intensity_i * incentive_i, 0.0)
 
 
+def feasible_push(push: F8, q: F8) -> F8:
+    """m_i 1[q_i > 0]: the local mandate builds only a project whose expected operating
+    margin is positive (q > 0: the price it expects covers its unit cost, the soft budget's
+    cover of losses and the subsidies included), whatever its return on capital. A project
+    needs a feasibility study to be approved (the investment-approval system, State Council
+    Decision on Reforming the Investment System, 2004): a plant that loses money on every
+    unit it would sell does not pass it, a plant that only fails to earn its capital does."""
+    return np.where(q > 0.0, push, 0.0)
+
+
 def complete_projects(f: Firms, year: int, log_learning: F8 | None = None) -> None:
     """Capacity under construction comes on line in its completion year. With
     ``log_learning`` (ln of each sector's learning factor now), the firm's vintage becomes
@@ -319,12 +329,13 @@ def expand(
 ) -> tuple[F8, F8]:
     """Incumbents without a project under way that review their plans this year
     (probability rho) start one of size
-    dK_i = K_i min(x_max, gamma (q_i - 1)^+ + h(q_i) G_s / rho + m_i) * approvals:
+    dK_i = K_i min(x_max, gamma (q_i - 1)^+ + h(q_i) G_s / rho + m_i 1[q_i > 0]) * approvals:
     an expansion linear in the excess return (Tobin's q with quadratic adjustment costs,
     Hayashi 1982: I/K = (q - 1) / phi, gamma = 1 / phi), plus, for a profitable investor,
     its share of the perceived gap G_s among the investors active this year, plus the
     local mandate m_i (see :func:`local_push`) that state-owned and protected firms take on
-    whatever the return.
+    whatever the return on capital, for a project with a positive expected operating
+    margin (:func:`feasible_push`).
     Entrants plan to fill the same gap (see entry.entrants): nobody sees the others' plans.
 
     Hard-budget (private) firms are rationed by equity: new debt up to
@@ -338,7 +349,7 @@ def expand(
         inv.max_expansion,
         inv.expansion_speed * excess
         + excess_response(q) * gap_i / inv.review_probability
-        + ap.push_i,
+        + feasible_push(ap.push_i, q),
     )
     dk *= approval[f.sector] * free
     room = np.maximum(0.0, inv.private_debt_equity_cap * f.equity - f.debt)

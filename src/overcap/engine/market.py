@@ -245,9 +245,11 @@ def clear(offer: Offer, curve: DemandCurve, rule: PriceRule, iterations: int = 6
     d_dom, x_exp = curve.at(price)
     dem = d_dom + x_exp
     f_avail = table.supply(price / p_norm)
-    # clearing: flexible output fills demand net of the fixed offer; at a bound or a floor
-    # every tranche whose cost is covered produces in full
-    q_flex = np.where(glut | scarce | floored, f_avail, np.clip(dem - m_fixed, 0.0, f_avail))
+    # clearing: flexible output fills demand net of the fixed offer, also in a glut (no
+    # firm free to choose produces what it cannot sell: the glut's excess is the fixed
+    # offer's); at the scarcity bound or a binding floor every tranche whose cost is
+    # covered produces in full
+    q_flex = np.where(scarce | floored, f_avail, np.clip(dem - m_fixed, 0.0, f_avail))
     m, theta = table.fill(q_flex)
     out_flex = tranche_output(b1, t1_cap, sector, m, theta) + tranche_output(
         b2, t2_cap, sector, m, theta
@@ -319,6 +321,15 @@ def must_run_share(soe: np.ndarray, protected: np.ndarray, targets: float, prote
     return np.where(soe, targets, np.where(protected, targets * protection, 0.0))
 
 
+def must_run_output(target: F8, inventory: F8, adjustment: float) -> F8:
+    """M_i = max(u_m s_i K_i - a inv_i, 0): a firm under an output target produces the target
+    less the share a of the stock it already holds (stock adjustment: Lovell 1961; Blinder
+    and Maccini 1991), so a glut's unsold output weighs on next year's must-run output
+    instead of piling up for years. Only targets with a stock on hand are cut: a = 0 or an
+    empty warehouse leaves the target as it is."""
+    return np.maximum(target - adjustment * inventory, 0.0)
+
+
 def production_limit(capacity: F8, cap_i: F8) -> F8 | None:
     """L_i = cap_s K_i, the most a firm may produce under a production restriction (cap_s
     the sector's utilisation cap, 1 where none); None where no sector is restricted."""
@@ -340,7 +351,11 @@ def produce(st: State, yr: Year, pol: Policy, dem: Demand) -> Production:
     os_i = z_i * sc.provinces.max_operating_subsidy * yr.p_norm[f.sector]
     vc_i = yr.vc_s[f.sector] * f.cost_eff
     share_i = must_run_share(f.soe, f.protected, stg.soe_output_targets, stg.local_protection)
-    must = sc.market.must_run_utilisation * share_i * f.capacity
+    must = must_run_output(
+        sc.market.must_run_utilisation * share_i * f.capacity,
+        f.inventory,
+        sc.market.inventory_adjustment,
+    )
     ins = pol.instruments
     cap_i = ins.output_cap[f.sector] if ins.output_cap.size else ins.output_cap
     limit = production_limit(f.capacity, cap_i)
