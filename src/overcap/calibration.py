@@ -30,6 +30,7 @@ from overcap._version import __version__
 from overcap.evidence import Fact, check, load_facts
 from overcap.experiments import ensemble
 from overcap.scenario import Scenario, field_bounds, load_scenario
+from overcap.summary import implausibility, internals
 
 HOLDOUT_DEFAULT = (2016, 2019)
 REGIME_PREFIXES = {"centre.loosen.", "centre.control.", "centre.stagnation."}
@@ -117,6 +118,7 @@ def evaluate(
     runs: int,
     seed: int,
     robustness: float = 0.0,
+    plausibility: float = 0.0,
 ) -> dict[str, Any]:
     """Loss and scores of one parameter set (K replicates, common random numbers).
 
@@ -126,7 +128,10 @@ def evaluate(
     alone; above 0 it also prefers parameter sets whose runs pass a fact more often, so a
     median that sits just inside a band (and flips with the random streams) counts for
     less than one well inside, and a sign or boolean fact is graded by its share of
-    passing runs instead of all or nothing."""
+    passing runs instead of all or nothing. ``plausibility`` weighs in how far the runs'
+    internal states (zombie share, provincial spending over GDP, each sector's worst
+    five-year margin) lie outside the ranges of the record
+    (:func:`overcap.summary.implausibility`)."""
     sc = load_scenario(scenario, overrides, calibrated=False)
     # in this process: calibration runs its own worker processes (no cluster in them)
     results = ensemble(sc, runs=runs, seed=seed, workers=0)
@@ -136,8 +141,14 @@ def evaluate(
         1.0 - table["share_passing"].to_numpy(dtype=float)
     )
     passed = table["passed"].to_numpy()
+    implausible = (
+        implausibility([internals(r.sectors, r.provinces, r.economy) for r in results])
+        if plausibility
+        else 0.0
+    )
     return {
-        "loss": float(dist[~held_arr].sum()),
+        "loss": float(dist[~held_arr].sum()) + plausibility * implausible,
+        "implausibility": implausible,
         "loss_holdout": float(dist[held_arr].sum()),
         "passed_in": int(passed[~held_arr].sum()),
         "total_in": int((~held_arr).sum()),
@@ -178,6 +189,7 @@ def _objective(
     seed: int,
     fixed: dict[str, float] | None = None,
     robustness: float = 0.0,
+    plausibility: float = 0.0,
 ) -> Callable[[Any], float]:
     def objective(trial: Any) -> float:
         ov: dict[str, Any] = dict(fixed or {})
@@ -186,8 +198,9 @@ def _objective(
                 ov[k.path] = trial.suggest_int(k.path, int(k.lo), int(k.hi))
             else:
                 ov[k.path] = trial.suggest_float(k.path, k.lo, k.hi)
-        res = evaluate(scenario, ov, facts, held, runs, seed, robustness)
-        for key in ("loss_holdout", "passed_in", "total_in", "passed_out", "total_out"):
+        res = evaluate(scenario, ov, facts, held, runs, seed, robustness, plausibility)
+        keys = ("loss_holdout", "passed_in", "total_in", "passed_out", "total_out")
+        for key in (*keys, "implausibility"):
             trial.set_user_attr(key, res[key])
         return float(res["loss"])
 
@@ -209,6 +222,7 @@ class _Job:
     target: int
     fixed: dict[str, float]
     robustness: float
+    plausibility: float = 0.0
     worker: int = 0
 
 
@@ -241,6 +255,7 @@ def _worker(job: _Job) -> None:
             job.seed,
             job.fixed,
             job.robustness,
+            job.plausibility,
         ),
         n_trials=job.target,  # upper bound; the callback stops at the shared target
         callbacks=[
@@ -277,16 +292,20 @@ def calibrate(
     start_from: dict[str, float] | None = None,
     start_from_provenance: dict[str, Any] | None = None,
     robustness: float = 0.0,
+    plausibility: float = 0.0,
 ) -> dict[str, Any]:
     """Run (or resume) a calibration and return the calibrated parameter set with its
     provenance. The study is keyed by ``study_name`` (default: scenario, seed, replicates
     and robustness); running again with the same storage resumes and only adds the trials
     still missing. ``robustness`` weighs the share of runs failing each fact into the
-    loss (see :func:`evaluate`)."""
+    loss, ``plausibility`` the internal states outside the record's ranges (see
+    :func:`evaluate`)."""
     import optuna
 
     if not (np.isfinite(robustness) and robustness >= 0):
         raise ValueError(f"--robustness: {robustness!r}; allowed: a number >= 0")
+    if not (np.isfinite(plausibility) and plausibility >= 0):
+        raise ValueError(f"--plausibility: {plausibility!r}; allowed: a number >= 0")
     facts, digest = load_facts(facts_path)
     held = holdout_mask(facts, holdout)
     ks = knobs()
@@ -305,7 +324,7 @@ def calibrate(
     fixed = {p: v for p, v in (start_from or {}).items() if p not in searched}
     name = study_name or f"{Path(scenario).stem}-seed{seed}-k{runs_per_trial}" + (
         f"-w{robustness:g}" if robustness else ""
-    )
+    ) + (f"-p{plausibility:g}" if plausibility else "")
     storage_path = Path(storage)
     study0 = _study(name, storage_path, seed, 0)  # create it (or load it) once, up front
     before = completed(name, storage_path)
@@ -327,6 +346,7 @@ def calibrate(
         target=trials,
         fixed=fixed,
         robustness=robustness,
+        plausibility=plausibility,
     )
     jobs = [replace(job, worker=w) for w in range(max(1, workers))]
     if workers <= 1:
@@ -363,10 +383,18 @@ def calibrate(
             "seed": seed,
             "seeds": f"replicates 0..{runs_per_trial - 1} of seed {seed} (common random numbers)",
             "robustness": robustness,
+            "plausibility": plausibility,
             "loss": (
                 "sum over in-sample facts of the median's distance outside the band"
                 + (f" + {robustness:g} x the share of runs failing" if robustness else "")
+                + (
+                    f" + {plausibility:g} x the internal states' distance outside the "
+                    "record's ranges (summary.implausibility)"
+                    if plausibility
+                    else ""
+                )
             ),
+            "implausibility": best.user_attrs.get("implausibility"),
             "holdout_years": list(holdout) if holdout else None,
             "holdout_ids": [f.id for f, h in zip(facts, held, strict=True) if h],
             "loss_in_sample": best.value,

@@ -849,6 +849,15 @@ def calibrate(
             min=0.0,
         ),
     ] = 0.0,
+    plausibility: Annotated[
+        float,
+        typer.Option(
+            help="Add this weight times how far the runs' zombie share, provincial "
+            "spending and sector margins lie outside the record's ranges "
+            "(docs/CALIBRATION.md).",
+            min=0.0,
+        ),
+    ] = 0.0,
 ) -> None:
     """Calibrate a scenario's parameters against the facts (resumable)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -900,6 +909,7 @@ def calibrate(
                 start_from=warm,
                 start_from_provenance=warm_pv,
                 robustness=robustness,
+                plausibility=plausibility,
             )
         except ValueError as exc:
             _fail(str(exc))

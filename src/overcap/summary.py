@@ -105,3 +105,54 @@ def indicator_values(
             v = g[ind.name].sum() if ind.how == "sum" else g[ind.name].mean()
             out[ind.name] = out["run"].map(v * ind.scale).astype(float)
     return out
+
+
+# The internal ranges of the record a fit must also respect (issue 14's checks; the
+# calibration's plausibility term, docs/CALIBRATION.md): economy-wide zombie share (Renmin
+# University NADS 2016: 7.5% of industrial firms 2005-13, about 30% at the 2000 peak),
+# provincial industrial-policy spending over GDP (CSIS Red Ink 2022: 1.7-4% in 2019), and
+# no sector's five-year mean margin far below zero (steel's worst, 2015: -1.5%, CISA).
+ZOMBIE_MAX = 0.2  # mean share of firms over the run
+SPENDING_MAX = 5.0  # mean provincial industrial-policy spending, % of GDP
+MARGIN_MIN = -0.3  # worst five-year mean margin (profit / revenue) of any sector
+
+
+@dataclass(frozen=True)
+class Internals:
+    """One run's internal states that the ranges above bound."""
+
+    zombie_mean: float
+    spending_mean: float  # % of GDP
+    worst_margin: dict[str, float]  # sector -> worst five-year mean margin
+
+
+def internals(sectors: pd.DataFrame, provinces: pd.DataFrame, economy: pd.DataFrame) -> Internals:
+    """A run's mean economy-wide zombie share, mean provincial industrial-policy spending
+    (subsidies plus the provinces' part of rescues) over GDP in percent, and each sector's
+    worst mean margin over five consecutive years with revenue."""
+    eco = economy.set_index("year")
+    prov = provinces.groupby("year")[["subsidies", "bailouts"]].sum()
+    spend = 100.0 * (prov["subsidies"] + prov["bailouts"]) / eco["gdp"]
+    m = sectors.assign(margin=sectors["margin"].where(sectors["revenue"] != 0))
+    wide = m.pivot(index="year", columns="sector", values="margin")
+    full = wide.reindex(range(int(wide.index.min()), int(wide.index.max()) + 1))
+    roll = full.rolling(5, min_periods=5).mean().min()
+    return Internals(
+        zombie_mean=float(eco["zombie_share"].mean()),
+        spending_mean=float(spend.mean()),
+        worst_margin={str(s): float(v) for s, v in roll.dropna().items()},
+    )
+
+
+def implausibility(runs: Sequence[Internals]) -> float:
+    """How far the runs' medians lie outside the internal ranges, in units of a tenth of
+    a share (zombies), 2.5 points of GDP (spending) and 0.3 of margin (each sector apart),
+    summed: 0 when every median is inside."""
+    if not runs:
+        return 0.0
+    med = pd.DataFrame([{"z": r.zombie_mean, "s": r.spending_mean} for r in runs]).median()
+    margins = pd.DataFrame([r.worst_margin for r in runs]).median()
+    out = max(0.0, float(med["z"]) - ZOMBIE_MAX) / 0.1
+    out += max(0.0, float(med["s"]) - SPENDING_MAX) / 2.5
+    out += float(((MARGIN_MIN - margins).clip(lower=0.0) / 0.3).sum())
+    return out

@@ -1,0 +1,48 @@
+"""The internal ranges a fit must respect (summary.internals, summary.implausibility)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from overcap.summary import Internals, implausibility, internals
+
+
+def _frames(margins: list[float]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    years = list(range(2000, 2000 + len(margins)))
+    sectors = pd.DataFrame(
+        {
+            "year": years * 2,
+            "sector": ["steel"] * len(years) + ["coal"] * len(years),
+            "margin": margins + [0.1] * len(years),
+            "revenue": [1.0] * (2 * len(years)),
+        }
+    )
+    provinces = pd.DataFrame(
+        {"year": years, "province": ["A"] * len(years), "subsidies": 2.0, "bailouts": 1.0}
+    )
+    economy = pd.DataFrame({"year": years, "gdp": 100.0, "zombie_share": 0.1})
+    return sectors, provinces, economy
+
+
+def test_internals_reads_the_worst_five_year_margin_and_the_means() -> None:
+    """Steel's margins 0.1, 0.1, -0.5 x5, 0.1: the worst five-year mean is -0.5; coal's
+    0.1; spending (2 + 1) / 100 = 3% of GDP; zombie share 0.1."""
+    sec, prov, eco = _frames([0.1, 0.1, -0.5, -0.5, -0.5, -0.5, -0.5, 0.1])
+    got = internals(sec, prov, eco)
+    assert np.isclose(got.worst_margin["steel"], -0.5)
+    assert np.isclose(got.worst_margin["coal"], 0.1)
+    assert np.isclose(got.spending_mean, 3.0)
+    assert np.isclose(got.zombie_mean, 0.1)
+
+
+def test_implausibility_is_zero_inside_the_ranges_and_grows_outside() -> None:
+    inside = Internals(0.1, 3.0, {"steel": -0.1})
+    assert implausibility([inside]) == 0.0
+    assert implausibility([]) == 0.0
+    # zombies 0.3 (0.1 over, 1 unit), spending 10% (5 over, 2 units), steel -0.9 (0.6
+    # under, 2 units): 5, and the median over runs is what counts
+    outside = Internals(0.3, 10.0, {"steel": -0.9})
+    assert np.isclose(implausibility([outside]), 5.0)
+    assert np.isclose(implausibility([outside, outside, inside]), 5.0)
+    assert implausibility([outside, inside, inside]) == 0.0
