@@ -285,6 +285,8 @@ class ProvinceParams(Section):
         "capacity the provinces together sponsor a year in a strategic sector, as a share of "
         "its market, when every official's tournament incentive is 1 and budgets allow it; "
         "each province sponsors 1/P of it whatever its size",
+        calibratable=True,
+        calibration_range=(0.0, 0.3),
         anchor="Barwick, Kalouptsidi and Zahur 2025 (local entry subsidies in shipbuilding "
         "2006-12); provincial NEV and battery plans adding up to several times national "
         "demand (flag R): 0.1, the race alone adds a tenth of the market a year",
@@ -360,6 +362,7 @@ class InvestmentParams(Section):
         "weight investors give the growth a year of the centre's plan target for a strategic "
         "sector (data/plan_targets.csv) where it exceeds the consensus growth (0: plans are "
         "ignored; 1: believed in full)",
+        calibratable=True,
         anchor="Five-Year Plan and sector plan targets for solar and NEVs were met or "
         "raised (NEA 2012-16; State Council 2012, 2020); no estimate of the weight: the "
         "midpoint of [0, 1] (flag R)",
