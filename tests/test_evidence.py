@@ -406,3 +406,33 @@ def test_pooled_zombie_share_is_the_engines_ratio_of_sums(baseline: overcap.Resu
     eco = baseline.economy.set_index("year")["zombie_share"]
     assert (s["exits"] > 0).any()
     np.testing.assert_allclose(pooled.to_numpy(), eco.loc[pooled.index].to_numpy(), atol=1e-12)
+
+
+def test_cli_check_scores_in_sample_and_out_of_time(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from overcap.cli import app
+
+    p = tmp_path / "mine.csv"
+    p.write_text(
+        "id,indicator,sector,partner,year_from,year_to,statistic,target,low,high\n"
+        "A,aggregate_utilisation,ALL,,2000,2000,value,,0,1\n"
+        "B,aggregate_utilisation,ALL,,2010,2013,mean,,0,1\n"
+        "C,aggregate_utilisation,ALL,,2015,2015,value,,2,3\n",
+        encoding="utf-8",
+    )
+    scores = tmp_path / "scores.json"
+    args = ["check", "--facts", str(p), "--runs", "1", "--holdout", "2013-2019"]
+    res = CliRunner().invoke(app, [*args, "--json", "--record-score", str(scores)])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert [f["out_of_time"] for f in out["facts"]] == [False, True, True]
+    assert out["in_sample"] == [1, 1] and out["out_of_time"] == [1, 2]
+    assert json.loads(scores.read_text())["seeds"]["0"]["out_of_time"] == [1, 2]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "in-sample" in res.output and "out of time" in res.output
+    res = CliRunner().invoke(app, [*args[:-1], "2019-2013"])
+    assert res.exit_code == 2 and "--holdout" in res.output
