@@ -373,6 +373,9 @@ def _pool(frame: pd.DataFrame, indicator: str, sectors: list[str]) -> pd.Series:
         n, d = g[num].sum(), g[den].sum()
         return (n / d.where(d != 0)).astype(float)
     if indicator in FIRM_SHARES:
+        lacking = [c for c in (indicator, "firms", "exits") if c not in sub.columns]
+        if lacking:
+            raise NotEvaluable(f"a pooled {indicator} needs the sector column {lacking[0]!r}")
         tested = sub["firms"] + sub["exits"]
         sub["_count"] = sub[indicator] * tested
         sub["_tested"] = tested
