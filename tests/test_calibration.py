@@ -15,6 +15,7 @@ import pytest
 
 import overcap
 from overcap.calibration import calibrate, completed, knobs
+from overcap.evidence import load_facts
 
 TINY = """\
 name = "tiny"
@@ -72,13 +73,13 @@ def test_calibration_stays_in_range_and_resumes(tiny: str, tmp_path: Path) -> No
         lo, hi = ranges[path]
         assert lo <= value <= hi
     assert len(pv["facts_sha256"]) == 64 and pv["holdout_ids"]
-    assert pv["total_in_sample"] + pv["total_holdout"] == 32
+    assert pv["total_in_sample"] + pv["total_holdout"] == len(load_facts()[0])
 
 
 def test_robustness_adds_the_share_of_failing_runs(tiny: str) -> None:
     """loss(w) = sum of distances + w x sum of shares of failing runs, in sample only."""
     from overcap.calibration import evaluate, holdout_mask
-    from overcap.evidence import check, load_facts
+    from overcap.evidence import check
     from overcap.experiments import ensemble
 
     facts, _ = load_facts()
@@ -204,7 +205,7 @@ def test_defaults_lie_inside_the_calibration_ranges() -> None:
         obj: object = sc
         for part in k.path.split("."):
             obj = getattr(obj, part)
-        assert k.lo <= float(obj) <= k.hi, (k.path, obj, k.lo, k.hi)  # type: ignore[arg-type]
+        assert k.lo <= float(obj) <= k.hi, (k.path, obj, k.lo, k.hi)
 
 
 def test_a_subset_is_searched_with_the_rest_held_at_the_warm_start(
@@ -214,7 +215,6 @@ def test_a_subset_is_searched_with_the_rest_held_at_the_warm_start(
     values in every trial and in the result (a stage that adds one parameter does not
     throw away the earlier stages' fit)."""
     from overcap.calibration import HOLDOUT_DEFAULT, evaluate, holdout_mask
-    from overcap.evidence import load_facts
 
     start = {
         "investment.visibility": 0.5,
@@ -240,3 +240,92 @@ def test_a_subset_is_searched_with_the_rest_held_at_the_warm_start(
     without = evaluate(tiny, {"investment.visibility": 0.5}, facts, held, 1, 1)["loss"]
     assert pv["loss_in_sample"] == pytest.approx(with_rest)
     assert with_rest != pytest.approx(without)  # the held values did matter
+
+
+def test_out_of_time_holdout_is_every_fact_ending_in_the_block_or_later() -> None:
+    """--holdout 2013-2019 holds out exactly the facts whose window ends after 2012: a
+    window that straddles 2013 (F56, a mean over 2005-2013) is held out, since the fit
+    must not see 2013, and so are facts about 2023."""
+    from overcap.calibration import holdout_mask
+
+    facts, _ = load_facts()
+    held = holdout_mask(facts, (2013, 2019))
+    out = {f.id for f, h in zip(facts, held, strict=True) if h}
+    assert out == {f.id for f in facts if f.year_to > 2012}
+    assert {"F56", "F28", "F31", "F71"} <= out
+    assert not out & {"F27", "F05", "F01", "F45", "F44"}  # 1995-2007, ..., 2012
+    assert 0 < len(out) < len(facts)
+    assert holdout_mask(facts, None) == [False] * len(facts)
+
+
+def test_recorded_scores_keep_seeds_of_the_same_setup_only(tmp_path: Path) -> None:
+    from overcap.calibration import record_score, score_entry
+
+    entry = score_entry([True, False, True, True], [False, False, True, True])
+    assert entry == {"all": [3, 4], "in_sample": [1, 2], "out_of_time": [2, 2]}
+    p = tmp_path / "scores.json"
+    setup = {
+        "scenario": "baseline",
+        "runs": 10,
+        "facts_sha256": "a" * 64,
+        "calibration_sha256": "b" * 64,
+        "holdout": (2013, 2019),
+        "fit_seed": 5,
+    }
+    record_score(p, seed=1, entry=entry, **setup)
+    doc = record_score(p, seed=0, entry=entry, **setup)
+    assert list(doc["seeds"]) == ["0", "1"] and doc["holdout_years"] == [2013, 2019]
+    assert doc["seeds"]["0"]["out_of_stream"]
+    assert not record_score(p, seed=5, entry=entry, **setup)["seeds"]["5"]["out_of_stream"]
+    # another facts file: the other seeds' scores are not comparable and go
+    other = {**setup, "facts_sha256": "c" * 64}
+    doc = record_score(p, seed=2, entry=entry, **other)
+    assert list(doc["seeds"]) == ["2"]
+    assert json.loads(p.read_text())["seeds"]["2"]["in_sample"] == [1, 2]
+
+
+def test_score_block_is_generated_and_replaced() -> None:
+    from overcap.calibration import SCORE_BEGIN, SCORE_END, replace_score_block, score_block
+
+    doc = {
+        "scenario": "baseline",
+        "runs": 10,
+        "holdout_years": [2013, 2019],
+        "fit_seed": 5,
+        "seeds": {
+            "0": {
+                "all": [30, 71],
+                "in_sample": [10, 20],
+                "out_of_time": [20, 51],
+                "out_of_stream": True,
+            },
+            "5": {
+                "all": [40, 71],
+                "in_sample": [15, 20],
+                "out_of_time": [25, 51],
+                "out_of_stream": False,
+            },
+        },
+    }
+    block = score_block(doc)
+    assert block.startswith(SCORE_BEGIN) and block.endswith(SCORE_END)
+    assert "| 0 | out of stream | 30 / 71 | 10 / 20 | 20 / 51 |" in block
+    assert "| 5 | fitted on | 40 / 71 | 15 / 20 | 25 / 51 |" in block
+    assert "--holdout 2013-2019" in block
+    text = f"intro\n{SCORE_BEGIN}\nold\n{SCORE_END}\nrest\n"
+    assert replace_score_block(text, block) == f"intro\n{block}\nrest\n"
+    with pytest.raises(ValueError, match="score:begin"):
+        replace_score_block("no block here", block)
+
+
+def test_readme_score_block_is_the_generated_one() -> None:
+    """README's quoted score is generated from the stored scores in the package (run
+    scripts/readme_score.py after overcap check --record-score)."""
+    from overcap.calibration import readme_score_block, score_block
+    from overcap.scenario import calibration_dir
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    doc = json.loads((calibration_dir() / "baseline-score.json").read_text(encoding="utf-8"))
+    assert readme_score_block(readme) == score_block(doc)
+    assert doc["scenario"] == "baseline" and doc["seeds"]

@@ -216,17 +216,19 @@ def test_malformed_facts_name_row_and_column(label: str, text: str, where: str) 
 
 def test_packaged_facts_parse_and_hash(tmp_path: Path) -> None:
     facts, digest = load_facts()
-    assert len(facts) == 32 and len(digest) == 64
+    assert len(facts) == 71 and len(digest) == 64
+    assert [f.id for f in facts] == [f"F{i:02d}" for i in range(1, 72)]
     p = tmp_path / "f.csv"
     p.write_text(FACTS, encoding="utf-8")
     mine, d2 = load_facts(p)
     assert len(mine) == 18 and d2 != digest
 
 
-def test_check_runs_on_a_model_result(baseline: overcap.Result) -> None:
+def test_every_packaged_fact_is_evaluable_on_a_baseline_run(baseline: overcap.Result) -> None:
     t = check(baseline)
-    assert len(t) == 32
+    assert len(t) == 71
     assert t["evaluable"].all(), t.loc[~t["evaluable"], ["id", "reason"]]
+    assert np.isfinite(t["value"].to_numpy(dtype=float)).all()
 
 
 def test_cli_check_json_and_errors(tmp_path: Path) -> None:
@@ -272,3 +274,165 @@ def test_cli_check_json_and_errors(tmp_path: Path) -> None:
         assert res.exit_code == 2, res.output
         assert where in res.stderr and "row 2" in res.stderr, res.stderr
         assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.output
+
+
+def ratios_result() -> Result:
+    """Two sectors, two years, with the flows behind the ratio indicators. Where the
+    ratio of the sums and the mean of the sectors' ratios differ, the answers below are
+    the ratio of the sums (data/README.md)."""
+    sec = pd.DataFrame(
+        {
+            "year": [2000, 2000, 2001, 2001],
+            "sector": ["steel", "cement"] * 2,
+            "output": [100.0, 10.0, 80.0, 0.0],
+            "capacity": [120.0, 20.0, 120.0, 20.0],
+            "exports": [20.0, 9.0, 40.0, 0.0],
+            "revenue": [50.0, 10.0, 40.0, 0.0],
+            "profit": [5.0, -5.0, 4.0, 0.0],
+            "margin": [0.1, -0.5, 0.1, 0.0],
+            "subsidies": [5.0, 4.0, 2.0, 1.0],
+            "price": [0.5, 1.0, 0.5, 1.0],
+            "firms": [8.0, 1.0, 6.0, 2.0],  # at the end of the year
+            "exits": [2.0, 1.0, 0.0, 0.0],  # so 10, 2, 6, 2 firms were tested
+            "zombie_share": [0.5, 0.0, 0.0, 0.5],  # 5, 0, 0, 1 zombies
+            "loss_making_share": [0.2, 1.0, 0.5, 0.0],  # 2, 2, 3, 0 loss-makers
+        }
+    )
+    eco = pd.DataFrame({"year": [2000, 2001], "gdp_growth": [9.0, 8.0]})
+    prov = pd.DataFrame({"year": [2000, 2001], "province": ["Hebei"] * 2, "debt": [1.0, 2.0]})
+    trade = pd.DataFrame(
+        {"year": [2000, 2001], "partner": ["USA"] * 2, "sector": ["steel"] * 2, "duty": [0.0] * 2}
+    )
+    return Result(
+        scenario=overcap.load_scenario("baseline"),
+        seed=0,
+        sectors=sec,
+        provinces=prov,
+        economy=eco,
+        trade=trade,
+    )
+
+
+RATIO_FACTS = textwrap.dedent(
+    """\
+    id,indicator,sector,partner,year_from,year_to,statistic,target,low,high
+    E1,export_share,steel,,2001,2001,value,,0.49,0.51
+    E2,export_share,ALL,,2000,2001,mean,,0.38,0.39
+    E3,export_share,steel,,2000,2001,sum,,0.69,0.71
+    E4,export_share,ALL,,2000,2000,sign,1,,
+    E5,export_share,cement,,2000,2001,below,0.5,,
+    E6,export_share,ALL,,2000,2001,all_below,0.6,,
+    E7,export_share,cement,,2001,2001,any,1,,
+    E8,export_share,ALL,,2000,2001,share_of_sectors_below:0.4,,0.5,0.5
+    E9,export_share,cement,,2001,2001,decline_years_at_least:1,,,
+    E10,export_share,steel+cement,,2000,2000,value,,0.26,0.27
+    S1,subsidy_share_of_revenue,cement,,2000,2000,value,,0.39,0.41
+    S2,subsidy_share_of_revenue,cement,,2001,2001,value,,0,0
+    S3,subsidy_share_of_revenue,ALL,,2000,2000,value,,0.14,0.16
+    S4,subsidy_share_of_revenue,ALL,,2000,2001,mean,,0.11,0.12
+    S5,subsidy_share_of_revenue,steel+cement,,2001,2001,value,,0.07,0.08
+    M1,margin,ALL,,2000,2000,value,,-0.01,0.01
+    Z1,zombie_share,ALL,,2000,2000,value,,0.41,0.42
+    Z2,zombie_share,steel+cement,,2001,2001,value,,0.12,0.13
+    Z3,zombie_share,steel,,2000,2000,value,,0.5,0.5
+    L1,loss_making_share,ALL,,2000,2000,value,,0.33,0.34
+    L2,loss_making_share,ALL,,2000,2001,mean,,0.35,0.36
+    P1,price,steel,,2000,2000,value,,0.5,0.5
+    P2,price,ALL,,2000,2000,value,,0,10
+    P3,price,steel+cement,,2000,2000,value,,0,10
+    """
+)
+
+RATIO_EXPECTED = {
+    "E1": 0.5,
+    "E2": (29 / 110 + 40 / 80) / 2,
+    "E3": 0.2 + 0.5,
+    "E4": 1.0,
+    "E5": (0.9 + 0.0) / 2,  # cement has no output in 2001: its ratio is 0
+    "E6": 0.5,
+    "E7": 0.0,
+    "E8": 0.5,  # active sector-years only: steel 0.35, cement 0.9 (2000)
+    "E9": 1.0,  # 0.9 in 2000, 0 in 2001
+    "E10": 29 / 110,
+    "S1": 0.4,
+    "S2": 0.0,  # no revenue: 0, never missing
+    "S3": 9 / 60,
+    "S4": (9 / 60 + 3 / 40) / 2,
+    "S5": 3 / 40,
+    "M1": 0.0,
+    "Z1": 5 / 12,  # zombies over the firms tested (end of year plus exits)
+    "Z2": 1 / 8,
+    "Z3": 0.5,
+    "L1": 4 / 12,
+    "L2": (4 / 12 + 3 / 8) / 2,
+    "P1": 0.5,
+}
+# the mean of the sectors' ratios, or shares weighted by the firms left at the end of
+# the year, give other answers: the checks above fail for them
+MEAN_OF_RATIOS = {
+    "E10": (0.2 + 0.9) / 2,
+    "S3": (0.1 + 0.4) / 2,
+    "M1": (0.1 - 0.5) / 2,
+    "Z1": (0.5 * 8 + 0.0 * 1) / 9,
+    "L1": (0.2 * 8 + 1.0 * 1) / 9,
+}
+
+
+def test_ratio_indicators_on_known_answers() -> None:
+    facts = parse_facts(RATIO_FACTS)
+    table = check(ratios_result(), facts).set_index("id")
+    for fid, value in RATIO_EXPECTED.items():
+        assert table.loc[fid, "evaluable"], (fid, table.loc[fid, "reason"])
+        assert table.loc[fid, "value"] == pytest.approx(value), fid
+    passing = {"E1", "E2", "E3", "E4", "E5", "E6", "E8", "E9", "E10"}
+    passing |= {"S1", "S2", "S3", "S4", "S5", "M1", "Z1", "Z2", "Z3", "L1", "L2", "P1"}
+    assert set(table.index[table["passed"]]) == passing
+    for fid, wrong in MEAN_OF_RATIOS.items():
+        assert wrong != pytest.approx(RATIO_EXPECTED[fid], abs=1e-3), fid
+    # a per-sector-only indicator has no ALL or pooled value
+    for fid in ("P2", "P3"):
+        assert not table.loc[fid, "evaluable"]
+        assert "per sector only" in table.loc[fid, "reason"]
+
+
+def test_pooled_zombie_share_is_the_engines_ratio_of_sums(baseline: overcap.Result) -> None:
+    """Pooling every sector's zombie share gives the economy's zombie share, which the
+    engine computes as zombie firms over live firms: the firms tested are the firms at
+    the end of the year plus the year's exits."""
+    from overcap.evidence import _pool
+
+    s = baseline.sectors
+    pooled = _pool(s, "zombie_share", list(s["sector"].unique()))
+    eco = baseline.economy.set_index("year")["zombie_share"]
+    assert (s["exits"] > 0).any()
+    np.testing.assert_allclose(pooled.to_numpy(), eco.loc[pooled.index].to_numpy(), atol=1e-12)
+
+
+def test_cli_check_scores_in_sample_and_out_of_time(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from overcap.cli import app
+
+    p = tmp_path / "mine.csv"
+    p.write_text(
+        "id,indicator,sector,partner,year_from,year_to,statistic,target,low,high\n"
+        "A,aggregate_utilisation,ALL,,2000,2000,value,,0,1\n"
+        "B,aggregate_utilisation,ALL,,2010,2013,mean,,0,1\n"
+        "C,aggregate_utilisation,ALL,,2015,2015,value,,2,3\n",
+        encoding="utf-8",
+    )
+    scores = tmp_path / "scores.json"
+    args = ["check", "--facts", str(p), "--runs", "1", "--holdout", "2013-2019"]
+    res = CliRunner().invoke(app, [*args, "--json", "--record-score", str(scores)])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert [f["out_of_time"] for f in out["facts"]] == [False, True, True]
+    assert out["in_sample"] == [1, 1] and out["out_of_time"] == [1, 2]
+    assert json.loads(scores.read_text())["seeds"]["0"]["out_of_time"] == [1, 2]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "in-sample" in res.output and "out of time" in res.output
+    res = CliRunner().invoke(app, [*args[:-1], "2019-2013"])
+    assert res.exit_code == 2 and "--holdout" in res.output

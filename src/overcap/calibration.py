@@ -103,11 +103,15 @@ def knobs(sc: Scenario | None = None) -> list[Knob]:
 
 
 def holdout_mask(facts: list[Fact], years: tuple[int, int] | None) -> list[bool]:
-    """True for a held-out fact: one whose years fall inside the holdout block."""
+    """True for a held-out fact: one whose window ends in the holdout block's first year
+    or later, so that the fit sees no year from the block on. A window that straddles
+    the block's start is held out (a mean over 2005-2013 with the block 2013-2019: the
+    fit must not see 2013), and so is a fact about a year after the block (out of time
+    too)."""
     if years is None:
         return [False] * len(facts)
-    a, b = years
-    return [f.year_from >= a and f.year_to <= b for f in facts]
+    start = years[0]
+    return [f.year_to >= start for f in facts]
 
 
 def evaluate(
@@ -449,3 +453,114 @@ def write(calibrated: dict[str, Any], path: str | Path) -> Path:
     tmp.write_text(json.dumps(calibrated, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(p)
     return p
+
+
+# The scores the README quotes (scripts/readme_score.py writes its marked block from
+# them): `overcap check --record-score` writes one seed's entry
+SCORE_BEGIN = "<!-- score:begin -->"
+SCORE_END = "<!-- score:end -->"
+
+
+def score_entry(passed: list[bool], held: list[bool]) -> dict[str, list[int]]:
+    """One seed's score: all facts, in-sample and out of time, as [passed, total]."""
+    p, h = np.array(passed, dtype=bool), np.array(held, dtype=bool)
+    return {
+        "all": [int(p.sum()), len(p)],
+        "in_sample": [int(p[~h].sum()), int((~h).sum())],
+        "out_of_time": [int(p[h].sum()), int(h.sum())],
+    }
+
+
+def record_score(
+    path: str | Path,
+    *,
+    scenario: str,
+    seed: int,
+    runs: int,
+    facts_sha256: str,
+    calibration_sha256: str | None,
+    holdout: tuple[int, int] | None,
+    fit_seed: int | None,
+    entry: dict[str, list[int]],
+) -> dict[str, Any]:
+    """Add one seed's score to the stored scores at ``path``. The entries of other seeds
+    are kept when they were measured on the same scenario, facts, calibrated set, number
+    of runs and holdout; otherwise the file starts afresh. A seed is out of stream when
+    it is not the seed whose streams the calibrated set was fitted on."""
+    p = Path(path)
+    key = {
+        "scenario": scenario,
+        "facts_sha256": facts_sha256,
+        "calibration_sha256": calibration_sha256,
+        "runs": runs,
+        "holdout_years": list(holdout) if holdout else None,
+    }
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        doc = {}
+    if not isinstance(doc, dict) or any(doc.get(k) != v for k, v in key.items()):
+        doc = {**key, "seeds": {}}
+    doc["fit_seed"] = fit_seed
+    doc["note"] = (
+        "written by overcap check --record-score: each seed's score with "
+        f"--runs {runs}; in-sample facts end before the holdout's first year"
+    )
+    doc["seeds"][str(seed)] = {
+        **entry,
+        "out_of_stream": fit_seed is None or seed != fit_seed,
+        "date": dt.date.today().isoformat(),
+        "version": __version__,
+    }
+    doc["seeds"] = dict(sorted(doc["seeds"].items(), key=lambda kv: int(kv[0])))
+    write(doc, p)
+    return doc
+
+
+def _frac(pair: list[int]) -> str:
+    return f"{pair[0]} / {pair[1]}"
+
+
+def score_block(doc: dict[str, Any]) -> str:
+    """The README's marked block of scores, from the stored scores (no run)."""
+    seeds = doc.get("seeds", {})
+    held = doc.get("holdout_years")
+    lines = [SCORE_BEGIN]
+    if doc.get("label"):
+        lines.append(f"*{doc['label']}*")
+        lines.append("")
+    head = f"`overcap check {doc.get('scenario', 'baseline')} --runs {doc.get('runs')}`"
+    if held:
+        head += f" with `--holdout {held[0]}-{held[1]}`"
+    fit = doc.get("fit_seed")
+    if fit is not None:
+        head += f"; the calibrated set was fitted on the streams of seed {fit}"
+    lines.append(head + ":")
+    lines.append("")
+    split = bool(held)
+    cols = ["seed", "streams", "all facts"] + (["in-sample", "out of time"] if split else [])
+    lines.append("| " + " | ".join(cols) + " |")
+    lines.append("|" + " --- |" * len(cols))
+    for s, e in seeds.items():
+        row = [s, "out of stream" if e.get("out_of_stream") else "fitted on", _frac(e["all"])]
+        if split:
+            row += [_frac(e["in_sample"]), _frac(e["out_of_time"])]
+        lines.append("| " + " | ".join(row) + " |")
+    lines.append(SCORE_END)
+    return "\n".join(lines)
+
+
+def replace_score_block(readme: str, block: str) -> str:
+    """README's text with its marked block replaced (ValueError when not marked once)."""
+    i, j = readme.find(SCORE_BEGIN), readme.find(SCORE_END)
+    if i < 0 or j < i or readme.count(SCORE_BEGIN) != 1 or readme.count(SCORE_END) != 1:
+        raise ValueError(f"README: expected one {SCORE_BEGIN} ... {SCORE_END} block")
+    return readme[:i] + block + readme[j + len(SCORE_END) :]
+
+
+def readme_score_block(readme: str) -> str:
+    """The marked block as it stands in README's text."""
+    i, j = readme.find(SCORE_BEGIN), readme.find(SCORE_END)
+    if i < 0 or j < i:
+        raise ValueError(f"README: no {SCORE_BEGIN} ... {SCORE_END} block")
+    return readme[i : j + len(SCORE_END)]

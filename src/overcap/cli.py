@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shlex
@@ -503,17 +504,17 @@ def _print_summary(result: Any) -> None:
     console.print(_regime_path(eco))
 
 
-def _years(text: str | None) -> tuple[int, int] | None:
+def _years(text: str | None, option: str = "--years") -> tuple[int, int] | None:
     if text is None:
         return None
     try:
         a, _, b = text.partition("-")
         years = (int(a), int(b or a))
     except ValueError:
-        _fail(f"--years {text!r}: expected FROM-TO, e.g. 2020-2030")
+        _fail(f"{option} {text!r}: expected FROM-TO, e.g. 2020-2030")
         raise
     if years[1] < years[0]:
-        _fail(f"--years {text!r}: the last year is before the first")
+        _fail(f"{option} {text!r}: the last year is before the first")
     return years
 
 
@@ -712,6 +713,20 @@ def check(
     seed: Annotated[int, typer.Option(help="Seed; run i gets stream i.", min=0)] = 0,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override: path=value.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    holdout: Annotated[
+        str | None,
+        typer.Option(
+            help="FROM-TO: score apart the facts a fit with this holdout never sees (out of "
+            "time: windows ending in FROM or later) and the rest (in-sample)."
+        ),
+    ] = None,
+    record_score: Annotated[
+        Path | None,
+        typer.Option(
+            help="Add this seed's score to a stored scores file (JSON; the README's is "
+            "src/overcap/calibration/SCENARIO-score.json)."
+        ),
+    ] = None,
     workers: Workers = None,
     scheduler: SchedulerAddr = None,
 ) -> None:
@@ -719,16 +734,20 @@ def check(
 
     For every fact: what it measures, its unit and source, the model's median over the
     runs, the band it must fall in, pass or fail, and the share of runs passing."""
+    from overcap.calibration import holdout_mask, score_entry
+    from overcap.calibration import record_score as store_score
     from overcap.evidence import FactsError, load_facts
     from overcap.evidence import check as run_check
     from overcap.experiments import ensemble
 
+    span = None if holdout is None else _years(holdout, "--holdout")
     try:
         fact_list, digest = load_facts(facts)
         sc = load_scenario(scenario, set_ or [])
     except (FactsError, ScenarioError) as exc:
         _fail(str(exc))
         return
+    held = holdout_mask(fact_list, span)
     try:
         with console.status(f"running {runs} runs of {sc.name} ...") if not as_json else _null():
             results = ensemble(sc, runs=runs, seed=seed, workers=workers, scheduler=scheduler)
@@ -737,6 +756,28 @@ def check(
         return
     table = run_check(results, fact_list)
     passed, total = int(table["passed"].sum()), len(table)
+    entry = score_entry([bool(x) for x in table["passed"]], held)
+    if record_score is not None:
+        cal = sc.calibrated or {}
+        cal_file = cal.get("file")
+        fit_seed = cal.get("provenance", {}).get("seed")
+        try:
+            store_score(
+                record_score,
+                scenario=sc.name,
+                seed=seed,
+                runs=runs,
+                facts_sha256=digest,
+                calibration_sha256=(
+                    hashlib.sha256(Path(cal_file).read_bytes()).hexdigest() if cal_file else None
+                ),
+                holdout=span,
+                fit_seed=None if fit_seed is None else int(fit_seed),
+                entry=entry,
+            )
+        except OSError as exc:
+            _fail(f"--record-score {record_score}: cannot write: {exc.strerror or exc}")
+            return
     if as_json:
         out = {
             "scenario": sc.name,
@@ -758,11 +799,15 @@ def check(
                     "share_passing": r.share_passing,
                     "evaluable": bool(r.evaluable),
                     "reason": r.reason,
+                    "out_of_time": h,
                 }
-                for r in table.itertuples()
+                for r, h in zip(table.itertuples(), held, strict=True)
             ],
             "passed": passed,
             "total": total,
+            "holdout_years": list(span) if span else None,
+            "in_sample": entry["in_sample"],
+            "out_of_time": entry["out_of_time"],
         }
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         return
@@ -774,8 +819,10 @@ def check(
     t.add_column("fact (unit; source)", overflow="fold", ratio=1)
     for c in ("model", "band", "pass", "runs ok"):
         t.add_column(c, justify="right")
+    if span:
+        t.add_column("set")
     t.caption = "model: the median over the runs; runs ok: the share of runs that pass"
-    for r in table.itertuples():
+    for r, h in zip(table.itertuples(), held, strict=True):
         band = (
             f"[{r.low:g}, {r.high:g}]"
             if _opt(r.low) is not None and _opt(r.high) is not None
@@ -787,9 +834,20 @@ def check(
         mark = "[green]pass[/]" if r.passed else "[red]fail[/]"
         unit = str(r.unit) + "; " if r.unit else ""
         fact = f"{escape(str(r.id))} {escape(str(r.label))}\n[dim]{escape(unit + str(r.source))}[/]"
-        t.add_row(fact, escape(value), escape(band), mark, f"{r.share_passing:.0%}")
+        cells = [fact, escape(value), escape(band), mark, f"{r.share_passing:.0%}"]
+        if span:
+            cells.append("out of time" if h else "in-sample")
+        t.add_row(*cells)
     console.print(t)
     console.print(f"score: [bold]{passed}/{total}[/] facts passed ({passed / total:.0%})")
+    if span:
+        (pi, ti), (po, to) = entry["in_sample"], entry["out_of_time"]
+        console.print(
+            f"in-sample (windows ending before {span[0]}): [bold]{pi}/{ti}[/]; "
+            f"out of time ({span[0]} on): [bold]{po}/{to}[/]"
+        )
+    if record_score is not None:
+        console.print(f"score of seed {seed} recorded in {record_score}")
 
 
 def _opt(x: Any) -> float | None:

@@ -47,14 +47,29 @@ REQUIRED = ("id", "indicator", "sector", "year_from", "year_to", "statistic")
 SIMPLE_STATS = ("value", "mean", "sum", "sign", "below", "all_below", "any")
 PARAM_STATS = ("share_of_sectors_below", "decline_years_at_least")
 
-# pooled ratios: numerator and denominator columns summed over the pooled sectors
+# ratios of two recorded sector columns that the model's tables do not hold as columns:
+# computed here, per sector (0 where the denominator is 0, as for the recorded ratios of
+# an empty sector; data/README.md) and, pooled, as the ratio of the sums
+DERIVED = {
+    "export_share": ("exports", "output"),
+    "subsidy_share_of_revenue": ("subsidies", "revenue"),
+}
+# pooled ratios (ALL or a+b): numerator and denominator columns summed over the pooled
+# sectors, never a mean of the sectors' ratios (data/README.md)
 RATIOS = {
     "utilisation": ("output", "capacity"),
     "sold_over_capacity": ("sales", "capacity"),
     "domestic_sales_over_output": ("domestic_sales", "output"),
     "margin": ("profit", "revenue"),
     "china_world_share": ("output", "_world"),
+    **DERIVED,
 }
+# shares of firms, pooled as counts over counts: the record counts the firms alive at the
+# zombie test, before the year's exits, so a sector's count is its firms at the end of
+# the year plus its exits (engine/exits.py)
+FIRM_SHARES = ("loss_making_share", "zombie_share")
+# per-sector-only indicators: no ALL or pooled value (data/README.md)
+PER_SECTOR = ("price", "price_index", "unit_cost", "normal_price", "clearing_price")
 # indicators of the facts in words (labels for people; an indicator not named here reads
 # as its name with spaces)
 INDICATOR_WORDS = {
@@ -70,15 +85,10 @@ INDICATOR_WORDS = {
     "misallocation_tfp_loss": "productivity lost to misallocation",
     "gdp_growth": "GDP growth",
 }
-# pooled means: column -> weight column
+# pooled weighted means: column -> weight column (the export-weighted duty is the ratio
+# of the sums of duty x exports and exports)
 WEIGHTED = {
-    "price": "output",
-    "price_index": "output",
-    "unit_cost": "output",
-    "loss_making_share": "firms",
-    "zombie_share": "firms",
     "duty_mean": "exports",
-    "normal_price": "output",
 }
 
 
@@ -280,7 +290,7 @@ def vocabulary() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
         for frame in (r.sectors, r.provinces, r.economy, r.trade)
         for c in frame.columns
         if c not in keys
-    }
+    } | set(DERIVED)
     return (
         frozenset(indicators),
         frozenset(sector_table()),
@@ -327,8 +337,29 @@ class NotEvaluable(Exception):
     """The model cannot produce this fact's indicator (the message says why)."""
 
 
+def sector_column(frame: pd.DataFrame, indicator: str) -> pd.Series:
+    """An indicator's column of a sector table, row by row: the recorded column, or a
+    :data:`DERIVED` ratio of two recorded columns (0 where the denominator is 0)."""
+    if indicator in DERIVED:
+        num, den = (frame[c].astype(float) for c in DERIVED[indicator])
+        return (num / den.where(den != 0)).where(den != 0, 0.0)
+    return frame[indicator]
+
+
+def has_sector_column(frame: pd.DataFrame, indicator: str) -> bool:
+    if indicator in DERIVED:
+        return all(c in frame.columns for c in DERIVED[indicator])
+    return indicator in frame.columns
+
+
 def _pool(frame: pd.DataFrame, indicator: str, sectors: list[str]) -> pd.Series:
-    """Year series of an indicator pooled over sectors (sums, or ratios of sums)."""
+    """Year series of an indicator pooled over sectors: sums, or ratios of the sums (for
+    a share of firms, the firms counted over the firms tested); a per-sector-only
+    indicator has no pooled value."""
+    if indicator in PER_SECTOR:
+        raise NotEvaluable(
+            f"{indicator!r} is per sector only: it has no ALL or pooled value (data/README.md)"
+        )
     sub = frame[frame["sector"].isin(sectors)].copy()
     if indicator == "china_world_share" or RATIOS.get(indicator, ("", ""))[1] == "_world":
         sub["_world"] = np.where(
@@ -340,6 +371,15 @@ def _pool(frame: pd.DataFrame, indicator: str, sectors: list[str]) -> pd.Series:
     if indicator in RATIOS:
         num, den = RATIOS[indicator]
         n, d = g[num].sum(), g[den].sum()
+        return (n / d.where(d != 0)).astype(float)
+    if indicator in FIRM_SHARES:
+        lacking = [c for c in (indicator, "firms", "exits") if c not in sub.columns]
+        if lacking:
+            raise NotEvaluable(f"a pooled {indicator} needs the sector column {lacking[0]!r}")
+        tested = sub["firms"] + sub["exits"]
+        sub["_count"] = sub[indicator] * tested
+        sub["_tested"] = tested
+        n, d = g["_count"].sum(), g["_tested"].sum()
         return (n / d.where(d != 0)).astype(float)
     if indicator in WEIGHTED:
         w = WEIGHTED[indicator]
@@ -380,11 +420,11 @@ def series(result: Result, fact: Fact) -> pd.Series:
         bad = [x for x in wanted if x not in sectors_all]
         if bad:
             raise NotEvaluable(f"sector {bad[0]!r} is not modelled")
-        if ind not in result.sectors.columns:
+        if not has_sector_column(result.sectors, ind):
             raise NotEvaluable(f"the model has no indicator {ind!r}")
         if len(wanted) == 1:
-            s = result.sectors[result.sectors["sector"] == wanted[0]].set_index("year")[ind]
-            s = s.astype(float)
+            one = result.sectors[result.sectors["sector"] == wanted[0]]
+            s = sector_column(one, ind).set_axis(one["year"]).astype(float)
         else:
             s = _pool(result.sectors, ind, wanted)
     have = [y for y in years if y in s.index]
@@ -402,12 +442,12 @@ def statistic(result: Result, fact: Fact) -> float:
     if kind == "share_of_sectors_below":
         s = result.sectors
         s = s[(s["year"] >= fact.year_from) & (s["year"] <= fact.year_to)]
-        if fact.indicator not in s.columns:
+        if not has_sector_column(s, fact.indicator):
             raise NotEvaluable(f"the model has no sector indicator {fact.indicator!r}")
         active = s[s["output"] > 0]
         if active.empty:
             raise NotEvaluable("no sector has output in those years")
-        means = active.groupby("sector")[fact.indicator].mean()
+        means = sector_column(active, fact.indicator).groupby(active["sector"]).mean()
         assert fact.param is not None
         return float((means < fact.param).mean())
     x = series(result, fact).to_numpy(dtype=float)
