@@ -142,9 +142,10 @@ def test_two_levers_run_and_the_comparison_updates(page: Page, server_url: str) 
     assert trace_of(fig, mine) != before
     assert trace_of(fig, "baseline") != "null"  # the baseline (cached) is still there
     command = page.locator("#command").text_content() or ""
-    assert "--set investment.visibility=0.8" in command
-    assert "--set switches.bailouts=false" in command
-    assert "--set centre.campaign_compliance=1.0" in command
+    assert command.startswith("overcap compare baseline market-reform --runs 2 --seed 0 ")
+    assert "--set market-reform:investment.visibility=0.8" in command
+    assert "--set market-reform:switches.bailouts=false" in command
+    assert "--set market-reform:centre.campaign_compliance=1.0" in command
     expect(lever(page, "visibility", "lever-slider").get_by_role("slider")).to_have_attribute(
         "aria-valuenow", "0.8"
     )  # the slider followed the box

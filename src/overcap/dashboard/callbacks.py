@@ -22,6 +22,7 @@ from overcap.dashboard.levers import (
     InputError,
     RunSpec,
     check_scenario,
+    exact,
     fmt,
     freeze,
     lever_values,
@@ -187,7 +188,7 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
             if trig.get("type") == "lever-slider":
                 return no_update, fmt(parse_lever(lever_id, slider)), ""
             value = parse_lever(lever_id, text)
-            return value, fmt(value), ""
+            return value, exact(value), ""
         except InputError as err:
             return no_update, no_update, error_text(err, lang)
 
