@@ -164,6 +164,48 @@ def shift_reform(sc: Scenario, year: int) -> dict[str, Any]:
     return out
 
 
+# ---------------------------------------------------------------- events on levers
+@dataclass(frozen=True)
+class Mark:
+    """An event of a scenario that sets a lever in some years: the event's name, its
+    years, what it does (``value``: the value it sets; ``floor``: a price floor;
+    ``campaign``: a campaign of that intensity or the lever's; ``controls``: export
+    controls) and the value (None where the lever's own applies)."""
+
+    event: str
+    first: int
+    last: int
+    what: str
+    value: Any = None
+
+
+def lever_marks(sc: Scenario) -> dict[str, list[Mark]]:
+    """Lever id -> the enabled events of ``sc`` that set it, by first year (the lever's
+    own value holds in the other years)."""
+    by_path = {lv.path: lv.id for lv in LEVERS}
+    out: dict[str, list[Mark]] = {}
+
+    def add(lever_id: str, name: str, years: tuple[int, int], what: str, v: Any) -> None:
+        out.setdefault(lever_id, []).append(Mark(name, int(years[0]), int(years[1]), what, v))
+
+    for name, ev in sc.events.items():
+        if not ev.enabled:
+            continue
+        if ev.kind == "set":
+            for path, v in ev.params.items():
+                if path in by_path:
+                    add(by_path[path], name, ev.years, "value", v)
+        elif ev.kind == "price_floor":
+            add("price_floor", name, ev.years, "floor", ev.floor)
+            if ev.evasion is not None:
+                add("floor_evasion", name, ev.years, "value", ev.evasion)
+        elif ev.kind == "campaign":
+            add("campaign_intensity", name, ev.years, "campaign", ev.intensity)
+        elif ev.kind == "countermeasure":
+            add("countermeasures", name, ev.years, "controls", None)
+    return {k: sorted(v, key=lambda m: (m.first, m.event)) for k, v in out.items()}
+
+
 # ---------------------------------------------------------------- scenarios
 @cache
 def reference_scenario() -> Scenario:
