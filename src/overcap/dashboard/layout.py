@@ -54,7 +54,6 @@ def info(lever_id: str, lang: str) -> html.Span:
         className="tip",
         tabIndex="0",
         role="note",
-        **{"aria-label": text},
     )
 
 
