@@ -5,12 +5,14 @@ an out-of-range value shows a message naming the field and the page keeps workin
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 TIMEOUT = 90_000  # ms: a run on a loaded 2-core machine
 
@@ -32,7 +34,17 @@ def choose_scenario(page: Page, label: str) -> None:
     expect(page.locator("#scenario")).to_contain_text(label)
 
 
+def open_group(page: Page, lever_id: str) -> None:
+    """Unfold the lever's group (groups the scenario's own events do not touch are
+    folded)."""
+    group = page.locator(f"details.group:has(#lever-{lever_id})")
+    if group.get_attribute("open") is None:
+        group.locator("summary").click()
+    expect(page.locator(f"#lever-{lever_id}")).to_be_visible()
+
+
 def set_text(page: Page, lever_id: str, value: str) -> None:
+    open_group(page, lever_id)
     box = lever(page, lever_id)
     box.fill(value)
     box.press("Enter")
@@ -103,6 +115,7 @@ def test_two_levers_run_and_the_comparison_updates(page: Page, server_url: str) 
     choose_scenario(page, "market reform")
     expect(page.locator("#reform-text")).to_have_value("2020")
     # lever 1: a slider, moved with the keyboard as a user can (its box follows)
+    open_group(page, "campaign_compliance")
     thumb = lever(page, "campaign_compliance", "lever-slider").get_by_role("slider")
     thumb.focus()
     thumb.press("End")
@@ -142,9 +155,10 @@ def test_two_levers_run_and_the_comparison_updates(page: Page, server_url: str) 
     assert trace_of(fig, mine) != before
     assert trace_of(fig, "baseline") != "null"  # the baseline (cached) is still there
     command = page.locator("#command").text_content() or ""
-    assert "--set investment.visibility=0.8" in command
-    assert "--set switches.bailouts=false" in command
-    assert "--set centre.campaign_compliance=1.0" in command
+    assert command.startswith("overcap compare baseline market-reform --runs 2 --seed 0 ")
+    assert "--set market-reform:investment.visibility=0.8" in command
+    assert "--set market-reform:switches.bailouts=false" in command
+    assert "--set market-reform:centre.campaign_compliance=1.0" in command
     expect(lever(page, "visibility", "lever-slider").get_by_role("slider")).to_have_attribute(
         "aria-valuenow", "0.8"
     )  # the slider followed the box
@@ -269,3 +283,114 @@ def _no_tracebacks_on_pages(page: Page) -> None:
     yield
     if not page.is_closed():
         assert "Traceback (most recent call last)" not in page.content()
+
+
+# ---------------------------------------------------------------- the first screen
+SHOTS = os.environ.get("OVERCAP_DASH_SHOTS")  # a folder: the layout test saves screenshots
+
+
+def box(page: Page, selector: str) -> dict[str, float]:
+    """The bounding box of the first element matching ``selector`` (page coordinates)."""
+    out: dict[str, float] = page.evaluate(
+        """(sel) => {
+            const r = document.querySelector(sel).getBoundingClientRect();
+            return {top: r.top + window.scrollY, bottom: r.bottom + window.scrollY,
+                    left: r.left, right: r.right};
+        }""",
+        selector,
+    )
+    return out
+
+
+@pytest.mark.parametrize("width", [1440, 800])
+@pytest.mark.parametrize("lang", ["zh-TW", "en"])
+def test_the_comparison_shows_legend_years_and_reform_on_its_first_screen(
+    browser: Browser, server_url: str, width: int, lang: str
+) -> None:
+    """Issue 17: the legend and the years sat 1,600 px below the top of the comparison;
+    at 800 px the figure fell below all the levers; no mark of the reform year."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        open_page(page, server_url)
+        if lang == "zh-TW":
+            page.locator("#lang").get_by_text("中文（台灣）").click()
+            expect(page.locator("#page")).to_have_attribute("lang", "zh-TW")
+        choose_scenario(page, "市場化改革" if lang == "zh-TW" else "market reform")
+        page.locator("#run-button").click()
+        fig = wait_for_figure(
+            page,
+            "gd.layout.meta && gd.layout.meta.figure === 'comparison' && gd.data.length > 10",
+        )
+        assert fig["figure"] == "comparison"
+        views = box(page, "#views")
+        graph = "#figure .js-plotly-plot"
+        legend = box(page, f"{graph} .legend")
+        first_years = box(page, f"{graph} .xaxislayer-above .xtick")
+        levers = box(page, "#levers-box")
+        # within the first screen (900 px) of the comparison: the legend and a year axis
+        assert legend["bottom"] - views["top"] < 900, (legend, views)
+        assert first_years["bottom"] - views["top"] < 900, (first_years, views)
+        assert legend["top"] >= views["top"]
+        if width == 1440:  # beside the levers, on the page's first screen
+            assert views["top"] < 200 and views["left"] > levers["right"]
+        else:  # before the levers, not after them
+            assert views["bottom"] <= levers["top"] + 1
+        years = page.locator(f"{graph} .xtick").all_text_contents()
+        assert "2010" in years and "2020" in years
+        # the reform year: a dashed line on every panel and its name on the first
+        meta = page.evaluate(
+            "() => { const gd = document.querySelector('#figure .js-plotly-plot');"
+            " return [gd.layout.meta.reform_year, gd.layout.shapes.map(s => s.x0),"
+            " gd.layout.annotations.map(a => a.text)]; }"
+        )
+        assert meta[0] == 2020
+        assert len(meta[1]) >= 10 and set(meta[1]) == {2020}
+        assert ("改革 2020" if lang == "zh-TW" else "reform 2020") in meta[2]
+        # the lever shows the scenario's event
+        off = "2020 年起：關（市場化改革）" if lang == "zh-TW" else "from 2020: off (market reform)"
+        expect(lever(page, "subsidies", "lever-event")).to_have_text(off)
+        expect(lever(page, "subsidies", "lever-event")).to_be_visible()
+        if SHOTS:
+            Path(SHOTS).mkdir(parents=True, exist_ok=True)
+            page.evaluate("(y) => window.scrollTo(0, y)", views["top"] if width < 900 else 0)
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(Path(SHOTS) / f"comparison-{width}x900-{lang}.png"))
+            page.screenshot(path=str(Path(SHOTS) / f"page-{width}-{lang}-full.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_levers_show_the_scenario_s_events_and_explain_themselves(
+    page: Page, server_url: str
+) -> None:
+    open_page(page, server_url)
+    # the baseline's own switches: no event sets them, their groups stay folded
+    expect(lever(page, "subsidies", "lever-event")).to_be_empty()
+    expect(page.locator("#group-subsidies")).not_to_have_attribute("open", "")
+    expect(page.locator("#group-reform")).to_have_attribute("open", "")
+    choose_scenario(page, "market reform")
+    # market-reform turns them off from 2020: the switch (their value before) says so
+    for lever_id in ("subsidies", "soft_budget", "bailouts", "local_protection"):
+        expect(lever(page, lever_id, "lever-event")).to_have_text("from 2020: off (market reform)")
+        expect(lever(page, lever_id, "lever-event")).to_be_visible()
+    expect(lever(page, "subsidies", "lever-switch").locator("input")).to_be_checked()
+    # moving the reform moves the mark
+    page.locator("#reform-text").fill("2016")
+    page.locator("#reform-text").press("Enter")
+    expect(lever(page, "bailouts", "lever-event")).to_have_text("from 2016: off (market reform)")
+    # a tooltip per lever, plain units, in the page's language
+    tip = lever(page, "defence_surge", "tip")
+    assert "import surges" in (tip.get_attribute("title") or "")
+    expect(lever(page, "defence_surge", "lever-range")).to_have_text(
+        "0 to 200 (sensitivity; 0 never reacts)"
+    )
+    expect(lever(page, "subsidy_base", "lever-range")).to_have_text("0 to 1 (0 none, 1 strongest)")
+    page.locator("#lang").get_by_text("中文（台灣）").click()
+    expect(lever(page, "bailouts", "lever-event")).to_have_text("2016 年起：關（市場化改革）")
+    expect(tip).to_have_attribute("title", re.compile("進口激增"))
+    expect(lever(page, "subsidy_base", "lever-range")).to_have_text("0 至 1（0 無，1 最強）")
+    # the glossary, folded under the figure
+    page.locator("#glossary summary").click()
+    expect(page.locator("#glossary")).to_contain_text("中位數")
+    # values show three significant digits, not four decimals
+    expect(lever(page, "subsidy_base")).to_have_value("0.902")

@@ -104,8 +104,12 @@ def test_page_values_become_overrides() -> None:
         "provinces.subsidy_base": 0.5,
     }
     assert (spec.seed, spec.runs) == (7, 3)
-    assert "--set investment.visibility=0.2" in spec.command()
-    assert "--set switches.bailouts=false" in spec.command()
+    assert spec.command() == (
+        "overcap compare baseline market-reform --runs 3 --seed 7"
+        " --set market-reform:investment.visibility=0.2"
+        " --set market-reform:provinces.subsidy_base=0.5"
+        " --set market-reform:switches.bailouts=false"
+    )
     # the same parameters give the same key, whatever their order
     again = parse_request(
         "market-reform",

@@ -98,7 +98,9 @@ def test_a_good_request_starts_a_job(dash_app: Dash) -> None:
     answer = json.loads(text)["response"]
     assert isinstance(answer["job"]["data"]["id"], str)
     assert answer["message"]["children"] == ""
-    assert answer["command"]["children"].startswith("overcap run baseline --seed 0 --set ")
+    assert answer["command"]["children"].startswith(
+        "overcap run baseline --runs 2 --seed 0 --set population.firms_start=1000 "
+    )
 
 
 def _lever(lever_id: str, value: Any, kind: str = "lever-text") -> list[dict[str, Any]]:

@@ -15,13 +15,15 @@ from typing import Any
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, no_update, set_props
 from dash.exceptions import PreventUpdate
 
-from overcap.dashboard.layout import scenario_options, sector_options
+from overcap.dashboard.layout import mark_lines, open_groups, scenario_options, sector_options
 from overcap.dashboard.levers import (
+    GROUPS,
     MAX_RUNS,
     REFORM_YEAR,
     InputError,
     RunSpec,
     check_scenario,
+    exact,
     fmt,
     freeze,
     lever_values,
@@ -32,11 +34,13 @@ from overcap.dashboard.levers import (
     reform_events,
     scenario,
     scenario_names,
+    shift_reform,
 )
 from overcap.dashboard.runner import Runner, Status, one_line
-from overcap.dashboard.text import error_text, range_text, safe_lang, tr
-from overcap.dashboard.views import DEFAULT_SECTOR, VIEWS, Views, placeholder
+from overcap.dashboard.text import error_text, has, range_text, safe_lang, tip, tr
+from overcap.dashboard.views import DEFAULT_SECTOR, VIEWS, Views, placeholder, reform_year_of
 from overcap.report import messages
+from overcap.scenario import Scenario, ScenarioError, load_scenario
 
 log = logging.getLogger("overcap.dashboard")
 
@@ -115,6 +119,7 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
         Output({"type": "t", "key": ALL}, "children"),
         Output({"type": "view-tab", "view": ALL}, "label"),
         Output({"type": "lever-range", "lever": ALL}, "children"),
+        Output({"type": "tip", "lever": ALL}, "title"),
         Output("scenario", "options"),
         Output("page", "lang"),
         Input("lang", "value"),
@@ -127,28 +132,56 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
             texts.append(tr(key, lang, **FIXED_FIELDS.get(key, {})))
         tabs = [tr(f"dash.view.{o['id']['view']}", lang) for o in ctx.outputs_list[1]]
         ranges = [range_text(str(o["id"]["lever"]), lang) for o in ctx.outputs_list[2]]
-        return texts, tabs, ranges, scenario_options(lang), lang
+        tips = [tip(str(o["id"]["lever"]), lang) for o in ctx.outputs_list[3]]
+        return texts, tabs, ranges, tips, scenario_options(lang), lang
 
     @app.callback(
         Output("scenario-description", "children"),
         Output("reform-help", "children"),
         Output("sector", "options"),
+        Output({"type": "lever-event", "lever": ALL}, "children"),
         Input("scenario", "value"),
         Input("lang", "value"),
+        Input("reform-text", "value"),
     )
-    def describe(name: Any, lang: Any) -> tuple[Any, ...]:
+    def describe(name: Any, lang: Any, reform_year: Any) -> tuple[Any, ...]:
         lang = safe_lang(lang)
         name = check_scenario(name)
         sc = scenario(name, fixed)
-        events = reform_events(sc)
+        shown = shifted(sc, name, reform_year)
+        events = reform_events(shown)
         if events:
             listed = ", ".join(f"{messages.event(e, lang)} {a}-{b}" for e, (a, b) in events.items())
             help_text = tr("dash.reform_help", lang, events=listed)
         else:
             help_text = tr("dash.no_reform", lang)
         key = f"dash.scenario_description.{name}"
-        description = tr(key, lang) if messages.has(key) else sc.description
-        return description, help_text, sector_options(name, lang)
+        description = tr(key, lang) if has(key) else sc.description
+        marks = [mark_lines(str(o["id"]["lever"]), shown, lang) for o in ctx.outputs_list[3]]
+        return description, help_text, sector_options(name, lang), marks
+
+    def shifted(sc: Scenario, name: str, reform_year: Any) -> Scenario:
+        """The scenario with its reform moved to the year in the box (as it stands if the
+        box holds no valid year)."""
+        if reform_year in (None, "") or not reform_events(sc):
+            return sc
+        lo, hi = reform_bounds(sc)
+        try:
+            year = int(parse_number(reform_year, REFORM_YEAR, lo, hi, "year", integer=True))
+            moved = shift_reform(sc, year)
+            return load_scenario(name, {**dict(extra), **moved}) if moved else sc
+        except (InputError, ScenarioError):
+            return sc
+
+    # a scenario opens the lever groups its own events touch (and closes the others)
+    @app.callback(
+        *[Output(f"group-{g}", "open") for g in GROUPS],
+        Input("scenario", "value"),
+        prevent_initial_call=True,
+    )
+    def open_lever_groups(name: Any) -> tuple[bool, ...]:
+        opened = open_groups(scenario(check_scenario(name), fixed))
+        return tuple(opened[g] for g in GROUPS)
 
     # ------------------------------------------------------------------ scenario
     # Choosing a scenario (or reset) puts its levers back in the browser, from the table
@@ -187,7 +220,7 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
             if trig.get("type") == "lever-slider":
                 return no_update, fmt(parse_lever(lever_id, slider)), ""
             value = parse_lever(lever_id, text)
-            return value, fmt(value), ""
+            return value, exact(value), ""
         except InputError as err:
             return no_update, no_update, error_text(err, lang)
 
@@ -349,7 +382,8 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
                 return placeholder(tr("dash.gone", lang)), "", style
             results[s.key] = res
         data, name = views.data(specs[-1], results, lang)
-        fig = views.figure(str(view), data, name, lang, sector or DEFAULT_SECTOR)
+        year = reform_year_of(specs[-1]) if view == "comparison" else None
+        fig = views.figure(str(view), data, name, lang, sector or DEFAULT_SECTOR, year)
         meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
         caption = str(meta.get("caption", ""))
         if view != "comparison":  # one scenario's view: say which

@@ -1,4 +1,5 @@
-"""The page: controls on the left (scenario, runs, levers, run), views on the right.
+"""The page: the run box (scenario, runs, run) and the levers on the left, the views on
+the right; on a narrow screen the run box, then the views, then the levers.
 
 Every visible word is a catalogue key: static labels are ``html.Span`` with id
 ``{"type": "t", "key": key}``, which one callback fills in the chosen language.
@@ -11,21 +12,27 @@ from typing import Any
 from dash import dcc, html
 
 from overcap.dashboard.levers import (
+    BY_ID,
     GROUPS,
     LEVERS,
     MAX_RUNS,
     REFERENCE,
+    REFORM_YEAR,
     Extra,
     Lever,
     fmt,
     lever_defaults,
+    lever_marks,
     lever_values,
     reform_bounds,
+    reform_events,
     scenario,
 )
-from overcap.dashboard.text import LANGS, range_text, tr
+from overcap.dashboard.text import LANGS, mark_text, range_text, tip, tr
 from overcap.dashboard.views import DEFAULT_SECTOR, DEFAULT_VIEW, VIEWS, placeholder
+from overcap.dashboard.words import GLOSSARY
 from overcap.report import messages
+from overcap.scenario import Scenario
 
 
 def t(key: str, lang: str, **fields: Any) -> html.Span:
@@ -37,12 +44,40 @@ def switch_value(on: bool) -> list[str]:
     return ["on"] if on else []
 
 
-def _slider(lv: Lever, value: float, lang: str) -> html.Div:
+def info(lever_id: str, lang: str) -> html.Span:
+    """The lever's tooltip: an ⓘ whose title says what the lever means (and its path)."""
+    text = tip(lever_id, lang)
+    return html.Span(
+        "ⓘ",
+        id={"type": "tip", "lever": lever_id},
+        title=text,
+        className="tip",
+        tabIndex="0",
+        role="note",
+    )
+
+
+def marks(lever_id: str, sc: Scenario, lang: str) -> html.Div:
+    """The scenario's events that set this lever, one line each (filled again when the
+    scenario, the reform year or the language changes)."""
+    return html.Div(
+        mark_lines(lever_id, sc, lang),
+        id={"type": "lever-event", "lever": lever_id},
+        className="lever-event",
+    )
+
+
+def mark_lines(lever_id: str, sc: Scenario, lang: str) -> list[Any]:
+    end = int(sc.time.end_year)
+    return [html.Div(mark_text(m, lang, end)) for m in lever_marks(sc).get(lever_id, [])]
+
+
+def _slider(lv: Lever, value: float, lang: str, sc: Scenario) -> html.Div:
     lo, hi, _ = lv.bounds
     return html.Div(
         [
             html.Label(
-                t(f"dash.lever.{lv.id}", lang),
+                [t(f"dash.lever.{lv.id}", lang), " ", info(lv.id, lang)],
                 htmlFor=f"lever-text-{lv.id}",
                 className="lever-label",
             ),
@@ -82,6 +117,7 @@ def _slider(lv: Lever, value: float, lang: str) -> html.Div:
                 ],
                 className="lever-meta",
             ),
+            marks(lv.id, sc, lang),
             html.Div(
                 id={"type": "lever-msg", "lever": lv.id},
                 className="lever-msg",
@@ -93,7 +129,7 @@ def _slider(lv: Lever, value: float, lang: str) -> html.Div:
     )
 
 
-def _switch(lv: Lever, value: bool, lang: str) -> html.Div:
+def _switch(lv: Lever, value: bool, lang: str, sc: Scenario) -> html.Div:
     return html.Div(
         [
             html.Div(
@@ -104,11 +140,15 @@ def _switch(lv: Lever, value: bool, lang: str) -> html.Div:
                         value=switch_value(value),
                         className="lever-switch",
                     ),
-                    html.Span(t(f"dash.lever.{lv.id}", lang), className="lever-label"),
+                    html.Span(
+                        [t(f"dash.lever.{lv.id}", lang), " ", info(lv.id, lang)],
+                        className="lever-label",
+                    ),
                 ],
                 className="switch-row",
             ),
             html.Div(html.Code(lv.path, className="lever-path"), className="lever-meta"),
+            marks(lv.id, sc, lang),
         ],
         className="lever lever-switch-row",
         id=f"lever-{lv.id}",
@@ -122,7 +162,9 @@ def _reform(name: str, lang: str, extra: Extra) -> html.Div:
     return html.Div(
         [
             html.Label(
-                t("dash.lever.reform_year", lang), htmlFor="reform-text", className="lever-label"
+                [t("dash.lever.reform_year", lang), " ", info(REFORM_YEAR, lang)],
+                htmlFor="reform-text",
+                className="lever-label",
             ),
             html.Div(
                 [
@@ -159,27 +201,18 @@ def _reform(name: str, lang: str, extra: Extra) -> html.Div:
     )
 
 
-def controls(name: str, lang: str, runs: int, seed: int, extra: Extra) -> html.Div:
-    values = lever_values(name, extra)
-    groups: list[Any] = []
-    for g in GROUPS:
-        items: list[Any] = []
-        for lv in LEVERS:
-            if lv.group != g:
-                continue
-            if lv.kind == "switch":
-                items.append(_switch(lv, bool(values[lv.id]), lang))
-            else:
-                items.append(_slider(lv, float(values[lv.id]), lang))
-        if g == "reform":
-            items.append(_reform(name, lang, extra))
-        groups.append(
-            html.Fieldset(
-                [html.Legend(t(f"dash.group.{g}", lang)), *items],
-                className="group",
-                id=f"group-{g}",
-            )
-        )
+def open_groups(sc: Scenario) -> dict[str, bool]:
+    """Which lever groups are open: the reform year's, and those with a lever that the
+    scenario's own events set (market-reform: subsidies, soft budgets ...)."""
+    own = set(reform_events(sc))
+    touched = {
+        BY_ID[lid].group for lid, ms in lever_marks(sc).items() if any(m.event in own for m in ms)
+    }
+    return {g: g == "reform" or g in touched for g in GROUPS}
+
+
+def run_box(name: str, lang: str, runs: int, seed: int) -> html.Div:
+    """The scenario, runs and seed, the run button, progress and messages."""
     return html.Div(
         [
             html.Label(t("dash.scenario", lang), htmlFor="scenario", className="field-label"),
@@ -226,17 +259,61 @@ def controls(name: str, lang: str, runs: int, seed: int, extra: Extra) -> html.D
                 id="progress-box",
             ),
             html.Div(id="message", className="message", role="alert"),
-            html.H2(t("dash.levers", lang)),
-            *groups,
-            html.Details(
-                [
-                    html.Summary(t("dash.command", lang)),
-                    html.Pre(html.Code(id="command")),
-                ],
-                className="command",
-            ),
         ],
-        className="controls",
+        className="controls run-box",
+        id="run-box",
+    )
+
+
+def levers_box(name: str, lang: str, extra: Extra) -> html.Div:
+    """The levers by group, the reform year first; each group folds (those the
+    scenario's own events touch are open)."""
+    sc = scenario(name, extra)
+    values = lever_values(name, extra)
+    opened = open_groups(sc)
+    groups: list[Any] = []
+    for g in ("reform", *[g for g in GROUPS if g != "reform"]):
+        items: list[Any] = []
+        if g == "reform":
+            items.append(_reform(name, lang, extra))
+        for lv in LEVERS:
+            if lv.group != g:
+                continue
+            if lv.kind == "switch":
+                items.append(_switch(lv, bool(values[lv.id]), lang, sc))
+            else:
+                items.append(_slider(lv, float(values[lv.id]), lang, sc))
+        groups.append(
+            html.Details(
+                [html.Summary(t(f"dash.group.{g}", lang)), *items],
+                open=opened[g],
+                className="group",
+                id=f"group-{g}",
+            )
+        )
+    return html.Div(
+        [
+            html.H2(t("dash.levers", lang)),
+            html.Div(t("dash.more_levers", lang), className="help"),
+            *groups,
+        ],
+        className="controls levers-box",
+        id="levers-box",
+    )
+
+
+def glossary(lang: str) -> html.Details:
+    """Short definitions of what the figures and levers use, in the page's language."""
+    items: list[Any] = []
+    for g in GLOSSARY:
+        items += [
+            html.Dt(t(f"dash.gloss.{g}.term", lang)),
+            html.Dd(t(f"dash.gloss.{g}.text", lang)),
+        ]
+    return html.Details(
+        [html.Summary(t("dash.glossary", lang)), html.Dl(items)],
+        className="glossary",
+        id="glossary",
     )
 
 
@@ -279,7 +356,7 @@ def build_layout(
             ),
             html.Main(
                 [
-                    controls(name, lang, runs, seed, extra),
+                    run_box(name, lang, runs, seed),
                     html.Section(
                         [
                             dcc.Tabs(
@@ -317,9 +394,21 @@ def build_layout(
                                 delay_show=300,
                             ),
                             html.P(id="caption", className="caption"),
+                            html.Details(
+                                [
+                                    html.Summary(t("dash.command", lang)),
+                                    html.P(t("dash.command_help", lang), className="help"),
+                                    html.Pre(html.Code(id="command")),
+                                ],
+                                className="command",
+                                id="command-box",
+                            ),
+                            glossary(lang),
                         ],
                         className="views",
+                        id="views",
                     ),
+                    levers_box(name, lang, extra),
                 ],
                 className="main",
             ),

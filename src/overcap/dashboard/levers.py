@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -163,6 +164,48 @@ def shift_reform(sc: Scenario, year: int) -> dict[str, Any]:
     return out
 
 
+# ---------------------------------------------------------------- events on levers
+@dataclass(frozen=True)
+class Mark:
+    """An event of a scenario that sets a lever in some years: the event's name, its
+    years, what it does (``value``: the value it sets; ``floor``: a price floor;
+    ``campaign``: a campaign of that intensity or the lever's; ``controls``: export
+    controls) and the value (None where the lever's own applies)."""
+
+    event: str
+    first: int
+    last: int
+    what: str
+    value: Any = None
+
+
+def lever_marks(sc: Scenario) -> dict[str, list[Mark]]:
+    """Lever id -> the enabled events of ``sc`` that set it, by first year (the lever's
+    own value holds in the other years)."""
+    by_path = {lv.path: lv.id for lv in LEVERS}
+    out: dict[str, list[Mark]] = {}
+
+    def add(lever_id: str, name: str, years: tuple[int, int], what: str, v: Any) -> None:
+        out.setdefault(lever_id, []).append(Mark(name, int(years[0]), int(years[1]), what, v))
+
+    for name, ev in sc.events.items():
+        if not ev.enabled:
+            continue
+        if ev.kind == "set":
+            for path, v in ev.params.items():
+                if path in by_path:
+                    add(by_path[path], name, ev.years, "value", v)
+        elif ev.kind == "price_floor":
+            add("price_floor", name, ev.years, "floor", ev.floor)
+            if ev.evasion is not None:
+                add("floor_evasion", name, ev.years, "value", ev.evasion)
+        elif ev.kind == "campaign":
+            add("campaign_intensity", name, ev.years, "campaign", ev.intensity)
+        elif ev.kind == "countermeasure":
+            add("countermeasures", name, ev.years, "controls", None)
+    return {k: sorted(v, key=lambda m: (m.first, m.event)) for k, v in out.items()}
+
+
 # ---------------------------------------------------------------- scenarios
 @cache
 def reference_scenario() -> Scenario:
@@ -229,13 +272,22 @@ def _show(value: Any) -> str:
 
 
 def fmt(value: float) -> str:
-    """A number as the page shows it: no trailing zeros, at most 4 decimals (huge ones in
-    exponent notation)."""
-    if abs(float(value)) >= 1e15:
-        return f"{value:.6g}"
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.4f}".rstrip("0").rstrip(".")
+    """A number as the page shows it: three significant digits (the integer part of
+    larger ones), no trailing zeros, huge ones in exponent notation. A lever whose box
+    holds this text of the scenario's value is the scenario's value (see ``_same``)."""
+    v = float(value)
+    if abs(v) >= 1e15:
+        return f"{v:.6g}"
+    if v.is_integer():
+        return str(int(v))
+    text = f"{v:.0f}" if abs(v) >= 100 else f"{v:.3g}"
+    return "0" if text == "-0" else text
+
+
+def exact(value: float) -> str:
+    """A number the user typed, as the box keeps it: exactly (what runs is what shows)."""
+    v = float(value)
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
 
 
 def parse_number(
@@ -325,12 +377,26 @@ class RunSpec:
         return self.scenario == REFERENCE and not self.overrides
 
     def command(self) -> str:
-        """The same scenario and parameters from the command line (one run, seed ``seed``;
-        the dashboard's runs are replicates 0..runs-1 of that seed, as ``ensemble``)."""
-        parts = ["overcap", "run", self.scenario, "--seed", str(self.seed)]
-        for k, v in sorted(self.overrides_dict.items()):
-            parts += ["--set", f"{k}={_toml(v)}"]
-        return " ".join(parts)
+        """The command that reproduces what the page shows, run for run: ``overcap
+        compare baseline SCENARIO --runs R --seed S`` with the app's fixed overrides as
+        ``--set path=value`` (every scenario) and the levers as ``--set
+        SCENARIO:path=value`` (``--set 2:...`` when the scenario is the baseline itself);
+        the baseline alone is ``overcap run baseline --runs R --seed S``. Replicate i of
+        both scenarios gets stream i of the seed, as on the page. Quoted for a POSIX
+        shell; numbers are written exactly (the shortest text that reads back as the
+        same float)."""
+        fixed = [f"{k}={_toml(v)}" for k, v in sorted(dict(self.extra).items())]
+        if self.is_reference:
+            parts = ["overcap", "run", REFERENCE]
+        else:
+            parts = ["overcap", "compare", REFERENCE, self.scenario]
+        parts += ["--runs", str(self.runs), "--seed", str(self.seed)]
+        for item in fixed:
+            parts += ["--set", item]
+        target = "2" if self.scenario == REFERENCE else self.scenario
+        for k, v in sorted(self.overrides):
+            parts += ["--set", f"{target}:{k}={_toml(_unfreeze(v))}"]
+        return " ".join(shlex.quote(p) for p in parts)
 
 
 def _freeze(v: Any) -> Any:
@@ -347,13 +413,14 @@ def _toml(v: Any) -> str:
     if isinstance(v, list | tuple):
         return "[" + ",".join(_toml(x) for x in v) + "]"
     if isinstance(v, float):
-        return fmt(v) if not v.is_integer() else f"{v:.1f}"
+        return repr(v)  # exact: float(repr(v)) == v
     return str(v)
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Whether a lever's value is the scenario's, as far as the page shows numbers (to
-    4 decimals): the page's boxes hold the scenario's values rounded so."""
+    """Whether a lever's value is the scenario's, as far as the page shows numbers (three
+    significant digits, :func:`fmt`): the page's boxes hold the scenario's values rounded
+    so."""
     if isinstance(a, bool) or isinstance(b, bool):
         return bool(a) == bool(b)
     return fmt(float(a)) == fmt(float(b))
@@ -369,8 +436,8 @@ def parse_request(
     """Check everything the page sent and turn it into a :class:`RunSpec`.
 
     ``values`` maps lever ids (and ``reform_year``) to what the page holds. A lever left
-    out keeps the scenario's value, and so does one equal to it to the 4 decimals the
-    page shows. Raises :class:`InputError` naming
+    out keeps the scenario's value, and so does one equal to it to the three significant
+    digits the page shows. Raises :class:`InputError` naming
     the first bad field; the scenario schema has the last word (a ScenarioError becomes
     an InputError too)."""
     name = check_scenario(scenario_name)
