@@ -832,7 +832,7 @@ def difference(data: ReportData, lang: str, **_: Any) -> go.Figure:
         r, c = k // ncols + 1, k % ncols + 1
         fig.add_hline(y=0, line={"color": "#555", "width": 1}, row=r, col=c)
         for s in p.series:
-            _draw(fig, s, lang, row=r, col=c, group=s.legend, showlegend=k == 0)
+            _draw(fig, s, lang, row=r, col=c, group=s.legend.replace(".", "-"), showlegend=k == 0)
     title = m.t("fig.difference.title", lang)
     fig = _finish(fig, "difference", title, lang, data, 260 * nrows + 120)
     return fig

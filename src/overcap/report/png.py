@@ -104,7 +104,14 @@ def _frame(
         gid="caption",
     )
     bottom = (0.35 + 0.2 * n_lines + 0.13 * n_prov) / h
-    fig.tight_layout(rect=(0.0, bottom, 1.0, 0.96))
+    top = 1.0 - 0.45 / h
+    for leg in fig.legends:
+        # a figure-wide legend goes under the title, left-aligned, never over it
+        leg.set_loc("upper left")
+        leg.set_bbox_to_anchor((0.01, 1.0 - 0.5 / h), transform=fig.transFigure)
+        rows = -(-len(leg.get_texts()) // max(int(getattr(leg, "_ncols", 1)), 1))
+        top = min(top, 1.0 - (0.6 + 0.2 * rows + (0.2 if leg.get_title().get_text() else 0)) / h)
+    fig.tight_layout(rect=(0.0, bottom, 1.0, top))
     for ax in fig.axes:
         if ax in _PENDING:
             spells, label_lang = _PENDING.pop(ax)
@@ -243,11 +250,12 @@ def policy_cycle(data: ReportData, lang: str, scenario: str | None = None) -> Fi
     ax.set_ylabel(m.t("axis.growth_pct", lang))
     handles, _ = ax.get_legend_handles_labels()
     handles += _regime_handles(lang)
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8.5)
+    fig.legend(handles=handles, ncols=2, fontsize=8.5)
     labels = [m.event(e["name"], lang) for e in events]
     for k, e in enumerate(events):
         colour = REGIME_COLOURS.get(e["regime"] or "", "#555") if e["kind"] == "regime" else "#555"
-        ax2.hlines(k, e["start"] - 0.4, e["end"] + 0.4, color=colour, lw=6)
+        y0, y1 = data.years(name)
+        ax2.hlines(k, max(e["start"], y0) - 0.4, min(e["end"], y1) + 0.4, color=colour, lw=6)
     ax2.set_yticks(range(len(events)), labels, fontsize=8.5)
     ax2.set_ylim(len(events) - 0.5, -0.5)
     ax2.set_xlabel(m.t("axis.year", lang))
@@ -335,7 +343,7 @@ def price_war(
         _plain_log(ax1)
     ax1.set_title(m.t("fig.price_war.panel_price", lang), loc="left", pad=18)
     handles, _ = ax1.get_legend_handles_labels()
-    ax1.legend(handles=handles + _regime_handles(lang), loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.legend(handles=handles + _regime_handles(lang), ncols=3, fontsize=8)
     _draw(ax2, sel.margin, lang)
     ax2.axhline(0, color="#555", lw=1)
     ax2.set_ylabel(m.t("axis.margin_pct", lang))
@@ -346,7 +354,7 @@ def price_war(
     ax3.set_ylabel(m.t("axis.share_pct", lang))
     ax3.set_xlabel(m.t("axis.year", lang))
     ax3.set_title(m.t("fig.price_war.panel_firms", lang), loc="left")
-    ax3.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax3.legend(loc="upper left")
     title = m.t("fig.price_war.title", lang, sector=m.sector(sector, lang))
     return _frame(fig, "price_war", title, lang, data, sector=sector)
 
@@ -407,7 +415,7 @@ def bill(data: ReportData, lang: str, scenario: str | None = None) -> Figure:
         ax.set_ylim(bottom=0)
         ax.set_ylabel(m.t(p.unit, lang))
         ax.set_title(m.t(p.title, lang), loc="left", pad=18 if ax is axes[0] else 6)
-    axes[0].legend(handles=_regime_handles(lang), loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.legend(handles=_regime_handles(lang), ncols=2)
     axes[-1].set_xlabel(m.t("axis.year", lang))
     return _frame(fig, "bill", m.t("fig.bill.title", lang), lang, data)
 
