@@ -734,12 +734,12 @@ def wave_timing(data: ReportData, lang: str, scenario: str | None = None) -> go.
     tab = select.wave_timing(data, scenario).table
     labels = [m.sector(s, lang) for s in tab["sector"]]
     fig = go.Figure()
-    for lab, row in zip(labels, tab.itertuples(), strict=True):
-        if row.record_from is not None and np.isfinite(float(row.record_from)):
+    for lab, row in zip(labels, tab.to_dict("records"), strict=True):
+        if row["record_from"] is not None and np.isfinite(float(row["record_from"])):
             fig.add_shape(
                 type="rect",
-                x0=float(row.record_from) - 0.5,
-                x1=float(row.record_to) + 0.5,
+                x0=float(row["record_from"]) - 0.5,
+                x1=float(row["record_to"]) + 0.5,
                 y0=lab,
                 y1=lab,
                 line={"color": "#777", "width": 12},

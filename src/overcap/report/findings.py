@@ -142,7 +142,9 @@ def price_war(data: ReportData, lang: str, sector: str = DEFAULT_SECTOR, **_: An
     ym, vm = _argmin(sel.margin.frame)
     yl, vl = _argmax(sel.loss_making.frame)
     out = [
-        m.t(
+        m.t("obs.price_war_never", lang, sector=_sector(sector, lang), years=len(p))
+        if not len(under)
+        else m.t(
             "obs.price_war_under",
             lang,
             sector=_sector(sector, lang),
@@ -189,8 +191,9 @@ def trade(data: ReportData, lang: str, **_: Any) -> list[str]:
     grid = sel.years_in_force
     out = []
     if grid.to_numpy().max() > 0:
-        stacked = grid.stack()
-        (partner, sector), years = stacked.idxmax(), float(stacked.max())
+        arr = grid.to_numpy(dtype=float)
+        r, c = np.unravel_index(int(np.argmax(arr)), arr.shape)
+        partner, sector, years = grid.index[int(r)], grid.columns[int(c)], float(arr[r, c])
         out.append(
             m.t(
                 "obs.trade_measures",

@@ -74,7 +74,7 @@ def style() -> Iterator[None]:
 
 def _wrap(text: str, lang: str, width_in: float) -> str:
     # CJK characters are about twice as wide as Latin letters
-    chars = int(width_in * (7.5 if lang == "zh-TW" else 15))
+    chars = int(width_in * (6.6 if lang == "zh-TW" else 15))
     return "\n".join(textwrap.wrap(text, chars))
 
 
@@ -185,7 +185,7 @@ def _regime_labels(ax: Axes, spells: list[dict[str, Any]], lang: str) -> list[An
     the axis gets none: the colours and the legend still say which regime it is.
     Returns the texts placed."""
     fig = ax.get_figure()
-    assert fig is not None
+    assert isinstance(fig, Figure)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
@@ -540,12 +540,12 @@ def wave_timing(data: ReportData, lang: str, scenario: str | None = None) -> Fig
     ax = fig.subplots()
     ys = np.arange(n)
     first = True
-    for y, row in zip(ys, tab.itertuples(), strict=True):
-        if row.record_from is not None and np.isfinite(float(row.record_from)):
+    for y, row in zip(ys, tab.to_dict("records"), strict=True):
+        if row["record_from"] is not None and np.isfinite(float(row["record_from"])):
             ax.add_patch(
                 Rectangle(
-                    (float(row.record_from) - 0.5, y - 0.35),
-                    float(row.record_to) - float(row.record_from) + 1,
+                    (float(row["record_from"]) - 0.5, y - 0.35),
+                    float(row["record_to"]) - float(row["record_from"]) + 1,
                     0.7,
                     color="#999999",
                     alpha=0.45,
@@ -570,11 +570,11 @@ def wave_timing(data: ReportData, lang: str, scenario: str | None = None) -> Fig
         label=m.t("legend.peak_model", lang),
         gid="peak_years",
     )
-    for y, row in zip(ys, tab.itertuples(), strict=True):
+    for y, row in zip(ys, tab.to_dict("records"), strict=True):
         ax.text(
-            float(row.last_year) + 0.6,
-            y,
-            f"{row.idle_pct:.0f}%",
+            float(row["last_year"]) + 0.6,
+            float(y),
+            f"{row['idle_pct']:.0f}%",
             va="center",
             fontsize=7.5,
             color="#555555",

@@ -585,16 +585,19 @@ def history(data: ReportData, scenario: str | None = None) -> list[HistoryPanel]
             _record_points(data, "aggregate_utilisation", "ALL", y0, y1),
         )
     )
-    for s in data.sectors(name):
-        rec = _record_points(data, "utilisation", s, y0, y1)
+    for sec in data.sectors(name):
+        rec = _record_points(data, "utilisation", sec, y0, y1)
         if not rec:
             continue
-        frame = data.sector_bands(name, "utilisation", sector=s, scale=100.0, active_only=True)
+        frame = data.sector_bands(name, "utilisation", sector=sec, scale=100.0, active_only=True)
         panels.append(
             HistoryPanel(
-                s,
+                sec,
                 Series(
-                    frame.drop(columns=["sector"]), f"sector.{s}", sector_colour(data, s), bands
+                    frame.drop(columns=["sector"]),
+                    f"sector.{sec}",
+                    sector_colour(data, sec),
+                    bands,
                 ),
                 "axis.utilisation_pct",
                 rec,

@@ -77,8 +77,8 @@ def history(data: ReportData, **_: Any) -> pd.DataFrame:
 def utilisation_waves(data: ReportData, **_: Any) -> pd.DataFrame:
     sel = select.utilisation_waves(data)
     grid = pd.DataFrame(sel.z, index=sel.rows, columns=sel.years)
-    long = grid.rename_axis(index="sector", columns="year").stack(future_stack=True)
-    out = long.rename("utilisation_pct_median").reset_index()
+    out = pd.DataFrame(grid.stack(future_stack=True)).reset_index()
+    out.columns = pd.Index(["sector", "year", "utilisation_pct_median"])
     return out.dropna(subset=["utilisation_pct_median"]).reset_index(drop=True)
 
 
@@ -107,8 +107,8 @@ def provinces(data: ReportData, **_: Any) -> pd.DataFrame:
 
 def trade(data: ReportData, **_: Any) -> pd.DataFrame:
     sel = select.trade(data)
-    heat = sel.years_in_force.rename_axis(index="partner", columns="sector").stack()
-    heat = heat.rename("median").reset_index()
+    heat = pd.DataFrame(sel.years_in_force.stack()).reset_index()
+    heat.columns = pd.Index(["partner", "sector", "median"])
     heat.insert(0, "panel", "years_in_force")
     parts = [heat]
     parts += [_series(s, panel="china_world_share_pct", sector=_name(s.legend)) for s in sel.shares]
