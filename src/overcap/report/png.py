@@ -452,7 +452,7 @@ def evidence(data: ReportData, lang: str, **_: Any) -> Figure:
     rows = [list(r) for r in zip(*tab.columns, strict=True)]
     colours = [list(r) for r in zip(*tab.colours, strict=True)]
     n_model = len(data.scenarios)
-    widths = np.array([0.05, 0.36, 0.14, 0.24, *([0.13] * n_model), 0.07])
+    widths = np.array([0.04, 0.36, 0.17, 0.2, *([0.13] * n_model), 0.07])
     widths = widths / widths.sum()
     fig = Figure(figsize=(WIDTH + 1.5 * max(n_model - 1, 0), 1.6 + 0.24 * (len(ids) + 1)))
     ax = fig.subplots()

@@ -343,7 +343,7 @@ def record_text(f: Fact, lang: str) -> str:
     return m.t("evidence.true", lang)
 
 
-SOURCE_CHARS = 48
+SOURCE_CHARS = 34
 
 
 def short_source(source: str, chars: int = SOURCE_CHARS) -> str:
