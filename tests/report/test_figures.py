@@ -22,11 +22,15 @@ def test_every_figure_in_both_languages(small_data: ReportData, lang: str) -> No
         == list(figures.FIGURE_IDS)
         == [
             "policy_cycle",
+            "history",
             "utilisation_waves",
+            "wave_timing",
             "price_war",
+            "provinces",
             "trade",
             "bill",
             "comparison",
+            "difference",
             "evidence",
         ]
     )
@@ -98,8 +102,8 @@ def test_comparison_and_evidence_cover_every_scenario(
     ev = figures.evidence(small_data, "en")
     table = ev.data[0]
     assert len(table.cells.values[0]) == len(small_data.facts)
-    assert len(table.header.values) == 3 + 2 + 1
-    cells = " ".join(table.cells.values[3])
+    assert len(table.header.values) == 4 + 2 + 1
+    cells = " ".join(table.cells.values[4])
     assert "pass" in cells and "not evaluable" in cells
 
 

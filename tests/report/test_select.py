@@ -134,8 +134,14 @@ def test_comparison(small_data: ReportData) -> None:
 
 def test_evidence(small_data: ReportData) -> None:
     table = select.evidence_table(small_data, LANG)
-    assert len(table.columns) == len(table.header) == 3 + len(small_data.scenarios) + 1
+    assert len(table.columns) == len(table.header) == 4 + len(small_data.scenarios) + 1
     assert table.ids == [f.id for f in small_data.facts]
+    # every row gives its unit and its source (cut at a word; the CSV holds it whole)
+    for f, record, source in zip(small_data.facts, table.columns[2], table.columns[3], strict=True):
+        assert record.endswith(f.unit) and source == select.short_source(f.source)
+        assert len(source) <= select.SOURCE_CHARS and source.rstrip("…") in " ".join(
+            f.source.split()
+        )
     fig = figures.evidence(small_data, LANG)
     assert [list(c) for c in fig.data[0].cells.values] == table.columns
     with styled():

@@ -22,6 +22,18 @@ from overcap.report import messages as m
 from overcap.report.data import ReportData
 
 
+def findings_text(data: ReportData, lang: str, sector: str = figures.DEFAULT_SECTOR) -> str:
+    """The findings and limitations as Markdown (to quote from), with the provenance."""
+    from overcap.report import findings, select
+
+    lines = [f"# {m.t('report.findings', lang)}", ""]
+    lines += [f"- {x}" for x in findings.findings(data, lang, sector=sector)]
+    lines += ["", f"# {m.t('report.limitations', lang)}", ""]
+    lines += [f"- {x}" for x in findings.limitations(data, lang)]
+    lines += ["", f"_{select.provenance(data, lang)}_", ""]
+    return "\n".join(lines)
+
+
 @dataclass
 class ReportFiles:
     html: Path
@@ -52,8 +64,15 @@ def write_report(
     png_dir = f"png-{lang}"
     figs = figures.build_all(data, lang, sector=sector)
     page = html_page.write(
-        data, lang, folder / f"report-{lang}.html", figs=figs, png_dir=png_dir if png else None
+        data,
+        lang,
+        folder / f"report-{lang}.html",
+        figs=figs,
+        png_dir=png_dir if png else None,
+        sector=sector,
     )
+    text = findings_text(data, lang, sector)
+    (folder / f"findings-{lang}.md").write_text(text, encoding="utf-8")
     pngs: list[Path] = []
     if png:
         from overcap.report import png as png_figures

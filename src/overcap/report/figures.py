@@ -108,25 +108,61 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def caption(fig_id: str, lang: str, data: ReportData | None = None) -> str:
-    """The figure's one-sentence caption (what to look at)."""
+def caption(fig_id: str, lang: str, data: ReportData | None = None, **opts: Any) -> str:
+    """The figure's caption: what it shows (the catalogue's text), then, given the data,
+    what it shows for these runs (:func:`overcap.report.findings.observations`)."""
     if fig_id == "comparison" and data is not None and len(data.scenarios) < 2:
-        return m.t("fig.comparison.caption_single", lang)
-    return m.t(f"fig.{fig_id}.caption", lang)
+        text = m.t("fig.comparison.caption_single", lang)
+    else:
+        text = m.t(f"fig.{fig_id}.caption", lang)
+    if data is None:
+        return text
+    from overcap.report.findings import observations
+
+    opts = {k: v for k, v in opts.items() if k == "sector" and fig_id == "price_war"}
+    return " ".join([text, *observations(data, fig_id, lang, **opts)])
 
 
 def _finish(
-    fig: go.Figure, fig_id: str, title: str, lang: str, data: ReportData, height: int
+    fig: go.Figure,
+    fig_id: str,
+    title: str,
+    lang: str,
+    data: ReportData,
+    height: int,
+    **opts: Any,
 ) -> go.Figure:
+    """Title, fonts, size, legend below; the caption in ``layout.meta`` and the
+    provenance line at the foot of the figure (so a PNG exported from the page keeps
+    it)."""
+    prov = select.provenance(data, lang)
+    fig.add_annotation(
+        text=prov,
+        xref="paper",
+        yref="paper",
+        x=0.0,
+        y=1.0,
+        yshift=36,
+        xanchor="left",
+        yanchor="bottom",
+        showarrow=False,
+        font={"size": 10, "color": "#666666"},
+        name="provenance",
+    )
     fig.update_layout(
         title={"text": title, "x": 0.0, "xanchor": "left"},
         template="plotly_white",
         font={"family": FONT_FAMILY, "size": 13},
         height=height,
-        margin={"l": 70, "r": 30, "t": 80, "b": 60},
+        margin={"l": 70, "r": 30, "t": 110, "b": 60},
         legend={"orientation": "h", "y": -0.08, "yanchor": "top", "x": 0.0},
         hovermode="closest",
-        meta={"figure": fig_id, "lang": lang, "caption": caption(fig_id, lang, data)},
+        meta={
+            "figure": fig_id,
+            "lang": lang,
+            "caption": caption(fig_id, lang, data, **opts),
+            "provenance": prov,
+        },
     )
     return fig
 
@@ -475,7 +511,7 @@ def price_war(
     fig.update_yaxes(title_text=m.t("axis.share_pct", lang), rangemode="tozero", row=3, col=1)
     fig.update_xaxes(title_text=m.t("axis.year", lang), row=3, col=1)
     title = m.t("fig.price_war.title", lang, sector=m.sector(sector, lang))
-    return _finish(fig, "price_war", title, lang, data, 760)
+    return _finish(fig, "price_war", title, lang, data, 760, sector=sector)
 
 
 def trade(data: ReportData, lang: str, scenario: str | None = None) -> go.Figure:
@@ -601,7 +637,7 @@ def evidence(data: ReportData, lang: str, **_: Any) -> go.Figure:
     n_model = len(data.scenarios)
     fig = go.Figure(
         go.Table(
-            columnwidth=[40, 330, 90, *([120] * n_model), 70],
+            columnwidth=[40, 280, 110, 200, *([110] * n_model), 60],
             header={
                 "values": [f"<b>{h}</b>" for h in table.header],
                 "fill_color": "#1f3b73",
@@ -623,23 +659,214 @@ def evidence(data: ReportData, lang: str, **_: Any) -> go.Figure:
     return fig
 
 
+# ---------------------------------------------------------------------- issue 17's figures
+def _record_trace(
+    fig: go.Figure, points: list[select.RecordPoint], lang: str, row: int, col: int, first: bool
+) -> None:
+    """The record's figures on a history panel: a point (a year) or a bar (a mean over
+    years) at the target, with the band that counts as a match as an error bar."""
+    for k, r in enumerate(points):
+        mid = (r.start + r.end) / 2
+        lo = r.value - r.low if r.low is not None else 0.0
+        hi = r.high - r.value if r.high is not None else 0.0
+        fig.add_trace(
+            go.Scatter(
+                x=[mid],
+                y=[r.value],
+                mode="markers",
+                marker={"color": "black", "size": 8, "symbol": "diamond"},
+                error_y={"type": "data", "array": [hi], "arrayminus": [lo], "color": "black"},
+                error_x={"type": "constant", "value": (r.end - r.start) / 2, "color": "black"},
+                name=m.t("legend.record", lang),
+                legendgroup="record",
+                showlegend=first and k == 0,
+                hovertext=f"{r.fact.id} {r.start}-{r.end}: {r.value:.3g}<br>{r.fact.source[:120]}",
+                hoverinfo="text",
+            ),
+            row=row,
+            col=col,
+        )
+
+
+def history(data: ReportData, lang: str, scenario: str | None = None) -> go.Figure:
+    """GDP growth, producer prices and utilisation (aggregate and by sector) as lines,
+    with the record's figures on them."""
+    lang = m.check_lang(lang)
+    panels = select.history(data, scenario)
+    ncols = 2
+    nrows = (len(panels) + ncols - 1) // ncols
+    titles = [
+        m.sector(p.key, lang) if p.key not in ("gdp_growth", "ppi_change") else m.t(p.unit, lang)
+        for p in panels
+    ]
+    fig = make_subplots(
+        rows=nrows, cols=ncols, shared_xaxes=True, subplot_titles=titles, vertical_spacing=0.07
+    )
+    first = True
+    for k, p in enumerate(panels):
+        r, c = k // ncols + 1, k % ncols + 1
+        s = p.series
+        _line_band(
+            fig,
+            s.frame,
+            m.t("legend.model_median", lang),
+            s.colour,
+            s.bands,
+            row=r,
+            col=c,
+            group="model",
+            showlegend=k == 0,
+        )
+        if p.key == "ppi_change" or p.key == "gdp_growth":
+            fig.add_hline(y=0, line={"color": "#555", "width": 1}, row=r, col=c)
+        _record_trace(fig, p.record, lang, r, c, first)
+        first = first and not p.record
+    title = m.t("fig.history.title", lang)
+    fig = _finish(fig, "history", title, lang, data, 230 * nrows + 160)
+    fig.update_annotations(font_size=12, selector={"name": None})
+    return fig
+
+
+def wave_timing(data: ReportData, lang: str, scenario: str | None = None) -> go.Figure:
+    """Year of peak idle capacity by sector: the model's median and range over runs, the
+    record's years of lowest utilisation where it has two or more figures."""
+    lang = m.check_lang(lang)
+    tab = select.wave_timing(data, scenario).table
+    labels = [m.sector(s, lang) for s in tab["sector"]]
+    fig = go.Figure()
+    for lab, row in zip(labels, tab.to_dict("records"), strict=True):
+        if row["record_from"] is not None and np.isfinite(float(row["record_from"])):
+            fig.add_shape(
+                type="rect",
+                x0=float(row["record_from"]) - 0.5,
+                x1=float(row["record_to"]) + 0.5,
+                y0=lab,
+                y1=lab,
+                line={"color": "#777", "width": 12},
+                opacity=0.5,
+                layer="below",
+            )
+    fig.add_trace(
+        go.Scatter(
+            x=tab["median_year"],
+            y=labels,
+            mode="markers",
+            marker={"size": 11, "color": "#c0392b"},
+            error_x={
+                "type": "data",
+                "array": tab["last_year"] - tab["median_year"],
+                "arrayminus": tab["median_year"] - tab["first_year"],
+                "color": "#c0392b",
+            },
+            name=m.t("legend.peak_model", lang),
+            text=[f"{v:.0f}%" for v in tab["idle_pct"]],
+            hovertemplate="%{y}: %{x:.0f} (%{text})<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            line={"color": "#aaa", "width": 10},
+            name=m.t("legend.peak_record", lang),
+        )
+    )
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)))
+    fig.update_xaxes(title_text=m.t("axis.peak_year", lang), dtick=5)
+    title = m.t("fig.wave_timing.title", lang)
+    return _finish(fig, "wave_timing", title, lang, data, 160 + 30 * len(labels))
+
+
+def provinces(data: ReportData, lang: str, scenario: str | None = None) -> go.Figure:
+    """Subsidies (% of GDP), growth rank and debt (% of GDP) by province and year, one
+    heat map each, the same provinces on every row."""
+    lang = m.check_lang(lang)
+    sel = select.provinces(data, scenario)
+    names = [m.province(p, lang) for p in sel.provinces]
+    panels = select.PROVINCE_PANELS
+    fig = make_subplots(
+        rows=1,
+        cols=len(panels),
+        shared_yaxes=True,
+        horizontal_spacing=0.06,
+        subplot_titles=[m.t(t, lang) for _, t, _ in panels],
+    )
+    scales = {"subsidy_pct_gdp": "Reds", "growth_rank": "Viridis", "debt_pct_gdp": "Purples"}
+    for k, (col, key, _unit) in enumerate(panels, start=1):
+        fig.add_trace(
+            go.Heatmap(
+                x=sel.years,
+                y=names,
+                z=sel.grids[col].to_numpy(),
+                colorscale=scales[col],
+                reversescale=col == "growth_rank",
+                colorbar={"len": 0.9, "x": k / len(panels) - 0.02, "thickness": 10},
+                hovertemplate="%{y} %{x}: %{z:.2f}<extra></extra>",
+                name=m.t(key, lang),
+            ),
+            row=1,
+            col=k,
+        )
+    fig.update_yaxes(autorange="reversed", row=1, col=1)
+    title = m.t("fig.provinces.title", lang)
+    return _finish(fig, "provinces", title, lang, data, 160 + 18 * len(names))
+
+
+def difference(data: ReportData, lang: str, **_: Any) -> go.Figure:
+    """Paired difference, scenario minus reference run by run (common random numbers),
+    median and band over the pairs, for the main indicators."""
+    lang = m.check_lang(lang)
+    panels = select.difference(data)
+    ncols = 2
+    nrows = (len(panels) + ncols - 1) // ncols
+    fig = make_subplots(
+        rows=nrows,
+        cols=ncols,
+        shared_xaxes=True,
+        vertical_spacing=0.06,
+        horizontal_spacing=0.09,
+        subplot_titles=[m.indicator(p.column, lang) for p in panels],
+    )
+    for k, p in enumerate(panels):
+        r, c = k // ncols + 1, k % ncols + 1
+        fig.add_hline(y=0, line={"color": "#555", "width": 1}, row=r, col=c)
+        for s in p.series:
+            _draw(fig, s, lang, row=r, col=c, group=s.legend.replace(".", "-"), showlegend=k == 0)
+    title = m.t("fig.difference.title", lang)
+    fig = _finish(fig, "difference", title, lang, data, 260 * nrows + 120)
+    return fig
+
+
 FIGURES: dict[str, Builder] = {
     "policy_cycle": policy_cycle,
+    "history": history,
     "utilisation_waves": utilisation_waves,
+    "wave_timing": wave_timing,
     "price_war": price_war,
+    "provinces": provinces,
     "trade": trade,
     "bill": bill,
     "comparison": comparison,
+    "difference": difference,
     "evidence": evidence,
 }
 FIGURE_IDS: tuple[str, ...] = tuple(FIGURES)
 
 
+def figure_ids(data: ReportData) -> list[str]:
+    """The report's figures for ``data``, in order: every figure, less the paired
+    difference when there is a single scenario (nothing to pair)."""
+    return [f for f in FIGURE_IDS if f != "difference" or len(data.scenarios) > 1]
+
+
 def build_all(data: ReportData, lang: str, **opts: Any) -> dict[str, go.Figure]:
-    """Every figure in report order. ``opts`` go to the builders that take them
-    (``sector`` to price_war, ``scenario`` to the single-scenario figures)."""
+    """Every figure of :func:`figure_ids` in report order. ``opts`` go to the builders
+    that take them (``sector`` to price_war, ``scenario`` to the single-scenario
+    figures)."""
     out = {}
-    for fig_id, builder in FIGURES.items():
+    for fig_id in figure_ids(data):
+        builder = FIGURES[fig_id]
         kw = {k: v for k, v in opts.items() if k != "sector" or fig_id == "price_war"}
         out[fig_id] = builder(data, lang, **kw)
     return out

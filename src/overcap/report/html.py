@@ -26,7 +26,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from overcap._version import __version__
-from overcap.report import figures
+from overcap.report import figures, findings, select
 from overcap.report import messages as m
 from overcap.report.data import ReportData
 
@@ -116,12 +116,34 @@ def render(
         parts.append(
             f'<li><a href="#section-{fig_id}">{esc.escape(_plain(fig.layout.title.text))}</a></li>'
         )
+    parts.append(
+        f'<li><a href="#section-findings">{esc.escape(m.t("report.findings", lang))}</a></li>'
+    )
     parts.append("</ol></nav>")
     if png_dir:
-        note = f"{m.t('report.png_note', lang)} ({png_dir})"
+        note = f"{m.t('report.png_note', lang)} ({png_dir}). {m.t('report.csv_note', lang)}"
         parts.append(f'<p class="note">{esc.escape(note)}</p>')
+    prov = select.provenance(data, lang)
+    parts.append(
+        f'<p class="note">{esc.escape(m.t("report.provenance_note", lang))} '
+        f"<code>{esc.escape(prov)}</code></p>"
+    )
+    sector = opts.get("sector", select.DEFAULT_SECTOR)
+    parts += [
+        '<section id="section-findings">',
+        f"<h2>{esc.escape(m.t('report.findings', lang))}</h2>",
+        "<ul>",
+        *(f"<li>{esc.escape(x)}</li>" for x in findings.findings(data, lang, sector=sector)),
+        "</ul>",
+        f"<h2>{esc.escape(m.t('report.limitations', lang))}</h2>",
+        "<ul>",
+        *(f"<li>{esc.escape(x)}</li>" for x in findings.limitations(data, lang)),
+        "</ul>",
+        "</section>",
+    ]
     for n, (fig_id, fig) in enumerate(figs.items(), start=1):
-        heading = m.t("report.figure_number", lang, n=n) + " · " + _plain(fig.layout.title.text)
+        # the figure draws its own title: the heading only numbers it
+        heading = m.t("report.figure_number", lang, n=n)
         parts += [
             f'<section id="section-{fig_id}" class="figure-section">',
             f"<h2>{esc.escape(heading)}</h2>",

@@ -140,3 +140,23 @@ def event(name: str, lang: str) -> str:
 
 def event_kind(kind: str, lang: str) -> str:
     return t(f"event_kind.{kind}", lang)
+
+
+@cache
+def _province_names() -> dict[str, str]:
+    """Province id -> its Chinese name, from the package's provinces.csv."""
+    import csv
+
+    text = resources.files("overcap.data").joinpath("provinces.csv").read_text("utf-8")
+    return {row["province"]: row.get("name_zh") or "" for row in csv.DictReader(text.splitlines())}
+
+
+def province(province_id: str, lang: str) -> str:
+    """A province's name: its Chinese name in zh-TW (from the package's provinces.csv),
+    its id (Guangdong) otherwise; a province the data does not know keeps its id."""
+    key = f"province.{province_id}"
+    if has(key):
+        return t(key, lang)
+    if check_lang(lang) == "zh-TW":
+        return _province_names().get(province_id) or province_id
+    return province_id

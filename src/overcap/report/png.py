@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import textwrap
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +33,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
+from overcap._version import __version__
 from overcap.report import messages as m
 from overcap.report import select
 from overcap.report.data import ReportData
@@ -41,8 +43,12 @@ from overcap.report.select import DEFAULT_SECTOR
 from overcap.scenario import REGIMES
 
 PngBuilder = Callable[..., Figure]
-WIDTH = 11.0  # inches; 150 dpi gives 1650 px
-DPI = 150
+# axes whose regime names wait for the layout: axes -> (spells, language)
+_PENDING: weakref.WeakKeyDictionary[Axes, tuple[list[dict[str, Any]], str]] = (
+    weakref.WeakKeyDictionary()
+)
+WIDTH = 9.0  # inches; 180 dpi gives 1620 px
+DPI = 180
 
 
 @contextmanager
@@ -68,20 +74,59 @@ def style() -> Iterator[None]:
 
 def _wrap(text: str, lang: str, width_in: float) -> str:
     # CJK characters are about twice as wide as Latin letters
-    chars = int(width_in * (7.5 if lang == "zh-TW" else 15))
+    chars = int(width_in * (6.6 if lang == "zh-TW" else 15))
     return "\n".join(textwrap.wrap(text, chars))
 
 
-def _frame(fig: Figure, fig_id: str, title: str, lang: str, data: ReportData) -> Figure:
-    """Title above, caption below (wrapped), tight layout in between."""
+def _frame(
+    fig: Figure, fig_id: str, title: str, lang: str, data: ReportData, **opts: Any
+) -> Figure:
+    """Title above; caption (what the figure shows, then what it shows for these runs)
+    and the provenance line below; tight layout in between. The provenance also goes
+    into the PNG's metadata (see :func:`metadata`)."""
     w, h = fig.get_size_inches()
-    cap = _wrap(caption(fig_id, lang, data), lang, w)
+    cap = _wrap(caption(fig_id, lang, data, **opts), lang, w)
+    prov = _wrap(select.provenance(data, lang), lang, w * 1.15)
     n_lines = cap.count("\n") + 1
+    n_prov = prov.count("\n") + 1
     fig.suptitle(title.replace("<br>", "\n"), x=0.01, ha="left", fontsize=13, fontweight="bold")
-    fig.text(0.01, 0.005, cap, ha="left", va="bottom", fontsize=9.5, color="#333333")
-    bottom = (0.25 + 0.2 * n_lines) / h
-    fig.tight_layout(rect=(0.0, bottom, 1.0, 0.96))
+    fig.text(
+        0.01, 0.005, prov, ha="left", va="bottom", fontsize=7.5, color="#666666", gid="provenance"
+    )
+    fig.text(
+        0.01,
+        (0.12 + 0.13 * n_prov) / h,
+        cap,
+        ha="left",
+        va="bottom",
+        fontsize=9.5,
+        color="#333333",
+        gid="caption",
+    )
+    bottom = (0.35 + 0.2 * n_lines + 0.13 * n_prov) / h
+    top = 1.0 - 0.45 / h
+    for leg in fig.legends:
+        # a figure-wide legend goes under the title, left-aligned, never over it
+        leg.set_loc("upper left")
+        leg.set_bbox_to_anchor((0.01, 1.0 - 0.5 / h), transform=fig.transFigure)
+        rows = -(-len(leg.get_texts()) // max(int(getattr(leg, "_ncols", 1)), 1))
+        top = min(top, 1.0 - (0.6 + 0.2 * rows + (0.2 if leg.get_title().get_text() else 0)) / h)
+    fig.tight_layout(rect=(0.0, bottom, 1.0, top))
+    for ax in fig.axes:
+        if ax in _PENDING:
+            spells, label_lang = _PENDING.pop(ax)
+            _regime_labels(ax, spells, label_lang)
     return fig
+
+
+def metadata(data: ReportData, lang: str, fig_id: str) -> dict[str, str]:
+    """The PNG's text chunks: title, the provenance line, the software."""
+    return {
+        "Title": fig_id,
+        "Description": select.provenance(data, lang),
+        "Software": f"overcap {__version__}",
+        "Source": "overcap report",
+    }
 
 
 def _band(
@@ -104,7 +149,10 @@ def _band(
 def _regime_backdrop(
     axes: list[Axes], data: ReportData, scenario: str, lang: str, label: bool = True
 ) -> None:
-    for sp in data.regime_spells(scenario):
+    """Regimes as coloured spans on every axis; on the first, each spell's name above it
+    where it fits (:func:`_regime_labels`)."""
+    spells = data.regime_spells(scenario)
+    for sp in spells:
         for ax in axes:
             ax.axvspan(
                 sp["start"] - 0.5,
@@ -114,19 +162,69 @@ def _regime_backdrop(
                 lw=0,
                 zorder=0,
             )
-        if label:
-            ax = axes[0]
-            ax.text(
-                (sp["start"] + sp["end"]) / 2,
-                1.01,
-                m.regime(sp["regime"], lang) + ("*" if sp["scripted"] else ""),
-                transform=ax.get_xaxis_transform(),
-                ha="center",
-                va="bottom",
-                fontsize=12,
-                fontweight="bold",
-                color=REGIME_COLOURS[sp["regime"]],
-            )
+    if label:
+        # the names are placed once the layout is fixed (_frame); a transparent stand-in
+        # makes the layout keep room for them
+        ax = axes[0]
+        ax.text(
+            0.5,
+            1.01,
+            "放 loosen",
+            transform=ax.transAxes,
+            alpha=0.0,
+            va="bottom",
+            fontsize=12,
+            fontweight="bold",
+        )
+        _PENDING[ax] = (spells, lang)
+
+
+def _regime_labels(ax: Axes, spells: list[dict[str, Any]], lang: str) -> list[Any]:
+    """Each regime spell's name over the axis, centred on the spell; a spell whose name
+    would overlap a name already placed (longest spells are placed first) or run past
+    the axis gets none: the colours and the legend still say which regime it is.
+    Returns the texts placed."""
+    fig = ax.get_figure()
+    assert isinstance(fig, Figure)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    ax_box = ax.get_window_extent(renderer)
+    placed: list[Any] = []
+    boxes: list[Any] = []
+    order = sorted(range(len(spells)), key=lambda k: -(spells[k]["end"] - spells[k]["start"]))
+    for k in order:
+        sp = spells[k]
+        txt = ax.text(
+            (sp["start"] + sp["end"]) / 2,
+            1.01,
+            m.regime(sp["regime"], lang) + ("*" if sp["scripted"] else ""),
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=10 if lang == "en" else 12,
+            fontweight="bold",
+            color=REGIME_COLOURS[sp["regime"]],
+            gid="regime_label",
+        )
+        box = txt.get_window_extent(renderer).expanded(1.08, 1.0)
+        if box.x0 < ax_box.x0 - 2 or box.x1 > ax_box.x1 + 2 or any(box.overlaps(b) for b in boxes):
+            txt.remove()
+            continue
+        boxes.append(box)
+        placed.append(txt)
+    return placed
+
+
+def _plain_log(ax: Axes) -> None:
+    """A log scale with plain numbers at 1, 2, 5 x 10^k and no minor labels."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.4g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def _regime_handles(lang: str) -> list[Any]:
@@ -152,11 +250,12 @@ def policy_cycle(data: ReportData, lang: str, scenario: str | None = None) -> Fi
     ax.set_ylabel(m.t("axis.growth_pct", lang))
     handles, _ = ax.get_legend_handles_labels()
     handles += _regime_handles(lang)
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8.5)
+    fig.legend(handles=handles, ncols=2, fontsize=8.5)
     labels = [m.event(e["name"], lang) for e in events]
     for k, e in enumerate(events):
         colour = REGIME_COLOURS.get(e["regime"] or "", "#555") if e["kind"] == "regime" else "#555"
-        ax2.hlines(k, e["start"] - 0.4, e["end"] + 0.4, color=colour, lw=6)
+        y0, y1 = data.years(name)
+        ax2.hlines(k, max(e["start"], y0) - 0.4, min(e["end"], y1) + 0.4, color=colour, lw=6)
     ax2.set_yticks(range(len(events)), labels, fontsize=8.5)
     ax2.set_ylim(len(events) - 0.5, -0.5)
     ax2.set_xlabel(m.t("axis.year", lang))
@@ -241,10 +340,10 @@ def price_war(
     _draw(ax1, sel.unit_cost, lang, dash="--")
     ax1.set_ylabel(m.sector_unit(sector, lang))
     if sel.log_price:
-        ax1.set_yscale("log")
+        _plain_log(ax1)
     ax1.set_title(m.t("fig.price_war.panel_price", lang), loc="left", pad=18)
     handles, _ = ax1.get_legend_handles_labels()
-    ax1.legend(handles=handles + _regime_handles(lang), loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.legend(handles=handles + _regime_handles(lang), ncols=3, fontsize=8)
     _draw(ax2, sel.margin, lang)
     ax2.axhline(0, color="#555", lw=1)
     ax2.set_ylabel(m.t("axis.margin_pct", lang))
@@ -255,9 +354,9 @@ def price_war(
     ax3.set_ylabel(m.t("axis.share_pct", lang))
     ax3.set_xlabel(m.t("axis.year", lang))
     ax3.set_title(m.t("fig.price_war.panel_firms", lang), loc="left")
-    ax3.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax3.legend(loc="upper left")
     title = m.t("fig.price_war.title", lang, sector=m.sector(sector, lang))
-    return _frame(fig, "price_war", title, lang, data)
+    return _frame(fig, "price_war", title, lang, data, sector=sector)
 
 
 def trade(data: ReportData, lang: str, scenario: str | None = None) -> Figure:
@@ -316,7 +415,7 @@ def bill(data: ReportData, lang: str, scenario: str | None = None) -> Figure:
         ax.set_ylim(bottom=0)
         ax.set_ylabel(m.t(p.unit, lang))
         ax.set_title(m.t(p.title, lang), loc="left", pad=18 if ax is axes[0] else 6)
-    axes[0].legend(handles=_regime_handles(lang), loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.legend(handles=_regime_handles(lang), ncols=2)
     axes[-1].set_xlabel(m.t("axis.year", lang))
     return _frame(fig, "bill", m.t("fig.bill.title", lang), lang, data)
 
@@ -353,7 +452,7 @@ def evidence(data: ReportData, lang: str, **_: Any) -> Figure:
     rows = [list(r) for r in zip(*tab.columns, strict=True)]
     colours = [list(r) for r in zip(*tab.colours, strict=True)]
     n_model = len(data.scenarios)
-    widths = np.array([0.05, 0.47, 0.11, *([0.14] * n_model), 0.08])
+    widths = np.array([0.04, 0.36, 0.17, 0.2, *([0.13] * n_model), 0.07])
     widths = widths / widths.sum()
     fig = Figure(figsize=(WIDTH + 1.5 * max(n_model - 1, 0), 1.6 + 0.24 * (len(ids) + 1)))
     ax = fig.subplots()
@@ -378,6 +477,176 @@ def evidence(data: ReportData, lang: str, **_: Any) -> Figure:
     return _frame(fig, "evidence", title, lang, data)
 
 
+def _history_title(p: select.HistoryPanel, lang: str) -> str:
+    if p.key in ("gdp_growth", "ppi_change"):
+        return m.indicator(p.key, lang)
+    return m.sector(p.key, lang)
+
+
+def history(data: ReportData, lang: str, scenario: str | None = None) -> Figure:
+    lang = m.check_lang(lang)
+    panels = select.history(data, scenario)
+    ncols = 2
+    nrows = (len(panels) + ncols - 1) // ncols
+    fig = Figure(figsize=(WIDTH, 2.1 * nrows + 1.9))
+    axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
+    for ax, p in zip(axes, panels, strict=False):
+        s = p.series
+        _band(ax, s.frame, m.t("legend.model_median", lang), s.colour, s.bands, lw=1.6)
+        for k, r in enumerate(p.record):
+            lo = r.value - r.low if r.low is not None else 0.0
+            hi = r.high - r.value if r.high is not None else 0.0
+            ax.errorbar(
+                [(r.start + r.end) / 2],
+                [r.value],
+                yerr=[[lo], [hi]],
+                xerr=[[(r.end - r.start) / 2], [(r.end - r.start) / 2]],
+                fmt="D",
+                color="black",
+                ms=4,
+                lw=1.2,
+                capsize=2,
+                label=m.t("legend.record", lang) if k == 0 else None,
+                gid=f"record-{r.fact.id}",
+            )
+        if p.key in ("gdp_growth", "ppi_change"):
+            ax.axhline(0, color="#555", lw=0.8)
+        ax.set_title(_history_title(p, lang), loc="left", fontsize=10)
+        ax.set_ylabel(m.t(p.unit, lang), fontsize=8)
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    for ax in axes[len(panels) - ncols : len(panels)]:
+        ax.set_xlabel(m.t("axis.year", lang))
+        ax.xaxis.set_tick_params(labelbottom=True)
+    handles: dict[str, Any] = {}
+    for ax in axes[: len(panels)]:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    fig.legend(
+        list(handles.values()),
+        list(handles),
+        loc="upper right",
+        ncols=2,
+        bbox_to_anchor=(1.0, 0.985),
+    )
+    return _frame(fig, "history", m.t("fig.history.title", lang), lang, data)
+
+
+def wave_timing(data: ReportData, lang: str, scenario: str | None = None) -> Figure:
+    lang = m.check_lang(lang)
+    tab = select.wave_timing(data, scenario).table
+    n = len(tab)
+    fig = Figure(figsize=(WIDTH, 0.32 * n + 2.6))
+    ax = fig.subplots()
+    ys = np.arange(n)
+    first = True
+    for y, row in zip(ys, tab.to_dict("records"), strict=True):
+        if row["record_from"] is not None and np.isfinite(float(row["record_from"])):
+            ax.add_patch(
+                Rectangle(
+                    (float(row["record_from"]) - 0.5, y - 0.35),
+                    float(row["record_to"]) - float(row["record_from"]) + 1,
+                    0.7,
+                    color="#999999",
+                    alpha=0.45,
+                    lw=0,
+                    label=m.t("legend.peak_record", lang) if first else None,
+                )
+            )
+            first = False
+    med = tab["median_year"].to_numpy(dtype=float)
+    ax.errorbar(
+        med,
+        ys,
+        xerr=[
+            med - tab["first_year"].to_numpy(dtype=float),
+            tab["last_year"].to_numpy(dtype=float) - med,
+        ],
+        fmt="o",
+        color="#c0392b",
+        ms=6,
+        capsize=3,
+        lw=1.5,
+        label=m.t("legend.peak_model", lang),
+        gid="peak_years",
+    )
+    for y, row in zip(ys, tab.to_dict("records"), strict=True):
+        ax.text(
+            float(row["last_year"]) + 0.6,
+            float(y),
+            f"{row['idle_pct']:.0f}%",
+            va="center",
+            fontsize=7.5,
+            color="#555555",
+        )
+    ax.set_yticks(ys, [m.sector(s, lang) for s in tab["sector"]])
+    ax.set_ylim(n - 0.5, -0.5)
+    y0, y1 = data.years(scenario)
+    ax.set_xlim(y0 - 1, y1 + 3)
+    ax.set_xlabel(m.t("axis.peak_year", lang))
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), ncols=2)
+    return _frame(fig, "wave_timing", m.t("fig.wave_timing.title", lang), lang, data)
+
+
+PROVINCE_CMAPS = {"subsidy_pct_gdp": "Reds", "growth_rank": "viridis_r", "debt_pct_gdp": "Purples"}
+
+
+def provinces(data: ReportData, lang: str, scenario: str | None = None) -> Figure:
+    lang = m.check_lang(lang)
+    sel = select.provinces(data, scenario)
+    n = len(sel.provinces)
+    fig = Figure(figsize=(WIDTH, 0.17 * n + 3.0))
+    axes = fig.subplots(1, len(select.PROVINCE_PANELS), sharey=True)
+    years = sel.years
+    for k, (ax, (col, key, _unit)) in enumerate(zip(axes, select.PROVINCE_PANELS, strict=True)):
+        grid = sel.grids[col].to_numpy()
+        im = ax.pcolormesh(
+            np.arange(years[0] - 0.5, years[-1] + 1.0, 1.0),
+            np.arange(n + 1) - 0.5,
+            np.ma.masked_invalid(grid),
+            cmap=PROVINCE_CMAPS[col],
+            shading="flat",
+            gid=f"provinces-{col}",
+        )
+        ax.grid(False)
+        ax.set_title(m.t(key, lang), loc="left", fontsize=9)
+        ax.set_xticks([y for y in years if y % 10 == 0])
+        cb = fig.colorbar(im, ax=ax, orientation="horizontal", pad=0.06, fraction=0.04)
+        cb.ax.tick_params(labelsize=7)
+        if k == 0:
+            ax.set_yticks(range(n), [m.province(p, lang) for p in sel.provinces], fontsize=7)
+    axes[0].set_ylim(n - 0.5, -0.5)
+    return _frame(fig, "provinces", m.t("fig.provinces.title", lang), lang, data)
+
+
+def difference(data: ReportData, lang: str, **_: Any) -> Figure:
+    lang = m.check_lang(lang)
+    panels = select.difference(data)
+    ncols = 2
+    nrows = (len(panels) + ncols - 1) // ncols
+    fig = Figure(figsize=(WIDTH, 2.1 * nrows + 1.8))
+    axes = fig.subplots(nrows, ncols, sharex=True).ravel()
+    for ax, p in zip(axes, panels, strict=False):
+        ax.axhline(0, color="#555", lw=0.9)
+        for s in p.series:
+            _draw(ax, s, lang, lw=1.6)
+        ax.set_title(m.indicator(p.column, lang), loc="left", fontsize=10)
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    for ax in axes[-ncols:]:
+        ax.set_xlabel(m.t("axis.year", lang))
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="upper right",
+        ncols=max(len(labels), 1),
+        bbox_to_anchor=(1.0, 0.985),
+        title=m.t("axis.difference", lang),
+    )
+    return _frame(fig, "difference", m.t("fig.difference.title", lang), lang, data)
+
+
 def _styled(builder: PngBuilder) -> PngBuilder:
     """The builder run inside :func:`style` (fonts are fixed when text is made)."""
 
@@ -391,11 +660,15 @@ def _styled(builder: PngBuilder) -> PngBuilder:
 
 PNG_FIGURES: dict[str, PngBuilder] = {
     "policy_cycle": _styled(policy_cycle),
+    "history": _styled(history),
     "utilisation_waves": _styled(utilisation_waves),
+    "wave_timing": _styled(wave_timing),
     "price_war": _styled(price_war),
+    "provinces": _styled(provinces),
     "trade": _styled(trade),
     "bill": _styled(bill),
     "comparison": _styled(comparison),
+    "difference": _styled(difference),
     "evidence": _styled(evidence),
 }
 assert tuple(PNG_FIGURES) == FIGURE_IDS
@@ -404,15 +677,21 @@ assert tuple(PNG_FIGURES) == FIGURE_IDS
 def write_all(
     data: ReportData, lang: str, directory: str | Path, sector: str = DEFAULT_SECTOR
 ) -> list[Path]:
-    """Every figure as ``directory/N-id.png`` (N = its number in the report)."""
+    """Every figure of the report as ``directory/N-id.png`` (N = its number in the
+    report), its data beside it as ``N-id.csv`` (:mod:`overcap.report.tables`), and the
+    provenance line in the PNG's metadata as well as at its foot."""
+    from overcap.report import tables
+    from overcap.report.figures import figure_ids
+
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     with style():
-        for n, (fig_id, builder) in enumerate(PNG_FIGURES.items(), start=1):
+        for n, fig_id in enumerate(figure_ids(data), start=1):
             kw = {"sector": sector} if fig_id == "price_war" else {}
-            fig = builder(data, lang, **kw)
+            fig = PNG_FIGURES[fig_id](data, lang, **kw)
             path = out / f"{n}-{fig_id}.png"
-            fig.savefig(path, dpi=DPI, metadata={"Software": "overcap"})
+            fig.savefig(path, dpi=DPI, metadata=metadata(data, lang, fig_id))
+            tables.write(data, fig_id, path.with_suffix(".csv"), **kw)
             paths.append(path)
     return paths

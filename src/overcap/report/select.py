@@ -10,9 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from overcap._version import __version__
 from overcap.evidence import Fact
 from overcap.report import messages as m
 from overcap.report.data import ReportData
+from overcap.summary import HIGH, LOW
+from overcap.summary import bands as summary_bands
 
 DEFAULT_SECTOR = "solar_pv"
 
@@ -340,6 +343,18 @@ def record_text(f: Fact, lang: str) -> str:
     return m.t("evidence.true", lang)
 
 
+SOURCE_CHARS = 34
+
+
+def short_source(source: str, chars: int = SOURCE_CHARS) -> str:
+    """A fact's source cut to ``chars`` characters at a word (the CSV keeps it whole)."""
+    text = " ".join(source.split())
+    if len(text) <= chars:
+        return text
+    cut = text[: chars - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
 @dataclass(frozen=True)
 class EvidenceTable:
     """The check table's text, by column: one column per field (id, fact, record, each
@@ -362,15 +377,17 @@ def evidence_table(data: ReportData, lang: str) -> EvidenceTable:
     header = [
         m.t("evidence.col_id", lang),
         m.t("evidence.col_what", lang),
-        m.t("evidence.col_record", lang),
+        m.t("evidence.col_record", lang) + " (" + m.t("evidence.col_unit", lang) + ")",
+        m.t("evidence.col_source", lang),
     ]
     columns: list[list[str]] = [
         ids,
         [fact_text(facts[i], lang) for i in ids],
-        [record_text(facts[i], lang) for i in ids],
+        [f"{record_text(facts[i], lang)} {facts[i].unit}".strip() for i in ids],
+        [short_source(facts[i].source) for i in ids],
     ]
     white = ["white"] * len(ids)
-    colours: list[list[str]] = [white, white, white]
+    colours: list[list[str]] = [white, white, white, white]
     scores = []
     for name in data.scenarios:
         tab = data.check(name).set_index("id").reindex(ids)
@@ -402,3 +419,273 @@ def evidence_table(data: ReportData, lang: str) -> EvidenceTable:
     columns.append([f"{float(s):.0%}" for s in ref["share_passing"]])
     colours.append(white)
     return EvidenceTable(ids, header, columns, colours, scores)
+
+
+# ---------------------------------------------------------------- provenance
+def band_key(data: ReportData) -> str:
+    """The band's definition as a message key: a 5-95% band over runs, or no band."""
+    return (
+        "provenance.band"
+        if min(data.n_runs(s) for s in data.scenarios) > 1
+        else ("provenance.no_band")
+    )
+
+
+def provenance(data: ReportData, lang: str) -> str:
+    """One line that travels with every figure: version, scenarios, runs, seed and what
+    the lines and bands are."""
+    runs = "/".join(str(data.n_runs(s)) for s in data.scenarios)
+    return m.t(
+        "provenance.line",
+        lang,
+        version=__version__,
+        scenarios=", ".join(m.scenario(s, lang) for s in data.scenarios),
+        runs=runs,
+        seed=data.seed,
+        band=m.t(band_key(data), lang, low=f"{LOW:g}", high=f"{HIGH:g}"),
+    )
+
+
+# ---------------------------------------------------------------- paired difference
+def paired_runs(data: ReportData, scenario: str) -> list[tuple[int, int]]:
+    """Pairs (i, j) of run i of the reference and run j of ``scenario`` that share a
+    random stream: matched by replicate number where the runs record it, else by
+    position (ReportData.build gives replicate i of every scenario stream i)."""
+    ref = data.runs[data.reference]
+    other = data.runs[scenario]
+
+    def rep(r: Any, k: int) -> int:
+        v = r.meta.get("replicate")
+        return int(v) if v is not None else k
+
+    where = {rep(r, k): k for k, r in enumerate(other)}
+    return [(i, where[rep(r, i)]) for i, r in enumerate(ref) if rep(r, i) in where]
+
+
+def paired_difference(
+    data: ReportData, scenario: str, column: str, scale: float = 1.0
+) -> pd.DataFrame:
+    """run, year, diff: ``scenario`` minus the reference, run by run (same random stream),
+    of an economy column (times ``scale``)."""
+    frames = []
+    for k, (i, j) in enumerate(paired_runs(data, scenario)):
+        a = data.runs[data.reference][i].economy.set_index("year")[column]
+        b = data.runs[scenario][j].economy.set_index("year")[column]
+        d = (b - a).dropna() * scale
+        frames.append(pd.DataFrame({"run": k, "year": d.index.astype(int), "diff": d.to_numpy()}))
+    if not frames:
+        return pd.DataFrame({"run": [], "year": [], "diff": []})
+    return pd.concat(frames, ignore_index=True)
+
+
+def difference(data: ReportData) -> list[Indicator]:
+    """For each main indicator, every other scenario's paired difference from the
+    reference: median over the pairs and its 5-95% band (empty with one scenario)."""
+    out = []
+    for col, scale in COMPARISON:
+        series = []
+        for name in data.scenarios[1:]:
+            d = paired_difference(data, name, col, scale)
+            b = summary_bands(d, ["year"], ["diff"], scale=1.0).drop(columns=["column", "runs"])
+            series.append(
+                Series(b, f"scenario.{name}", scenario_colour(data, name), d["run"].nunique() > 1)
+            )
+        out.append(Indicator(col, series))
+    return out
+
+
+# ---------------------------------------------------------------- the history
+# economy indicators of the history with their scale to the axis's unit
+HISTORY_ECONOMY: tuple[tuple[str, float, str], ...] = (
+    ("gdp_growth", 1.0, "axis.growth_pct"),
+    ("ppi_change", 1.0, "axis.ppi_pct"),
+)
+# a fact's indicator -> scale to the figure's unit (utilisation ratios in percent)
+HISTORY_SCALE = {"gdp_growth": 1.0, "ppi_change": 1.0, "utilisation": 100.0,
+                 "aggregate_utilisation": 100.0}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RecordPoint:
+    """A fact drawn on a history line: years, its target and band in the figure's unit."""
+
+    fact: Fact
+    start: int
+    end: int
+    value: float
+    low: float | None
+    high: float | None
+
+
+@dataclass(frozen=True)
+class HistoryPanel:
+    key: str  # "gdp_growth", "ppi_change", "ALL" (aggregate utilisation) or a sector
+    series: Series
+    unit: str
+    record: list[RecordPoint]
+
+
+def _record_points(
+    data: ReportData, indicator: str, sector: str, y0: int, y1: int
+) -> list[RecordPoint]:
+    scale = HISTORY_SCALE[indicator]
+    out = []
+    for f in data.facts:
+        if (
+            f.indicator != indicator
+            or f.sector != sector
+            or f.partner
+            or f.kind not in ("value", "mean")
+            or f.year_to < y0
+            or f.year_from > y1
+        ):
+            continue
+        target = (
+            f.target
+            if f.target is not None
+            else ((f.low + f.high) / 2 if f.low is not None and f.high is not None else None)
+        )
+        if target is None:
+            continue
+        out.append(
+            RecordPoint(
+                f,
+                max(f.year_from, y0),
+                min(f.year_to, y1),
+                target * scale,
+                None if f.low is None else f.low * scale,
+                None if f.high is None else f.high * scale,
+            )
+        )
+    return out
+
+
+def history(data: ReportData, scenario: str | None = None) -> list[HistoryPanel]:
+    """GDP growth and PPI change (economy), aggregate utilisation and the utilisation of
+    every sector the facts file has a figure for, as lines (median, band) with the
+    record's value and mean facts on them."""
+    name = scenario or data.reference
+    y0, y1 = data.years(name)
+    bands = data.n_runs(name) > 1
+    panels = []
+    for col, scale, unit in HISTORY_ECONOMY:
+        s = Series(data.economy_bands(name, col, scale=scale), f"indicator.{col}", "#1f3b73", bands)
+        panels.append(HistoryPanel(col, s, unit, _record_points(data, col, "ALL", y0, y1)))
+    agg = Series(
+        data.economy_bands(name, "aggregate_utilisation", scale=100.0),
+        "indicator.aggregate_utilisation",
+        "#1f3b73",
+        bands,
+    )
+    panels.append(
+        HistoryPanel(
+            "ALL",
+            agg,
+            "axis.utilisation_pct",
+            _record_points(data, "aggregate_utilisation", "ALL", y0, y1),
+        )
+    )
+    for sec in data.sectors(name):
+        rec = _record_points(data, "utilisation", sec, y0, y1)
+        if not rec:
+            continue
+        frame = data.sector_bands(name, "utilisation", sector=sec, scale=100.0, active_only=True)
+        panels.append(
+            HistoryPanel(
+                sec,
+                Series(
+                    frame.drop(columns=["sector"]),
+                    f"sector.{sec}",
+                    sector_colour(data, sec),
+                    bands,
+                ),
+                "axis.utilisation_pct",
+                rec,
+            )
+        )
+    return panels
+
+
+# ---------------------------------------------------------------- the waves' timing
+@dataclass(frozen=True)
+class WaveTiming:
+    """By sector (rows in the scenario's order, sectors with capacity only): the year of
+    lowest utilisation (peak idle capacity, share of capacity standing idle) in each run,
+    its median and range over the runs, the idle share then, and the record's window of
+    lowest utilisation where the facts file has two or more figures for the sector."""
+
+    table: pd.DataFrame  # sector, median_year, first_year, last_year, idle_pct, record_from,
+    # record_to, record_idle_pct
+
+
+def wave_timing(data: ReportData, scenario: str | None = None) -> WaveTiming:
+    name = scenario or data.reference
+    f = data._stack(name, "sectors")
+    f = f[f["capacity"] > 0]
+    y0, y1 = data.years(name)
+    rows = []
+    for s in data.sectors(name):
+        g = f[f["sector"] == s]
+        if g.empty:
+            continue
+        # per run, the first year of the lowest utilisation
+        idx = g.sort_values(["run", "utilisation", "year"]).groupby("run").head(1)
+        years = idx["year"].to_numpy()
+        idle = (1.0 - idx["utilisation"].to_numpy()) * 100.0
+        rec = [p for p in _record_points(data, "utilisation", s, y0, y1)]
+        rf = rt = ri = None
+        if len(rec) >= 2:
+            low = min(rec, key=lambda p: (p.value, p.start))
+            rf, rt, ri = low.start, low.end, 100.0 - low.value
+        rows.append(
+            {
+                "sector": s,
+                "median_year": float(np.median(years)),
+                "first_year": int(years.min()),
+                "last_year": int(years.max()),
+                "idle_pct": float(np.median(idle)),
+                "record_from": rf,
+                "record_to": rt,
+                "record_idle_pct": ri,
+            }
+        )
+    return WaveTiming(pd.DataFrame(rows))
+
+
+# ---------------------------------------------------------------- the provinces
+PROVINCE_PANELS: tuple[tuple[str, str, str], ...] = (
+    ("subsidy_pct_gdp", "fig.provinces.panel_subsidies", "axis.pct_gdp"),
+    ("growth_rank", "fig.provinces.panel_rank", "axis.rank"),
+    ("debt_pct_gdp", "fig.provinces.panel_debt", "axis.pct_gdp"),
+)
+
+
+@dataclass(frozen=True)
+class Provinces:
+    """The tournament by province: the median over runs of each panel's value, province x
+    year (provinces ordered by their median subsidies relative to GDP, highest first)."""
+
+    provinces: list[str]
+    years: list[int]
+    grids: dict[str, pd.DataFrame]  # panel column -> provinces x years
+    long: pd.DataFrame  # year, province, column, median, p5, p95 (the CSV)
+
+
+def provinces(data: ReportData, scenario: str | None = None) -> Provinces:
+    name = scenario or data.reference
+    p = data._stack(name, "provinces").copy()
+    gdp = p["gdp"].where(p["gdp"] > 0)
+    p["subsidy_pct_gdp"] = (p["subsidies"] / gdp * 100.0).fillna(0.0)
+    p["debt_pct_gdp"] = (p["debt"] / gdp * 100.0).fillna(0.0)
+    cols = [c for c, _, _ in PROVINCE_PANELS]
+    long = summary_bands(p, ["year", "province"], cols).drop(columns=["runs"])
+    sub = long[long["column"] == "subsidy_pct_gdp"].groupby("province")["median"].mean()
+    order = list(sub.sort_values(ascending=False, kind="stable").index)
+    years = sorted(int(y) for y in long["year"].unique())
+    grids = {
+        c: long[long["column"] == c]
+        .pivot(index="province", columns="year", values="median")
+        .reindex(index=order, columns=years)
+        for c in cols
+    }
+    return Provinces(order, years, grids, long)
