@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from overcap._version import __version__
 from overcap.evidence import Fact, check, load_facts
 from overcap.experiments import ensemble
-from overcap.scenario import Scenario, field_bounds, load_scenario
+from overcap.scenario import Scenario, field_bounds, load_scenario, sector_table
 from overcap.summary import implausibility, internals
 
 HOLDOUT_DEFAULT = (2016, 2019)
@@ -42,6 +42,16 @@ REGIME_KNOBS: dict[tuple[str, str], tuple[float, float]] = {
     ("centre.stagnation.", "subsidy_multiplier"): (0.5, 1.2),
     ("centre.control.", "campaign_intensity"): (0.1, 3.0),
 }
+# Sector parameters calibration searches, within the range data/sectors.csv documents.
+# Armington base shares are recalled (flag R) with wide ranges; they are searched only for
+# the sectors whose trade the record measures (world-share and export-share facts), where
+# tradability (how homogeneous the product is, how far it ships) differs by sector.
+SECTOR_KNOBS: tuple[tuple[str, str], ...] = (
+    ("solar_pv", "export_share"),
+    ("li_batteries", "export_share"),
+    ("electric_vehicles", "export_share"),
+    ("steel", "export_share"),
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,22 @@ def knobs(sc: Scenario | None = None) -> list[Knob]:
         ann = info.annotation
         if isinstance(ann, type) and issubclass(ann, BaseModel) and section != "sectors":
             walk(ann, f"{section}.")
+    table = sector_table()
+    for sector, name in SECTOR_KNOBS:
+        if sector not in table or name not in table[sector]:
+            continue
+        _, lo, hi = table[sector][name]
+        meaning = "Armington base share: China's share of the rest of the world's market at "
+        out.append(
+            Knob(
+                f"sectors.{sector}.{name}",
+                float(lo),
+                float(hi),
+                False,
+                "share",
+                meaning + "equal delivered cost (data/sectors.csv)",
+            )
+        )
     return out
 
 
