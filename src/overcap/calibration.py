@@ -149,6 +149,7 @@ def evaluate(
     seed: int,
     robustness: float = 0.0,
     plausibility: float = 0.0,
+    until: int | None = None,
 ) -> dict[str, Any]:
     """Loss and scores of one parameter set (K replicates, common random numbers).
 
@@ -161,7 +162,8 @@ def evaluate(
     passing runs instead of all or nothing. ``plausibility`` weighs in how far the runs'
     internal states (zombie share, provincial spending over GDP, each sector's worst
     five-year margin) lie outside the ranges of the record
-    (:func:`overcap.summary.implausibility`)."""
+    (:func:`overcap.summary.implausibility`), over the years up to ``until`` (a fit that
+    holds out later years must not see their internal states either)."""
     sc = load_scenario(scenario, overrides, calibrated=False)
     # in this process: calibration runs its own worker processes (no cluster in them)
     results = ensemble(sc, runs=runs, seed=seed, workers=0)
@@ -171,8 +173,14 @@ def evaluate(
         1.0 - table["share_passing"].to_numpy(dtype=float)
     )
     passed = table["passed"].to_numpy()
+
+    def upto(df: Any) -> Any:
+        return df if until is None else df[df["year"] <= until]
+
     implausible = (
-        implausibility([internals(r.sectors, r.provinces, r.economy) for r in results])
+        implausibility(
+            [internals(upto(r.sectors), upto(r.provinces), upto(r.economy)) for r in results]
+        )
         if plausibility
         else 0.0
     )
@@ -220,6 +228,7 @@ def _objective(
     fixed: dict[str, float] | None = None,
     robustness: float = 0.0,
     plausibility: float = 0.0,
+    until: int | None = None,
 ) -> Callable[[Any], float]:
     def objective(trial: Any) -> float:
         ov: dict[str, Any] = dict(fixed or {})
@@ -228,7 +237,7 @@ def _objective(
                 ov[k.path] = trial.suggest_int(k.path, int(k.lo), int(k.hi))
             else:
                 ov[k.path] = trial.suggest_float(k.path, k.lo, k.hi)
-        res = evaluate(scenario, ov, facts, held, runs, seed, robustness, plausibility)
+        res = evaluate(scenario, ov, facts, held, runs, seed, robustness, plausibility, until)
         keys = ("loss_holdout", "passed_in", "total_in", "passed_out", "total_out")
         for key in (*keys, "implausibility"):
             trial.set_user_attr(key, res[key])
@@ -286,6 +295,7 @@ def _worker(job: _Job) -> None:
             job.fixed,
             job.robustness,
             job.plausibility,
+            None if job.holdout is None else job.holdout[0] - 1,
         ),
         n_trials=job.target,  # upper bound; the callback stops at the shared target
         callbacks=[
