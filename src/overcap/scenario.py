@@ -368,7 +368,16 @@ class InvestmentParams(Section):
         "midpoint of [0, 1] (flag R)",
     )
     growth_clip: float = param(
-        1.0, 0.05, 2.0, "growth/yr", "bound on the consensus growth rate (both signs)"
+        1.0,
+        0.05,
+        2.0,
+        "growth/yr",
+        "bound on the consensus growth rate (both signs), in log points a year: the fastest "
+        "growth investors extrapolate",
+        calibratable=True,
+        calibration_range=(0.3, 1.0),
+        anchor="no estimate (flag R): the fastest sustained demand growth in the record is "
+        "solar's and EVs' 50-100% a year (log 0.4-0.7; demand.csv), the range brackets it",
     )
     expansion_speed: float = param(
         0.1,
