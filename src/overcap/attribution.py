@@ -50,6 +50,7 @@ permutations for Shapley value estimation, Journal of Machine Learning Research 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from math import factorial
@@ -502,6 +503,7 @@ class Attribution:
     interactions: pd.DataFrame
     values: pd.DataFrame
     outcomes: dict[str, str]  # name -> label
+    summary: Any = None  # the run's Summary, when it was just run
 
     def strongest_pairs(self, outcome: str, n: int = 3) -> pd.DataFrame:
         """The ``n`` pairs of largest absolute mean interaction for ``outcome``."""
@@ -607,7 +609,8 @@ def attribute(
             f"Shapley values need every coalition and replicate: resume experiment "
             f"{exp.name!r} (--resume, --retry-failed)"
         )
-    return analyse(exp, [o.name for o in outs], years, level, n_boot)
+    out = analyse(exp, [o.name for o in outs], years, level, n_boot)
+    return dataclasses.replace(out, summary=summary)
 
 
 def analyse(

@@ -1400,6 +1400,219 @@ def sensitivity(
     _report(ctx, summary)
 
 
+def _g(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def _attribution_tables(a: Any) -> None:
+    """One table per outcome: each mechanism's median share with its band, the mean, and
+    (sampled orderings) the standard error; the total it adds up to; the strongest pairs."""
+    band = f"{a.level:.0%} band"
+    sampled = a.method == "permutation"
+    for o, label in a.outcomes.items():
+        c = a.contributions[a.contributions["outcome"] == o]
+        tot = _records(a.totals[a.totals["outcome"] == o])[0]
+        t = Table(
+            title=f"{label}: each mechanism's share",
+            caption=f"all on {_g(tot['full'])}, all off {_g(tot['null'])}; median over "
+            f"{a.runs} replicates, {band} by bootstrap"
+            + ("; se of the mean from the sampled orderings" if sampled else ""),
+            title_justify="left",
+        )
+        t.add_column("mechanism")
+        t.add_column(f"median [{band}]", justify="right")
+        t.add_column("mean", justify="right")
+        if sampled:
+            t.add_column("se", justify="right")
+        for r in _records(c):
+            cells = [str(r["player"]), f"{_g(r['median'])} [{_g(r['lo'])}, {_g(r['hi'])}]"]
+            cells.append(_g(r["mean"]))
+            if sampled:
+                cells.append(_g(r["stderr"]))
+            t.add_row(*cells)
+        cells = ["all on - all off", f"{_g(tot['total'])} [{_g(tot['lo'])}, {_g(tot['hi'])}]"]
+        cells.append(_g(tot["mean"]))
+        t.add_row(*cells, *([""] if sampled else []), style="bold")
+        console.print(t)
+        pairs = _records(a.strongest_pairs(o))
+        if pairs:
+            console.print(f"strongest pair interactions, median [{band}]:", highlight=False)
+        for r in pairs:
+            console.print(
+                f"  {r['a']} x {r['b']}: {_g(r['median'])} [{_g(r['lo'])}, {_g(r['hi'])}]",
+                highlight=False,
+            )
+    if sampled:
+        console.print("pair interactions need every coalition (--method exact)")
+
+
+@command()
+def attribute(
+    ctx: typer.Context,
+    scenario: Annotated[str, typer.Argument(help="Scenario name or TOML path.")] = "baseline",
+    runs: Annotated[
+        int, typer.Option(help="Replicates per coalition (common random numbers).", min=1)
+    ] = 10,
+    outcomes: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated outcomes: idle_capacity, utilisation, zombie_share, "
+            "fiscal_cost_share_gdp, margin, export_share, gdp_growth, gdp_gap, each "
+            "optionally over its own years (idle_capacity_2009_2013). Default: idle "
+            "capacity in 2009-2013, 2015-2019 and 2023-2025, and the others over --years."
+        ),
+    ] = None,
+    years: Annotated[
+        str | None,
+        typer.Option(help="Years of the outcomes named without their own, FROM-TO (default: all)."),
+    ] = None,
+    players: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated mechanisms (default: all nine; the others stay as the "
+            "scenario sets them): strategic_label, tournament, soft_budget, "
+            "soe_output_targets, local_protection, limited_visibility, trade_response, "
+            "campaigns, policy_cycle."
+        ),
+    ] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="exact (all 2^k coalitions), permutation (sampled orderings) or auto "
+            "(exact up to 10,240 runs)."
+        ),
+    ] = "auto",
+    permutations: Annotated[
+        int | None,
+        typer.Option(help="Orderings sampled by the permutation method, even (default 2k).", min=4),
+    ] = None,
+    level: Annotated[
+        float, typer.Option(help="Coverage of the bootstrap bands.", min=0.5, max=0.99)
+    ] = 0.9,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).", min=0)] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Fixed override: path=value (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="Print the contributions (and totals) as CSV.")
+    ] = False,
+    name: Name = None,
+    results: ResultsRoot = None,
+    workers: Workers = None,
+    scheduler: SchedulerAddr = None,
+    resume: Resume = False,
+    retry_failed: RetryFailed = False,
+    batch_size: BatchSize = None,
+    quiet: Quiet = False,
+) -> None:
+    """Each mechanism's share of overcapacity: Shapley values over mechanism switches.
+
+    The mechanisms of the thesis are the players of a cooperative game; every coalition
+    (the mechanisms left on) is run --runs times as one stored experiment, replicate r
+    on the same random stream in every coalition. The table gives each mechanism's
+    Shapley value per outcome (median over replicates with a bootstrap band, and the
+    mean), the total they add up to (all on minus all off), and the strongest pair
+    interactions. Above 10,240 runs the permutation method samples orderings and gives
+    standard errors. Resume an experiment to run what is missing or to compute other
+    outcomes from its runs."""
+    from overcap.attribution import AttributionError, choose_method, select_players
+    from overcap.attribution import attribute as run_attribute
+    from overcap.experiments import Execution, overrides_dict
+    from overcap.outcomes import OutcomeError, parse_all
+
+    if as_json and as_csv:
+        _fail("--json and --csv exclude each other")
+    span = _years(years)
+    olist = None if outcomes is None else [o.strip() for o in outcomes.split(",")]
+    plist = None if players is None else [p.strip() for p in players.split(",")]
+    try:
+        overrides = overrides_dict(set_)
+        sc = load_scenario(scenario, overrides)
+        recorded = (sc.time.start_year, sc.time.end_year)
+        if span is not None and (span[0] < recorded[0] or span[1] > recorded[1]):
+            raise AttributionError(
+                f"--years {span[0]}-{span[1]}: not all recorded; the scenario records "
+                f"{recorded[0]}-{recorded[1]}"
+            )
+        parse_all(olist, recorded, span)
+        choose_method(method, len(select_players(plist)), runs)
+        exp_name = _experiment_name("attribution", scenario, name, results)
+    except (ScenarioError, StoreError, AttributionError, OutcomeError) as exc:
+        _fail(str(exc))
+        return
+    ctx.meta["experiment"] = exp_name
+    ctx.meta["results"] = results
+    try:
+        a = _run_experiment(
+            ctx,
+            f"attribution {sc.name}",
+            quiet or as_json or as_csv,
+            lambda bar: run_attribute(
+                scenario,
+                runs=runs,
+                outcomes=olist,
+                years=span,
+                players=plist,
+                method=method,
+                permutations=permutations,
+                seed=seed,
+                overrides=overrides,
+                level=level,
+                loaded=sc,  # the scenario checked above: loaded once
+                execution=Execution(
+                    name=exp_name,
+                    results=results,
+                    resume=resume,
+                    retry_failed=retry_failed,
+                    workers=workers,
+                    scheduler=scheduler,
+                    batch_size=batch_size,
+                    progress=bar,
+                ),
+            ),
+        )
+    except AttributionError as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        out = {
+            "experiment": a.experiment,
+            "scenario": a.scenario,
+            "method": a.method,
+            "players": list(a.players),
+            "runs": a.runs,
+            "level": a.level,
+            "outcomes": a.outcomes,
+            "contributions": _records(a.contributions),
+            "totals": _records(a.totals),
+            "interactions": _records(a.interactions),
+        }
+        sys.stdout.write(json.dumps(_json_safe(out), allow_nan=False) + "\n")
+    elif as_csv:
+        sys.stdout.write(a.contributions.to_csv(index=False))
+    else:
+        _attribution_tables(a)
+    _report(ctx, a.summary)
+
+
+def _json_safe(v: Any) -> Any:
+    """Plain JSON: numpy scalars as Python numbers, NaN and infinities as null."""
+    import math
+
+    import numpy as np
+
+    if isinstance(v, dict):
+        return {str(k): _json_safe(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_json_safe(x) for x in v]
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
 @command("runs")
 def runs_cmd(
     name: Annotated[
