@@ -574,15 +574,15 @@ def attribute(
     base = overrides_dict(overrides)
     sc = loaded if loaded is not None else resolve(scenario, base)
     recorded = (sc.time.start_year, sc.time.end_year)
-    try:
-        outs = parse_all(outcomes, recorded, years)
-    except OutcomeError as exc:
-        raise AttributionError(str(exc)) from None
     if years is not None and (years[0] < recorded[0] or years[1] > recorded[1]):
         raise AttributionError(
             f"--years {years[0]}-{years[1]}: not all recorded; the scenario records "
             f"{recorded[0]}-{recorded[1]}"
         )
+    try:
+        outs = parse_all(outcomes, recorded, years)
+    except OutcomeError as exc:
+        raise AttributionError(str(exc)) from None
     s = sc.seed if seed is None else int(seed)
     masks = list(range(1 << k)) if how == "exact" else permutation_masks(k, n_perm, s)
     samples = [(scenario, coalition_overrides(m, chosen)) for m in masks]

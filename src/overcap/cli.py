@@ -1530,13 +1530,13 @@ def attribute(
         overrides = overrides_dict(set_)
         sc = load_scenario(scenario, overrides)
         recorded = (sc.time.start_year, sc.time.end_year)
+        choose_method(method, len(select_players(plist)), runs)
         if span is not None and (span[0] < recorded[0] or span[1] > recorded[1]):
             raise AttributionError(
                 f"--years {span[0]}-{span[1]}: not all recorded; the scenario records "
                 f"{recorded[0]}-{recorded[1]}"
             )
         parse_all(olist, recorded, span)
-        choose_method(method, len(select_players(plist)), runs)
         exp_name = _experiment_name("attribution", scenario, name, results)
     except (ScenarioError, StoreError, AttributionError, OutcomeError) as exc:
         _fail(str(exc))
