@@ -1613,6 +1613,214 @@ def _json_safe(v: Any) -> Any:
     return v
 
 
+@command()
+def discover(
+    ctx: typer.Context,
+    scenario: Annotated[str, typer.Argument(help="Scenario name or TOML path.")] = "baseline",
+    criterion: Annotated[
+        str,
+        typer.Option(
+            help='What should hold, e.g. "utilisation_2025_2030 >= 0.8 and gdp_gap >= -0.5": '
+            "outcomes (those of `overcap attribute`, optionally _FROM_TO) compared with "
+            "numbers, joined by and, or, not and parentheses."
+        ),
+    ] = "",
+    levers: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated policy levers, each path (its documented range; a switch: "
+            "on or off) or path=LOW:HIGH (default: the reform switches, subsidy intensity, "
+            "bailout propensities, campaigns, price floors and trade responses)."
+        ),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option(help="Points in lever space.", min=2, max=1_000_000)
+    ] = 200,
+    uncertain: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated calibrated parameters drawn from their calibration ranges "
+            "(path or path=LOW:HIGH), crossed with every policy point."
+        ),
+    ] = None,
+    uncertain_samples: Annotated[
+        int, typer.Option(help="Draws of the uncertain parameters per policy point.", min=1)
+    ] = 4,
+    sampler: Annotated[str, typer.Option(help="lhs (Latin hypercube) or sobol.")] = "lhs",
+    runs: Annotated[
+        int, typer.Option(help="Replicates per point, averaged (common random numbers).", min=1)
+    ] = 1,
+    years: Annotated[
+        str | None,
+        typer.Option(help="Years of the outcomes named without their own, FROM-TO (default: all)."),
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option(help="Density the reported box must reach.", min=0.01, max=1.0)
+    ] = 0.8,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).", min=0)] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Fixed override: path=value (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    name: Name = None,
+    results: ResultsRoot = None,
+    workers: Workers = None,
+    scheduler: SchedulerAddr = None,
+    resume: Resume = False,
+    retry_failed: RetryFailed = False,
+    batch_size: BatchSize = None,
+    quiet: Quiet = False,
+) -> None:
+    """Which policies keep overcapacity away: PRIM scenario discovery over policy levers.
+
+    Samples the levers (optionally crossed with draws of uncertain structural
+    parameters), runs every point as one stored experiment, evaluates the criterion on
+    each point's outcomes (averaged over its replicates) and finds, with PRIM, the box
+    of lever values where it holds: the peeling trajectory (coverage, density, mass),
+    the chosen box's limits and the levers that matter most (extra-trees scores). Needs
+    the optional extra: pip install 'overcap[discovery]'."""
+    from overcap.discovery import (
+        DEFAULT_LEVERS,
+        DiscoveryError,
+        parse_criterion,
+        parse_levers,
+        run_discovery,
+        uncertain_levers,
+    )
+    from overcap.experiments import Execution, overrides_dict
+    from overcap.outcomes import OutcomeError, parse
+
+    span = _years(years)
+    llist = None if levers is None else [x.strip() for x in levers.split(",") if x.strip()]
+    ulist = [] if uncertain is None else [x.strip() for x in uncertain.split(",") if x.strip()]
+    try:
+        crit = parse_criterion(criterion)
+        parse_levers(llist or DEFAULT_LEVERS)
+        overrides = overrides_dict(set_)
+        sc = load_scenario(scenario, overrides)
+        uncertain_levers(ulist, sc)
+        recorded = (sc.time.start_year, sc.time.end_year)
+        if span is not None and (span[0] < recorded[0] or span[1] > recorded[1]):
+            raise DiscoveryError(
+                f"--years {span[0]}-{span[1]}: not all recorded; the scenario records "
+                f"{recorded[0]}-{recorded[1]}"
+            )
+        for n in crit.names:
+            parse(n, recorded, span, "--criterion")
+        exp_name = _experiment_name("discovery", scenario, name, results)
+    except (ScenarioError, StoreError, DiscoveryError, OutcomeError) as exc:
+        _fail(str(exc))
+        return
+    ctx.meta["experiment"] = exp_name
+    ctx.meta["results"] = results
+    try:
+        d = _run_experiment(
+            ctx,
+            f"discovery {sc.name}",
+            quiet or as_json,
+            lambda bar: run_discovery(
+                scenario,
+                criterion,
+                levers=llist,
+                samples=samples,
+                uncertain=ulist,
+                uncertain_samples=uncertain_samples,
+                runs=runs,
+                years=span,
+                sampler=sampler,
+                threshold=threshold,
+                seed=seed,
+                overrides=overrides,
+                loaded=sc,
+                execution=Execution(
+                    name=exp_name,
+                    results=results,
+                    resume=resume,
+                    retry_failed=retry_failed,
+                    workers=workers,
+                    scheduler=scheduler,
+                    batch_size=batch_size,
+                    progress=bar,
+                ),
+            ),
+        )
+    except (DiscoveryError, ImportError) as exc:
+        _fail(str(exc))
+        return
+    res = d.result
+    holds = int(d.points["criterion"].sum())
+    if as_json:
+        out = {
+            "experiment": d.experiment,
+            "criterion": d.criterion,
+            "points": len(d.points),
+            "holds": holds,
+            "levers": list(d.levers),
+            "uncertain": list(d.uncertain),
+            "trajectory": None if res is None else _records(res.trajectory),
+            "chosen": None if res is None else res.chosen,
+            "box": None
+            if res is None or res.limits is None
+            else _records(res.limits.reset_index()),
+            "scores": None if d.scores is None else {str(k): float(v) for k, v in d.scores.items()},
+        }
+        sys.stdout.write(json.dumps(_json_safe(out), allow_nan=False) + "\n")
+        _report(ctx, d.summary)
+        return
+    console.print(
+        f"criterion {d.criterion!r} holds in {holds} of {len(d.points)} points", highlight=False
+    )
+    if res is None:
+        console.print("no box to find: the criterion holds in " + ("every" if holds else "no")
+                      + " point")  # fmt: skip
+    else:
+        t = Table(title="PRIM's peeling trajectory", title_justify="left")
+        for c in ("step", "coverage", "density", "mass", "levers restricted"):
+            t.add_column(c, justify="right")
+        for r in _records(res.trajectory):
+            mark = " *" if r["step"] == res.chosen else ""
+            t.add_row(
+                f"{r['step']}{mark}",
+                f"{r['coverage']:.2f}",
+                f"{r['density']:.2f}",
+                f"{r['mass']:.2f}",
+                str(r["n_restricted"]),
+            )
+        console.print(t)
+        lim = res.limits
+        if lim is None:
+            console.print(
+                f"no box reaches density {res.threshold:g}; lower --threshold or add points",
+                highlight=False,
+            )
+        else:
+            st = res.stats() or {}
+            b = Table(
+                title=f"the box (step {res.chosen}): coverage {st['coverage']:.2f}, density "
+                f"{st['density']:.2f}",
+                title_justify="left",
+            )
+            b.add_column("lever")
+            b.add_column("from", justify="right")
+            b.add_column("to", justify="right")
+            for lever, r in zip(lim.index, _records(lim), strict=True):
+                if not r["restricted"]:
+                    continue
+                if pd_bool(d.points[lever]):
+                    b.add_row(str(lever), *(("on" if r[k] else "off") for k in ("lo", "hi")))
+                else:
+                    b.add_row(str(lever), f"{r['lo']:.4g}", f"{r['hi']:.4g}")
+            console.print(b)
+    if d.scores is not None:
+        f = Table(title="levers that matter most (extra trees)", title_justify="left")
+        f.add_column("lever")
+        f.add_column("score", justify="right")
+        for lever, v in d.scores.items():
+            f.add_row(str(lever), f"{v:.3f}")
+        console.print(f)
+    _report(ctx, d.summary)
+
+
 @command("runs")
 def runs_cmd(
     name: Annotated[
@@ -1795,6 +2003,12 @@ def query(
 def _records(frame: Any) -> list[dict[str, Any]]:
     """Rows as dicts (typed loosely, for printing)."""
     return list(frame.to_dict("records"))
+
+
+def pd_bool(col: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.api.types.is_bool_dtype(col))
 
 
 def pd_numeric(col: Any) -> bool:
