@@ -649,6 +649,7 @@ def run_discovery(
         outs = [parse(n, recorded, years, "--criterion") for n in crit.names]
     except OutcomeError as exc:
         raise DiscoveryError(str(exc)) from None
+    _ema()  # the extra is missing: say so before anything runs
     s = sc.seed if seed is None else int(seed)
     policies = design(lev, samples, s, sampler)
     draws = design(unc, uncertain_samples, s, "lhs", _UNCERTAIN_KEY) if unc else [{}]
