@@ -1046,6 +1046,13 @@ def report(
             help="Draw from a stored ensemble instead of running (repeatable, one per scenario).",
         ),
     ] = None,
+    attribution: Annotated[
+        str | None,
+        typer.Option(
+            help="A stored attribution experiment (overcap attribute --name): its figures "
+            "and the claims table are written beside the report."
+        ),
+    ] = None,
     workers: Workers = None,
     scheduler: SchedulerAddr = None,
 ) -> None:
@@ -1073,6 +1080,15 @@ def report(
     except ValueError:
         _fail(f"--lang {lang!r}: unknown; allowed: {', '.join(messages.LANGS)}")
     stored_data = None
+    thesis_answer = None
+    if attribution is not None:
+        from overcap.attribution import AttributionError
+        from overcap.attribution import load as load_attribution
+
+        try:
+            thesis_answer = load_attribution(attribution, results)
+        except (AttributionError, StoreError) as exc:
+            _fail(f"--attribution {attribution}: {exc}")
     try:
         fact_list, _ = load_facts(facts)
         if from_experiment:
@@ -1144,6 +1160,13 @@ def report(
     for sc_name, exp_name in data.experiments.items():
         console.print(f"runs of {sc_name}: experiment {exp_name}", highlight=False)
     console.print(f"report: [bold]{files.html}[/]", highlight=False)
+    if thesis_answer is not None:
+        from overcap.experiments import open_experiment
+        from overcap.report import thesis
+
+        a_seed = int(open_experiment(thesis_answer.experiment, results).spec["seed"])
+        written = thesis.write(thesis_answer, target, lang, seed=a_seed)
+        console.print(f"attribution and claims: [bold]{written[-1]}[/]", highlight=False)
 
 
 @command()

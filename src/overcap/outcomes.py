@@ -175,6 +175,12 @@ def allowed() -> str:
     )
 
 
+def metric_of(name: str) -> str:
+    """The metric of an outcome name (``idle_capacity_2009_2013`` -> ``idle_capacity``)."""
+    m = _WINDOW.match(name)
+    return str(m["metric"]) if m and m["metric"] in METRICS else name
+
+
 def parse(
     name: str,
     recorded: tuple[int, int],
