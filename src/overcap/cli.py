@@ -1701,7 +1701,7 @@ def discover(
     each point's outcomes (averaged over its replicates) and finds, with PRIM, the box
     of lever values where it holds: the peeling trajectory (coverage, density, mass),
     the chosen box's limits and the levers that matter most (extra-trees scores). Needs
-    the optional extra: pip install 'overcap[discovery]'."""
+    ema-workbench, the optional extra named discovery (see docs/THESIS.md)."""
     from overcap.discovery import (
         DEFAULT_LEVERS,
         DiscoveryError,
