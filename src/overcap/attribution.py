@@ -32,9 +32,11 @@ With the nine players below, the exact values need ``2^9 = 512`` coalitions, eac
 ``R`` times; :func:`shapley_permutation` estimates them from sampled orderings when that
 is too much (Castro, Gómez and Tejada 2009; antithetic pairs as in Mitchell et al. 2022).
 
-This module is pure: it maps coalitions to overrides and values to attributions, and
-runs nothing. Running the coalitions on the model and the store is a later step
-(docs/THESIS.md).
+The estimators above :func:`attribute` are pure: they map coalitions to overrides and
+values to attributions, and run nothing. :func:`attribute` runs the coalitions as one
+experiment in the results store (kind ``attribution``: one sample per coalition, its
+overrides as the sample's parameters), reads the outcomes of :mod:`overcap.outcomes`
+from it and stores the answer with it; :func:`load` reads that answer back.
 
 References: Shapley, L. S. (1953), A value for n-person games, Contributions to the
 Theory of Games II, 307-317. Grabisch, M. and Roubens, M. (1999), An axiomatic approach
@@ -48,6 +50,7 @@ permutations for Shapley value estimation, Journal of Machine Learning Research 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from math import factorial
@@ -396,4 +399,400 @@ def bands(
     return pd.DataFrame(
         {"median": np.median(c, axis=1), "lo": lo, "hi": hi, "mean": c.mean(axis=1)},
         index=pd.Index(names, name="player"),
+    )
+
+
+# ------------------------------------------------------------------ the experiment
+
+#: Above this many runs (coalitions x replicates), ``method="auto"`` samples orderings
+#: (:func:`shapley_permutation`) instead of running all ``2^k`` coalitions: 512
+#: coalitions (the nine players) x 20 replicates, about three core-hours at a second a
+#: run (docs/THESIS.md).
+EXACT_RUN_LIMIT = 10_240
+METHODS = ("auto", "exact", "permutation")
+# the streams of the sampled orderings and of the bootstrap, apart from every
+# replicate's (SeedSequence(seed, spawn_key=(r,)) for replicate r)
+_ORDER_KEY = 2**31 - 3
+_BOOT_KEY = 2**31 - 2
+
+
+def select_players(names: Sequence[str] | None) -> tuple[Player, ...]:
+    """The players named (default: all of :data:`PLAYERS`), in :data:`PLAYERS`' order; a
+    one-line AttributionError for an unknown or repeated name, or fewer than two."""
+    if names is None or not [n for n in names if n.strip()]:
+        return PLAYERS
+    by_name = {p.name: p for p in PLAYERS}
+    wanted: list[str] = []
+    for n in (x.strip() for x in names):
+        if not n:
+            continue
+        if n not in by_name:
+            raise AttributionError(
+                f"--players {n!r}: unknown mechanism; allowed: {', '.join(by_name)}"
+            )
+        if n in wanted:
+            raise AttributionError(f"--players {n}: given twice")
+        wanted.append(n)
+    if len(wanted) < 2:
+        raise AttributionError("--players: name at least two mechanisms, e.g. tournament,campaigns")
+    return tuple(p for p in PLAYERS if p.name in wanted)
+
+
+def _orderings(k: int, n_perm: int, seed: int) -> list[np.ndarray]:
+    """The orderings :func:`shapley_permutation` draws (antithetic pairs) from the
+    generator :func:`_order_rng` gives, reproduced to know the coalitions to run."""
+    rng = _order_rng(seed)
+    out = []
+    for _ in range(n_perm // 2):
+        order = rng.permutation(k)
+        out += [order, order[::-1]]
+    return out
+
+
+def _order_rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_ORDER_KEY,)))
+
+
+def _boot_rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_BOOT_KEY,)))
+
+
+def permutation_masks(k: int, n_perm: int, seed: int) -> list[int]:
+    """The coalitions (bitmasks, sorted) that ``n_perm`` sampled orderings visit: every
+    prefix of every ordering, the empty and the full coalition included."""
+    masks = {0}
+    for order in _orderings(k, n_perm, seed):
+        m = 0
+        for p in order:
+            m |= 1 << int(p)
+            masks.add(m)
+    return sorted(masks)
+
+
+def choose_method(method: str, k: int, runs: int) -> str:
+    """``exact`` or ``permutation``: ``auto`` is exact up to :data:`EXACT_RUN_LIMIT` runs."""
+    if method not in METHODS:
+        raise AttributionError(f"--method {method!r}; allowed: {', '.join(METHODS)}")
+    if method == "auto":
+        return "exact" if (1 << k) * runs <= EXACT_RUN_LIMIT else "permutation"
+    return method
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """An attribution experiment's answer.
+
+    ``contributions``: one row per outcome and player: ``median`` over replicates of the
+    player's Shapley value, its bootstrap band ``lo``-``hi`` (``level``), ``mean`` (the
+    Shapley value of the expected outcome) and ``stderr`` (of the mean, from the sampled
+    orderings; NaN for the exact method). ``totals``: per outcome, the outcome with
+    every mechanism on (``full``) and off (``null``), medians over replicates, and the
+    difference ``total`` (median, band, mean) that the contributions add up to.
+    ``interactions``: per outcome and pair, the Shapley interaction index (mean, median,
+    band); empty for the permutation method. ``values``: the outcome of every run
+    (sample, coalition bitmask, replicate)."""
+
+    experiment: str
+    scenario: str
+    method: str
+    players: tuple[str, ...]
+    runs: int
+    level: float
+    contributions: pd.DataFrame
+    totals: pd.DataFrame
+    interactions: pd.DataFrame
+    values: pd.DataFrame
+    outcomes: dict[str, str]  # name -> label
+    summary: Any = None  # the run's Summary, when it was just run
+
+    def strongest_pairs(self, outcome: str, n: int = 3) -> pd.DataFrame:
+        """The ``n`` pairs of largest absolute mean interaction for ``outcome``."""
+        t = self.interactions[self.interactions["outcome"] == outcome]
+        if t.empty:
+            return t
+        order = t["mean"].abs().sort_values(ascending=False, kind="stable").index
+        return t.loc[order[:n]].reset_index(drop=True)
+
+
+def attribute(
+    scenario: str | Any = "baseline",
+    runs: int = 10,
+    outcomes: Sequence[str] | None = None,
+    years: tuple[int, int] | None = None,
+    players: Sequence[str] | None = None,
+    method: str = "auto",
+    permutations: int | None = None,
+    seed: int | None = None,
+    overrides: dict[str, Any] | list[str] | None = None,
+    level: float = 0.9,
+    n_boot: int = 2000,
+    *,
+    loaded: Any = None,
+    execution: Any = None,
+    **options: Any,
+) -> Attribution:
+    """Each mechanism's share of the outcomes (Shapley values), from one experiment in
+    the results store: every coalition of ``players`` (default: all nine of
+    :data:`PLAYERS`; a mechanism not named stays as the scenario sets it) times ``runs``
+    replicates, replicate ``r`` of every coalition on random stream ``r`` of ``seed``
+    (common random numbers). ``method``: ``exact`` (all ``2^k`` coalitions),
+    ``permutation`` (``permutations`` sampled orderings in antithetic pairs, default
+    ``2k``, and only the coalitions they visit) or ``auto`` (exact up to
+    :data:`EXACT_RUN_LIMIT` runs). ``outcomes``: names of :mod:`overcap.outcomes`
+    (default: its DEFAULT_OUTCOMES); ``years``: the window of the outcomes given without
+    one. ``level``: the bootstrap band's coverage. ``execution`` (or its fields as
+    keywords: name, results, resume, retry_failed, workers, scheduler, client,
+    batch_size, progress) says where and how the runs go; resuming a stored experiment
+    runs only what is missing and recomputes the answer (for other outcomes too)."""
+    from overcap.experiments import (
+        Execution,
+        ExperimentError,
+        check_loaded,
+        overrides_dict,
+        resolve,
+        run_experiment,
+    )
+    from overcap.outcomes import OutcomeError, parse_all
+
+    ex = Execution.of(execution, **options)
+    check_loaded(scenario, loaded)
+    if runs < 1:
+        raise AttributionError(f"--runs {runs}: at least 1")
+    if not 0.0 < level < 1.0:
+        raise AttributionError(f"level: {level}; allowed strictly between 0 and 1")
+    chosen = select_players(players)
+    k = len(chosen)
+    how = choose_method(method, k, runs)
+    if how == "permutation":
+        n_perm = 2 * k if permutations is None else int(permutations)
+        if n_perm < 4 or n_perm % 2:
+            raise AttributionError(
+                f"--permutations {n_perm}: an even number of at least 4 (antithetic pairs)"
+            )
+    elif permutations is not None:
+        raise AttributionError("--permutations goes with --method permutation (or auto)")
+    base = overrides_dict(overrides)
+    sc = loaded if loaded is not None else resolve(scenario, base)
+    recorded = (sc.time.start_year, sc.time.end_year)
+    if years is not None and (years[0] < recorded[0] or years[1] > recorded[1]):
+        raise AttributionError(
+            f"--years {years[0]}-{years[1]}: not all recorded; the scenario records "
+            f"{recorded[0]}-{recorded[1]}"
+        )
+    try:
+        outs = parse_all(outcomes, recorded, years)
+    except OutcomeError as exc:
+        raise AttributionError(str(exc)) from None
+    s = sc.seed if seed is None else int(seed)
+    masks = list(range(1 << k)) if how == "exact" else permutation_masks(k, n_perm, s)
+    samples = [(scenario, coalition_overrides(m, chosen)) for m in masks]
+    design: dict[str, Any] = {
+        "method": how,
+        "players": [p.name for p in chosen],
+        "coalitions": masks,
+    }
+    if how == "permutation":
+        design["permutations"] = n_perm
+    exp, summary = run_experiment(
+        "attribution",
+        samples,
+        runs,
+        s,
+        base,
+        design=design,
+        loaded={scenario: sc} if isinstance(scenario, str) else None,
+        execution=ex,
+    )
+    if summary.missing or summary.failed:
+        raise ExperimentError(
+            f"{summary.missing} runs missing and {summary.failed} failed of {summary.total}; "
+            f"Shapley values need every coalition and replicate: resume experiment "
+            f"{exp.name!r} (--resume, --retry-failed)"
+        )
+    out = analyse(exp, [o.name for o in outs], years, level, n_boot)
+    return dataclasses.replace(out, summary=summary)
+
+
+def analyse(
+    exp: Any,
+    outcomes: Sequence[str] | None = None,
+    years: tuple[int, int] | None = None,
+    level: float = 0.9,
+    n_boot: int = 2000,
+) -> Attribution:
+    """The Shapley values, bands and interactions of a complete attribution experiment
+    for ``outcomes``, stored with it (``attribution/*.parquet`` and catalog tables
+    ``contributions``, ``totals``, ``interactions``, ``outcome_values``)."""
+    from overcap.outcomes import experiment_values, parse_all
+
+    d = exp.spec["design"]
+    if exp.spec["kind"] != "attribution":
+        raise AttributionError(
+            f"experiment {exp.name!r} is a {exp.spec['kind']} experiment, not an attribution"
+        )
+    names: list[str] = list(d["players"])
+    masks: list[int] = [int(m) for m in d["coalitions"]]
+    k, runs, seed = len(names), int(exp.spec["runs"]), int(exp.spec["seed"])
+    sc = exp.scenario(0)
+    outs = parse_all(outcomes, (sc.time.start_year, sc.time.end_year), years)
+    vals = experiment_values(exp, outs)
+    if len(vals) != len(masks) * runs:
+        raise AttributionError(
+            f"experiment {exp.name!r}: {len(vals)} ok runs of {len(masks) * runs}; "
+            "Shapley values need every coalition and replicate (resume it)"
+        )
+    vals = vals.sort_values(["sample", "replicate"]).reset_index(drop=True)
+    vals.insert(1, "coalition", [masks[int(j)] for j in vals["sample"]])
+    contrib, totals, inter = [], [], []
+    for o in outs:
+        table = vals[o.name].to_numpy(dtype=float).reshape(len(masks), runs)
+        if not np.isfinite(table).all():
+            raise AttributionError(f"outcome {o.name}: not finite in some runs; no attribution")
+        by_mask = {m: table[i] for i, m in enumerate(masks)}
+        if d["method"] == "exact":
+            phi = shapley_exact(by_mask, k)
+            stderr = np.full(k, np.nan)
+        else:
+            n_perm = int(d["permutations"])
+
+            def game(c: frozenset[int], t: dict[int, np.ndarray] = by_mask) -> np.ndarray:
+                return t[_mask(c, k)]
+
+            def mean_game(c: frozenset[int], t: dict[int, np.ndarray] = by_mask) -> float:
+                return float(t[_mask(c, k)].mean())
+
+            est = shapley_permutation(game, k, n_perm, _order_rng(seed))
+            mean_est = shapley_permutation(mean_game, k, n_perm, _order_rng(seed))
+            phi, stderr = est.values, mean_est.stderr[:, 0]
+        b = bands(phi, level, n_boot, _boot_rng(seed), names).reset_index()
+        b.insert(0, "outcome", o.name)
+        b["stderr"] = stderr
+        contrib.append(b)
+        full, null = by_mask[(1 << k) - 1], by_mask[0]
+        tb = bands((full - null)[None, :], level, n_boot, _boot_rng(seed), ["total"])
+        trow = tb.to_numpy(dtype=float)[0]  # median, lo, hi, mean
+        totals.append(
+            {
+                "outcome": o.name,
+                "label": o.label,
+                "full": float(np.median(full)),
+                "null": float(np.median(null)),
+                "total": float(trow[0]),
+                "lo": float(trow[1]),
+                "hi": float(trow[2]),
+                "mean": float(trow[3]),
+            }
+        )
+        if d["method"] == "exact" and k >= 2:
+            pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
+            idx = np.stack([interaction_index(by_mask, i, j, k) for i, j in pairs])
+            ib = bands(idx, level, n_boot, _boot_rng(seed), [f"{i},{j}" for i, j in pairs])
+            cells = ib[["median", "lo", "hi", "mean"]].to_numpy(dtype=float)
+            for (i, j), (med, lo, hi, mean) in zip(pairs, cells.tolist(), strict=True):
+                inter.append(
+                    {
+                        "outcome": o.name,
+                        "a": names[i],
+                        "b": names[j],
+                        "mean": mean,
+                        "median": med,
+                        "lo": lo,
+                        "hi": hi,
+                    }
+                )
+    contributions = pd.concat(contrib, ignore_index=True)
+    tot = pd.DataFrame(totals)
+    interactions = pd.DataFrame(inter, columns=["outcome", "a", "b", "mean", "median", "lo", "hi"])
+    long = vals.melt(
+        id_vars=["run", "coalition", "sample", "replicate"],
+        value_vars=[o.name for o in outs],
+        var_name="outcome",
+        value_name="value",
+    )
+    meta = {
+        "level": level,
+        "n_boot": n_boot,
+        "outcomes": {o.name: o.label for o in outs},
+        "years": {o.name: list(o.years) for o in outs},
+    }
+    _store(exp, contributions, tot, interactions, long, meta)
+    return Attribution(
+        experiment=exp.name,
+        scenario=str(exp.spec["scenarios"][0]),
+        method=str(d["method"]),
+        players=tuple(names),
+        runs=runs,
+        level=level,
+        contributions=contributions,
+        totals=tot,
+        interactions=interactions,
+        values=long,
+        outcomes={o.name: o.label for o in outs},
+    )
+
+
+_TABLES = ("contributions", "totals", "interactions", "outcome_values")
+
+
+def _store(
+    exp: Any,
+    contributions: pd.DataFrame,
+    totals: pd.DataFrame,
+    interactions: pd.DataFrame,
+    values: pd.DataFrame,
+    meta: dict[str, Any],
+) -> None:
+    import json
+
+    folder = exp.folder / "attribution"
+    folder.mkdir(exist_ok=True)
+    frames = dict(zip(_TABLES, (contributions, totals, interactions, values), strict=True))
+    for name, frame in frames.items():
+        tmp = folder / f".{name}.parquet.tmp"
+        frame.to_parquet(tmp, index=False)
+        tmp.replace(folder / f"{name}.parquet")
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+    def fn(con: Any) -> None:
+        for name, frame in frames.items():
+            con.register(f"_{name}", frame)
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}")
+
+    with exp.store.lock():
+        exp.store.write(fn)
+
+
+def load(name: str, results: Any = None) -> Attribution:
+    """The answer stored with attribution experiment ``name`` (as last computed by
+    :func:`attribute` or :func:`analyse`), without running or recomputing anything."""
+    import json
+
+    from overcap.experiments import open_experiment
+
+    exp = open_experiment(name, results)
+    if exp.spec["kind"] != "attribution":
+        raise AttributionError(
+            f"experiment {name!r} is a {exp.spec['kind']} experiment, not an attribution"
+        )
+    folder = exp.folder / "attribution"
+    if not (folder / "meta.json").exists():
+        raise AttributionError(
+            f"experiment {name!r} has no Shapley values yet (it is incomplete: resume it "
+            "with overcap attribute --name ... --resume)"
+        )
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    t = {n: pd.read_parquet(folder / f"{n}.parquet") for n in _TABLES}
+    d = exp.spec["design"]
+    return Attribution(
+        experiment=exp.name,
+        scenario=str(exp.spec["scenarios"][0]),
+        method=str(d["method"]),
+        players=tuple(d["players"]),
+        runs=int(exp.spec["runs"]),
+        level=float(meta["level"]),
+        contributions=t["contributions"],
+        totals=t["totals"],
+        interactions=t["interactions"],
+        values=t["outcome_values"],
+        outcomes=dict(meta["outcomes"]),
     )

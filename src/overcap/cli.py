@@ -1046,6 +1046,13 @@ def report(
             help="Draw from a stored ensemble instead of running (repeatable, one per scenario).",
         ),
     ] = None,
+    attribution: Annotated[
+        str | None,
+        typer.Option(
+            help="A stored attribution experiment (overcap attribute --name): its figures "
+            "and the claims table are written beside the report."
+        ),
+    ] = None,
     workers: Workers = None,
     scheduler: SchedulerAddr = None,
 ) -> None:
@@ -1073,6 +1080,15 @@ def report(
     except ValueError:
         _fail(f"--lang {lang!r}: unknown; allowed: {', '.join(messages.LANGS)}")
     stored_data = None
+    thesis_answer = None
+    if attribution is not None:
+        from overcap.attribution import AttributionError
+        from overcap.attribution import load as load_attribution
+
+        try:
+            thesis_answer = load_attribution(attribution, results)
+        except (AttributionError, StoreError) as exc:
+            _fail(f"--attribution {attribution}: {exc}")
     try:
         fact_list, _ = load_facts(facts)
         if from_experiment:
@@ -1144,6 +1160,13 @@ def report(
     for sc_name, exp_name in data.experiments.items():
         console.print(f"runs of {sc_name}: experiment {exp_name}", highlight=False)
     console.print(f"report: [bold]{files.html}[/]", highlight=False)
+    if thesis_answer is not None:
+        from overcap.experiments import open_experiment
+        from overcap.report import thesis
+
+        a_seed = int(open_experiment(thesis_answer.experiment, results).spec["seed"])
+        written = thesis.write(thesis_answer, target, lang, seed=a_seed)
+        console.print(f"attribution and claims: [bold]{written[-1]}[/]", highlight=False)
 
 
 @command()
@@ -1400,6 +1423,427 @@ def sensitivity(
     _report(ctx, summary)
 
 
+def _g(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def _attribution_tables(a: Any) -> None:
+    """One table per outcome: each mechanism's median share with its band, the mean, and
+    (sampled orderings) the standard error; the total it adds up to; the strongest pairs."""
+    band = f"{a.level:.0%} band"
+    sampled = a.method == "permutation"
+    for o, label in a.outcomes.items():
+        c = a.contributions[a.contributions["outcome"] == o]
+        tot = _records(a.totals[a.totals["outcome"] == o])[0]
+        t = Table(
+            title=f"{label}: each mechanism's share",
+            caption=f"all on {_g(tot['full'])}, all off {_g(tot['null'])}; median over "
+            f"{a.runs} replicates, {band} by bootstrap"
+            + ("; se of the mean from the sampled orderings" if sampled else ""),
+            title_justify="left",
+        )
+        t.add_column("mechanism")
+        t.add_column(f"median [{band}]", justify="right")
+        t.add_column("mean", justify="right")
+        if sampled:
+            t.add_column("se", justify="right")
+        for r in _records(c):
+            cells = [str(r["player"]), f"{_g(r['median'])} [{_g(r['lo'])}, {_g(r['hi'])}]"]
+            cells.append(_g(r["mean"]))
+            if sampled:
+                cells.append(_g(r["stderr"]))
+            t.add_row(*cells)
+        cells = ["all on - all off", f"{_g(tot['total'])} [{_g(tot['lo'])}, {_g(tot['hi'])}]"]
+        cells.append(_g(tot["mean"]))
+        t.add_row(*cells, *([""] if sampled else []), style="bold")
+        console.print(t)
+        pairs = _records(a.strongest_pairs(o))
+        if pairs:
+            console.print(f"strongest pair interactions, median [{band}]:", highlight=False)
+        for r in pairs:
+            console.print(
+                f"  {r['a']} x {r['b']}: {_g(r['median'])} [{_g(r['lo'])}, {_g(r['hi'])}]",
+                highlight=False,
+            )
+    if sampled:
+        console.print("pair interactions need every coalition (--method exact)")
+
+
+@command()
+def attribute(
+    ctx: typer.Context,
+    scenario: Annotated[str, typer.Argument(help="Scenario name or TOML path.")] = "baseline",
+    runs: Annotated[
+        int, typer.Option(help="Replicates per coalition (common random numbers).", min=1)
+    ] = 10,
+    outcomes: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated outcomes: idle_capacity, utilisation, zombie_share, "
+            "fiscal_cost_share_gdp, margin, export_share, gdp_growth, gdp_gap, each "
+            "optionally over its own years (idle_capacity_2009_2013). Default: idle "
+            "capacity in 2009-2013, 2015-2019 and 2023-2025, and the others over --years."
+        ),
+    ] = None,
+    years: Annotated[
+        str | None,
+        typer.Option(help="Years of the outcomes named without their own, FROM-TO (default: all)."),
+    ] = None,
+    players: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated mechanisms (default: all nine; the others stay as the "
+            "scenario sets them): strategic_label, tournament, soft_budget, "
+            "soe_output_targets, local_protection, limited_visibility, trade_response, "
+            "campaigns, policy_cycle."
+        ),
+    ] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="exact (all 2^k coalitions), permutation (sampled orderings) or auto "
+            "(exact up to 10,240 runs)."
+        ),
+    ] = "auto",
+    permutations: Annotated[
+        int | None,
+        typer.Option(help="Orderings sampled by the permutation method, even (default 2k).", min=4),
+    ] = None,
+    level: Annotated[
+        float, typer.Option(help="Coverage of the bootstrap bands.", min=0.5, max=0.99)
+    ] = 0.9,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).", min=0)] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Fixed override: path=value (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="Print the contributions (and totals) as CSV.")
+    ] = False,
+    name: Name = None,
+    results: ResultsRoot = None,
+    workers: Workers = None,
+    scheduler: SchedulerAddr = None,
+    resume: Resume = False,
+    retry_failed: RetryFailed = False,
+    batch_size: BatchSize = None,
+    quiet: Quiet = False,
+) -> None:
+    """Each mechanism's share of overcapacity: Shapley values over mechanism switches.
+
+    The mechanisms of the thesis are the players of a cooperative game; every coalition
+    (the mechanisms left on) is run --runs times as one stored experiment, replicate r
+    on the same random stream in every coalition. The table gives each mechanism's
+    Shapley value per outcome (median over replicates with a bootstrap band, and the
+    mean), the total they add up to (all on minus all off), and the strongest pair
+    interactions. Above 10,240 runs the permutation method samples orderings and gives
+    standard errors. Resume an experiment to run what is missing or to compute other
+    outcomes from its runs."""
+    from overcap.attribution import AttributionError, choose_method, select_players
+    from overcap.attribution import attribute as run_attribute
+    from overcap.experiments import Execution, overrides_dict
+    from overcap.outcomes import OutcomeError, parse_all
+
+    if as_json and as_csv:
+        _fail("--json and --csv exclude each other")
+    span = _years(years)
+    olist = None if outcomes is None else [o.strip() for o in outcomes.split(",")]
+    plist = None if players is None else [p.strip() for p in players.split(",")]
+    try:
+        overrides = overrides_dict(set_)
+        sc = load_scenario(scenario, overrides)
+        recorded = (sc.time.start_year, sc.time.end_year)
+        choose_method(method, len(select_players(plist)), runs)
+        if span is not None and (span[0] < recorded[0] or span[1] > recorded[1]):
+            raise AttributionError(
+                f"--years {span[0]}-{span[1]}: not all recorded; the scenario records "
+                f"{recorded[0]}-{recorded[1]}"
+            )
+        parse_all(olist, recorded, span)
+        exp_name = _experiment_name("attribution", scenario, name, results)
+    except (ScenarioError, StoreError, AttributionError, OutcomeError) as exc:
+        _fail(str(exc))
+        return
+    ctx.meta["experiment"] = exp_name
+    ctx.meta["results"] = results
+    try:
+        a = _run_experiment(
+            ctx,
+            f"attribution {sc.name}",
+            quiet or as_json or as_csv,
+            lambda bar: run_attribute(
+                scenario,
+                runs=runs,
+                outcomes=olist,
+                years=span,
+                players=plist,
+                method=method,
+                permutations=permutations,
+                seed=seed,
+                overrides=overrides,
+                level=level,
+                loaded=sc,  # the scenario checked above: loaded once
+                execution=Execution(
+                    name=exp_name,
+                    results=results,
+                    resume=resume,
+                    retry_failed=retry_failed,
+                    workers=workers,
+                    scheduler=scheduler,
+                    batch_size=batch_size,
+                    progress=bar,
+                ),
+            ),
+        )
+    except AttributionError as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        out = {
+            "experiment": a.experiment,
+            "scenario": a.scenario,
+            "method": a.method,
+            "players": list(a.players),
+            "runs": a.runs,
+            "level": a.level,
+            "outcomes": a.outcomes,
+            "contributions": _records(a.contributions),
+            "totals": _records(a.totals),
+            "interactions": _records(a.interactions),
+        }
+        sys.stdout.write(json.dumps(_json_safe(out), allow_nan=False) + "\n")
+    elif as_csv:
+        sys.stdout.write(a.contributions.to_csv(index=False))
+    else:
+        _attribution_tables(a)
+    _report(ctx, a.summary)
+
+
+def _json_safe(v: Any) -> Any:
+    """Plain JSON: numpy scalars as Python numbers, NaN and infinities as null."""
+    import math
+
+    import numpy as np
+
+    if isinstance(v, dict):
+        return {str(k): _json_safe(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_json_safe(x) for x in v]
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+@command()
+def discover(
+    ctx: typer.Context,
+    scenario: Annotated[str, typer.Argument(help="Scenario name or TOML path.")] = "baseline",
+    criterion: Annotated[
+        str,
+        typer.Option(
+            help='What should hold, e.g. "utilisation_2025_2030 >= 0.8 and gdp_gap >= -0.5": '
+            "outcomes (those of `overcap attribute`, optionally _FROM_TO) compared with "
+            "numbers, joined by and, or, not and parentheses."
+        ),
+    ] = "",
+    levers: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated policy levers, each path (its documented range; a switch: "
+            "on or off) or path=LOW:HIGH (default: the reform switches, subsidy intensity, "
+            "bailout propensities, campaigns, price floors and trade responses)."
+        ),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option(help="Points in lever space.", min=2, max=1_000_000)
+    ] = 200,
+    uncertain: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated calibrated parameters drawn from their calibration ranges "
+            "(path or path=LOW:HIGH), crossed with every policy point."
+        ),
+    ] = None,
+    uncertain_samples: Annotated[
+        int, typer.Option(help="Draws of the uncertain parameters per policy point.", min=1)
+    ] = 4,
+    sampler: Annotated[str, typer.Option(help="lhs (Latin hypercube) or sobol.")] = "lhs",
+    runs: Annotated[
+        int, typer.Option(help="Replicates per point, averaged (common random numbers).", min=1)
+    ] = 1,
+    years: Annotated[
+        str | None,
+        typer.Option(help="Years of the outcomes named without their own, FROM-TO (default: all)."),
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option(help="Density the reported box must reach.", min=0.01, max=1.0)
+    ] = 0.8,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).", min=0)] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Fixed override: path=value (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    name: Name = None,
+    results: ResultsRoot = None,
+    workers: Workers = None,
+    scheduler: SchedulerAddr = None,
+    resume: Resume = False,
+    retry_failed: RetryFailed = False,
+    batch_size: BatchSize = None,
+    quiet: Quiet = False,
+) -> None:
+    """Which policies keep overcapacity away: PRIM scenario discovery over policy levers.
+
+    Samples the levers (optionally crossed with draws of uncertain structural
+    parameters), runs every point as one stored experiment, evaluates the criterion on
+    each point's outcomes (averaged over its replicates) and finds, with PRIM, the box
+    of lever values where it holds: the peeling trajectory (coverage, density, mass),
+    the chosen box's limits and the levers that matter most (extra-trees scores). Needs
+    ema-workbench, the optional extra named discovery (see docs/THESIS.md)."""
+    from overcap.discovery import (
+        DEFAULT_LEVERS,
+        DiscoveryError,
+        parse_criterion,
+        parse_levers,
+        run_discovery,
+        uncertain_levers,
+    )
+    from overcap.experiments import Execution, overrides_dict
+    from overcap.outcomes import OutcomeError, parse
+
+    span = _years(years)
+    llist = None if levers is None else [x.strip() for x in levers.split(",") if x.strip()]
+    ulist = [] if uncertain is None else [x.strip() for x in uncertain.split(",") if x.strip()]
+    try:
+        crit = parse_criterion(criterion)
+        parse_levers(llist or DEFAULT_LEVERS)
+        overrides = overrides_dict(set_)
+        sc = load_scenario(scenario, overrides)
+        uncertain_levers(ulist, sc)
+        recorded = (sc.time.start_year, sc.time.end_year)
+        if span is not None and (span[0] < recorded[0] or span[1] > recorded[1]):
+            raise DiscoveryError(
+                f"--years {span[0]}-{span[1]}: not all recorded; the scenario records "
+                f"{recorded[0]}-{recorded[1]}"
+            )
+        for n in crit.names:
+            parse(n, recorded, span, "--criterion")
+        exp_name = _experiment_name("discovery", scenario, name, results)
+    except (ScenarioError, StoreError, DiscoveryError, OutcomeError) as exc:
+        _fail(str(exc))
+        return
+    ctx.meta["experiment"] = exp_name
+    ctx.meta["results"] = results
+    try:
+        d = _run_experiment(
+            ctx,
+            f"discovery {sc.name}",
+            quiet or as_json,
+            lambda bar: run_discovery(
+                scenario,
+                criterion,
+                levers=llist,
+                samples=samples,
+                uncertain=ulist,
+                uncertain_samples=uncertain_samples,
+                runs=runs,
+                years=span,
+                sampler=sampler,
+                threshold=threshold,
+                seed=seed,
+                overrides=overrides,
+                loaded=sc,
+                execution=Execution(
+                    name=exp_name,
+                    results=results,
+                    resume=resume,
+                    retry_failed=retry_failed,
+                    workers=workers,
+                    scheduler=scheduler,
+                    batch_size=batch_size,
+                    progress=bar,
+                ),
+            ),
+        )
+    except (DiscoveryError, ImportError) as exc:
+        _fail(str(exc))
+        return
+    res = d.result
+    holds = int(d.points["criterion"].sum())
+    if as_json:
+        out = {
+            "experiment": d.experiment,
+            "criterion": d.criterion,
+            "points": len(d.points),
+            "holds": holds,
+            "levers": list(d.levers),
+            "uncertain": list(d.uncertain),
+            "trajectory": None if res is None else _records(res.trajectory),
+            "chosen": None if res is None else res.chosen,
+            "box": None
+            if res is None or res.limits is None
+            else _records(res.limits.reset_index()),
+            "scores": None if d.scores is None else {str(k): float(v) for k, v in d.scores.items()},
+        }
+        sys.stdout.write(json.dumps(_json_safe(out), allow_nan=False) + "\n")
+        _report(ctx, d.summary)
+        return
+    console.print(
+        f"criterion {d.criterion!r} holds in {holds} of {len(d.points)} points", highlight=False
+    )
+    if res is None:
+        console.print("no box to find: the criterion holds in " + ("every" if holds else "no")
+                      + " point")  # fmt: skip
+    else:
+        t = Table(title="PRIM's peeling trajectory", title_justify="left")
+        for c in ("step", "coverage", "density", "mass", "levers restricted"):
+            t.add_column(c, justify="right")
+        for r in _records(res.trajectory):
+            mark = " *" if r["step"] == res.chosen else ""
+            t.add_row(
+                f"{r['step']}{mark}",
+                f"{r['coverage']:.2f}",
+                f"{r['density']:.2f}",
+                f"{r['mass']:.2f}",
+                str(r["n_restricted"]),
+            )
+        console.print(t)
+        lim = res.limits
+        if lim is None:
+            console.print(
+                f"no box reaches density {res.threshold:g}; lower --threshold or add points",
+                highlight=False,
+            )
+        else:
+            st = res.stats() or {}
+            b = Table(
+                title=f"the box (step {res.chosen}): coverage {st['coverage']:.2f}, density "
+                f"{st['density']:.2f}",
+                title_justify="left",
+            )
+            b.add_column("lever")
+            b.add_column("from", justify="right")
+            b.add_column("to", justify="right")
+            for lever, r in zip(lim.index, _records(lim), strict=True):
+                if not r["restricted"]:
+                    continue
+                if pd_bool(d.points[lever]):
+                    b.add_row(str(lever), *(("on" if r[k] else "off") for k in ("lo", "hi")))
+                else:
+                    b.add_row(str(lever), f"{r['lo']:.4g}", f"{r['hi']:.4g}")
+            console.print(b)
+    if d.scores is not None:
+        f = Table(title="levers that matter most (extra trees)", title_justify="left")
+        f.add_column("lever")
+        f.add_column("score", justify="right")
+        for lever, v in d.scores.items():
+            f.add_row(str(lever), f"{v:.3f}")
+        console.print(f)
+    _report(ctx, d.summary)
+
+
 @command("runs")
 def runs_cmd(
     name: Annotated[
@@ -1582,6 +2026,12 @@ def query(
 def _records(frame: Any) -> list[dict[str, Any]]:
     """Rows as dicts (typed loosely, for printing)."""
     return list(frame.to_dict("records"))
+
+
+def pd_bool(col: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.api.types.is_bool_dtype(col))
 
 
 def pd_numeric(col: Any) -> bool:

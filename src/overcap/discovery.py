@@ -50,7 +50,10 @@ Environmental Modelling & Software 96, 239-250.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -271,3 +274,469 @@ def feature_scores(x: pd.DataFrame, y: np.ndarray, n_trees: int = 100, seed: int
     s.index = pd.Index([str(i) for i in s.index], name="lever")
     s.name = "score"
     return s
+
+
+# ------------------------------------------------------------------ the criterion
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op><=|>=|==|!=|<|>)|(?P<paren>[()]))"
+)
+_OPS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "<=": np.less_equal,
+    ">=": np.greater_equal,
+    "<": np.less,
+    ">": np.greater,
+    "==": np.equal,
+    "!=": np.not_equal,
+}
+_WORDS = ("and", "or", "not")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A parsed criterion: a small grammar of comparisons joined by ``and``, ``or``,
+    ``not`` and parentheses; each comparison sets an outcome (or a number) against a
+    number (or an outcome) with ``<=``, ``>=``, ``<``, ``>``, ``==`` or ``!=``. Nothing
+    is evaluated as Python: the text is tokenised and parsed here."""
+
+    text: str
+    tree: tuple[Any, ...]
+    names: tuple[str, ...]  # the outcomes it reads, in order of appearance
+
+    def evaluate(self, values: Mapping[str, Any]) -> np.ndarray:
+        """The criterion on ``values`` (outcome name -> array over points): booleans."""
+        return np.asarray(_eval(self.tree, values), dtype=bool)
+
+
+def _eval(node: tuple[Any, ...], values: Mapping[str, Any]) -> Any:
+    kind = node[0]
+    if kind == "num":
+        return node[1]
+    if kind == "name":
+        return np.asarray(values[node[1]], dtype=float)
+    if kind == "cmp":
+        return _OPS[node[1]](_eval(node[2], values), _eval(node[3], values))
+    if kind == "not":
+        return np.logical_not(_eval(node[1], values))
+    fn = np.logical_and if kind == "and" else np.logical_or
+    return fn(_eval(node[1], values), _eval(node[2], values))
+
+
+def parse_criterion(text: str, field: str = "--criterion") -> Criterion:
+    """Parse a criterion such as ``"utilisation_2025_2030 >= 0.8 and gdp_gap >= -0.5"``;
+    a one-line DiscoveryError says where it goes wrong. Names are not checked here
+    (:func:`run_discovery` checks them against the outcomes)."""
+    tokens: list[tuple[str, str]] = []
+    pos, src = 0, text.strip()
+    if not src:
+        raise DiscoveryError(f'{field}: empty; e.g. "utilisation_2025_2030 >= 0.8"')
+    while pos < len(src):
+        m = _TOKEN.match(src, pos)
+        if m is None or m.end() == pos:
+            raise DiscoveryError(
+                f"{field} {text!r}: cannot read {src[pos:].strip()[:20]!r}; allowed: outcome "
+                "names, numbers, <= >= < > == !=, and, or, not, parentheses"
+            )
+        kind = str(m.lastgroup)
+        tok = m[kind]
+        if kind == "name" and tok.lower() in _WORDS:
+            kind, tok = "word", tok.lower()
+        tokens.append((kind, tok))
+        pos = m.end()
+        while pos < len(src) and src[pos].isspace():
+            pos += 1
+    names: list[str] = []
+    i = 0
+
+    def peek() -> tuple[str, str] | None:
+        return tokens[i] if i < len(tokens) else None
+
+    def fail(what: str) -> DiscoveryError:
+        at = " ".join(t for _, t in tokens[i : i + 3]) or "the end"
+        return DiscoveryError(f"{field} {text!r}: expected {what} at {at!r}")
+
+    def term() -> tuple[Any, ...]:
+        nonlocal i
+        t = peek()
+        if t is None or t[0] not in ("num", "name"):
+            raise fail("an outcome name or a number")
+        i += 1
+        if t[0] == "name":
+            if t[1] not in names:
+                names.append(t[1])
+            return ("name", t[1])
+        return ("num", float(t[1]))
+
+    def comparison() -> tuple[Any, ...]:
+        nonlocal i
+        left = term()
+        t = peek()
+        if t is None or t[0] != "op":
+            raise fail("a comparison (<=, >=, <, >, ==, !=)")
+        i += 1
+        right = term()
+        if left[0] == "num" and right[0] == "num":
+            raise DiscoveryError(f"{field} {text!r}: a comparison of two numbers says nothing")
+        return ("cmp", t[1], left, right)
+
+    def negation() -> tuple[Any, ...]:
+        nonlocal i
+        t = peek()
+        if t == ("word", "not"):
+            i += 1
+            return ("not", negation())
+        if t == ("paren", "("):
+            i += 1
+            inner = disjunction()
+            if peek() != ("paren", ")"):
+                raise fail("')'")
+            i += 1
+            return inner
+        return comparison()
+
+    def conjunction() -> tuple[Any, ...]:
+        nonlocal i
+        node = negation()
+        while peek() == ("word", "and"):
+            i += 1
+            node = ("and", node, negation())
+        return node
+
+    def disjunction() -> tuple[Any, ...]:
+        nonlocal i
+        node = conjunction()
+        while peek() == ("word", "or"):
+            i += 1
+            node = ("or", node, conjunction())
+        return node
+
+    tree = disjunction()
+    if i != len(tokens):
+        raise fail("and, or or the end")
+    return Criterion(src, tree, tuple(names))
+
+
+# ------------------------------------------------------------------ the experiment
+
+#: The policy levers `overcap discover` samples when none are named, each over its
+#: documented range (booleans: on or off, half the points each): the reform switches,
+#: subsidy intensity, bailout propensity, campaign intensity and compliance, the price
+#: floor and its evasion, and the trade responses. A switch sampled off is off in every
+#: year (a reform from the start, not from 2020 as in market-reform).
+DEFAULT_LEVERS: tuple[str, ...] = (
+    "switches.subsidies",
+    "switches.soft_budget",
+    "switches.bailouts",
+    "switches.local_protection",
+    "switches.soe_output_targets",
+    "provinces.subsidy_base",
+    "exit.rescue_private",
+    "exit.rescue_soe",
+    "centre.control.campaign_intensity",
+    "centre.campaign_compliance",
+    "centre.control.price_floor",
+    "centre.floor_evasion",
+    "switches.trade_defence",
+    "trade.countermeasure_probability",
+)
+SAMPLERS = ("lhs", "sobol")
+# the design's streams, apart from every replicate's
+_POLICY_KEY = 2**31 - 4
+_UNCERTAIN_KEY = 2**31 - 5
+_ANY_DENSITY = 1e-9  # a threshold every box reaches
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A sampled parameter: its path, kind (float, int, bool) and range."""
+
+    path: str
+    kind: str
+    lo: float
+    hi: float
+
+
+def parse_levers(items: Any, field: str = "--levers") -> list[Lever]:
+    """Levers as ``path`` (its documented range; a switch: on or off) or
+    ``path=LOW:HIGH`` (numbers, inside the documented range)."""
+    from overcap.experiments import ExperimentError, _range, param_info
+    from overcap.scenario import ScenarioError
+
+    out: list[Lever] = []
+    for text in items:
+        key, sep, rng = str(text).partition("=")
+        key = key.strip()
+        if not key:
+            raise DiscoveryError(f"{field} {text!r}: an empty lever")
+        try:
+            info = param_info(key)
+        except ScenarioError as exc:
+            raise DiscoveryError(f"{field} {key}: {exc}") from None
+        if key in [lv.path for lv in out]:
+            raise DiscoveryError(f"{field} {key}: given twice")
+        if info.kind == "bool":
+            if sep:
+                raise DiscoveryError(f"{field} {text!r}: a switch is sampled on or off, no range")
+            out.append(Lever(key, "bool", 0.0, 1.0))
+            continue
+        if info.kind not in ("float", "int"):
+            raise DiscoveryError(
+                f"{field} {key}: a {info.kind} parameter; allowed numbers, switches"
+            )
+        if sep:
+            try:
+                lo, hi = _range(key, rng, f"{field} {text!r}")
+            except ExperimentError as exc:
+                raise DiscoveryError(str(exc)) from None
+        elif info.lo is None or info.hi is None:
+            raise DiscoveryError(f"{field} {key}: no documented range; give one as {key}=LOW:HIGH")
+        else:
+            lo, hi = float(info.lo), float(info.hi)
+        out.append(Lever(key, info.kind, lo, hi))
+    if not out:
+        raise DiscoveryError(f"{field}: name at least one lever")
+    return out
+
+
+def uncertain_levers(items: Any, sc: Any, field: str = "--uncertain") -> list[Lever]:
+    """Structural parameters drawn from their calibration ranges
+    (:func:`overcap.calibration.knobs`): ``path`` or ``path=LOW:HIGH`` inside it."""
+    from overcap.calibration import knobs
+
+    ranges = {k.path: k for k in knobs(sc)}
+    out: list[Lever] = []
+    for text in items:
+        key, sep, rng = str(text).partition("=")
+        key = key.strip()
+        if key not in ranges:
+            raise DiscoveryError(
+                f"{field} {key!r}: not a calibrated parameter; allowed: "
+                + ", ".join(sorted(ranges)[:12])
+                + f", ... ({len(ranges)} in all; see docs/CALIBRATION.md)"
+            )
+        if key in [lv.path for lv in out]:
+            raise DiscoveryError(f"{field} {key}: given twice")
+        kn = ranges[key]
+        lo, hi = kn.lo, kn.hi
+        if sep:
+            a, _, b = rng.partition(":")
+            try:
+                lo, hi = float(a), float(b)
+            except ValueError:
+                raise DiscoveryError(f"{field} {text!r}: expected LOW:HIGH numbers") from None
+            if not (kn.lo <= lo < hi <= kn.hi):
+                raise DiscoveryError(
+                    f"{field} {text!r}: LOW < HIGH inside the calibration range {kn.lo} to {kn.hi}"
+                )
+        out.append(Lever(key, "int" if kn.integer else "float", float(lo), float(hi)))
+    return out
+
+
+def design(
+    levers: list[Lever], n: int, seed: int, sampler: str = "lhs", key: int = _POLICY_KEY
+) -> list[dict[str, Any]]:
+    """``n`` points over the levers' ranges (a Latin hypercube or a scrambled Sobol'
+    sequence, scipy.stats.qmc, reproducible from ``seed``): one dict per point;
+    switches are on where the unit draw is at least 0.5, integers are rounded."""
+    from scipy.stats import qmc
+
+    if sampler not in SAMPLERS:
+        raise DiscoveryError(f"--sampler {sampler!r}; allowed: {', '.join(SAMPLERS)}")
+    if n < 2:
+        raise DiscoveryError(f"--samples {n}: at least 2")
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
+    d = len(levers)
+    if sampler == "lhs":
+        u = qmc.LatinHypercube(d=d, seed=rng).random(n)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a sample size that is not a power of 2
+            u = qmc.Sobol(d=d, scramble=True, seed=rng).random(n)
+    points: list[dict[str, Any]] = []
+    for row in u:
+        p: dict[str, Any] = {}
+        for lv, x in zip(levers, row.tolist(), strict=True):
+            if lv.kind == "bool":
+                p[lv.path] = bool(x >= 0.5)
+            elif lv.kind == "int":
+                p[lv.path] = int(round(lv.lo + x * (lv.hi - lv.lo)))
+            else:
+                p[lv.path] = float(lv.lo + x * (lv.hi - lv.lo))
+        points.append(p)
+    return points
+
+
+@dataclass(frozen=True)
+class DiscoveryRun:
+    """A discovery experiment's answer: ``points`` (one row per point: sample, the
+    levers, the uncertain parameters, the outcomes averaged over its replicates, and
+    ``criterion``), PRIM's ``result`` (None when the criterion holds in no point or in
+    every point) and the levers' ``scores`` (extra trees, on the criterion)."""
+
+    experiment: str
+    criterion: str
+    levers: tuple[str, ...]
+    uncertain: tuple[str, ...]
+    points: pd.DataFrame
+    result: Discovery | None
+    scores: pd.Series | None
+    summary: Any = None
+
+
+def run_discovery(
+    scenario: Any = "baseline",
+    criterion: str = "",
+    levers: Any = None,
+    samples: int = 200,
+    uncertain: Any = None,
+    uncertain_samples: int = 4,
+    runs: int = 1,
+    years: tuple[int, int] | None = None,
+    sampler: str = "lhs",
+    threshold: float = 0.8,
+    seed: int | None = None,
+    overrides: Any = None,
+    *,
+    loaded: Any = None,
+    execution: Any = None,
+    **options: Any,
+) -> DiscoveryRun:
+    """Scenario discovery on the model: ``samples`` points over the policy ``levers``
+    (default :data:`DEFAULT_LEVERS`), each crossed with ``uncertain_samples`` draws of
+    the ``uncertain`` structural parameters (none by default), each run ``runs`` times
+    as one stored experiment (kind ``discovery``); the ``criterion`` (see
+    :func:`parse_criterion`; its names are outcomes of :mod:`overcap.outcomes`, a bare
+    metric over ``years``) is evaluated on each point's outcomes averaged over its
+    replicates; PRIM finds the box of levers where it holds (density at least
+    ``threshold``) and extra trees score the levers. ``execution`` (or its fields as
+    keywords) says where and how the runs go; a resume runs only what is missing."""
+    from overcap.experiments import (
+        Execution,
+        ExperimentError,
+        check_loaded,
+        overrides_dict,
+        resolve,
+        run_experiment,
+    )
+    from overcap.outcomes import OutcomeError, experiment_values, parse
+
+    ex = Execution.of(execution, **options)
+    check_loaded(scenario, loaded)
+    crit = parse_criterion(criterion)
+    lev = parse_levers(DEFAULT_LEVERS if not levers else levers)
+    if runs < 1:
+        raise DiscoveryError(f"--runs {runs}: at least 1")
+    _check_range("threshold", threshold, 0.0, 1.0)
+    base = overrides_dict(overrides)
+    clash = sorted(set(base) & {lv.path for lv in lev})
+    if clash:
+        raise DiscoveryError(f"{clash[0]} is both set (--set) and a lever; vary it or set it")
+    sc = loaded if loaded is not None else resolve(scenario, base)
+    unc = uncertain_levers(uncertain or [], sc)
+    both = sorted({u.path for u in unc} & ({lv.path for lv in lev} | set(base)))
+    if both:
+        raise DiscoveryError(f"--uncertain {both[0]}: also a lever or set; draw it one way")
+    if unc and uncertain_samples < 1:
+        raise DiscoveryError(f"--uncertain-samples {uncertain_samples}: at least 1")
+    recorded = (sc.time.start_year, sc.time.end_year)
+    if years is not None and (years[0] < recorded[0] or years[1] > recorded[1]):
+        raise DiscoveryError(
+            f"--years {years[0]}-{years[1]}: not all recorded; the scenario records "
+            f"{recorded[0]}-{recorded[1]}"
+        )
+    try:
+        outs = [parse(n, recorded, years, "--criterion") for n in crit.names]
+    except OutcomeError as exc:
+        raise DiscoveryError(str(exc)) from None
+    _ema()  # the extra is missing: say so before anything runs
+    s = sc.seed if seed is None else int(seed)
+    policies = design(lev, samples, s, sampler)
+    draws = design(unc, uncertain_samples, s, "lhs", _UNCERTAIN_KEY) if unc else [{}]
+    points = [{**p, **u} for p in policies for u in draws]
+    spec_design = {
+        "criterion": crit.text,
+        "levers": {lv.path: [lv.kind, lv.lo, lv.hi] for lv in lev},
+        "uncertain": {u.path: [u.kind, u.lo, u.hi] for u in unc},
+        "samples": samples,
+        "uncertain_samples": uncertain_samples if unc else 0,
+        "sampler": sampler,
+    }
+    exp, summary = run_experiment(
+        "discovery",
+        [(scenario, p) for p in points],
+        runs,
+        s,
+        base,
+        design=spec_design,
+        loaded={scenario: sc} if isinstance(scenario, str) else None,
+        execution=ex,
+    )
+    if summary.missing or summary.failed:
+        raise ExperimentError(
+            f"{summary.missing} runs missing and {summary.failed} failed of {summary.total}; "
+            f"discovery needs every point: resume experiment {exp.name!r} "
+            "(--resume, --retry-failed)"
+        )
+    vals = experiment_values(exp, outs)
+    per = vals.groupby("sample", sort=True)[[o.name for o in outs]].mean()
+    table = exp.samples().drop(columns=["scenario"]).set_index("sample")
+    table = table.join(per)
+    names = [o.name for o in outs]
+    bad = [n for n in names if not np.isfinite(table[n].to_numpy(dtype=float)).all()]
+    if bad:
+        raise DiscoveryError(f"outcome {bad[0]}: not finite in some points; no discovery")
+    y = crit.evaluate({n: table[n].to_numpy(dtype=float) for n in names})
+    table["criterion"] = y
+    x = table[[lv.path for lv in lev]]
+    x = x.astype({lv.path: bool for lv in lev if lv.kind == "bool"})
+    result: Discovery | None = None
+    scores: pd.Series | None = None
+    if y.any() and not y.all():
+        # the whole peeling trajectory (ema-workbench keeps it only when its last box
+        # reaches the threshold), then the box chosen at the threshold asked for
+        full = discover(x.reset_index(drop=True), y, threshold=_ANY_DENSITY)
+        result = dataclasses.replace(
+            full, chosen=choose(full.trajectory, threshold), threshold=threshold
+        )
+        feats = table[[lv.path for lv in lev] + [u.path for u in unc]]
+        feats = feats.astype({lv.path: bool for lv in lev if lv.kind == "bool"})
+        scores = feature_scores(feats.reset_index(drop=True), y)
+    out = DiscoveryRun(
+        experiment=exp.name,
+        criterion=crit.text,
+        levers=tuple(lv.path for lv in lev),
+        uncertain=tuple(u.path for u in unc),
+        points=table.reset_index(),
+        result=result,
+        scores=scores,
+        summary=summary,
+    )
+    _store_discovery(exp, out)
+    return out
+
+
+def _store_discovery(exp: Any, run: DiscoveryRun) -> None:
+    import json
+
+    folder = exp.folder / "discovery"
+    folder.mkdir(exist_ok=True)
+    frames = {"points": run.points}
+    if run.result is not None:
+        frames["trajectory"] = run.result.trajectory
+        boxes = [b.reset_index().assign(step=i) for i, b in enumerate(run.result.boxes)]
+        frames["boxes"] = pd.concat(boxes, ignore_index=True)
+    if run.scores is not None:
+        frames["scores"] = run.scores.reset_index()
+    for name, frame in frames.items():
+        tmp = folder / f".{name}.parquet.tmp"
+        frame.to_parquet(tmp, index=False)
+        tmp.replace(folder / f"{name}.parquet")
+    meta = {
+        "criterion": run.criterion,
+        "levers": list(run.levers),
+        "uncertain": list(run.uncertain),
+        "chosen": None if run.result is None else run.result.chosen,
+        "threshold": None if run.result is None else run.result.threshold,
+    }
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

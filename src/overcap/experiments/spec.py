@@ -17,7 +17,7 @@ from overcap._version import __version__
 from overcap.scenario import Scenario, load_scenario, parse_override
 from overcap.store import root_of
 
-KINDS = ("ensemble", "sweep", "compare", "sensitivity")
+KINDS = ("ensemble", "sweep", "compare", "sensitivity", "attribution", "discovery")
 # the fields of a definition that decide which runs exist and what they compute: a
 # --resume must match them
 DEFINING = ("kind", "runs", "seed", "base", "digests", "design", "samples")
