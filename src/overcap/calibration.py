@@ -35,7 +35,8 @@ from overcap.summary import implausibility, internals
 HOLDOUT_DEFAULT = (2016, 2019)
 REGIME_PREFIXES = {"centre.loosen.", "centre.control.", "centre.stagnation."}
 # the regimes' instruments that calibration moves, with ranges that keep each regime
-# what MODEL.md says it is (loosen raises subsidies, control cuts them and campaigns)
+# what the specification says it is (docs/ODD.md section 7.10): loosen raises subsidies,
+# control cuts them and campaigns
 REGIME_KNOBS: dict[tuple[str, str], tuple[float, float]] = {
     ("centre.loosen.", "subsidy_multiplier"): (1.0, 2.0),
     ("centre.control.", "subsidy_multiplier"): (0.3, 1.0),
