@@ -725,19 +725,22 @@ def score_parts(doc: dict[str, Any]) -> dict[str, str]:
     return parts
 
 
-def fit_notes(doc: dict[str, Any], facts_sha256: str | None = None) -> list[str]:
+def fitted_elsewhere(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The scored sets (as in ``doc["sets"]``) that were fitted on another facts file
+    than the one scored."""
+    digest = doc.get("facts_sha256")
+    sets = [doc["sets"][k] for k in ("shipped", "holdout")]
+    return [s for s in sets if s.get("sha256") and s.get("fit_facts_sha256") not in (None, digest)]
+
+
+def fit_notes(doc: dict[str, Any]) -> list[str]:
     """Caveats the scores carry: a set fitted on other facts than those scored."""
-    digest = facts_sha256 or doc.get("facts_sha256")
-    out = []
-    for key in ("shipped", "holdout"):
-        s = doc["sets"][key]
-        fitted = s.get("fit_facts_sha256")
-        if s.get("sha256") and fitted and fitted != digest:
-            out.append(
-                f"{s['file']} was fitted on another facts file (sha256 {fitted[:12]}) than the "
-                f"one scored ({str(digest)[:12]}): its scores are of a stale calibration"
-            )
-    return out
+    digest = str(doc.get("facts_sha256"))
+    return [
+        f"{s['file']} was fitted on another facts file (sha256 {s['fit_facts_sha256'][:12]}) "
+        f"than the one scored ({digest[:12]}): its scores are of a stale calibration"
+        for s in fitted_elsewhere(doc)
+    ]
 
 
 def score_block(doc: dict[str, Any]) -> str:
