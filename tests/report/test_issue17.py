@@ -198,3 +198,20 @@ def test_stored_scores_say_when_they_are_stale(tmp_path: Path, lang: str) -> Non
     missing = messages.t("limits.score_missing", lang)
     assert findings.stored_scores_text(calibrated, lang) == [missing]
     assert findings.stored_scores_note(calibrated, lang) == []
+
+
+@pytest.mark.parametrize("lang", messages.LANGS)
+def test_every_indicator_of_the_facts_has_a_label(lang: str) -> None:
+    """The evidence table names every fact's indicator in words (export_share and
+    subsidy_share_of_revenue came with facts v2), never by its column name."""
+    from overcap.evidence import load_facts
+
+    facts, _ = load_facts()
+    for f in facts:
+        key = f"fact_indicator.{f.indicator}"
+        assert messages.has(key) or messages.has(f"indicator.{f.indicator}"), f.indicator
+    by_id = {f.id: f for f in facts}
+    for fid, ind in (("F40", "export_share"), ("F60", "subsidy_share_of_revenue")):
+        text = select.fact_text(by_id[fid], lang)
+        assert text.startswith(messages.t(f"fact_indicator.{ind}", lang)) and ind not in text
+    assert by_id["F60"].label().startswith("industrial-policy support as a share of revenue")
