@@ -1,10 +1,10 @@
 """Rewrite README.md's score block from the stored scores.
 
 The block between ``<!-- score:begin -->`` and ``<!-- score:end -->`` in README.md is
-generated from ``src/overcap/calibration/baseline-score.json``, which
-``overcap check baseline --runs 10 --seed S --holdout 2013-2019 --record-score
-src/overcap/calibration/baseline-score.json`` writes one seed at a time. A test
-(tests/test_calibration.py) fails when the README's block differs from the generated one.
+generated from ``src/overcap/calibration/baseline-score.json``, the three scores that
+``overcap score baseline --runs 10`` writes (``scripts/score_shipped.py`` runs both). A
+test (tests/test_calibration.py) fails when the README's block differs from the generated
+one.
 
     python scripts/readme_score.py          # rewrite the block
     python scripts/readme_score.py --check  # exit 1 when the block is out of date

@@ -14,8 +14,26 @@ import numpy as np
 import pytest
 
 import overcap
-from overcap.calibration import calibrate, completed, knobs
+from overcap.calibration import (
+    CAVEAT,
+    SCORE_BEGIN,
+    SCORE_END,
+    calibrate,
+    completed,
+    holdout_mask,
+    knobs,
+    load_scores,
+    replace_score_block,
+    score_block,
+    score_entry,
+    score_parts,
+    scores_file,
+    sha256_of,
+    stale,
+    unused_seeds,
+)
 from overcap.evidence import load_facts
+from overcap.scenario import calibration_dir
 
 TINY = """\
 name = "tiny"
@@ -258,74 +276,201 @@ def test_out_of_time_holdout_is_every_fact_ending_in_the_block_or_later() -> Non
     assert holdout_mask(facts, None) == [False] * len(facts)
 
 
-def test_recorded_scores_keep_seeds_of_the_same_setup_only(tmp_path: Path) -> None:
-    from overcap.calibration import record_score, score_entry
+def _set(path: Path, seed: int, holdout: list[int] | None, visibility: float) -> Path:
+    doc = json.loads((calibration_dir() / "baseline.json").read_text(encoding="utf-8"))
+    doc["params"]["investment.visibility"] = visibility
+    doc["provenance"] = {**doc["provenance"], "seed": seed, "holdout_years": holdout}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
 
-    entry = score_entry([True, False, True, True], [False, False, True, True])
-    assert entry == {"all": [3, 4], "in_sample": [1, 2], "out_of_time": [2, 2]}
-    p = tmp_path / "scores.json"
-    setup = {
-        "scenario": "baseline",
-        "runs": 10,
-        "facts_sha256": "a" * 64,
-        "calibration_sha256": "b" * 64,
-        "holdout": (2013, 2019),
-        "fit_seed": 5,
-    }
-    record_score(p, seed=1, entry=entry, **setup)
-    doc = record_score(p, seed=0, entry=entry, **setup)
-    assert list(doc["seeds"]) == ["0", "1"] and doc["holdout_years"] == [2013, 2019]
-    assert doc["seeds"]["0"]["out_of_stream"]
-    assert not record_score(p, seed=5, entry=entry, **setup)["seeds"]["5"]["out_of_stream"]
-    # another facts file: the other seeds' scores are not comparable and go
-    other = {**setup, "facts_sha256": "c" * 64}
-    doc = record_score(p, seed=2, entry=entry, **other)
-    assert list(doc["seeds"]) == ["2"]
-    assert json.loads(p.read_text())["seeds"]["2"]["in_sample"] == [1, 2]
+
+def test_unused_seeds_skip_the_fitted_ones() -> None:
+    assert unused_seeds(set()) == [1, 2, 3]
+    assert unused_seeds({5}) == [1, 2, 3]
+    assert unused_seeds({2}) == [1, 3, 4]
+    assert unused_seeds({1, 3}, n=2) == [2, 4]
+
+
+def test_three_scores_are_measured_stored_and_read(tmp_path: Path) -> None:
+    """``overcap score`` on a small scenario with its own shipped and out-of-time sets:
+    in-sample on the fit seed, out of stream and out of time on seeds no set used, each
+    the score ``check`` gives; ``overcap check`` prints them and says when they are stale."""
+    from typer.testing import CliRunner
+
+    from overcap.cli import app
+    from overcap.evidence import check
+
+    shipped = _set(tmp_path / "mine.json", 2, None, 0.4)
+    hold = _set(tmp_path / "mine-holdout-2013-2019.json", 4, [2013, 2019], 0.9)
+    toml = tmp_path / "tiny.toml"
+    toml.write_text(
+        TINY.replace('inherits = "baseline"', f'inherits = "baseline"\ncalibration = "{shipped}"'),
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(app, ["score", str(toml), "--runs", "1", "--workers", "0"])
+    assert res.exit_code == 0, res.output
+    doc = load_scores(shipped)
+    assert doc is not None and doc == json.loads(scores_file(shipped).read_text())
+    assert doc["in_sample"]["seed"] == 2
+    assert list(doc["out_of_stream"]["seeds"]) == ["1", "3", "5"]  # 2 and 4 were fitted on
+    assert doc["sets"]["shipped"]["sha256"] == sha256_of(shipped)
+    assert doc["sets"]["holdout"]["sha256"] == sha256_of(hold)
+    facts, digest = load_facts()
+    assert doc["facts_sha256"] == digest and doc["facts_total"] == len(facts)
+    held = holdout_mask(facts, (2013, 2019))
+    oot = doc["out_of_time"]
+    assert oot["unseen"]["total"] == sum(held) == 51 and oot["seen"]["total"] == 20
+    # each stored number is what a check of that set on that seed gives
+    for name, seed in (("shipped", 3), ("holdout", 5)):
+        # the out-of-time set differs from the shipped one in this value only
+        sc = overcap.load_scenario(
+            str(toml), {"investment.visibility": 0.9} if name == "holdout" else None
+        )
+        passed = check(overcap.ensemble(sc, runs=1, seed=seed, workers=0), facts)["passed"]
+        e = score_entry([bool(x) for x in passed], held)
+        if name == "shipped":
+            assert doc["out_of_stream"]["seeds"][str(seed)] == e["all"][0]
+        else:
+            assert oot["unseen"]["seeds"][str(seed)] == e["out_of_time"][0]
+            assert oot["seen"]["seeds"][str(seed)] == e["in_sample"][0]
+    oos = list(doc["out_of_stream"]["seeds"].values())
+    assert doc["out_of_stream"]["median"] == sorted(oos)[1]
+    # overcap check prints them after its table; stale once a set changes
+    res = CliRunner().invoke(app, ["check", str(toml), "--runs", "1", "--workers", "0"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "stored scores of mine.json" in text and "out of time:" in text
+    assert "stored scores are stale" not in text and "not a forecast" in text
+    hold.write_text(hold.read_text().replace("0.9", "0.8"), encoding="utf-8")
+    assert stale(doc, shipped) == ["mine-holdout-2013-2019.json changed or went"]
+    res = CliRunner().invoke(app, ["check", str(toml), "--runs", "1", "--workers", "0", "--json"])
+    assert json.loads(res.stdout)["stored_scores"]["stale"] == stale(doc, shipped)
+    hold.unlink()
+    shipped.write_text(shipped.read_text() + " ", encoding="utf-8")
+    assert stale(doc, shipped) == [
+        "mine.json changed",
+        "mine-holdout-2013-2019.json changed or went",
+    ]
+    res = CliRunner().invoke(app, ["check", str(toml), "--runs", "1", "--workers", "0"])
+    assert "stored scores are stale: mine.json changed" in " ".join(res.output.split())
+
+
+def test_out_of_time_is_not_recorded_without_its_set_and_a_wrong_set_is_refused(
+    tmp_path: Path,
+) -> None:
+    from overcap.calibration import ScoreError, measure_scores
+
+    shipped = _set(tmp_path / "mine.json", 5, None, 0.4)
+    toml = tmp_path / "tiny.toml"
+    toml.write_text(
+        TINY.replace('inherits = "baseline"', f'inherits = "baseline"\ncalibration = "{shipped}"'),
+        encoding="utf-8",
+    )
+    seen = []
+    doc = measure_scores(str(toml), runs=1, workers=0, progress=lambda d, n: seen.append((d, n)))
+    assert seen[-1] == (4, 4)  # in-sample and three seeds, one run each
+    assert doc["out_of_time"] is None and doc["sets"]["holdout"]["sha256"] is None
+    assert "not recorded" in score_parts(doc)["out_of_time"]
+    _set(tmp_path / "mine-holdout-2013-2019.json", 4, [2016, 2019], 0.9)
+    with pytest.raises(ScoreError, match="holdout_years"):
+        measure_scores(str(toml), runs=1, workers=0)
+    assert stale(doc, shipped) == ["mine-holdout-2013-2019.json was added"]
+    scores_file(shipped).write_text(json.dumps({"seeds": {}}), encoding="utf-8")
+    with pytest.raises(ScoreError, match="format"):
+        load_scores(shipped)
 
 
 def test_score_block_is_generated_and_replaced() -> None:
-    from overcap.calibration import SCORE_BEGIN, SCORE_END, replace_score_block, score_block
-
     doc = {
         "scenario": "baseline",
         "runs": 10,
-        "holdout_years": [2013, 2019],
-        "fit_seed": 5,
-        "seeds": {
-            "0": {
-                "all": [30, 71],
-                "in_sample": [10, 20],
-                "out_of_time": [20, 51],
-                "out_of_stream": True,
+        "facts_sha256": "f" * 64,
+        "facts_total": 71,
+        "date": "2026-12-01",
+        "version": "0.1.0",
+        "sets": {
+            "shipped": {
+                "file": "baseline.json",
+                "sha256": "a" * 64,
+                "fit_seed": 5,
+                "fit_facts_sha256": "f" * 64,
             },
-            "5": {
-                "all": [40, 71],
-                "in_sample": [15, 20],
-                "out_of_time": [25, 51],
-                "out_of_stream": False,
+            "holdout": {
+                "file": "baseline-holdout-2013-2019.json",
+                "sha256": "b" * 64,
+                "fit_seed": 5,
+                "fit_facts_sha256": "e" * 64,
             },
+        },
+        "in_sample": {"seed": 5, "passed": 40, "total": 71},
+        "out_of_stream": {"seeds": {"1": 30, "2": 33, "3": 31}, "median": 31, "total": 71},
+        "out_of_time": {
+            "holdout_years": [2013, 2019],
+            "unseen": {"seeds": {"1": 20, "2": 21, "3": 19}, "median": 20, "total": 51},
+            "seen": {"seeds": {"1": 15, "2": 15, "3": 14}, "median": 15, "total": 20},
         },
     }
     block = score_block(doc)
     assert block.startswith(SCORE_BEGIN) and block.endswith(SCORE_END)
-    assert "| 0 | out of stream | 30 / 71 | 10 / 20 | 20 / 51 |" in block
-    assert "| 5 | fitted on | 40 / 71 | 15 / 20 | 25 / 51 |" in block
-    assert "--holdout 2013-2019" in block
+    assert CAVEAT in block and "**Shipped score: 31 / 71 facts**" in block
+    assert (
+        "| in-sample | 40 / 71 (baseline.json on the calibration's own streams, seed 5) |" in block
+    )
+    assert "31 / 71, median of seeds 1, 2, 3 (30, 33, 31)" in block
+    assert "| out of time | 20 / 51 facts it never saw" in block and "15 / 20 of those" in block
+    assert "baseline-holdout-2013-2019.json sha256 bbbbbbbbbbbb" in block
+    # a set fitted on other facts than those scored says so
+    assert "baseline-holdout-2013-2019.json was fitted on another facts file" in block
+    assert "baseline.json was fitted" not in block
     text = f"intro\n{SCORE_BEGIN}\nold\n{SCORE_END}\nrest\n"
     assert replace_score_block(text, block) == f"intro\n{block}\nrest\n"
     with pytest.raises(ValueError, match="score:begin"):
         replace_score_block("no block here", block)
 
 
+def test_stored_scores_are_those_of_the_shipped_sets() -> None:
+    """The stored scores were measured on the facts and calibrated sets in the package
+    (after installing new sets, run python scripts/score_shipped.py)."""
+    sc = overcap.load_scenario("baseline")
+    assert sc.calibrated is not None
+    doc = load_scores(sc.calibrated["file"])
+    assert doc is not None, "no stored scores: run python scripts/score_shipped.py"
+    why = stale(doc, sc.calibrated["file"])
+    assert not why, f"stored scores are stale ({'; '.join(why)}): run scripts/score_shipped.py"
+    assert doc["scenario"] == "baseline" and doc["runs"] == 10
+    fit = doc["sets"]["shipped"]["fit_seed"]
+    assert fit == sc.calibrated["provenance"].get("seed")
+    assert doc["in_sample"] is not None and doc["in_sample"]["seed"] == fit
+    used = {fit, doc["sets"]["holdout"].get("fit_seed")} - {None}
+    assert list(doc["out_of_stream"]["seeds"]) == [str(s) for s in unused_seeds(used)]
+
+
+def test_stored_out_of_stream_score_is_what_check_gives() -> None:
+    """One stored seed, run again: `overcap check baseline --runs 10 --seed N` gives the
+    stored score (hashes first, so that a changed set gives the clear message)."""
+    from typer.testing import CliRunner
+
+    from overcap.cli import app
+
+    test_stored_scores_are_those_of_the_shipped_sets()
+    sc = overcap.load_scenario("baseline")
+    assert sc.calibrated is not None
+    doc = load_scores(sc.calibrated["file"])
+    assert doc is not None
+    seed, stored = next(iter(doc["out_of_stream"]["seeds"].items()))
+    args = ["check", "baseline", "--runs", "10", "--seed", seed, "--workers", "0", "--json"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["passed"] == stored
+
+
 def test_readme_score_block_is_the_generated_one() -> None:
-    """README's quoted score is generated from the stored scores in the package (run
-    scripts/readme_score.py after overcap check --record-score)."""
-    from overcap.calibration import readme_score_block, score_block
-    from overcap.scenario import calibration_dir
+    """README's quoted scores are generated from the stored scores in the package (run
+    python scripts/readme_score.py after overcap score, or scripts/score_shipped.py)."""
+    from overcap.calibration import readme_score_block
 
     root = Path(__file__).resolve().parent.parent
     readme = (root / "README.md").read_text(encoding="utf-8")
-    doc = json.loads((calibration_dir() / "baseline-score.json").read_text(encoding="utf-8"))
+    doc = load_scores(calibration_dir() / "baseline.json")
+    assert doc is not None
     assert readme_score_block(readme) == score_block(doc)
-    assert doc["scenario"] == "baseline" and doc["seeds"]

@@ -40,7 +40,7 @@ def test_market_reform_removes_subsidies_and_zombies_after_the_reform() -> None:
     assert r.scenario.reform.transition_years == 4.0
     after = r.economy.query("year >= 2023")
     assert (after["zombie_share"] == 0).all()
-    # campaigns may still pay compensation (the reform of MODEL.md keeps them): near zero
+    # campaigns may still pay compensation (the specification's reform keeps them): near zero
     assert after["fiscal_cost_share_gdp"].mean() < 0.1
     assert (after["fiscal_cost_share_gdp"] < 0.5).all()
     assert (r.provinces.query("year >= 2023")["subsidies"] == 0).all()

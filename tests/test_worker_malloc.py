@@ -44,3 +44,10 @@ def test_the_environment_passed_is_what_is_read() -> None:
     env = {"MALLOC_TRIM_THRESHOLD_": "12345"}
     assert worker.tune_malloc(env) is False
     assert env == {"MALLOC_TRIM_THRESHOLD_": "12345"}
+
+
+def test_the_local_cluster_sets_the_same_threshold() -> None:
+    """One value: the LocalCluster's workers start with the threshold tune_malloc sets."""
+    from overcap.experiments.executors import WORKER_ENV
+
+    assert WORKER_ENV["MALLOC_TRIM_THRESHOLD_"] == str(worker.TRIM_THRESHOLD)

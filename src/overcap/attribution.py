@@ -1,8 +1,8 @@
 """Attribution: the mechanisms of the thesis as players of a cooperative game, and their
 Shapley values (issue 18).
 
-The game. Each player is one box of the mechanism (MODEL.md, "The thesis the model lets
-a user test"), switched on or off through scenario overrides (:data:`PLAYERS`). A
+The game. Each player is one box of the mechanism (the thesis of docs/ODD.md
+section 1), switched on or off through scenario overrides (:data:`PLAYERS`). A
 coalition ``S`` is the set of mechanisms that are ON; every mechanism outside ``S`` is
 switched off by its overrides. The value ``v(S)`` is an outcome of the model run with
 those overrides (idle capacity, zombie share, fiscal cost/GDP, margin, export share, GDP
@@ -83,7 +83,7 @@ def _player(name: str, off: dict[str, Any], doc: str) -> Player:
     return Player(name, MappingProxyType(off), doc)
 
 
-#: The mechanisms of the thesis (MODEL.md items 1-7, and the investment wave), in order.
+#: The mechanisms of the thesis (docs/ODD.md section 1: seven, and the investment wave).
 #: The overrides are those of docs/ODD.md section 8 (switches) and the schema's ranges.
 #: No two players override the same key, so any coalition's overrides are well defined.
 #: Not players: the centre's growth targets (no switch: they are data) and the scripted

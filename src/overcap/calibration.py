@@ -35,7 +35,8 @@ from overcap.summary import implausibility, internals
 HOLDOUT_DEFAULT = (2016, 2019)
 REGIME_PREFIXES = {"centre.loosen.", "centre.control.", "centre.stagnation."}
 # the regimes' instruments that calibration moves, with ranges that keep each regime
-# what MODEL.md says it is (loosen raises subsidies, control cuts them and campaigns)
+# what the specification says it is (docs/ODD.md section 7.10): loosen raises subsidies,
+# control cuts them and campaigns
 REGIME_KNOBS: dict[tuple[str, str], tuple[float, float]] = {
     ("centre.loosen.", "subsidy_multiplier"): (1.0, 2.0),
     ("centre.control.", "subsidy_multiplier"): (0.3, 1.0),
@@ -491,10 +492,26 @@ def write(calibrated: dict[str, Any], path: str | Path) -> Path:
     return p
 
 
-# The scores the README quotes (scripts/readme_score.py writes its marked block from
-# them): `overcap check --record-score` writes one seed's entry
+# ---------------------------------------------------------------- the three scores
+# How good the fit is, where users look (issue 15): README's marked block, `overcap check`,
+# the report's evidence figure and limitations, the dashboard. `overcap score` measures the
+# three scores of a shipped calibrated set and stores them beside it (NAME-score.json);
+# everything else reads that file and runs nothing.
 SCORE_BEGIN = "<!-- score:begin -->"
 SCORE_END = "<!-- score:end -->"
+SCORES_FORMAT = 2
+# the out-of-time split: a separate set fitted only on facts whose window ends by 2012
+SCORED_HOLDOUT = (2013, 2019)
+SCORE_SEEDS = 3  # out-of-stream seeds: the first three the calibration never used
+CAVEAT = (
+    "overcap is a laboratory of mechanisms calibrated to the record, not a forecast: a score "
+    "counts the facts of the record that the calibrated mechanisms reproduce; it does not "
+    "say what will happen."
+)
+
+
+class ScoreError(ValueError):
+    """Scores that cannot be measured or read (the message names the file or set)."""
 
 
 def score_entry(passed: list[bool], held: list[bool]) -> dict[str, list[int]]:
@@ -507,81 +524,290 @@ def score_entry(passed: list[bool], held: list[bool]) -> dict[str, list[int]]:
     }
 
 
-def record_score(
-    path: str | Path,
-    *,
-    scenario: str,
-    seed: int,
-    runs: int,
-    facts_sha256: str,
-    calibration_sha256: str | None,
-    holdout: tuple[int, int] | None,
-    fit_seed: int | None,
-    entry: dict[str, list[int]],
-) -> dict[str, Any]:
-    """Add one seed's score to the stored scores at ``path``. The entries of other seeds
-    are kept when they were measured on the same scenario, facts, calibrated set, number
-    of runs and holdout; otherwise the file starts afresh. A seed is out of stream when
-    it is not the seed whose streams the calibrated set was fitted on."""
+def holdout_set_name(name: str, years: tuple[int, int] = SCORED_HOLDOUT) -> str:
+    """The name of the out-of-time set that goes with calibrated set ``name``:
+    ``baseline`` -> ``baseline-holdout-2013-2019``."""
+    return f"{name}-holdout-{years[0]}-{years[1]}"
+
+
+def scores_file(calibration_file: str | Path) -> Path:
+    """Where the scores of a calibrated set are stored: beside it, ``NAME-score.json``."""
+    p = Path(calibration_file)
+    return p.with_name(f"{p.stem}-score.json")
+
+
+def sha256_of(path: str | Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def unused_seeds(used: set[int], n: int = SCORE_SEEDS) -> list[int]:
+    """The first ``n`` seeds from 1 on that are not in ``used`` (the seeds the calibrated
+    sets were fitted on): 1, 2, 3 unless one of them was used, then the next unused."""
+    out: list[int] = []
+    s = 1
+    while len(out) < n:
+        if s not in used:
+            out.append(s)
+        s += 1
+    return out
+
+
+def set_info(path: str | Path) -> dict[str, Any]:
+    """What the scores record of a calibrated set: file name, SHA-256 of its bytes, the
+    seed whose streams it was fitted on, the facts it was fitted on and its holdout."""
     p = Path(path)
-    key = {
-        "scenario": scenario,
-        "facts_sha256": facts_sha256,
-        "calibration_sha256": calibration_sha256,
-        "runs": runs,
-        "holdout_years": list(holdout) if holdout else None,
-    }
     try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        doc = {}
-    if not isinstance(doc, dict) or any(doc.get(k) != v for k, v in key.items()):
-        doc = {**key, "seeds": {}}
-    doc["fit_seed"] = fit_seed
-    doc["note"] = (
-        "written by overcap check --record-score: each seed's score with "
-        f"--runs {runs}; in-sample facts end before the holdout's first year"
-    )
-    doc["seeds"][str(seed)] = {
-        **entry,
-        "out_of_stream": fit_seed is None or seed != fit_seed,
+        prov = json.loads(p.read_text(encoding="utf-8")).get("provenance") or {}
+    except (OSError, ValueError, AttributeError):
+        raise ScoreError(f"calibrated set {p}: not a readable calibration file") from None
+    seed = prov.get("seed")
+    held = prov.get("holdout_years")
+    return {
+        "file": p.name,
+        "sha256": sha256_of(p),
+        "fit_seed": None if seed is None else int(seed),
+        "fit_facts_sha256": prov.get("facts_sha256"),
+        "holdout_years": None if held is None else [int(y) for y in held],
+    }
+
+
+def _median(xs: list[int]) -> float | int:
+    m = float(np.median(xs))
+    return int(m) if m.is_integer() else m
+
+
+def measure_scores(
+    scenario: str = "baseline",
+    runs: int = 10,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> dict[str, Any]:
+    """The three scores of the scenario's shipped calibrated set, on the packaged facts.
+
+    - in-sample: the shipped set on its calibration's own streams (``runs`` replicates of
+      the seed in its provenance), all facts;
+    - out of stream: the shipped set on the first :data:`SCORE_SEEDS` seeds no set was
+      fitted on, each seed's score and their median (the headline "shipped score");
+    - out of time: the separate set ``NAME-holdout-2013-2019.json``, fitted only on facts
+      whose window ends by 2012, on the same out-of-stream seeds: its median score on the
+      facts it never saw and on those it saw; None when that set is not in the package.
+
+    ``progress(done, total)`` counts runs over all the checks (7 by default)."""
+    sc = load_scenario(scenario)
+    cal = sc.calibrated or {}
+    if not cal.get("file"):
+        raise ScoreError(f"{scenario}: names no calibrated set (calibration = ...) to score")
+    facts, digest = load_facts()
+    shipped_path = Path(str(cal["file"]))
+    shipped = set_info(shipped_path)
+    hold_path = shipped_path.with_name(holdout_set_name(shipped_path.stem) + ".json")
+    hold = set_info(hold_path) if hold_path.exists() else None
+    if hold is not None and hold["holdout_years"] != list(SCORED_HOLDOUT):
+        raise ScoreError(
+            f"{hold_path.name}: fitted with holdout_years {hold['holdout_years']}; the out-of-"
+            f"time score needs a set fitted with --holdout {SCORED_HOLDOUT[0]}-{SCORED_HOLDOUT[1]}"
+        )
+    used = {s["fit_seed"] for s in (shipped, hold) if s is not None and s["fit_seed"] is not None}
+    seeds = unused_seeds(used)
+    held = holdout_mask(facts, SCORED_HOLDOUT)
+    plan: list[tuple[str, Scenario, int]] = []
+    if shipped["fit_seed"] is not None:
+        plan.append(("in_sample", sc, shipped["fit_seed"]))
+    plan += [("out_of_stream", sc, s) for s in seeds]
+    if hold is not None:
+        # the scenario as load_scenario builds it, with the out-of-time set in place of
+        # the shipped one
+        from overcap.scenario import _resolve, apply_calibration
+
+        raw = apply_calibration(_resolve(scenario), str(hold_path))
+        raw["calibration"] = str(hold_path)
+        hsc = Scenario.model_validate(raw)
+        plan += [("out_of_time", hsc, s) for s in seeds]
+    total = len(plan) * runs
+    scored: dict[str, dict[int, dict[str, list[int]]]] = {}
+    for k, (role, s_sc, seed) in enumerate(plan):
+
+        def tick(done: int, _n: int, k: int = k) -> None:
+            if progress is not None:
+                progress(k * runs + done, total)
+
+        results = ensemble(
+            s_sc, runs=runs, seed=seed, workers=workers, scheduler=scheduler, progress=tick
+        )
+        passed = [bool(x) for x in check(results, facts)["passed"]]
+        scored.setdefault(role, {})[seed] = score_entry(passed, held)
+    n = len(facts)
+    oos = {str(s): e["all"][0] for s, e in scored["out_of_stream"].items()}
+    doc: dict[str, Any] = {
+        "format": SCORES_FORMAT,
+        "scenario": sc.name,
+        "note": "the three scores of the shipped calibrated set, written by `overcap score`; "
+        "README, overcap check, the report and the dashboard read them",
+        "runs": runs,
+        "facts_sha256": digest,
+        "facts_total": n,
         "date": dt.date.today().isoformat(),
         "version": __version__,
+        "sets": {"shipped": shipped, "holdout": hold or {"file": hold_path.name, "sha256": None}},
+        "in_sample": None,
+        "out_of_stream": {"seeds": oos, "median": _median(list(oos.values())), "total": n},
+        "out_of_time": None,
     }
-    doc["seeds"] = dict(sorted(doc["seeds"].items(), key=lambda kv: int(kv[0])))
-    write(doc, p)
+    if "in_sample" in scored:
+        ((seed, e),) = scored["in_sample"].items()
+        doc["in_sample"] = {"seed": seed, "passed": e["all"][0], "total": n}
+    if "out_of_time" in scored:
+        by_seed = scored["out_of_time"]
+        unseen = {str(s): e["out_of_time"][0] for s, e in by_seed.items()}
+        seen = {str(s): e["in_sample"][0] for s, e in by_seed.items()}
+        doc["out_of_time"] = {
+            "holdout_years": list(SCORED_HOLDOUT),
+            "unseen": {
+                "seeds": unseen,
+                "median": _median(list(unseen.values())),
+                "total": int(sum(held)),
+            },
+            "seen": {
+                "seeds": seen,
+                "median": _median(list(seen.values())),
+                "total": n - int(sum(held)),
+            },
+        }
     return doc
 
 
-def _frac(pair: list[int]) -> str:
-    return f"{pair[0]} / {pair[1]}"
+def load_scores(calibration_file: str | Path) -> dict[str, Any] | None:
+    """The stored scores of a calibrated set (None when none are stored)."""
+    p = scores_file(calibration_file)
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise ScoreError(f"stored scores {p}: cannot read: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("format") != SCORES_FORMAT:
+        raise ScoreError(
+            f"stored scores {p}: format {doc.get('format') if isinstance(doc, dict) else '?'}"
+            f", expected {SCORES_FORMAT}; rewrite it with overcap score"
+        )
+    return doc
+
+
+def scores_of(calibrated: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stored scores of a loaded scenario's calibrated set (``Scenario.calibrated``),
+    None when it has no set or no scores are stored for it."""
+    if not calibrated or not calibrated.get("file"):
+        return None
+    return load_scores(str(calibrated["file"]))
+
+
+def stale(doc: dict[str, Any], calibration_file: str | Path) -> list[str]:
+    """Why stored scores no longer describe the package: the facts, the shipped set or
+    the out-of-time set are not the files they were measured on (empty: up to date)."""
+    why = []
+    if load_facts()[1] != doc.get("facts_sha256"):
+        why.append("facts.csv changed")
+    ship = Path(calibration_file)
+    if sha256_of(ship) != doc.get("sets", {}).get("shipped", {}).get("sha256"):
+        why.append(f"{ship.name} changed")
+    hold = ship.with_name(holdout_set_name(ship.stem) + ".json")
+    was = doc.get("sets", {}).get("holdout", {}).get("sha256")
+    now = sha256_of(hold) if hold.exists() else None
+    if now != was:
+        why.append(f"{hold.name} " + ("was added" if was is None else "changed or went"))
+    return why
+
+
+def _n(x: float | int) -> str:
+    return f"{x:g}"
+
+
+def score_parts(doc: dict[str, Any]) -> dict[str, str]:
+    """The three scores as short English phrases (``overcap check``, README)."""
+    n = doc["facts_total"]
+    oos = doc["out_of_stream"]
+    seeds = ", ".join(oos["seeds"])
+    ins = doc.get("in_sample")
+    oot = doc.get("out_of_time")
+    shipped = doc["sets"]["shipped"]["file"]
+    hold = doc["sets"]["holdout"]["file"]
+    parts = {
+        "shipped": f"{_n(oos['median'])} / {n}",
+        "in_sample": (
+            f"{ins['passed']} / {n} ({shipped} on the calibration's own streams, seed "
+            f"{ins['seed']})"
+            if ins
+            else "not recorded (the set names no seed)"
+        ),
+        "out_of_stream": (
+            f"{_n(oos['median'])} / {n}, median of seeds {seeds} ("
+            + ", ".join(str(v) for v in oos["seeds"].values())
+            + ") that the calibration never used"
+        ),
+    }
+    if oot:
+        u, s = oot["unseen"], oot["seen"]
+        parts["out_of_time"] = (
+            f"{_n(u['median'])} / {u['total']} facts it never saw (windows ending "
+            f"{oot['holdout_years'][0]} or later), {_n(s['median'])} / {s['total']} of those "
+            f"it was fitted on ({hold}, median of seeds {', '.join(u['seeds'])})"
+        )
+    else:
+        parts["out_of_time"] = f"not recorded ({hold} is not in the package)"
+    return parts
+
+
+def fitted_elsewhere(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The scored sets (as in ``doc["sets"]``) that were fitted on another facts file
+    than the one scored."""
+    digest = doc.get("facts_sha256")
+    sets = [doc["sets"][k] for k in ("shipped", "holdout")]
+    return [s for s in sets if s.get("sha256") and s.get("fit_facts_sha256") not in (None, digest)]
+
+
+def fit_notes(doc: dict[str, Any]) -> list[str]:
+    """Caveats the scores carry: a set fitted on other facts than those scored."""
+    digest = str(doc.get("facts_sha256"))
+    return [
+        f"{s['file']} was fitted on another facts file (sha256 {s['fit_facts_sha256'][:12]}) "
+        f"than the one scored ({digest[:12]}): its scores are of a stale calibration"
+        for s in fitted_elsewhere(doc)
+    ]
 
 
 def score_block(doc: dict[str, Any]) -> str:
-    """The README's marked block of scores, from the stored scores (no run)."""
-    seeds = doc.get("seeds", {})
-    held = doc.get("holdout_years")
-    lines = [SCORE_BEGIN]
-    if doc.get("label"):
-        lines.append(f"*{doc['label']}*")
-        lines.append("")
-    head = f"`overcap check {doc.get('scenario', 'baseline')} --runs {doc.get('runs')}`"
-    if held:
-        head += f" with `--holdout {held[0]}-{held[1]}`"
-    fit = doc.get("fit_seed")
-    if fit is not None:
-        head += f"; the calibrated set was fitted on the streams of seed {fit}"
-    lines.append(head + ":")
-    lines.append("")
-    split = bool(held)
-    cols = ["seed", "streams", "all facts"] + (["in-sample", "out of time"] if split else [])
-    lines.append("| " + " | ".join(cols) + " |")
-    lines.append("|" + " --- |" * len(cols))
-    for s, e in seeds.items():
-        row = [s, "out of stream" if e.get("out_of_stream") else "fitted on", _frac(e["all"])]
-        if split:
-            row += [_frac(e["in_sample"]), _frac(e["out_of_time"])]
-        lines.append("| " + " | ".join(row) + " |")
+    """README's marked block, generated from the stored scores (no run)."""
+    p = score_parts(doc)
+    sets = doc["sets"]
+    lines = [
+        SCORE_BEGIN,
+        f"*{CAVEAT}*",
+        "",
+        f"**Shipped score: {p['shipped']} facts** (the out-of-stream median below).",
+        "",
+        "| score | facts passed |",
+        "| --- | --- |",
+        f"| in-sample | {p['in_sample']} |",
+        f"| out of stream | {p['out_of_stream']} |",
+        f"| out of time | {p['out_of_time']} |",
+        "",
+        f"Measured by `overcap score {doc['scenario']} --runs {doc['runs']}` on "
+        f"{doc['date']} (overcap {doc['version']}; facts sha256 {doc['facts_sha256'][:12]}, "
+        f"{sets['shipped']['file']} sha256 {sets['shipped']['sha256'][:12]}"
+        + (
+            f", {sets['holdout']['file']} sha256 {sets['holdout']['sha256'][:12]}"
+            if sets["holdout"].get("sha256")
+            else ""
+        )
+        + ").",
+    ]
+    notes = fit_notes(doc)
+    if notes:
+        lines += ["", *(f"*Note: {x}.*" for x in notes)]
     lines.append(SCORE_END)
     return "\n".join(lines)
 

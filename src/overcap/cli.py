@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shlex
@@ -720,22 +719,16 @@ def check(
             "time: windows ending in FROM or later) and the rest (in-sample)."
         ),
     ] = None,
-    record_score: Annotated[
-        Path | None,
-        typer.Option(
-            help="Add this seed's score to a stored scores file (JSON; the README's is "
-            "src/overcap/calibration/SCENARIO-score.json)."
-        ),
-    ] = None,
     workers: Workers = None,
     scheduler: SchedulerAddr = None,
 ) -> None:
     """Check a scenario against the record (the facts in data/facts.csv).
 
     For every fact: what it measures, its unit and source, the model's median over the
-    runs, the band it must fall in, pass or fail, and the share of runs passing."""
+    runs, the band it must fall in, pass or fail, and the share of runs passing. After the
+    table, the stored scores of the scenario's calibrated set (in-sample, out of stream,
+    out of time: `overcap score` measures them)."""
     from overcap.calibration import holdout_mask, score_entry
-    from overcap.calibration import record_score as store_score
     from overcap.evidence import FactsError, load_facts
     from overcap.evidence import check as run_check
     from overcap.experiments import ensemble
@@ -757,27 +750,7 @@ def check(
     table = run_check(results, fact_list)
     passed, total = int(table["passed"].sum()), len(table)
     entry = score_entry([bool(x) for x in table["passed"]], held)
-    if record_score is not None:
-        cal = sc.calibrated or {}
-        cal_file = cal.get("file")
-        fit_seed = cal.get("provenance", {}).get("seed")
-        try:
-            store_score(
-                record_score,
-                scenario=sc.name,
-                seed=seed,
-                runs=runs,
-                facts_sha256=digest,
-                calibration_sha256=(
-                    hashlib.sha256(Path(cal_file).read_bytes()).hexdigest() if cal_file else None
-                ),
-                holdout=span,
-                fit_seed=None if fit_seed is None else int(fit_seed),
-                entry=entry,
-            )
-        except OSError as exc:
-            _fail(f"--record-score {record_score}: cannot write: {exc.strerror or exc}")
-            return
+    stored = _stored_scores(sc)
     if as_json:
         out = {
             "scenario": sc.name,
@@ -808,6 +781,7 @@ def check(
             "holdout_years": list(span) if span else None,
             "in_sample": entry["in_sample"],
             "out_of_time": entry["out_of_time"],
+            "stored_scores": None if stored is None else {**stored[0], "stale": stored[1]},
         }
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         return
@@ -846,8 +820,124 @@ def check(
             f"in-sample (windows ending before {span[0]}): [bold]{pi}/{ti}[/]; "
             f"out of time ({span[0]} on): [bold]{po}/{to}[/]"
         )
-    if record_score is not None:
-        console.print(f"score of seed {seed} recorded in {record_score}")
+    if stored is not None:
+        _print_stored_scores(*stored)
+
+
+def _stored_scores(sc: Scenario) -> tuple[dict[str, Any], list[str]] | None:
+    """The stored scores of the scenario's calibrated set and why they are stale (None
+    when the scenario has no set or no scores are stored; a warning if unreadable)."""
+    from overcap.calibration import ScoreError, scores_of, stale
+
+    try:
+        doc = scores_of(sc.calibrated)
+        if doc is None or sc.calibrated is None:
+            return None
+        return doc, stale(doc, str(sc.calibrated["file"]))
+    except (ScoreError, KeyError, TypeError) as exc:
+        err.print(f"[yellow]warning:[/] stored scores not shown: {escape(str(exc))}")
+        return None
+
+
+def _print_stored_scores(doc: dict[str, Any], why: list[str]) -> None:
+    """The short block after the check's table: the three stored scores."""
+    from overcap.calibration import CAVEAT, fit_notes, score_parts
+
+    p = score_parts(doc)
+    console.print(
+        f"\nstored scores of [bold]{escape(doc['sets']['shipped']['file'])}[/] "
+        f"({escape(str(doc['scenario']))}, {doc['runs']} runs, {escape(str(doc['date']))}):"
+    )
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, key in (
+        ("in-sample", "in_sample"),
+        ("out of stream", "out_of_stream"),
+        ("out of time", "out_of_time"),
+    ):
+        grid.add_row(f"  {label}:", escape(p[key]))
+    for note in fit_notes(doc):
+        grid.add_row("  [yellow]note:[/]", escape(note))
+    if why:
+        grid.add_row(
+            "  [bold yellow]stale:[/]",
+            f"[bold yellow]stored scores are stale[/]: {escape('; '.join(why))}; run "
+            f"overcap score {escape(str(doc['scenario']))} --runs {doc['runs']}",
+        )
+    console.print(grid)
+    console.print(f"[dim]{escape(CAVEAT)}[/]")
+
+
+@command()
+def score(
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario whose calibrated set is scored.")
+    ] = "baseline",
+    runs: Annotated[int, typer.Option(help="Runs per check.", min=1, max=10_000)] = 10,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the scores (default: beside the calibrated set, "
+            "NAME-score.json in the package)."
+        ),
+    ] = None,
+    workers: Workers = None,
+    scheduler: SchedulerAddr = None,
+    quiet: Quiet = False,
+) -> None:
+    """Measure and store the three scores of a scenario's calibrated set.
+
+    In-sample: the set on its calibration's own streams. Out of stream: on three seeds the
+    calibration never used, and their median (the shipped score). Out of time: the set
+    NAME-holdout-2013-2019.json, fitted only on facts whose window ends by 2012, on those
+    seeds: the facts it never saw and those it saw. README, overcap check, the report and
+    the dashboard read the stored file."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    from overcap.calibration import ScoreError, measure_scores, scores_file, write
+
+    try:
+        sc = load_scenario(scenario)
+    except ScenarioError as exc:
+        _fail(str(exc))
+        return
+    if not sc.calibrated:
+        _fail(f"{scenario}: names no calibrated set (calibration = ...) to score")
+        return
+    target = out or scores_file(str(sc.calibrated["file"]))
+
+    def measure(progress: Callable[[int, int], None] | None) -> dict[str, Any]:
+        return measure_scores(
+            scenario, runs, progress=progress, workers=workers, scheduler=scheduler
+        )
+
+    try:
+        if _progress_enabled(quiet):
+            with Bar(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("runs"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as bar:
+                task = bar.add_task(f"scoring {sc.name}", total=None)
+                doc = measure(lambda d, n: bar.update(task, completed=d, total=n))
+        else:
+            doc = measure(None)
+    except (ScoreError, ExperimentError, StoreError) as exc:
+        _fail(str(exc))
+        return
+    try:
+        write(doc, target)
+    except OSError as exc:
+        _fail(f"--out {target}: cannot write: {exc.strerror or exc}")
+        return
+    _print_stored_scores(doc, [])
+    console.print(f"scores written to [bold]{escape(str(target))}[/]")
 
 
 def _opt(x: Any) -> float | None:

@@ -84,6 +84,8 @@ INDICATOR_WORDS = {
     "fiscal_cost_share_gdp": "fiscal cost of industrial policy",
     "misallocation_tfp_loss": "productivity lost to misallocation",
     "gdp_growth": "GDP growth",
+    "export_share": "export share of output",
+    "subsidy_share_of_revenue": "industrial-policy support as a share of revenue",
 }
 # pooled weighted means: column -> weight column (the export-weighted duty is the ratio
 # of the sums of duty x exports and exports)

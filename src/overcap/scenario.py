@@ -86,7 +86,7 @@ class TimeParams(Section):
 
 
 class Switches(Section):
-    """Each box of the mechanism can be switched off (MODEL.md)."""
+    """Each box of the mechanism can be switched off (docs/ODD.md section 8)."""
 
     subsidies: bool = switch(True, "provinces subsidise investment, output and credit")
     soft_budget: bool = switch(
@@ -944,7 +944,8 @@ class RegimeInstruments(Section):
         5.0,
         "logit",
         "added to the bailout logit: how much the regime fears failures and lay-offs",
-        anchor="MODEL.md step 7; Kornai 1986 (the soft budget as a political constraint)",
+        anchor="step 7 of the specification (docs/ODD.md section 3); Kornai 1986 (the soft "
+        "budget as a political constraint)",
     )
 
 
@@ -1012,7 +1013,7 @@ class CentreParams(Section):
         20,
         "years",
         "control -> stagnation at the latest after this long (campaigns end); 20 = only "
-        "the growth rule of MODEL.md's table ends control",
+        "the growth rule of docs/ODD.md section 7.10 ends control",
         calibratable=True,
     )
     stagnation_lag: int = param(

@@ -3,6 +3,8 @@ the paired difference, regime names that do not overlap, findings from the runs.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -138,10 +140,23 @@ def test_findings_and_limitations_from_the_runs(small_data: ReportData, lang: st
     first = timing.sort_values(["median_year", "sector"], kind="stable").iloc[0]
     assert any(f"{first['median_year']:.0f}" in t for t in text)
     limits = findings.limitations(small_data, lang)
+    # the fit: the stored three scores of the shipped set (overcap score), not a run
     cal = small_data.scenario().calibrated
-    assert cal is not None
-    passed = cal["provenance"]["passed_in_sample"]
-    assert any(f"{passed}" in t for t in limits)
+    stored = findings.stored_scores(cal)
+    assert stored is not None
+    doc = stored[0]
+    oos = messages.t(
+        "scores.median",
+        lang,
+        passed=f"{doc['out_of_stream']['median']:g}",
+        total=doc["facts_total"],
+        seeds=", ".join(doc["out_of_stream"]["seeds"]),
+    )
+    assert any(oos in t and doc["date"] in t for t in limits)
+    caption = figures.caption("evidence", lang, small_data)
+    assert messages.t("scores.caveat", lang) in caption and oos in caption
+    line = findings.stored_scores_note(cal, lang)[0]
+    assert line in caption and doc["sets"]["shipped"]["file"] in line
     page = __import__("overcap.report.html", fromlist=["render"]).render(small_data, lang, figs={})
     assert messages.t("report.findings", lang) in page
     assert messages.t("report.limitations", lang) in page
@@ -160,3 +175,43 @@ def test_findings_change_with_the_runs(small_data: ReportData, single_data: Repo
         single_data.facts,
     )
     assert findings.calibration_score(bare, "en") == messages.t("limits.score_missing", "en")
+
+
+@pytest.mark.parametrize("lang", messages.LANGS)
+def test_stored_scores_say_when_they_are_stale(tmp_path: Path, lang: str) -> None:
+    """A set that changed after its scores were stored: the limitations and the evidence
+    footer say the stored scores are stale; a set without stored scores says none is."""
+    from overcap.scenario import calibration_dir
+
+    cal = tmp_path / "baseline.json"
+    cal.write_bytes((calibration_dir() / "baseline.json").read_bytes())
+    (tmp_path / "baseline-score.json").write_bytes(
+        (calibration_dir() / "baseline-score.json").read_bytes()
+    )
+    calibrated = {"file": str(cal)}
+    stale = messages.t("limits.score_stale", lang)
+    assert stale not in findings.stored_scores_text(calibrated, lang)
+    cal.write_bytes(cal.read_bytes() + b" ")
+    assert stale in findings.stored_scores_text(calibrated, lang)
+    assert stale in findings.stored_scores_note(calibrated, lang)
+    (tmp_path / "baseline-score.json").unlink()
+    missing = messages.t("limits.score_missing", lang)
+    assert findings.stored_scores_text(calibrated, lang) == [missing]
+    assert findings.stored_scores_note(calibrated, lang) == []
+
+
+@pytest.mark.parametrize("lang", messages.LANGS)
+def test_every_indicator_of_the_facts_has_a_label(lang: str) -> None:
+    """The evidence table names every fact's indicator in words (export_share and
+    subsidy_share_of_revenue came with facts v2), never by its column name."""
+    from overcap.evidence import load_facts
+
+    facts, _ = load_facts()
+    for f in facts:
+        key = f"fact_indicator.{f.indicator}"
+        assert messages.has(key) or messages.has(f"indicator.{f.indicator}"), f.indicator
+    by_id = {f.id: f for f in facts}
+    for fid, ind in (("F40", "export_share"), ("F60", "subsidy_share_of_revenue")):
+        text = select.fact_text(by_id[fid], lang)
+        assert text.startswith(messages.t(f"fact_indicator.{ind}", lang)) and ind not in text
+    assert by_id["F60"].label().startswith("industrial-policy support as a share of revenue")

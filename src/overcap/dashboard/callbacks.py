@@ -15,7 +15,13 @@ from typing import Any
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, no_update, set_props
 from dash.exceptions import PreventUpdate
 
-from overcap.dashboard.layout import mark_lines, open_groups, scenario_options, sector_options
+from overcap.dashboard.layout import (
+    about_scores,
+    mark_lines,
+    open_groups,
+    scenario_options,
+    sector_options,
+)
 from overcap.dashboard.levers import (
     GROUPS,
     MAX_RUNS,
@@ -134,6 +140,11 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
         ranges = [range_text(str(o["id"]["lever"]), lang) for o in ctx.outputs_list[2]]
         tips = [tip(str(o["id"]["lever"]), lang) for o in ctx.outputs_list[3]]
         return texts, tabs, ranges, tips, scenario_options(lang), lang
+
+    @app.callback(Output("about-scores", "children"), Input("lang", "value"))
+    def about_text(lang: Any) -> list[Any]:
+        """The stored scores of the shipped calibration, in the page's language."""
+        return about_scores(safe_lang(lang))
 
     @app.callback(
         Output("scenario-description", "children"),

@@ -317,6 +317,29 @@ def glossary(lang: str) -> html.Details:
     )
 
 
+def about_scores(lang: str) -> list[Any]:
+    """The stored scores of the reference scenario's calibrated set (``overcap score``:
+    in-sample, out of stream, out of time), or that none is recorded, as paragraphs."""
+    from overcap.report.findings import stored_scores_text
+
+    return [html.P(s) for s in stored_scores_text(scenario(REFERENCE).calibrated, lang)]
+
+
+def about(lang: str) -> html.Details:
+    """What the model is and is not (the report's limitations) and how well the shipped
+    calibration fits the record, folded under the figure."""
+    return html.Details(
+        [
+            html.Summary(t("dash.about", lang)),
+            html.P(t("limits.laboratory", lang)),
+            html.P(t("limits.not_forecast", lang)),
+            html.Div(about_scores(lang), id="about-scores"),
+        ],
+        className="glossary about",
+        id="about",
+    )
+
+
 def scenario_options(lang: str) -> list[dict[str, str]]:
     from overcap.dashboard.levers import scenario_names
 
@@ -403,6 +426,7 @@ def build_layout(
                                 className="command",
                                 id="command-box",
                             ),
+                            about(lang),
                             glossary(lang),
                         ],
                         className="views",

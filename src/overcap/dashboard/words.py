@@ -157,6 +157,11 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "Run this line in a terminal to get exactly the runs the page shows (every "
         "run, every median).",
     },
+    # ---------------------------------------------------------------- what the model is
+    "dash.about": {
+        "zh-TW": "這個模型是什麼、不是什麼：與歷史紀錄的吻合程度",
+        "en": "What this model is and is not: how well it fits the record",
+    },
     # ---------------------------------------------------------------- glossary
     "dash.glossary": {"zh-TW": "名詞解釋", "en": "Glossary"},
     "dash.gloss.median.term": {"zh-TW": "中位數（實線）", "en": "Median (solid line)"},

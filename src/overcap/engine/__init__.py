@@ -1,1 +1,1 @@
-"""The simulation engine: one module per box of MODEL.md."""
+"""The simulation engine: one module per box of the mechanism (docs/ODD.md sections 3 and 7)."""

@@ -1,6 +1,6 @@
 """The state banking system: who bears a rescue, evergreening, non-performing loans.
 
-MODEL.md: "one state banking system is enough at first: lending rates by borrower type,
+The specification: "one state banking system is enough at first: lending rates by borrower type,
 the soft-budget rule, non-performing loans". The lending rates by borrower type are set
 where loans are priced (``investment.interest_rates``); this module holds the bank's side
 of the soft budget. A rescue of an insolvent firm is financed mainly by the bank: it

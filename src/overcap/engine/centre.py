@@ -252,9 +252,9 @@ class Policy:
 
 def set_policy(st: State, yr: Year) -> Policy:
     """Phase b: the centre reads last year's indicators, moves the policy cycle, sets this
-    year's instruments, and the campaign it orders retires capacity now (MODEL.md step 8),
-    from last year's utilisation, before firms decide anything. No new capacity is
-    approved where the campaign cuts, beyond the share ``centre.campaign_approval``."""
+    year's instruments, and the campaign it orders retires capacity now (step 8 of the
+    specification), from last year's utilisation, before firms decide anything. No new capacity
+    is approved where the campaign cuts, beyond the share ``centre.campaign_approval``."""
     sc, eco, sec = yr.sc, st.economy, st.sectors
     signals = Signals(
         utilisation=eco.utilisation,

@@ -1,7 +1,8 @@
 """Demand for the year (phase d): domestic demand from its exogenous path, adjusted by
 income and the script's shocks and stimulus, a quantity at the reference price buyers
 expect with a short-run elasticity around it; partners' markets, with this year's
-duties, export controls and partners' costs (MODEL.md steps 3 and 9a)."""
+duties, export controls and partners' costs (steps 3 and 9a of the specification:
+docs/ODD.md sections 3 and 11)."""
 
 from __future__ import annotations
 

@@ -74,7 +74,7 @@ def bailout_probability(
     b0 = logit(p_private) and b_soe = logit(p_soe) - logit(p_private) from the rescue
     probabilities of small firms (``exit.rescue_private``, ``exit.rescue_soe``); s_i the
     firm's share of its province's modelled capacity value (local jobs), b_r the current
-    regime's stability concern (MODEL.md step 7)."""
+    regime's stability concern (step 7 of the specification, docs/ODD.md section 3)."""
     e = sc.exit
     b0 = _logit(e.rescue_private)
     x = (

@@ -1,5 +1,5 @@
 """Macro (phase k): GDP, the producer price index, provinces' GDP, and what the year
-leaves for the next one to read (MODEL.md step 10).
+leaves for the next one to read (step 10 of the specification, docs/ODD.md section 3).
 
 GDP is the rest of the economy (trend growth, fed back by the modelled sectors' growth
 and by deflation, plus the script's macro shocks) plus the modelled sectors' value added

@@ -340,7 +340,8 @@ def production_limit(capacity: F8, cap_i: F8) -> F8 | None:
 
 def produce(st: State, yr: Year, pol: Policy, dem: Demand) -> Production:
     """Phase g: firms' unit costs this year (entrants included), must-run output (state-
-    owned and protected firms, MODEL.md step 5, at the strength of the output targets),
+    owned and protected firms, step 5 of the specification in docs/ODD.md section 3, at
+    the strength of the output targets),
     production restrictions (the centre's output caps: :func:`production_limit`), inventory
     offered, market clearing (:func:`clear`), liquidation sales, and each firm's sales
     (accounts.sell). The misallocation benchmark (:func:`efficient_cost`) is taken on the

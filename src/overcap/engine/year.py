@@ -2,7 +2,7 @@
 
 Each phase lives in its box's module, changes the state that carries over and returns
 a frozen record of the year's flows; later phases read those records. The letters are
-ODD's; MODEL.md's steps are in brackets.
+ODD's; the specification's steps (docs/ODD.md section 3) are in brackets.
 """
 
 from __future__ import annotations

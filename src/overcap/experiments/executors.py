@@ -16,18 +16,18 @@ from typing import Any
 
 from overcap.experiments.execution import Execution, check_executor
 from overcap.experiments.spec import ExperimentError
-from overcap.experiments.worker import run_batch
+from overcap.experiments.worker import TRIM_THRESHOLD, run_batch
 
 # the environment of LocalCluster workers: one BLAS/OpenMP thread per worker process, and
-# glibc's trim threshold at 128 MiB instead of the 64 KiB Dask sets by default, with which
-# a run of the baseline takes 2.3 times as long (memory handed back to the OS and asked
-# for again at every step of the engine)
+# glibc's trim threshold at worker.TRIM_THRESHOLD (128 MiB) instead of the 64 KiB Dask sets
+# by default, with which a run of the baseline takes 2.3 times as long (memory handed back
+# to the OS and asked for again at every step of the engine)
 WORKER_ENV = {
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
     "NUMEXPR_NUM_THREADS": "1",
-    "MALLOC_TRIM_THRESHOLD_": str(128 * 2**20),
+    "MALLOC_TRIM_THRESHOLD_": str(TRIM_THRESHOLD),
 }
 SCHEDULER_ENV = "OVERCAP_SCHEDULER"
 

@@ -120,7 +120,12 @@ def caption(fig_id: str, lang: str, data: ReportData | None = None, **opts: Any)
     from overcap.report.findings import observations
 
     opts = {k: v for k, v in opts.items() if k == "sector" and fig_id == "price_war"}
-    return " ".join([text, *observations(data, fig_id, lang, **opts)])
+    parts = [text, *observations(data, fig_id, lang, **opts)]
+    if fig_id == "evidence":
+        from overcap.report.findings import stored_scores_note
+
+        parts += stored_scores_note(data.scenario().calibrated, lang)
+    return " ".join(parts)
 
 
 def _finish(

@@ -331,27 +331,102 @@ def findings(data: ReportData, lang: str, sector: str = DEFAULT_SECTOR) -> list[
     return out
 
 
-def calibration_score(data: ReportData, lang: str) -> str:
-    """The reference scenario's calibration score as stored with its calibrated
-    parameters in the package (``overcap/calibration/NAME.json``), or a sentence saying
-    the score is not recorded."""
-    cal = data.scenario().calibrated or {}
-    prov = cal.get("provenance") or {}
-    passed, total = prov.get("passed_in_sample"), prov.get("total_in_sample")
-    if passed is None or total is None:
-        return m.t("limits.score_missing", lang)
-    from pathlib import Path
+def stored_scores(calibrated: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]] | None:
+    """The stored scores of a calibrated set (``Scenario.calibrated``; written by
+    ``overcap score`` beside the set) and why they are stale; None when there are none
+    (or the set's file is not on this machine)."""
+    from overcap.calibration import ScoreError, scores_of, stale
 
-    return m.t(
-        "limits.score",
-        lang,
-        file=Path(str(cal.get("file", ""))).name,
-        passed=int(passed),
-        total=int(total),
-        date=prov.get("date", "?"),
-        now=int(data.check().pipe(lambda t: t["passed"].sum())),
-        now_total=len(data.facts),
-    )
+    try:
+        doc = scores_of(calibrated)
+        if doc is None or calibrated is None:
+            return None
+        return doc, stale(doc, str(calibrated["file"]))
+    except (ScoreError, OSError, KeyError, TypeError):
+        return None
+
+
+def _g(x: float) -> str:
+    return f"{x:g}"
+
+
+def score_fields(doc: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The stored scores as the catalogue's fields, in ``lang``."""
+    from overcap.calibration import SCORED_HOLDOUT
+
+    n = doc["facts_total"]
+    oos, ins, oot = doc["out_of_stream"], doc.get("in_sample"), doc.get("out_of_time")
+    missing = m.t("scores.not_recorded", lang)
+    fields: dict[str, Any] = {
+        "file": doc["sets"]["shipped"]["file"],
+        "scenario": m.scenario(str(doc["scenario"]), lang),
+        "runs": doc["runs"],
+        "date": doc["date"],
+        "last_seen": SCORED_HOLDOUT[0] - 1,
+        "in_sample": (
+            m.t("scores.fraction", lang, passed=ins["passed"], total=n) if ins else missing
+        ),
+        "out_of_stream": m.t(
+            "scores.median", lang, passed=_g(oos["median"]), total=n, seeds=", ".join(oos["seeds"])
+        ),
+        "out_of_time": missing,
+        "out_of_time_short": missing,
+    }
+    if oot:
+        u, s = oot["unseen"], oot["seen"]
+        fields["out_of_time"] = m.t(
+            "scores.out_of_time",
+            lang,
+            unseen=_g(u["median"]),
+            unseen_total=u["total"],
+            seen=_g(s["median"]),
+            seen_total=s["total"],
+            seeds=", ".join(u["seeds"]),
+        )
+        fields["out_of_time_short"] = m.t(
+            "scores.line_out_of_time", lang, unseen=_g(u["median"]), unseen_total=u["total"]
+        )
+    return fields
+
+
+def stored_scores_text(calibrated: dict[str, Any] | None, lang: str) -> list[str]:
+    """The limitations' sentences on the fit: the three stored scores of the calibrated
+    set, a set fitted on other facts, staleness; or that no score is recorded."""
+    from overcap.calibration import fitted_elsewhere
+
+    lang = m.check_lang(lang)
+    found = stored_scores(calibrated)
+    if found is None:
+        return [m.t("limits.score_missing", lang)]
+    doc, why = found
+    out = [m.t("limits.score", lang, **score_fields(doc, lang))]
+    out += [
+        m.t("limits.score_fitted_elsewhere", lang, file=s["file"]) for s in fitted_elsewhere(doc)
+    ]
+    if why:
+        out.append(m.t("limits.score_stale", lang))
+    return out
+
+
+def stored_scores_note(calibrated: dict[str, Any] | None, lang: str) -> list[str]:
+    """The evidence figure's footer: the stored scores in one line (and staleness) and
+    what the model is not; nothing when no scores are stored."""
+    lang = m.check_lang(lang)
+    found = stored_scores(calibrated)
+    if found is None:
+        return []
+    doc, why = found
+    f = score_fields(doc, lang)
+    out = [m.t("scores.line", lang, **{**f, "out_of_time": f["out_of_time_short"]})]
+    if why:
+        out.append(m.t("limits.score_stale", lang))
+    return [*out, m.t("scores.caveat", lang)]
+
+
+def calibration_score(data: ReportData, lang: str) -> str:
+    """The reference scenario's calibrated set's stored scores (``overcap score``:
+    in-sample, out of stream, out of time), or a sentence saying none is recorded."""
+    return " ".join(stored_scores_text(data.scenario().calibrated, lang))
 
 
 LIMITS = ("limits.laboratory", "limits.not_forecast", "limits.runs", "limits.record")
