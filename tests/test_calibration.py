@@ -62,7 +62,19 @@ def test_knobs_have_ranges_and_exclude_per_fact_parameters() -> None:
         assert "year" not in k.path.split(".")[-1] or k.integer
     paths = {k.path for k in ks}
     assert "investment.visibility" in paths and "market.normal_utilisation" in paths
-    assert not any(p.startswith(("events", "sectors", "time")) for p in paths)
+    assert not any(p.startswith(("events", "time")) for p in paths)
+    # sector parameters: only the listed Armington base shares, inside data/sectors.csv's
+    # documented range
+    from overcap.calibration import SECTOR_KNOBS
+    from overcap.scenario import sector_table
+
+    listed = {f"sectors.{s}.{n}" for s, n in SECTOR_KNOBS}
+    table = sector_table()
+    for k in ks:
+        if k.path.startswith("sectors."):
+            assert k.path in listed, k.path
+            _, sector, name = k.path.split(".")
+            assert (k.lo, k.hi) == table[sector][name][1:], k
 
 
 def test_calibration_stays_in_range_and_resumes(tiny: str, tmp_path: Path) -> None:
