@@ -217,7 +217,11 @@ def test_the_tab_draws_the_stored_bars_with_bands_and_the_claims(
     assert a.outcomes["zombie_share"] in layout["title"]["text"]
     (prov,) = [n["text"] for n in layout["annotations"] if n.get("name") == "provenance"]
     assert prov.replace("<br>", " ") == thesis.provenance(a, lang, seed=0)
-    assert out["attr-figure-box"]["style"] == {"display": "block"}
+    assert out["attr-figure-box"]["style"] == {
+        "display": "block",
+        "height": f"{layout['height']}px",
+    }
+    assert layout["height"] >= 380  # room for the provenance under the axis title
     assert [o["value"] for o in out["attr-outcome"]["options"]] == OUTCOMES
     assert out["attr-outcome"]["value"] == "zombie_share"
     assert out["attr-message"]["children"] == ""

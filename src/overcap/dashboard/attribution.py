@@ -30,6 +30,7 @@ ATTRIBUTION = "attribution"  # the tab's value in the view tabs
 MAKE_ONE = "overcap attribute baseline --runs 10"  # the command the empty tab names
 VERDICTS = ("supported", "contradicted", "inconclusive", "not testable")
 SHOWN_COLUMNS = ("claim", "experiment", "answer", "verdict")  # thesis.claims' visible ones
+MIN_HEIGHT = 380  # px
 
 
 @dataclass(frozen=True)
@@ -161,9 +162,13 @@ class Attributions:
 
 
 def figure(a: Attribution, outcome: str, lang: str, seed: int | None = None) -> go.Figure:
-    """The report's figure of ``outcome`` (bars, bands, the total, the provenance), with
-    the page's meta: which experiment and outcome it shows."""
+    """The report's figure of ``outcome`` (bars, bands, the total, the provenance), at
+    least :data:`MIN_HEIGHT` px tall (with few mechanisms the report's height leaves the
+    provenance on the axis title), with the page's meta: which experiment and outcome
+    it shows."""
     fig = thesis.figure(a, outcome, lang, seed)
+    if (fig.layout.height or 0) < MIN_HEIGHT:
+        fig.update_layout(height=MIN_HEIGHT)
     fig.update_layout(meta={"figure": ATTRIBUTION, "experiment": a.experiment, "outcome": outcome})
     return fig
 

@@ -498,7 +498,8 @@ def register_attribution(app: Dash, attributions: Attributions) -> None:
         opts = [{"label": a.outcomes[o], "value": o} for o in names]
         fig = attr.figure(a, str(outcome), lang, complete[name].seed)
         table = attr.claims_table(a, lang)
-        return opts, outcome, fig, SHOWN, thesis.w("claims", lang), table, "", "attr-message"
+        box = {**SHOWN, "height": f"{int(fig.layout.height)}px"}  # the graph fills its box
+        return opts, outcome, fig, box, thesis.w("claims", lang), table, "", "attr-message"
 
 
 __all__ = ["on_error", "register", "register_attribution", "status_text"]
