@@ -394,3 +394,41 @@ def test_levers_show_the_scenario_s_events_and_explain_themselves(
     expect(page.locator("#glossary")).to_contain_text("中位數")
     # values show three significant digits, not four decimals
     expect(lever(page, "subsidy_base")).to_have_value("0.902")
+
+
+def test_the_attribution_tab_shows_a_stored_experiment(
+    page: Page, server_url: str, dash_app: Any
+) -> None:
+    """Empty first (the message names the command), then a tiny attribution stored in the
+    app's results store appears on reload, drawn at the page's width, with its claims,
+    in both languages."""
+    from overcap.attribution import attribute
+    from overcap.dashboard.app import runner_of
+
+    open_page(page, server_url)
+    page.locator("#view").get_by_text("Attribution", exact=True).click()
+    expect(page.locator("#attr-message")).to_contain_text("overcap attribute baseline --runs 10")
+    expect(page.locator("#figure")).to_be_hidden()
+    attribute(
+        "baseline",
+        runs=2,
+        outcomes=["zombie_share", "idle_capacity"],
+        players=["tournament", "soft_budget", "campaigns"],
+        overrides={"time.end_year": 1999, "population.firms_start": 2000},
+        workers=0,
+        name="attr-browser",
+        results=runner_of(dash_app).compute.results,  # type: ignore[attr-defined]
+    )
+    page.locator("#attr-reload").click()
+    expect(page.locator("#attr-experiment")).to_contain_text("attr-browser")
+    expect(page.locator("#attr-figure .point")).to_have_count(4)  # 3 mechanisms and the total
+    ticks = page.locator("#attr-figure .ytick")
+    expect(ticks.filter(has_text="soft_budget")).to_have_count(1)
+    expect(ticks.filter(has_text="all on - all off")).to_have_count(1)
+    expect(page.locator("#attr-claims-table tbody tr")).to_have_count(10)
+    expect(page.locator("#attr-claims-table")).to_contain_text("attr-browser: soft_budget")
+    assert page.locator("#attr-figure .main-svg").first.bounding_box()["width"] > 600  # type: ignore[index]
+    page.locator("#lang").get_by_text("中文（台灣）").click()
+    expect(page.locator("#view").get_by_text("機制歸因")).to_be_visible()
+    expect(page.locator("#attr-claims-title")).to_have_text("論點的主張與檢驗")
+    expect(ticks.filter(has_text="全開 − 全關")).to_have_count(1)

@@ -20,6 +20,7 @@ from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
 from overcap.dashboard import callbacks
+from overcap.dashboard.attribution import Attributions
 from overcap.dashboard.layout import build_layout
 from overcap.dashboard.levers import REFERENCE, RunSpec, check_scenario, parse_request
 from overcap.dashboard.runner import Runner
@@ -58,6 +59,8 @@ def create_app(
     background threads); a ``runner`` may be given instead. ``warm`` starts the baseline
     for the first page's seed and runs as soon as the first page is asked for, so the
     first comparison only waits for the user's scenario.
+    The attribution tab lists the attribution experiments (``overcap attribute``) of
+    the same store.
     Raises ValueError (a one-line message) for a bad ``lang``, ``scenario``, ``runs``,
     ``seed`` or ``extra``."""
     lang = messages.check_lang(lang)
@@ -79,13 +82,23 @@ def create_app(
         on_error=callbacks.on_error,
     )
     app.layout = build_layout(lang, scenario, first.runs, first.seed, first.extra)
-    callbacks.register(app, runner, Views(), fixed)
+    callbacks.register(app, runner, Views(), fixed, Attributions(store_of(runner, results)))
     app.server.config["OVERCAP_RUNNER"] = runner
     app.server.register_error_handler(Exception, _http_error)
     if warm:
         ref = RunSpec(REFERENCE, (), first.seed, first.runs, first.extra)
         _warm_on_first_request(app, runner, ref)
     return app
+
+
+def store_of(runner: Runner, results: str | Path | None) -> Path:
+    """The results store the page's runs go to (and the attribution tab lists): the one
+    named, else the runner's, else ./overcap-results."""
+    from overcap.store import root_of
+
+    if results is not None:
+        return root_of(results)
+    return Path(getattr(runner.compute, "results", None) or root_of(None))
 
 
 def _warm_on_first_request(app: Dash, runner: Runner, spec: RunSpec) -> None:

@@ -15,6 +15,9 @@ from typing import Any
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, no_update, set_props
 from dash.exceptions import PreventUpdate
 
+from overcap.attribution import AttributionError
+from overcap.dashboard import attribution as attr
+from overcap.dashboard.attribution import ATTRIBUTION, Attributions
 from overcap.dashboard.layout import (
     about_scores,
     mark_lines,
@@ -45,8 +48,9 @@ from overcap.dashboard.levers import (
 from overcap.dashboard.runner import Runner, Status, one_line
 from overcap.dashboard.text import error_text, has, range_text, safe_lang, tip, tr
 from overcap.dashboard.views import DEFAULT_SECTOR, VIEWS, Views, placeholder, reform_year_of
-from overcap.report import messages
+from overcap.report import messages, thesis
 from overcap.scenario import Scenario, ScenarioError, load_scenario
+from overcap.store import StoreError, root_of
 
 log = logging.getLogger("overcap.dashboard")
 
@@ -116,8 +120,15 @@ function (name, clicks, table) {
 """
 
 
-def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> None:
-    """Attach the callbacks; ``extra`` are overrides every run gets (e.g. fewer firms)."""
+def register(
+    app: Dash,
+    runner: Runner,
+    views: Views,
+    extra: dict[str, Any],
+    attributions: Attributions | None = None,
+) -> None:
+    """Attach the callbacks; ``extra`` are overrides every run gets (e.g. fewer firms);
+    ``attributions`` the store the attribution tab lists (default ./overcap-results)."""
     fixed = freeze(extra)
 
     # ------------------------------------------------------------------ language
@@ -379,8 +390,11 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
     def draw(shown: Any, lang: Any, view: Any, sector: Any) -> tuple[Any, ...]:
         lang = safe_lang(lang)
         style = {"display": "flex"} if view == "price_war" else {"display": "none"}
+        if view == ATTRIBUTION:  # its own callbacks draw it
+            return no_update, no_update, style
         if view not in VIEWS:
-            raise InputError("view", "dash.error.choice", value=str(view), allowed=VIEWS)
+            allowed = (*VIEWS, ATTRIBUTION)
+            raise InputError("view", "dash.error.choice", value=str(view), allowed=allowed)
         if shown is None:
             return placeholder(tr("dash.idle", lang)), "", style
         specs = runner.job_specs(shown.get("id") if isinstance(shown, dict) else None)
@@ -402,5 +416,101 @@ def register(app: Dash, runner: Runner, views: Views, extra: dict[str, Any]) -> 
             caption = f"{tr('dash.showing', lang, scenario=shown_name)} {caption}"
         return fig, caption, style
 
+    register_attribution(app, attributions or Attributions(root_of(None)))
 
-__all__ = ["on_error", "register", "status_text"]
+
+HIDDEN = {"display": "none"}
+SHOWN = {"display": "block"}
+
+
+def register_attribution(app: Dash, attributions: Attributions) -> None:
+    """The attribution tab: which of the run views and the attribution box shows, the
+    list of stored attribution experiments, and the chosen one's figure and claims."""
+
+    @app.callback(
+        Output("run-view", "style"),
+        Output("attribution-box", "style"),
+        Input("view", "value"),
+    )
+    def switch_view(view: Any) -> tuple[Any, ...]:
+        if view == ATTRIBUTION:
+            return HIDDEN, SHOWN
+        return SHOWN, HIDDEN
+
+    @app.callback(
+        Output("attr-experiment", "options"),
+        Output("attr-experiment", "value"),
+        Input("view", "value"),
+        Input("lang", "value"),
+        Input("attr-reload", "n_clicks"),
+        State("attr-experiment", "value"),
+    )
+    def list_attributions(view: Any, lang: Any, _clicks: Any, chosen: Any) -> tuple[Any, ...]:
+        """Read the store's list when the tab is shown, reloaded or translated; keep the
+        chosen experiment if it is still there, else the newest complete one."""
+        if view != ATTRIBUTION:
+            raise PreventUpdate
+        lang = safe_lang(lang)
+        items = attributions.list()
+        complete = [s.name for s in items if s.complete]
+        value = chosen if chosen in complete else (complete[0] if complete else None)
+        return attr.options(items, lang), value
+
+    @app.callback(
+        Output("attr-outcome", "options"),
+        Output("attr-outcome", "value"),
+        Output("attr-figure", "figure"),
+        Output("attr-figure-box", "style"),
+        Output("attr-claims-title", "children"),
+        Output("attr-claims", "children"),
+        Output("attr-message", "children"),
+        Output("attr-message", "className"),
+        Input("attr-experiment", "value"),
+        Input("attr-outcome", "value"),
+        Input("lang", "value"),
+        Input("view", "value"),
+    )
+    def draw_attribution(name: Any, outcome: Any, lang: Any, view: Any) -> tuple[Any, ...]:
+        """The chosen experiment's figure for the chosen outcome (its first outcome when
+        the experiment changed and lacks the one chosen) and its claims table; the way
+        to store one when the store has none."""
+        if view != ATTRIBUTION:
+            raise PreventUpdate  # drawn when shown, at the width the page gives it
+        lang = safe_lang(lang)
+
+        def message(children: Any, error: bool) -> tuple[Any, ...]:
+            cls = f"attr-message {ERROR}" if error else "attr-message"
+            return [], None, no_update, HIDDEN, "", [], children, cls
+
+        items = attributions.list()
+        complete = {s.name: s for s in items if s.complete}
+        if name is None:
+            if not complete:
+                return message(attr.empty_message(attributions.root, lang), False)
+            name = next(iter(complete))  # the newest, as the list chooses
+        try:
+            if not isinstance(name, str) or name not in complete:
+                allowed = ", ".join(complete) or "-"
+                raise InputError("attribution", "dash.error.choice", value=str(name),
+                                 allowed=allowed)  # fmt: skip
+            try:
+                a = attributions.get(name)
+            except (StoreError, AttributionError, OSError, ValueError) as exc:
+                text = tr("dash.attr.unreadable", lang, name=name, detail=one_line(exc))
+                return message(text, True)
+            names = list(a.outcomes)
+            if not isinstance(outcome, str) or outcome not in a.outcomes:
+                if ctx.triggered_id == "attr-outcome":  # only a crafted request
+                    raise InputError("outcome", "dash.error.choice", value=str(outcome),
+                                     allowed=names)  # fmt: skip
+                outcome = names[0]
+        except InputError as err:
+            return message(error_text(err, lang), True)
+        opts = [{"label": a.outcomes[o], "value": o} for o in names]
+        fig = attr.figure(a, str(outcome), lang, complete[name].seed)
+        table = attr.claims_table(a, lang)
+        box = {**SHOWN, "height": f"{int(fig.layout.height)}px"}  # the graph fills its box
+        return opts, outcome, fig, box, thesis.w("claims", lang), table, "", "attr-message"
+
+
+__all__ = ["on_error", "register", "register_attribution", "status_text"]

@@ -11,6 +11,7 @@ from typing import Any
 
 from dash import dcc, html
 
+from overcap.dashboard.attribution import ATTRIBUTION
 from overcap.dashboard.levers import (
     BY_ID,
     GROUPS,
@@ -340,6 +341,60 @@ def about(lang: str) -> html.Details:
     )
 
 
+def attribution_box(lang: str) -> html.Div:
+    """The attribution tab's content (hidden until the tab is chosen): the stored
+    experiment and the outcome, the figure and the claims table, or a message saying how
+    to store one. The callbacks in ``callbacks`` fill it."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Label(
+                                t("dash.attr.experiment", lang),
+                                htmlFor="attr-experiment",
+                                className="field-label",
+                            ),
+                            dcc.Dropdown(id="attr-experiment", clearable=False, searchable=False),
+                        ],
+                        className="attr-field attr-experiment",
+                    ),
+                    html.Div(
+                        [
+                            html.Label(
+                                t("dash.attr.outcome", lang),
+                                htmlFor="attr-outcome",
+                                className="field-label",
+                            ),
+                            dcc.Dropdown(id="attr-outcome", clearable=False, searchable=False),
+                        ],
+                        className="attr-field",
+                    ),
+                    html.Button(t("dash.attr.reload", lang), id="attr-reload", className="reset"),
+                ],
+                className="attr-controls",
+            ),
+            html.P(t("dash.attr.help", lang), className="help"),
+            html.Div(id="attr-message", className="attr-message", role="status"),
+            html.Div(
+                dcc.Graph(
+                    id="attr-figure",
+                    figure=placeholder(""),
+                    config={"displaylogo": False, "responsive": True},
+                ),
+                id="attr-figure-box",
+                style={"display": "none"},
+            ),
+            html.H3(id="attr-claims-title", className="attr-claims-title"),
+            html.Div(id="attr-claims", className="attr-claims"),
+        ],
+        id="attribution-box",
+        className="attribution",
+        style={"display": "none"},
+    )
+
+
 def scenario_options(lang: str) -> list[dict[str, str]]:
     from overcap.dashboard.levers import scenario_names
 
@@ -391,7 +446,7 @@ def build_layout(
                                         value=v,
                                         id={"type": "view-tab", "view": v},
                                     )
-                                    for v in VIEWS
+                                    for v in (*VIEWS, ATTRIBUTION)
                                 ],
                             ),
                             html.Div(
@@ -408,25 +463,31 @@ def build_layout(
                                 className="sector-box",
                                 style={"display": "none"},
                             ),
-                            dcc.Loading(
-                                dcc.Graph(
-                                    id="figure",
-                                    figure=placeholder(tr("dash.idle", lang)),
-                                    config={"displaylogo": False, "responsive": True},
-                                ),
-                                delay_show=300,
-                            ),
-                            html.P(id="caption", className="caption"),
-                            html.Details(
+                            html.Div(
                                 [
-                                    html.Summary(t("dash.command", lang)),
-                                    html.P(t("dash.command_help", lang), className="help"),
-                                    html.Pre(html.Code(id="command")),
+                                    dcc.Loading(
+                                        dcc.Graph(
+                                            id="figure",
+                                            figure=placeholder(tr("dash.idle", lang)),
+                                            config={"displaylogo": False, "responsive": True},
+                                        ),
+                                        delay_show=300,
+                                    ),
+                                    html.P(id="caption", className="caption"),
+                                    html.Details(
+                                        [
+                                            html.Summary(t("dash.command", lang)),
+                                            html.P(t("dash.command_help", lang), className="help"),
+                                            html.Pre(html.Code(id="command")),
+                                        ],
+                                        className="command",
+                                        id="command-box",
+                                    ),
                                 ],
-                                className="command",
-                                id="command-box",
+                                id="run-view",
                             ),
                             about(lang),
+                            attribution_box(lang),
                             glossary(lang),
                         ],
                         className="views",

@@ -162,6 +162,45 @@ WORDS: dict[str, dict[str, str]] = {
         "zh-TW": "這個模型是什麼、不是什麼：與歷史紀錄的吻合程度",
         "en": "What this model is and is not: how well it fits the record",
     },
+    # ---------------------------------------------------------------- attribution tab
+    "dash.view.attribution": {"zh-TW": "機制歸因", "en": "Attribution"},
+    "dash.attr.experiment": {"zh-TW": "歸因實驗", "en": "Attribution experiment"},
+    "dash.attr.outcome": {"zh-TW": "結果指標", "en": "Outcome"},
+    "dash.attr.reload": {"zh-TW": "重新讀取", "en": "Reload list"},
+    "dash.attr.help": {
+        "zh-TW": "已儲存的歸因實驗（overcap attribute）：每個機制對所選結果的 Shapley 值。"
+        "長條是各次重複的中位數，誤差線是自助法區間；「全開 − 全關」是各長條加總的結果。"
+        "區間跨過 0 時，此模型無法判定該機制的方向。",
+        "en": "A stored attribution experiment (overcap attribute): each mechanism's "
+        "Shapley value for the chosen outcome. Bars are the median over replicates, "
+        "whiskers its bootstrap band; 'all on - all off' is what the bars add up to. "
+        "A band across 0 means the model cannot tell the mechanism's direction.",
+    },
+    "dash.attr.option": {
+        "zh-TW": "{name}（{scenario}，{players} 個機制，每個聯盟 {runs} 次）",
+        "en": "{name} ({scenario}, {players} mechanisms, {runs} runs per coalition)",
+    },
+    "dash.attr.incomplete": {
+        "zh-TW": "— 未完成：以 overcap attribute --name {name} --resume 續跑",
+        "en": "— incomplete: resume it with overcap attribute --name {name} --resume",
+    },
+    "dash.attr.none": {
+        "zh-TW": "結果儲存區 {where} 中還沒有完成的歸因實驗。在終端機執行下面這一行建立一個：",
+        "en": "No complete attribution experiment is stored in {where} yet. Make one in a "
+        "terminal with:",
+    },
+    "dash.attr.none_after": {
+        "zh-TW": "九個機制、每個聯盟 10 次，共 5,120 次模擬（估計兩個 worker 約 25 分鐘）；"
+        "完成後按「重新讀取」。",
+        "en": "Nine mechanisms, 10 runs per coalition: 5,120 runs (an estimated 25 minutes "
+        "with 2 workers). Then press Reload list.",
+    },
+    "dash.attr.unreadable": {
+        "zh-TW": "無法讀取歸因實驗 {name}：{detail}",
+        "en": "Cannot read attribution experiment {name}: {detail}",
+    },
+    "dash.field.attribution": {"zh-TW": "歸因實驗", "en": "Attribution experiment"},
+    "dash.field.outcome": {"zh-TW": "結果指標", "en": "Outcome"},
     # ---------------------------------------------------------------- glossary
     "dash.glossary": {"zh-TW": "名詞解釋", "en": "Glossary"},
     "dash.gloss.median.term": {"zh-TW": "中位數（實線）", "en": "Median (solid line)"},
