@@ -234,8 +234,8 @@ def test_defaults_lie_inside_the_calibration_ranges() -> None:
     for k in knobs(sc):
         obj: object = sc
         for part in k.path.split("."):
-            obj = getattr(obj, part)
-        assert k.lo <= float(obj) <= k.hi, (k.path, obj, k.lo, k.hi)
+            obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
+        assert k.lo <= float(obj) <= k.hi, (k.path, obj, k.lo, k.hi)  # type: ignore[arg-type]
 
 
 def test_a_subset_is_searched_with_the_rest_held_at_the_warm_start(
