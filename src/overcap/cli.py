@@ -129,6 +129,10 @@ Quiet = Annotated[
         "--quiet", "-q", help="No progress bar (it is also off in CI and when not a terminal)."
     ),
 ]
+ScenarioSeed = Annotated[int | None, typer.Option(help="Seed (default: the scenario's).", min=0)]
+FixedSets = Annotated[
+    list[str] | None, typer.Option("--set", help="Fixed override: path=value (repeatable).")
+]
 BatchSize = Annotated[
     int | None,
     typer.Option(
@@ -1283,10 +1287,8 @@ def sweep(
     runs: Annotated[
         int, typer.Option(help="Replicates per point (replicate r shares stream r).", min=1)
     ] = 1,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).", min=0)] = None,
-    set_: Annotated[
-        list[str] | None, typer.Option("--set", help="Fixed override: path=value (repeatable).")
-    ] = None,
+    seed: ScenarioSeed = None,
+    set_: FixedSets = None,
     years: Annotated[
         str | None,
         typer.Option(help="Years of the printed indicators, FROM-TO (default: all)."),
@@ -1411,10 +1413,8 @@ def sensitivity(
     years: Annotated[
         str | None, typer.Option(help="Years the outputs average over, FROM-TO (default: all).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).", min=0)] = None,
-    set_: Annotated[
-        list[str] | None, typer.Option("--set", help="Fixed override: path=value (repeatable).")
-    ] = None,
+    seed: ScenarioSeed = None,
+    set_: FixedSets = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the indices as JSON.")] = False,
     name: Name = None,
     results: ResultsRoot = None,
@@ -1602,10 +1602,8 @@ def attribute(
     level: Annotated[
         float, typer.Option(help="Coverage of the bootstrap bands.", min=0.5, max=0.99)
     ] = 0.9,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).", min=0)] = None,
-    set_: Annotated[
-        list[str] | None, typer.Option("--set", help="Fixed override: path=value (repeatable).")
-    ] = None,
+    seed: ScenarioSeed = None,
+    set_: FixedSets = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     as_csv: Annotated[
         bool, typer.Option("--csv", help="Print the contributions (and totals) as CSV.")
@@ -1770,10 +1768,8 @@ def discover(
     threshold: Annotated[
         float, typer.Option(help="Density the reported box must reach.", min=0.01, max=1.0)
     ] = 0.8,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).", min=0)] = None,
-    set_: Annotated[
-        list[str] | None, typer.Option("--set", help="Fixed override: path=value (repeatable).")
-    ] = None,
+    seed: ScenarioSeed = None,
+    set_: FixedSets = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     name: Name = None,
     results: ResultsRoot = None,
