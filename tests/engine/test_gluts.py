@@ -13,6 +13,7 @@ import overcap
 from overcap.engine import centre, exits, investment, market, provinces
 from overcap.engine.terms import Context, Strengths, script, transition
 from overcap.scenario import Scenario, ScenarioError, Switches
+from tests.engine.tiny import no_exports
 
 SC = overcap.load_scenario("baseline", calibrated=False)
 
@@ -60,17 +61,7 @@ def _glut(elasticity: float) -> market.Clearing:
         base=_a(4.0),
         p_norm=one,
         elasticity=_a(elasticity),
-        exports=market.ExportTerms(
-            market=np.zeros((1, 1)),
-            foreign_cost=one,
-            ref_ratio=one,
-            duty=np.zeros((1, 1)),
-            share0=0.05 * one,
-            sigma=3.0,
-            cap=0.8,
-            p_norm=one,
-            freight=np.zeros(1),
-        ),
+        exports=no_exports(1),
         p_ref=one,
     )
     return market.clear(offer, curve, market.PriceRule(0.5, 3.0, np.zeros(1), np.zeros(1)))
@@ -120,17 +111,7 @@ def test_production_limit_caps_every_firm_must_run_included() -> None:
         base=_a(20.0),
         p_norm=one,
         elasticity=np.zeros(1),
-        exports=market.ExportTerms(
-            market=np.zeros((1, 1)),
-            foreign_cost=one,
-            ref_ratio=one,
-            duty=np.zeros((1, 1)),
-            share0=0.05 * one,
-            sigma=3.0,
-            cap=0.8,
-            p_norm=one,
-            freight=np.zeros(1),
-        ),
+        exports=no_exports(1),
     )
     clr = market.clear(offer, curve, market.PriceRule(0.5, 3.0, np.zeros(1), np.zeros(1)))
     np.testing.assert_allclose(clr.output, [6.0, 6.0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from overcap.engine import market
+from tests.engine.tiny import no_exports
 
 
 def _exports(price: float, freight: float, duty: float = 0.0) -> float:
@@ -69,17 +70,7 @@ def _tiny_market(floor: float, evasion: float) -> market.Clearing:
         base=np.array([12.0, 5.0]),
         p_norm=one2,
         elasticity=np.zeros(2),
-        exports=market.ExportTerms(
-            market=np.zeros((1, 2)),
-            foreign_cost=one2,
-            ref_ratio=one2,
-            duty=np.zeros((1, 2)),
-            share0=0.05 * one2,
-            sigma=3.0,
-            cap=0.8,
-            p_norm=one2,
-            freight=np.zeros(2),
-        ),
+        exports=no_exports(2),
     )
     rule = market.PriceRule(
         lo=0.2, hi=3.0, floor_s=np.array([0.0, floor]), evasion_s=np.array([0.0, evasion])
@@ -135,17 +126,7 @@ def _glut_market(demand: float) -> market.Clearing:
         base=np.array([demand]),
         p_norm=one,
         elasticity=np.zeros(1),
-        exports=market.ExportTerms(
-            market=np.zeros((1, 1)),
-            foreign_cost=one,
-            ref_ratio=one,
-            duty=np.zeros((1, 1)),
-            share0=0.05 * one,
-            sigma=3.0,
-            cap=0.8,
-            p_norm=one,
-            freight=np.zeros(1),
-        ),
+        exports=no_exports(1),
     )
     rule = market.PriceRule(lo=0.5, hi=3.0, floor_s=np.zeros(1), evasion_s=np.zeros(1))
     return market.clear(offer, curve, rule)

@@ -16,6 +16,7 @@ from overcap.engine.banks import BankState
 from overcap.engine.centre import CentreState
 from overcap.engine.indicators import Recorder
 from overcap.engine.inputs import Inputs
+from overcap.engine.market import ExportTerms
 from overcap.engine.state import Economy, Firms, ProvinceState, SectorConst, SectorState, State
 from overcap.engine.terms import Context
 from overcap.engine.trade import PartnerData, TradeState
@@ -24,6 +25,23 @@ from overcap.scenario import PARTNERS, REGIMES, Scenario
 SECTORS = ["steel", "cement"]
 YEARS = np.array([2020, 2021])
 INTENSITY = np.array([[0.1, 0.2]])  # the province's subsidy intensity by sector
+
+
+def no_exports(n_sectors: int) -> ExportTerms:
+    """Export terms of one partner with no market, for market-clearing tests of the home
+    market alone: normal prices 1, foreign cost equal to China's, no duty or freight."""
+    one = np.ones(n_sectors)
+    return ExportTerms(
+        market=np.zeros((1, n_sectors)),
+        foreign_cost=one,
+        ref_ratio=one,
+        duty=np.zeros((1, n_sectors)),
+        share0=0.05 * one,
+        sigma=3.0,
+        cap=0.8,
+        p_norm=one,
+        freight=np.zeros(n_sectors),
+    )
 
 
 def scenario(**overrides: Any) -> Scenario:
