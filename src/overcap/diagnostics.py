@@ -24,6 +24,7 @@ import pandas as pd
 
 from overcap.model import Result, run
 from overcap.scenario import Scenario, load_scenario
+from overcap.summary import MARGIN_WINDOW, rolling_margins, sector_margins
 
 # metrics (and key numbers) that are years
 YEAR_METRICS = frozenset({"first_in_force", "first_new_measure", "window_start", "window_end"})
@@ -31,7 +32,7 @@ YEAR_ITEMS = frozenset({"solar_first_measure"})
 
 NEW_ENERGY: tuple[str, ...] = ("solar_pv", "li_batteries", "electric_vehicles")
 STEEL_YEARS = (1995, 2000)
-WINDOW = 5  # years in a rolling margin window
+WINDOW = MARGIN_WINDOW  # years in a rolling margin window
 
 # per-seed table -> its key columns (besides ``seed``)
 KEYS: dict[str, tuple[str, ...]] = {
@@ -351,11 +352,9 @@ def economy(res: Result, a: int, b: int) -> pd.DataFrame:
 
 
 def _sector_margin(sec: pd.DataFrame) -> pd.DataFrame:
-    """Year x sector margin, NaN in years without revenue (wide: years as rows)."""
-    m = sec.assign(margin=sec["margin"].where(sec["revenue"] != 0))
-    return m.pivot(index="year", columns="sector", values="margin")[
-        list(dict.fromkeys(sec["sector"]))
-    ]
+    """Year x sector margin, NaN in years without revenue (wide: years as rows), sectors
+    in the table's order."""
+    return sector_margins(sec)[list(dict.fromkeys(sec["sector"]))]
 
 
 def periods(years: Sequence[int]) -> dict[int, str]:
@@ -396,8 +395,7 @@ def margin_worst(sec: pd.DataFrame) -> pd.DataFrame:
     """Per sector, the worst mean margin over five consecutive years (all five with
     revenue) and the window's first and last year; NaN with fewer than five."""
     wide = _sector_margin(sec)
-    full = wide.reindex(range(int(wide.index.min()), int(wide.index.max()) + 1))
-    roll = full.rolling(WINDOW, min_periods=WINDOW).mean()
+    roll = rolling_margins(wide)
     rows: list[tuple[Any, float, float, float]] = []
     for s in wide.columns:
         col = roll[s]

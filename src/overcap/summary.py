@@ -115,6 +115,21 @@ def indicator_values(
 ZOMBIE_MAX = 0.2  # mean share of firms over the run
 SPENDING_MAX = 5.0  # mean provincial industrial-policy spending, % of GDP
 MARGIN_MIN = -0.3  # worst five-year mean margin (profit / revenue) of any sector
+MARGIN_WINDOW = 5  # years in a rolling margin window
+
+
+def sector_margins(sectors: pd.DataFrame) -> pd.DataFrame:
+    """Year x sector margin (profit / revenue), NaN in years without revenue (wide: years
+    as rows, sectors as columns in alphabetical order)."""
+    m = sectors.assign(margin=sectors["margin"].where(sectors["revenue"] != 0))
+    return m.pivot(index="year", columns="sector", values="margin")
+
+
+def rolling_margins(wide: pd.DataFrame) -> pd.DataFrame:
+    """Each year's mean margin over the ``MARGIN_WINDOW`` years ending in it, on every year
+    from the first to the last (NaN unless all of them have revenue)."""
+    full = wide.reindex(range(int(wide.index.min()), int(wide.index.max()) + 1))
+    return full.rolling(MARGIN_WINDOW, min_periods=MARGIN_WINDOW).mean()
 
 
 @dataclass(frozen=True)
@@ -133,10 +148,7 @@ def internals(sectors: pd.DataFrame, provinces: pd.DataFrame, economy: pd.DataFr
     eco = economy.set_index("year")
     prov = provinces.groupby("year")[["subsidies", "bailouts"]].sum()
     spend = 100.0 * (prov["subsidies"] + prov["bailouts"]) / eco["gdp"]
-    m = sectors.assign(margin=sectors["margin"].where(sectors["revenue"] != 0))
-    wide = m.pivot(index="year", columns="sector", values="margin")
-    full = wide.reindex(range(int(wide.index.min()), int(wide.index.max()) + 1))
-    roll = full.rolling(5, min_periods=5).mean().min()
+    roll = rolling_margins(sector_margins(sectors)).min()
     return Internals(
         zombie_mean=float(eco["zombie_share"].mean()),
         spending_mean=float(spend.mean()),
