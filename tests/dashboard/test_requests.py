@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from dash import Dash
 
-from overcap.dashboard.levers import LEVERS, lever_values
+from overcap.dashboard.levers import LEVERS, fmt, lever_values
 
 UPDATE = "/_dash-update-component"
 
@@ -46,7 +46,7 @@ def run_body(
             {
                 "id": {"lever": lv.id, "type": "lever-text"},
                 "property": "value",
-                "value": str(round(values[lv.id], 4)),
+                "value": fmt(values[lv.id]),  # what the page's box holds (layout)
             }
             for lv in LEVERS
             if lv.kind == "slider"
