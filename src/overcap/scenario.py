@@ -383,11 +383,12 @@ class InvestmentParams(Section):
         0.1,
         0.0,
         1.0,
-        "capacity share per unit of excess return",
-        "gamma = 1/phi in I/K = (q - 1)/phi: Tobin's q investment with quadratic adjustment "
-        "costs (Hayashi 1982; annual phi of 10-20 is typical)",
+        "capacity share per unit of log return ratio",
+        "gamma in I/K = gamma ln(q): near q = 1 Tobin's q investment with quadratic "
+        "adjustment costs, I/K = (q - 1)/phi, gamma = 1/phi (Hayashi 1982; annual phi of "
+        "10-20 is typical); concave above, as Barnett and Sakellaris (1998) estimate",
         calibratable=True,
-        anchor="Hayashi 1982",
+        anchor="Hayashi 1982; Barnett and Sakellaris 1998",
     )
     review_probability: float = param(
         0.5,
@@ -422,11 +423,11 @@ class InvestmentParams(Section):
         0.02,
         0.0,
         0.5,
-        "share of expected demand per unit of excess return",
-        "entrants' capacity in a year, as a share of expected demand, per unit of excess "
-        "return of a prototypical entrant",
+        "share of expected demand per unit of log return ratio",
+        "entrants' capacity in a year, as a share of expected demand, per unit of ln(q) of "
+        "a prototypical entrant (ln q ~ q - 1, the excess return, near q = 1; concave above)",
         calibratable=True,
-        anchor="Barwick, Kalouptsidi and Zahur 2025",
+        anchor="Barwick, Kalouptsidi and Zahur 2025; concavity: Barnett and Sakellaris 1998",
     )
     entrant_cost_advantage: float = param(
         0.03, 0.0, 0.3, "share", "entrants' unit-cost advantage (newest vintage)"
@@ -547,18 +548,20 @@ class MarketParams(Section):
         "Blinder and Maccini (1991), who report slow adjustment, a quarter to a half of the "
         "gap a year in manufacturing",
     )
-    distress_price: float = param(
-        0.5,
-        0.05,
-        1.0,
-        "share of normal price",
-        "lowest price buyers pay; unsold output below it goes to inventory",
+    distress_cost_ratio: float = param(
+        0.9,
+        0.3,
+        1.5,
+        "share of cash cost",
+        "lowest price buyers pay, as a share of the sector's cash (variable) cost at "
+        "today's input prices and learning; unsold output below it goes to inventory",
         calibratable=True,
-        calibration_range=(0.35, 0.7),
-        anchor="troughs of China's price wars against full cost (recalled, R): the China "
-        "Steel Price Index at 56 in December 2015 (about half its 2011 level, while mills "
-        "lost money); Qinhuangdao 5,500 kcal coal at about RMB 370/t in late 2015 against "
-        "about RMB 850/t in 2011; PV modules below cash cost in 2012 and 2024",
+        calibration_range=(0.75, 1.0),
+        anchor="troughs of China's price wars against cash cost (recalled, R): PV modules "
+        "sold about 10-20% below cash cost in 2012 and 2024; steel in December 2015 about at "
+        "mills' cash cost (member mills of the China Iron and Steel Association lost about "
+        "2% of sales in 2015 while ore had fallen by two thirds since 2011); Qinhuangdao coal "
+        "at about RMB 370/t in late 2015, near most mines' cash cost",
     )
     scarcity_price: float = param(
         2.5, 1.0, 10.0, "multiple of normal price", "highest price; demand above it is rationed"

@@ -176,6 +176,55 @@ def test_book_double_entry_identities_on_a_random_world() -> None:
 # ---------------------------------------------------------------- learning (7.8)
 
 
+def _stock_firm(**cols: Any) -> Firms:
+    """One firm with no capacity, capital, debt or O&M, so profit is revenue less the
+    cost of goods sold and any write-down."""
+    return _firms(sector=[0], equity=[0.0], rate=[0.0], **cols)
+
+
+def _book_stock(f: Firms, price: float, vc: float = 5.0) -> None:
+    accounts.book(
+        f, _a(vc), _a(0.0), _a(0.0), _a(10.0), _a(0.1), nrv=_a(price)
+    )  # fmt: skip
+
+
+def test_unsold_output_is_carried_at_cost_not_expensed() -> None:
+    """IAS 2 (ODD 7.7): 10 units made at c = 5, 6 sold at p = 8, 4 kept.
+    Cost of goods sold 6 x 5 = 30; the 4 kept are an asset of 4 x 5 = 20 (p = 8 > 5, no
+    write-down); profit 48 - 30 = 18. Cash: 48 received, 50 paid, so net debt rises by 2
+    (= -(18 + 0 dep) + 20 of inventory)."""
+    f = _stock_firm(output=[10.0], sales=[6.0], inventory=[4.0], revenue=[48.0])
+    _book_stock(f, price=8.0)
+    np.testing.assert_allclose(f.profit, [18.0])
+    np.testing.assert_allclose(f.inventory_value, [20.0])
+    np.testing.assert_allclose(f.debt, [2.0])
+    np.testing.assert_allclose(f.equity, [18.0])
+
+
+def test_inventory_is_written_down_to_the_price() -> None:
+    """The same year at p = 3 < c = 5: the 4 kept are worth 4 x 3 = 12, so 8 is written
+    down. Profit 18 - 30 - 8 = -20, equity -20; net debt rises by 50 - 18 = 32."""
+    f = _stock_firm(output=[10.0], sales=[6.0], inventory=[4.0], revenue=[18.0])
+    _book_stock(f, price=3.0)
+    np.testing.assert_allclose(f.inventory_value, [12.0])
+    np.testing.assert_allclose(f.profit, [-20.0])
+    np.testing.assert_allclose(f.debt, [32.0])
+
+
+def test_stock_sold_later_is_expensed_at_its_weighted_average_cost() -> None:
+    """Opening stock 4 units at book value 12 (3 a unit) plus 6 made at c = 5 (30): the
+    pool of 10 costs 42, 4.2 a unit. 8 sold at p = 6: COGS 33.6, 2 kept at 8.4 (below
+    NRV 12). Profit 48 - 33.6 = 14.4; net debt falls by 48 - 30 = 18 (cash in less cash
+    paid), i.e. by profit 14.4 plus the fall of the book value 12 - 8.4 = 3.6."""
+    f = _stock_firm(
+        output=[6.0], sales=[8.0], inventory=[2.0], inventory_value=[12.0], revenue=[48.0]
+    )
+    _book_stock(f, price=6.0)
+    np.testing.assert_allclose(f.inventory_value, [8.4])
+    np.testing.assert_allclose(f.profit, [14.4])
+    np.testing.assert_allclose(f.debt, [-18.0])
+
+
 def test_learning_factor_wrights_law() -> None:
     """L = (X / X^a)^b, b = log2(1 - lr): with lr = 0.2, L = 1 at the anchor, and each
     doubling of cumulative output multiplies the cost factor by 0.8:

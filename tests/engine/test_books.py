@@ -36,8 +36,12 @@ def _to_books(
 
 
 def test_profit_is_revenue_less_costs_plus_subsidies() -> None:
-    """pi_i = R_i - c_i q_i - om_s K_i - capital_i / L_s - r_i D_i^+ + s_i q_i (no
-    overtime: every firm runs at or below its normal level; no campaign item)."""
+    """pi_i = R_i - COGS_i - W_i - om_s K_i - capital_i / L_s - r_i D_i^+ + s_i q_i (no
+    overtime: every firm runs at or below its normal level; no campaign item), with the
+    inventory at the lower of weighted-average cost and the price (IAS 2): the pool is
+    the opening book value plus c_i q_i over the units sold and kept; COGS_i is the units
+    sold at that cost, W_i the write-down of the units kept to the price. One firm of the
+    tiny world keeps unsold output, so the inventory term is exercised."""
     st, yr, prd, bks, b = _to_books()
     sc, f = yr.sc, st.firms
     live = np.flatnonzero(b["alive"])
@@ -51,13 +55,22 @@ def test_profit_is_revenue_less_costs_plus_subsidies() -> None:
     q = b["output"][live]
     dep = b["capital"][live] / life
     interest = b["rate"][live] * np.maximum(b["debt"][live], 0.0)
-    expected = b["revenue"][live] - vc * q - om * b["capacity"][live] - dep - interest + op_sub * q
+    sold, kept = b["sales"][live], f.inventory[live]
+    v0 = b["inventory_value"][live]
+    avg = (v0 + vc * q) / (sold + kept)
+    v1 = np.minimum(avg * kept, prd.clearing.price[s] * kept)
+    assert (kept > 0).any() and np.allclose(f.inventory_value[live], v1, rtol=1e-12)
+    expensed = avg * sold + (avg * kept - v1)  # cost of goods sold plus the write-down
+    expected = (
+        b["revenue"][live] - expensed - om * b["capacity"][live] - dep - interest + op_sub * q
+    )
     assert np.all(q > 0)
     assert np.allclose(f.profit[live], expected, rtol=1e-12)
     assert np.allclose(bks.profit_i[live], expected, rtol=1e-12)
-    # equity grows by profit; net debt falls by the cash flow (profit plus depreciation)
+    # equity grows by profit; net debt falls by the cash flow (profit plus depreciation
+    # less the rise of the inventory's book value)
     assert np.allclose(f.equity[live], b["equity"][live] + expected, rtol=1e-12)
-    assert np.allclose(f.debt[live], b["debt"][live] - expected - dep, rtol=1e-12)
+    assert np.allclose(f.debt[live], b["debt"][live] - expected - dep + (v1 - v0), rtol=1e-12)
     # capital depreciates, capacity retires at the same rate
     assert np.allclose(f.capital[live], b["capital"][live] - dep, rtol=1e-12)
     assert np.allclose(f.capacity[live], b["capacity"][live] * (1.0 - 1.0 / life), rtol=1e-12)

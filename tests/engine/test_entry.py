@@ -27,7 +27,7 @@ def _expect(price: float = 3.0) -> Expectations:
 
 
 def test_entrants_are_poisson_with_the_documented_rate() -> None:
-    """n_{p,s,o} ~ Poisson(w_p share_o (eps (q - 1)^+ D^e_s + g h(q) G_s) approvals / size_s),
+    """n_{p,s,o} ~ Poisson(w_p share_o (eps ln(q)^+ D^e_s + g h(q) G_s) approvals / size_s),
     size_s = min(plant size, 5% of D^e_s); state-owned share = entrant_soe_share x the
     sector's SOE share. The mean count over many draws matches the rate."""
     sc, k = tiny.scenario(), tiny.const()
@@ -42,7 +42,7 @@ def test_entrants_are_poisson_with_the_documented_rate() -> None:
 
     def lam(q: np.ndarray, share: np.ndarray) -> np.ndarray:
         rate = (
-            inv.entry_rate * (q - 1.0) * exp.demand_s
+            inv.entry_rate * np.log(q) * exp.demand_s
             + inv.entry_gap_share * excess_response(q) * exp.gap_capacity_s
         )
         return (weight[:, None] * share * rate * approval / size)[0]

@@ -103,7 +103,9 @@ def test_zombie_test_each_part_is_necessary(change: dict[str, Any], debt_before:
 def test_zombie_leverage_counts_construction_and_cash_as_assets() -> None:
     """A = capital + building_cost + max(-D, 0). Capital 60 and construction 60: A = 120,
     D = 80 > 0.5 A = 60, leveraged (a zombie at run 2). Construction 110: A = 170,
-    D = 80 < 0.5 A = 85, not leveraged enough. Cash counts: assets(1, 2, D = -3) = 6."""
+    D = 80 < 0.5 A = 85, not leveraged enough. Cash counts: assets(1, 2, D = -3) = 6;
+    so does inventory at its book value (ODD 7.7): assets(1, 2, D = -3, B = 4) = 10.
+    Construction 60 with inventory worth 50: A = 170, not leveraged enough either."""
     f = _firms(
         rate=[0.03, 0.03], ebit=[1.0, 1.0], interest=[2.0, 2.0], capital=[60.0, 60.0],
         building_cost=[60.0, 110.0], debt=[80.0, 80.0], capacity=[10.0, 10.0],
@@ -112,6 +114,12 @@ def test_zombie_leverage_counts_construction_and_cash_as_assets() -> None:
     flag = exits_mod.zombie_test(f, np.array([70.0, 70.0]), R_M, SC)
     np.testing.assert_array_equal(flag, [True, False])
     np.testing.assert_allclose(exits_mod.assets(_a(1.0), _a(2.0), _a(-3.0)), [6.0])
+    np.testing.assert_allclose(exits_mod.assets(_a(1.0), _a(2.0), _a(-3.0), _a(4.0)), [10.0])
+    g = _firms(
+        rate=[0.03], ebit=[1.0], interest=[2.0], capital=[60.0], building_cost=[60.0],
+        inventory_value=[50.0], debt=[80.0], capacity=[10.0], zombie_run=[1],
+    )  # fmt: skip
+    np.testing.assert_array_equal(exits_mod.zombie_test(g, np.array([70.0]), R_M, SC), [False])
 
 
 # ---------------------------------------------------------------- 7.9.2 insolvency

@@ -316,11 +316,12 @@ ALL_REVIEW = _scenario(**{"investment.review_probability": 1.0})
 
 
 def test_expand_hand_calculation() -> None:
-    """dK = K min(x_max, gamma (q - 1)^+ + h(q) G / rho_r + m) approvals, with every firm
+    """dK = K min(x_max, gamma ln(q)^+ + h(q) G / rho_r + m) approvals, with every firm
     reviewing (rho_r = 1), gamma = 0.1, x_max = 1, h(q) = (q - 1) / q.
-    K = 100, q = 1.5, G = 0.1, m = 0: 100 (0.05 + (1/3) 0.1) = 8.3333.
+    K = 100, q = 1.5, G = 0.1, m = 0: 100 (0.1 ln 1.5 + (1/3) 0.1) = 7.3880.
     K = 100, q = 1.0, G = 0.1, m = 0.09 (the local mandate alone): 9.
-    K = 100, q = 30: 100 min(1, 2.9 + ...) = 100 (the largest project).
+    K = 100, q = 30: 100 min(1, 0.34 + 0.097) = 43.67 (gamma ln q: the response to q is
+    concave, so a q of 30 no longer hits the largest project).
     Net cost dK k(1 - s_k) = 2 dK is borrowed and booked as construction; gross spending
     is 2.5 dK; the project comes on line after the (integer) lag of 2 years."""
     f = _firms(capacity=[100.0, 100.0, 100.0], equity=[0.0, 0.0, 0.0])
@@ -328,7 +329,9 @@ def test_expand_hand_calculation() -> None:
     spend, dk = _expand(
         f, _a(1.5, 1.0, 30.0), _a(0.1, 0.1, 0.1), soft, ALL_REVIEW, push=_a(0.0, 0.09, 0.0)
     )
-    expected = np.array([100.0 * (0.05 + 0.1 / 3.0), 9.0, 100.0])
+    expected = np.array(
+        [100.0 * (0.1 * np.log(1.5) + 0.1 / 3.0), 9.0, 100.0 * (0.1 * np.log(30.0) + 0.1 * 29 / 30)]
+    )
     np.testing.assert_allclose(dk, expected, rtol=1e-12)
     np.testing.assert_allclose(spend, 2.5 * expected, rtol=1e-12)
     np.testing.assert_allclose(f.building, expected, rtol=1e-12)
@@ -355,10 +358,10 @@ def test_expand_no_project_without_gap_return_or_mandate() -> None:
 def test_expand_gap_alone_needs_a_profitable_investor() -> None:
     """h(q) = 0 for q <= 1: a large perceived gap does not move an investor with q = 1;
     with q = 2 (h = 1/2) and G = 0.4 it adds K h G / rho_r = 100 * 0.5 * 0.4 = 20 on top of
-    gamma (q - 1) K = 10."""
+    gamma ln(q) K = 10 ln 2."""
     f = _firms(capacity=[100.0, 100.0])
     _, dk = _expand(f, _a(1.0, 2.0), _a(0.4, 0.4), np.array([True, True]), ALL_REVIEW)
-    np.testing.assert_allclose(dk, [0.0, 30.0], rtol=1e-12)
+    np.testing.assert_allclose(dk, [0.0, 20.0 + 10.0 * np.log(2.0)], rtol=1e-12)
 
 
 def test_expand_zero_approvals_stop_every_project() -> None:
@@ -381,11 +384,11 @@ def test_expand_zero_approvals_stop_every_project() -> None:
 def test_expand_private_firms_are_rationed_by_equity() -> None:
     """Hard-budget firms: new debt <= max(0, lambda E - D), lambda = 1.5, so
     dK <= (1.5 E - D) / (k (1 - s_k)).
-    Unrationed, q = 2, G = 0.1: dK = 100 (0.1 (2 - 1) + 0.5 * 0.1 / 1) = 15 for all.
+    Unrationed, q = 2, G = 0.1: dK = 100 (0.1 ln 2 + 0.5 * 0.1 / 1) = 11.93 for all.
     Private, E = 10, D = 5: room 10, net capex 2 -> dK = 5 (rationed).
-    Private, E = 100, D = 0: room 150 -> 75 >= 15, dK = 15 (not binding).
+    Private, E = 100, D = 0: room 150 -> 75 >= 11.93 (not binding).
     Private, E = 10, D = 20: room max(0, -5) = 0 -> no project.
-    State-owned (soft), E = 0, D = 1000: never rationed, dK = 15."""
+    State-owned (soft), E = 0, D = 1000: never rationed, dK = 11.93."""
     f = _firms(
         capacity=[100.0, 100.0, 100.0, 100.0],
         equity=[10.0, 100.0, 10.0, 0.0],
@@ -393,8 +396,9 @@ def test_expand_private_firms_are_rationed_by_equity() -> None:
     )
     soft = np.array([False, False, False, True])
     _, dk = _expand(f, _a(2.0, 2.0, 2.0, 2.0), _a(0.1, 0.1, 0.1, 0.1), soft, ALL_REVIEW)
-    np.testing.assert_allclose(dk, [5.0, 15.0, 0.0, 15.0], rtol=1e-12)
-    np.testing.assert_allclose(f.debt, [15.0, 30.0, 20.0, 1030.0], rtol=1e-12)
+    full = 100.0 * (0.1 * np.log(2.0) + 0.05)
+    np.testing.assert_allclose(dk, [5.0, full, 0.0, full], rtol=1e-12)
+    np.testing.assert_allclose(f.debt, [15.0, 2 * full, 20.0, 1000.0 + 2 * full], rtol=1e-12)
     np.testing.assert_array_equal(f.complete_year, [2012, 2012, -1, 2012])
 
 
@@ -505,14 +509,14 @@ def test_entry_none_with_zero_approvals_or_the_switch_off() -> None:
 def test_entry_rate_matches_the_poisson_intensity() -> None:
     """Per province, with w = 1, approvals 1, D^e = 1000, size = min(10, 0.05 * 1000) = 10,
     soe_p = clip(0.5 * 0.6) = 0.3, eps = 0.02, g = 0.5, G^u = 40:
-    private (q = 1.5, h = 1/3): 0.7 (0.02 * 0.5 * 1000 + 0.5 * (1/3) * 40) / 10 = 1.6333;
-    state-owned (q = 1.25, h = 0.2): 0.3 (0.02 * 0.25 * 1000 + 0.5 * 0.2 * 40) / 10 = 0.27.
+    private (q = 1.5, h = 1/3): 0.7 (0.02 ln(1.5) 1000 + 0.5 * (1/3) * 40) / 10 = 1.0343;
+    state-owned (q = 1.25, h = 0.2): 0.3 (0.02 ln(1.25) 1000 + 0.5 * 0.2 * 40) / 10 = 0.2539.
     Over 2000 identical provinces the counts are Poisson(2000 lambda): the totals are
-    within 5 sd of 3266.7 and 540."""
+    within 5 sd of 2068.6 and 507.8."""
     p = 2000
     prov, sec, soe, size = _entry(1.5, 1.25, gap_units=40.0, provinces=p, seed=5)
-    lam_p = 0.7 * (0.02 * 0.5 * 1000.0 + 0.5 * (1.0 / 3.0) * 40.0) / 10.0
-    lam_s = 0.3 * (0.02 * 0.25 * 1000.0 + 0.5 * 0.2 * 40.0) / 10.0
+    lam_p = 0.7 * (0.02 * math.log(1.5) * 1000.0 + 0.5 * (1.0 / 3.0) * 40.0) / 10.0
+    lam_s = 0.3 * (0.02 * math.log(1.25) * 1000.0 + 0.5 * 0.2 * 40.0) / 10.0
     n_p, n_s = int((~soe).sum()), int(soe.sum())
     assert abs(n_p - p * lam_p) < 5 * math.sqrt(p * lam_p)
     assert abs(n_s - p * lam_s) < 5 * math.sqrt(p * lam_s)

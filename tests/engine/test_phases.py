@@ -42,3 +42,38 @@ def test_two_years_of_the_tiny_world_are_recorded_and_add_up() -> None:
     # each year's terms and records belong to that year
     assert [r.yr.year for r in flows] == [2020, 2021]
     assert np.allclose(sec["profit"].to_numpy()[:2], flows[0].bks.profit_s)
+
+
+def test_investors_extrapolate_the_growth_of_the_markets_served() -> None:
+    """ODD 7.5.3: after a year, g = clip(mu g_prev + (1 - mu) ln(M_t / M_{t-1})), M the
+    domestic base plus the partners' markets (Demand.market_s), which no duty or relative
+    cost moves, while demand at the normal price D (the level investors extrapolate
+    from) carries China's share of the partners' markets."""
+    st, ctx = tiny.world()
+    st.sectors.market_prev = np.array([16.0, 25.0])  # growth ln(20/16) and ln(20/25)
+    st.sectors.consensus_growth = np.array([0.1, 0.0])
+    g_prev, m_prev = st.sectors.consensus_growth.copy(), st.sectors.market_prev.copy()
+    st.year = int(tiny.YEARS[0])
+    flows = year.step(st, ctx, np.random.default_rng(0))
+    dem, sc = flows.dem, flows.yr.sc
+    assert np.allclose(dem.market_s, dem.curve.base + dem.curve.exports.market.sum(axis=0))
+    mu, clip = sc.investment.consensus_memory, sc.investment.growth_clip
+    want = np.clip(mu * g_prev + (1 - mu) * np.log(dem.market_s / m_prev), -clip, clip)
+    assert np.allclose(st.sectors.consensus_growth, want, rtol=1e-12)
+    assert np.array_equal(st.sectors.market_prev, dem.market_s)
+    assert np.array_equal(st.sectors.demand_prev, dem.normal_s)
+    assert want[0] > 0.1 and want[1] < 0  # the markets' growth moved it, both ways
+
+
+def test_investors_read_last_years_sales_not_output_over_capacity() -> None:
+    """ODD 7.5.3: the expected price compares expected utilisation with last year's sales
+    over capacity (sold_util_prev), which a year of selling from stock leaves intact:
+    in the tiny world, where one firm keeps unsold output, the two ratios differ and the
+    state records sales / capacity."""
+    st, ctx = tiny.world()
+    st.year = int(tiny.YEARS[0])
+    flows = year.step(st, ctx, np.random.default_rng(0))
+    cap = flows.bks.capacity_s
+    assert np.allclose(st.sectors.sold_util_prev, flows.prd.clearing.sales / cap)
+    assert np.allclose(st.sectors.util_prev, flows.prd.output_s / cap)
+    assert not np.allclose(st.sectors.sold_util_prev, st.sectors.util_prev)

@@ -140,11 +140,13 @@ def world(sc: Scenario | None = None) -> tuple[State, Context]:
         liquidation=np.zeros(S),
         sales_prev=np.full(S, 17.0),
         demand_prev=np.full(S, 20.0),
+        market_prev=np.full(S, 20.0),
         consensus_growth=np.zeros(S),
         bad_loans_stock=np.zeros(S),
         unit_cost_prev=p_norm.copy(),
         price_rel_prev=np.ones(S),
         util_prev=np.full(S, 0.85),
+        sold_util_prev=np.full(S, 0.85),
         price_ref_rel=np.ones(S),
     )
     prov = ProvinceState(

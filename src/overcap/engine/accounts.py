@@ -44,6 +44,7 @@ def book(
     extra: F8 | None = None,
     overtime_from: F8 | None = None,
     overtime_premium: float = 0.0,
+    nrv: F8 | None = None,
 ) -> tuple[F8, F8, F8, F8]:
     """pi_i = R_i - c_i [q_i + p (q_i - q^n_i)^+] - om_i K_i - dep_i - r_i D_i^+ + s_i q_i + x_i.
 
@@ -52,21 +53,40 @@ def book(
     dep_i = capital_i / L_s; physical capacity retires at the same rate. Interest of a
     firm that has no capacity yet is capitalised into its construction (IAS 23), not
     expensed. x_i is an extraordinary item already settled in cash (campaign compensation
-    minus the book value written off). Net debt falls by the cash flow (pi - x + dep)
-    and rises by capitalised interest. Returns the cost items (variable cost including
-    overtime, fixed cost, depreciation, operating subsidy) per firm."""
+    minus the book value written off).
+
+    Inventory is carried at the lower of cost and net realisable value (IAS 2): the
+    year's variable cost of output (overtime included) joins the opening stock's book
+    value, the pool is costed at its weighted average, the units sold are expensed at
+    that cost (cost of goods sold) and the units kept stay on the balance sheet, written
+    down to ``nrv`` (each firm's selling price, per unit) where that is lower; the
+    write-down is expensed. Without ``nrv`` there is no write-down. Fixed O&M and
+    depreciation are period costs. Net debt falls by the cash flow
+    (pi - x + dep - the rise of the inventory's book value) and rises by capitalised
+    interest. Returns the cost items (variable cost of output including overtime, fixed
+    cost, depreciation, operating subsidy) per firm."""
     vcost = vc * f.output
     if overtime_from is not None and overtime_premium > 0:
         vcost = vcost + overtime_premium * vc * np.maximum(f.output - overtime_from, 0.0)
+    # weighted-average cost of the pool (opening stock + output = closing stock + sales)
+    value_start = f.inventory_value.copy()
+    pool_units = f.inventory + f.sales
+    avg = np.where(pool_units > 0, (value_start + vcost) / np.maximum(pool_units, 1e-300), 0.0)
+    value_end = avg * f.inventory
+    if nrv is not None:
+        value_end = np.minimum(value_end, np.maximum(nrv, 0.0) * f.inventory)
+    f.inventory_value[:] = value_end
+    expensed = vcost + value_start - value_end  # cost of goods sold plus any write-down
     fixed = om_unit * f.capacity
     dep = f.capital / life[f.sector]
     op_sub = op_sub_unit * f.output
     f.interest[:] = f.rate * np.maximum(f.debt, 0.0)
     capitalised = np.where((f.capacity <= 0) & (f.building > 0), f.interest, 0.0)
     f.building_cost += capitalised
-    f.ebit[:] = f.revenue - vcost - fixed - dep + op_sub
+    f.ebit[:] = f.revenue - expensed - fixed - dep + op_sub
     f.profit[:] = f.ebit - (f.interest - capitalised)
-    f.debt -= f.profit + dep - capitalised
+    # cash paid for output is vcost: profit + dep + (expensed - vcost) is the cash flow
+    f.debt -= f.profit + dep - capitalised + (expensed - vcost)
     if extra is not None:
         f.profit += extra
     f.equity += f.profit
@@ -149,6 +169,7 @@ def close_books(st: State, yr: Year, pol: Policy, prd: Production, inv: Wave) ->
         pol.campaign.firm_item(len(f)),
         overtime_from=np.maximum(sc.market.normal_utilisation * f.capacity, prd.must_i),
         overtime_premium=sc.market.overtime_premium,
+        nrv=prd.clearing.price[f.sector],
     )
     credit_sub_i = np.maximum(sc.credit.market_rate - f.rate, 0.0) * np.maximum(f.debt + 0.0, 0.0)
     foreign_output = learn(st, yr, prd)

@@ -25,6 +25,7 @@ class Demand:
     controls_j: B1  # partners under rare-earth export controls this year
     normal_s: F8  # demand at the normal price, domestic plus exports (the market's size)
     p_ref_s: F8  # the reference price of domestic demand, p^r_s = r_s p^n_s
+    market_s: F8  # the markets China's firms serve: domestic base plus the partners' markets
 
 
 def this_year(st: State, yr: Year, pol: Policy) -> Demand:
@@ -35,7 +36,9 @@ def this_year(st: State, yr: Year, pol: Policy) -> Demand:
     learning (``yr.p_foreign``) and rise with export controls.
     Domestic demand is B_s at the reference price p^r_s = r_s p^n_s (r_s carried in
     ``SectorState.price_ref_rel``) with the short-run elasticity (market.domestic_demand).
-    The market's size investors read is B_s plus exports at the normal price."""
+    The market's size investors read is B_s plus exports at the normal price; the growth
+    they extrapolate is that of the markets served, B_s plus the partners' markets
+    (``market_s``), whatever China's share of them."""
     sc, tech, eco = yr.sc, yr.const, st.economy
     income_gap = np.clip(
         eco.growth - yr.trend_prev, -sc.macro.income_gap_bound, sc.macro.income_gap_bound
@@ -76,4 +79,5 @@ def this_year(st: State, yr: Year, pol: Policy) -> Demand:
         controls_j=controls,
         normal_s=base + export_demand(exports, yr.p_norm).sum(axis=0),
         p_ref_s=p_ref,
+        market_s=base + market_js.sum(axis=0),
     )

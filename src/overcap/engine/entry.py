@@ -121,9 +121,10 @@ def entrants(
     rng: np.random.Generator,
 ) -> Draw:
     """Entrants by province and sector: n_{p,s,o} ~ Poisson(lambda), with
-    lambda = w_p share_o (epsilon (q_{p,s,o} - 1)^+ D^e_s + g h(q_{p,s,o}) G_s) approvals / size_s,
+    lambda = w_p share_o (epsilon ln(q_{p,s,o})^+ D^e_s + g h(q_{p,s,o}) G_s) approvals / size_s,
     G_s the perceived capacity gap in units (entrants also plan to fill it); entry rises
-    linearly with the excess return, so entry subsidies raise it (Barwick et al. 2025).
+    with the excess return, so entry subsidies raise it (Barwick et al. 2025): as the
+    excess return q - 1 near q = 1, at a falling rate above (Barnett and Sakellaris 1998).
 
     Entry is in proportion to attractiveness q (which carries the province's capex and
     operating subsidies and cheap credit) and the province's economic weight."""
@@ -138,7 +139,7 @@ def entrants(
 
     def rate(q: F8) -> F8:
         return (
-            inv.entry_rate * np.maximum(q - 1.0, 0.0) * demand_e[None, :]
+            inv.entry_rate * np.log(np.maximum(q, 1.0)) * demand_e[None, :]
             + inv.entry_gap_share * excess_response(q) * gap_cap[None, :]
         )
 

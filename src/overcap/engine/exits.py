@@ -36,9 +36,10 @@ class ExitFlows:
     dead_rows: np.ndarray  # rows of the firms that exited this year
 
 
-def assets(capital: F8, building_cost: F8, debt: F8) -> F8:
-    """Book assets: installed capital, construction in progress and cash (negative debt)."""
-    return capital + building_cost + np.maximum(-debt, 0.0)
+def assets(capital: F8, building_cost: F8, debt: F8, inventory_value: F8 | float = 0.0) -> F8:
+    """Book assets: installed capital, construction in progress, inventory at its book
+    value and cash (negative debt)."""
+    return capital + building_cost + inventory_value + np.maximum(-debt, 0.0)
 
 
 def zombie_test(f: Firms, debt_before: F8, market_rate: float, sc: Scenario) -> np.ndarray:
@@ -47,7 +48,7 @@ def zombie_test(f: Firms, debt_before: F8, market_rate: float, sc: Scenario) -> 
     (3) leverage D/A above the threshold while still borrowing (debt rose);
     (4) all three for Z years running. Updates the run counters; returns the flag."""
     e = sc.exit
-    a = assets(f.capital, f.building_cost, f.debt)
+    a = assets(f.capital, f.building_cost, f.debt, f.inventory_value)
     cheap = f.rate < market_rate - sc.credit.prime_margin
     weak = f.ebit < f.interest
     # leverage above the threshold, written without a division: D > l A (A may be 0)
@@ -128,7 +129,7 @@ def resolve_insolvency(
     else:
         saved = np.zeros(len(idx), dtype=bool)
     cap, bcost, debt, eq = f.capital[idx], f.building_cost[idx], f.debt[idx], f.equity[idx]
-    target = e.recap_equity_ratio * assets(cap, bcost, debt)
+    target = e.recap_equity_ratio * assets(cap, bcost, debt, f.inventory_value[idx])
     write_off = np.where(saved, np.maximum(target - eq, 0.0), 0.0)
     fiscal, bank = banks.split_rescue(write_off, sc)
     s_i, d_i = idx[saved], idx[~saved]
@@ -159,6 +160,7 @@ def resolve_insolvency(
     )
     f.alive[d_i] = False
     f.inventory[d_i] = 0.0
+    f.inventory_value[d_i] = 0.0
     return flows
 
 

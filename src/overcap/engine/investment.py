@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from overcap.engine.centre import Policy
+from overcap.engine.market import distress_price
 from overcap.engine.provinces import Aid
 from overcap.engine.state import F8, Firms, State, sum_by
 from overcap.engine.terms import Strengths, Year
@@ -132,12 +133,14 @@ def perceived_gap(demand_e: F8, visible: F8, u_n: float) -> F8:
 
 
 def expected_price(
-    p_norm: F8, price_rel_prev: F8, u_e: F8, u_prev: F8, eta: float, lo: float, hi: float
+    p_norm: F8, price_rel_prev: F8, u_e: F8, u_prev: F8, eta: float, lo: F8 | float, hi: float
 ) -> F8:
     """p^e_s = p^n_s clip((p_{t-1} / p^n_{t-1}) (u^e_s / u_{s,t-1})^eta, lo, hi).
 
     Investors start from last year's price (relative to the normal price, which falls
-    with learning) and expect it to move with the expected change in utilisation."""
+    with learning) and expect it to move with the expected change in utilisation;
+    ``u_prev`` is last year's sales over capacity (the market's tightness, which selling
+    from stock does not depress as it does output)."""
     ratio = np.maximum(u_e, 1e-9) / np.maximum(u_prev, 1e-9)
     return p_norm * np.clip(price_rel_prev * ratio**eta, lo, hi)
 
@@ -329,9 +332,11 @@ def expand(
 ) -> tuple[F8, F8]:
     """Incumbents without a project under way that review their plans this year
     (probability rho) start one of size
-    dK_i = K_i min(x_max, gamma (q_i - 1)^+ + h(q_i) G_s / rho + m_i 1[q_i > 0]) * approvals:
-    an expansion linear in the excess return (Tobin's q with quadratic adjustment costs,
-    Hayashi 1982: I/K = (q - 1) / phi, gamma = 1 / phi), plus, for a profitable investor,
+    dK_i = K_i min(x_max, gamma ln(q_i)^+ + h(q_i) G_s / rho + m_i 1[q_i > 0]) * approvals:
+    an expansion that rises with the return ratio at a falling rate (near q = 1 Tobin's q
+    with quadratic adjustment costs, Hayashi 1982: I/K = (q - 1) / phi, gamma = 1 / phi,
+    since ln q ~ q - 1 there; concave above, Barnett and Sakellaris 1998), plus, for a
+    profitable investor,
     its share of the perceived gap G_s among the investors active this year, plus the
     local mandate m_i (see :func:`local_push`) that state-owned and protected firms take on
     whatever the return on capital, for a project with a positive expected operating
@@ -344,7 +349,7 @@ def expand(
     q, gap_i, capex_net_i = ap.q_i, ap.gap_i, ap.capex_net_i
     free = (f.complete_year < 0) & f.alive & (f.capacity > 0)
     free &= rng.random(len(f)) < inv.review_probability
-    excess = np.maximum(q - 1.0, 0.0)
+    excess = np.log(np.maximum(q, 1.0))
     dk = f.capacity * np.minimum(
         inv.max_expansion,
         inv.expansion_speed * excess
@@ -389,9 +394,9 @@ def expectations(st: State, yr: Year, pol: Policy) -> Expectations:
         yr.p_norm,
         sec.price_rel_prev,
         u_e,
-        sec.util_prev,
+        sec.sold_util_prev,
         sc.investment.price_sensitivity,
-        sc.market.distress_price,
+        distress_price(sc.market.distress_cost_ratio, yr.vc_s, yr.p_norm),
         sc.market.scarcity_price,
     )
     return Expectations(

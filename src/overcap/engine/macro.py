@@ -84,25 +84,28 @@ def advance(st: State, yr: Year, prd: Production, bks: Books, rng: np.random.Gen
 
 
 def remember(st: State, yr: Year, dem: Demand, prd: Production, bks: Books, xf: Exits) -> None:
-    """Phase k, last: what the next year reads. Consensus growth from demand at the normal
-    price (:func:`investment.consensus_growth`); last year's sales, demand, price
-    (absolute and over the normal price), unit cost and utilisation by sector; aggregate
-    utilisation and the zombie share the centre reads."""
+    """Phase k, last: what the next year reads. Consensus growth from the markets served,
+    the domestic base plus the partners' markets (:func:`investment.consensus_growth`);
+    last year's sales, demand, markets, price (absolute and over the normal price), unit
+    cost, utilisation and sales over capacity by sector; aggregate utilisation and the
+    zombie share the centre reads."""
     sec, eco, sc, clr = st.sectors, st.economy, yr.sc, prd.clearing
     output_s, cap_s = prd.output_s, bks.capacity_s
     sec.consensus_growth = consensus_growth(
-        dem.normal_s,
-        sec.demand_prev,
+        dem.market_s,
+        sec.market_prev,
         sec.consensus_growth,
         sc.investment.consensus_memory,
         sc.investment.growth_clip,
     )
     sec.sales_prev = clr.sales
     sec.demand_prev = dem.normal_s
+    sec.market_prev = dem.market_s
     sec.price = clr.price
     sec.price_rel_prev = clr.price / yr.p_norm
     sec.unit_cost_prev = np.where(output_s > 0, bks.unit_cost_s, yr.p_norm)
     sec.util_prev = np.where(cap_s > 0, safe_div(output_s, cap_s), 1.0)
+    sec.sold_util_prev = np.where(cap_s > 0, safe_div(clr.sales, cap_s), 1.0)
     cap_val = cap_s * clr.price
     eco.utilisation = float(np.sum(output_s * clr.price) / max(float(cap_val.sum()), 1e-12))
     eco.zombie_share = float(safe_div(np.array(xf.zombie_s.sum()), np.array(xf.firms_s.sum())))

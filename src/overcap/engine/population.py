@@ -85,11 +85,13 @@ def initial_state(
         liquidation=np.zeros(S),
         sales_prev=sales0,
         demand_prev=sales0.copy(),
+        market_prev=inp.china_demand[0] + inp.foreign_demand[0] * float(sc.switches.exports),
         consensus_growth=np.clip(g0, -sc.investment.growth_clip, sc.investment.growth_clip),
         bad_loans_stock=np.zeros(S),
         unit_cost_prev=p_norm.copy(),
         price_rel_prev=np.ones(S),
         util_prev=np.full(S, sc.market.normal_utilisation),
+        sold_util_prev=np.full(S, sc.market.normal_utilisation),
         price_ref_rel=np.ones(S),
     )
     provinces, economy = _provinces_and_economy(

@@ -75,6 +75,7 @@ class Firms:
     debt_start: F8  # net debt before this year's investment (entrants: at entry), US$ m
     equity: F8  # US$ m
     inventory: F8  # units
+    inventory_value: F8  # book value of the inventory, US$ m (IAS 2: lower of cost and NRV)
     age: I4  # years
     output: F8  # units this year
     sales: F8  # units this year
@@ -172,6 +173,7 @@ _ZEROED_ON_EXIT = (
     "debt",
     "equity",
     "inventory",
+    "inventory_value",
     "output",
     "sales",
     "revenue",
@@ -268,11 +270,13 @@ class SectorState:
     liquidation: F8  # stock of exiting firms' inventory, units
     sales_prev: F8  # last year's total sales
     demand_prev: F8  # last year's demand at the normal price (the market's size)
+    market_prev: F8  # last year's markets served: domestic base plus partners' markets
     consensus_growth: F8  # smoothed sales growth
     bad_loans_stock: F8  # bad loans outstanding: new bad loans less liquidation recoveries
     unit_cost_prev: F8  # last year's average unit cost (price floors, dumping)
     price_rel_prev: F8  # last year's price over its normal price
     util_prev: F8  # last year's utilisation
+    sold_util_prev: F8  # last year's sales over capacity (the market's tightness investors read)
     price_ref_rel: F8  # reference price of domestic demand over the normal price (an EMA)
 
 
