@@ -69,14 +69,15 @@ def book(
     if overtime_from is not None and overtime_premium > 0:
         vcost = vcost + overtime_premium * vc * np.maximum(f.output - overtime_from, 0.0)
     # weighted-average cost of the pool (opening stock + output = closing stock + sales)
-    value_start = f.inventory_value.copy()
     pool_units = f.inventory + f.sales
-    avg = np.where(pool_units > 0, (value_start + vcost) / np.maximum(pool_units, 1e-300), 0.0)
+    avg = np.where(
+        pool_units > 0, (f.inventory_value + vcost) / np.maximum(pool_units, 1e-300), 0.0
+    )
     value_end = avg * f.inventory
     if nrv is not None:
         value_end = np.minimum(value_end, np.maximum(nrv, 0.0) * f.inventory)
+    expensed = vcost + f.inventory_value - value_end  # cost of goods sold plus any write-down
     f.inventory_value[:] = value_end
-    expensed = vcost + value_start - value_end  # cost of goods sold plus any write-down
     fixed = om_unit * f.capacity
     dep = f.capital / life[f.sector]
     op_sub = op_sub_unit * f.output
