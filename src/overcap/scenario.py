@@ -548,6 +548,18 @@ class MarketParams(Section):
         "Blinder and Maccini (1991), who report slow adjustment, a quarter to a half of the "
         "gap a year in manufacturing",
     )
+    max_stock: float = param(
+        0.1,
+        0.0,
+        1.0,
+        "share of a year's sales",
+        "most finished-goods stock a firm under an output target will hold, as a share of "
+        "its capacity's part of last year's sector sales: its must-run output is at most "
+        "(1 + h) sigma_{s,t-1} K_i - inv_i",
+        anchor="NBS, industrial enterprises above designated size: finished-goods inventory "
+        "turnover of about 15-20 days of sales in 2015-2024 (about 0.05 of a year; recalled, "
+        "R); the ceiling allows about twice that, five weeks",
+    )
     distress_cost_ratio: float = param(
         0.9,
         0.3,

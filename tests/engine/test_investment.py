@@ -120,6 +120,23 @@ def test_expected_price_moves_with_expected_utilisation() -> None:
     assert p[0] == pytest.approx(119.3243, abs=1e-4)
 
 
+def test_after_a_glut_the_expected_price_rises_only_above_normal_utilisation() -> None:
+    """ODD 7.5.3: after a year at the distress price (glut_prev) the base is
+    max(u_{t-1}, u_n). u_n = 0.8, eta = 2, lo = 0.6, last price 0.6 (the bound):
+    utilisation 0.22 -> 0.30 is still a glut: (0.30 / 0.8)^2 0.6 < lo -> 0.6 (the ratio
+    form gave 0.6 (0.30 / 0.22)^2 = 1.116); 0.5 -> 0.9 lifts it by (0.9 / 0.8)^2 = 1.2656;
+    a sector not in a glut keeps the ratio form: 0.6 (0.30 / 0.22)^2."""
+    kw = dict(p_norm=_a(1.0, 1.0, 1.0), price_rel_prev=_a(0.6, 0.6, 0.6), eta=2.0, lo=0.6, hi=2.5)
+    u_e, u_prev = _a(0.30, 0.9, 0.30), _a(0.22, 0.5, 0.22)
+    p = investment.expected_price(
+        u_e=u_e, u_prev=u_prev, glut_prev=np.array([True, True, False]), u_n=0.8, **kw
+    )
+    np.testing.assert_allclose(p, [0.6, 0.6 * 1.125**2, 0.6 * (0.30 / 0.22) ** 2], rtol=1e-12)
+    # without the flag every sector takes the ratio form
+    q = investment.expected_price(u_e=u_e, u_prev=u_prev, **kw)
+    np.testing.assert_allclose(q[0], 0.6 * (0.30 / 0.22) ** 2, rtol=1e-12)
+
+
 # ---------------------------------------------------------------- 7.5.4 the return ratio
 
 

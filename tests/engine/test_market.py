@@ -93,17 +93,19 @@ def test_must_run_supply_clears_below_its_own_cost() -> None:
     assert np.isclose(clr.output[2], 5.0)
 
 
-def test_price_floor_with_evasion_raises_the_price_and_stocks_the_rest() -> None:
+def test_price_floor_with_evasion_raises_the_price_and_idles_the_rest() -> None:
     """Cement under a floor F = 0.8 with evasion e = 0.25: the realised price is
-    p* + (1 - e)(F - p*) with p* ~ 0.6 the clearing price; every unit whose cost is
-    covered is produced (10), demand (5, inelastic) buys half, the rest is stocked."""
+    p* + (1 - e)(F - p*) with p* ~ 0.6 the clearing price. Every unit costs less than that
+    price, but demand (5, inelastic) buys only 5: the firm, free to choose, produces what
+    sells (5) and leaves the rest of its capacity idle; nothing is stocked."""
     clr = _tiny_market(floor=0.8, evasion=0.25)
     p_star = clr.clearing_price[1]
     width = market.COST_SPAN / market.N_BINS
     assert abs(p_star - 0.6) < width
     assert np.isclose(clr.price[1], p_star + 0.75 * (0.8 - p_star), rtol=1e-12)
-    assert np.isclose(clr.output[2], 10.0)
-    assert np.isclose(clr.sales[1], 5.0) and np.isclose(clr.sold_share[1], 0.5)
+    assert np.isclose(clr.output[2], 5.0)
+    assert np.isclose(clr.sales[1], 5.0) and np.isclose(clr.sold_share[1], 1.0)
+    assert not clr.glut[1]
     # the floor in cement leaves steel's market alone
     assert clr.price[0] == _tiny_market(0.0, 0.0).price[0]
 
@@ -160,3 +162,21 @@ def test_must_run_output_takes_off_a_share_of_the_stock() -> None:
     inv = np.array([0.0, 4.0, 40.0, 3.0])
     assert np.allclose(market.must_run_output(target, inv, 0.5), [8.0, 6.0, 0.0, 0.0])
     assert np.allclose(market.must_run_output(target, inv, 0.0), target)
+
+
+def test_must_run_output_stops_when_the_warehouse_is_full() -> None:
+    """C_i = (1 + h) sigma_s K_i - inv_i (market.stock_ceiling). sigma = 0.5, h = 0.1,
+    K = 10: a firm can sell 5 at last year's pace and hold 0.5 more. With no stock the
+    ceiling is 5.5, below a target of 8; with a stock of 2 it is 3.5, and the target less
+    a x inv = 8 - 0.5 * 2 = 7 is cut to 3.5; a stock of 6 leaves no room (0); a target
+    of 3 below the ceiling stands."""
+    cap = np.full(4, 10.0)
+    inv = np.array([0.0, 2.0, 6.0, 0.0])
+    ceil = market.stock_ceiling(np.full(4, 0.5), cap, inv, 0.1)
+    np.testing.assert_allclose(ceil, [5.5, 3.5, -0.5, 5.5], rtol=1e-12)
+    target = np.array([8.0, 8.0, 8.0, 3.0])
+    np.testing.assert_allclose(
+        market.must_run_output(target, inv, 0.5, ceil), [5.5, 3.5, 0.0, 3.0], rtol=1e-12
+    )
+    # without a ceiling only the stock adjustment applies
+    np.testing.assert_allclose(market.must_run_output(target, inv, 0.5), [8.0, 7.0, 5.0, 3.0])

@@ -77,3 +77,5 @@ def test_investors_read_last_years_sales_not_output_over_capacity() -> None:
     assert np.allclose(st.sectors.sold_util_prev, flows.prd.clearing.sales / cap)
     assert np.allclose(st.sectors.util_prev, flows.prd.output_s / cap)
     assert not np.allclose(st.sectors.sold_util_prev, st.sectors.util_prev)
+    # whether the price was the distress price is kept for next year's expected price
+    assert np.array_equal(st.sectors.glut_prev, flows.prd.clearing.glut)

@@ -147,6 +147,7 @@ def world(sc: Scenario | None = None) -> tuple[State, Context]:
         price_rel_prev=np.ones(S),
         util_prev=np.full(S, 0.85),
         sold_util_prev=np.full(S, 0.85),
+        glut_prev=np.zeros(S, dtype=bool),
         price_ref_rel=np.ones(S),
     )
     prov = ProvinceState(

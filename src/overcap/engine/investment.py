@@ -133,15 +133,32 @@ def perceived_gap(demand_e: F8, visible: F8, u_n: float) -> F8:
 
 
 def expected_price(
-    p_norm: F8, price_rel_prev: F8, u_e: F8, u_prev: F8, eta: float, lo: F8 | float, hi: float
+    p_norm: F8,
+    price_rel_prev: F8,
+    u_e: F8,
+    u_prev: F8,
+    eta: float,
+    lo: F8 | float,
+    hi: float,
+    glut_prev: np.ndarray | None = None,
+    u_n: float = 0.0,
 ) -> F8:
-    """p^e_s = p^n_s clip((p_{t-1} / p^n_{t-1}) (u^e_s / u_{s,t-1})^eta, lo, hi).
+    """p^e_s = p^n_s clip((p_{t-1} / p^n_{t-1}) (u^e_s / b_s)^eta, lo, hi), with
+    b_s = u_{s,t-1}, or max(u_{s,t-1}, u_n) where last year's price was the distress price.
 
     Investors start from last year's price (relative to the normal price, which falls
     with learning) and expect it to move with the expected change in utilisation;
     ``u_prev`` is last year's sales over capacity (the market's tightness, which selling
-    from stock does not depress as it does output)."""
-    ratio = np.maximum(u_e, 1e-9) / np.maximum(u_prev, 1e-9)
+    from stock does not depress as it does output). A price at the distress bound is
+    censored: it does not say how deep the glut is, and along a cost curve that is flat
+    at cash cost over idle capacity it stays there until the idle capacity is taken up.
+    So after a glut year (``glut_prev``) a rise in utilisation lifts the expected price
+    only above normal utilisation ``u_n``: from 0.22 to 0.30 is still a glut, not a
+    36% tighter market."""
+    base = np.maximum(u_prev, 1e-9)
+    if glut_prev is not None:
+        base = np.where(glut_prev, np.maximum(base, u_n), base)
+    ratio = np.maximum(u_e, 1e-9) / base
     return p_norm * np.clip(price_rel_prev * ratio**eta, lo, hi)
 
 
@@ -398,6 +415,8 @@ def expectations(st: State, yr: Year, pol: Policy) -> Expectations:
         sc.investment.price_sensitivity,
         distress_price(sc.market.distress_cost_ratio, yr.vc_s, yr.p_norm),
         sc.market.scarcity_price,
+        sec.glut_prev,
+        sc.market.normal_utilisation,
     )
     return Expectations(
         capacity_s=cap_s,

@@ -157,6 +157,7 @@ class Clearing:
     exports: F8
     demand_at_price: F8  # (S,) demand at the realised price
     exports_by_partner: F8  # (J, S) exports sold to each partner
+    glut: np.ndarray  # (S,) bool: supply exceeded demand at the distress price
 
 
 def tranche_output(bins: np.ndarray, cap: F8, sector: np.ndarray, m: np.ndarray, theta: F8) -> F8:
@@ -211,8 +212,9 @@ def clear(offer: Offer, curve: DemandCurve, rule: PriceRule, iterations: int = 6
     so bisection on log p converges; the price is bounded by [lo, hi] times the normal
     price (distress and scarcity: the price rule). A price floor F (set by the centre) raises the
     realised price to p* + (1 - e)(F - p*)^+, e the share evaded by hidden discounts;
-    supply beyond demand at that price goes to inventory. Export demand sums over the
-    partners (arrays (J, S))."""
+    sales are rationed to demand at that price, and flexible firms produce only what
+    sells (merit order), so a floor idles capacity; only the fixed offer's excess goes to
+    inventory. Export demand sums over the partners (arrays (J, S))."""
     sector, must, capacity = offer.sector_i, offer.must_i, offer.capacity_i
     normal_util, overtime_premium = offer.normal_util, offer.overtime_premium
     p_norm, floor, evasion = curve.p_norm, rule.floor_s, rule.evasion_s
@@ -249,15 +251,14 @@ def clear(offer: Offer, curve: DemandCurve, rule: PriceRule, iterations: int = 6
         b = np.where(up, b, mid)
     p_clear = np.exp(np.where(glut, lo, np.where(scarce, hi, b)))
     price = p_clear + (1.0 - evasion) * np.maximum(floor - p_clear, 0.0)
-    floored = price > p_clear * (1 + 1e-12)
     d_dom, x_exp = curve.at(price)
     dem = d_dom + x_exp
     f_avail = table.supply(price / p_norm)
-    # clearing: flexible output fills demand net of the fixed offer, also in a glut (no
-    # firm free to choose produces what it cannot sell: the glut's excess is the fixed
-    # offer's); at the scarcity bound or a binding floor every tranche whose cost is
-    # covered produces in full
-    q_flex = np.where(scarce | floored, f_avail, np.clip(dem - m_fixed, 0.0, f_avail))
+    # clearing: flexible output fills demand net of the fixed offer, in a glut and under
+    # a binding floor too (no firm free to choose produces what it cannot sell: the
+    # excess is the fixed offer's); at the scarcity bound demand exceeds f_avail, so
+    # every tranche whose cost is covered produces in full
+    q_flex = np.clip(dem - m_fixed, 0.0, f_avail)
     m, theta = table.fill(q_flex)
     out_flex = tranche_output(b1, t1_cap, sector, m, theta) + tranche_output(
         b2, t2_cap, sector, m, theta
@@ -287,6 +288,7 @@ def clear(offer: Offer, curve: DemandCurve, rule: PriceRule, iterations: int = 6
         exports=sales - dom_sales,
         demand_at_price=dem,
         exports_by_partner=x_by,
+        glut=glut,
     )
 
 
@@ -329,13 +331,27 @@ def must_run_share(soe: np.ndarray, protected: np.ndarray, targets: float, prote
     return np.where(soe, targets, np.where(protected, targets * protection, 0.0))
 
 
-def must_run_output(target: F8, inventory: F8, adjustment: float) -> F8:
-    """M_i = max(u_m s_i K_i - a inv_i, 0): a firm under an output target produces the target
-    less the share a of the stock it already holds (stock adjustment: Lovell 1961; Blinder
-    and Maccini 1991), so a glut's unsold output weighs on next year's must-run output
-    instead of piling up for years. Only targets with a stock on hand are cut: a = 0 or an
-    empty warehouse leaves the target as it is."""
-    return np.maximum(target - adjustment * inventory, 0.0)
+def must_run_output(target: F8, inventory: F8, adjustment: float, ceiling: F8 | None = None) -> F8:
+    """M_i = max(min(u_m s_i K_i - a inv_i, C_i), 0): a firm under an output target produces
+    the target less the share a of the stock it already holds (stock adjustment: Lovell
+    1961; Blinder and Maccini 1991), so a glut's unsold output weighs on next year's
+    must-run output instead of piling up for years. Only targets with a stock on hand are
+    cut: a = 0 or an empty warehouse leaves the target as it is. ``ceiling`` C_i (see
+    :func:`stock_ceiling`): the most it produces before its warehouse is full; None: no
+    ceiling."""
+    must = target - adjustment * inventory
+    if ceiling is not None:
+        must = np.minimum(must, ceiling)
+    return np.maximum(must, 0.0)
+
+
+def stock_ceiling(sold_util_s: F8, capacity: F8, inventory: F8, max_stock: float) -> F8:
+    """C_i = (1 + h) sigma_s K_i - inv_i: what a firm under an output target can sell at
+    last year's pace (its capacity's part of the sector's sales, sigma_s = sales over
+    capacity last year) plus room to hold a stock of h of that, less the stock it holds.
+    Finished-goods stocks are weeks of sales (NBS: about 15-20 days in 2015-2024), not
+    years: a target is met by selling below cost, not by filling warehouses."""
+    return np.asarray((1.0 + max_stock) * sold_util_s * capacity - inventory)
 
 
 def production_limit(capacity: F8, cap_i: F8) -> F8 | None:
@@ -364,6 +380,7 @@ def produce(st: State, yr: Year, pol: Policy, dem: Demand) -> Production:
         sc.market.must_run_utilisation * share_i * f.capacity,
         f.inventory,
         sc.market.inventory_adjustment,
+        stock_ceiling(sec.sold_util_prev[f.sector], f.capacity, f.inventory, sc.market.max_stock),
     )
     ins = pol.instruments
     cap_i = ins.output_cap[f.sector] if ins.output_cap.size else ins.output_cap

@@ -92,6 +92,7 @@ def initial_state(
         price_rel_prev=np.ones(S),
         util_prev=np.full(S, sc.market.normal_utilisation),
         sold_util_prev=np.full(S, sc.market.normal_utilisation),
+        glut_prev=np.zeros(S, dtype=bool),
         price_ref_rel=np.ones(S),
     )
     provinces, economy = _provinces_and_economy(

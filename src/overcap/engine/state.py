@@ -277,6 +277,7 @@ class SectorState:
     price_rel_prev: F8  # last year's price over its normal price
     util_prev: F8  # last year's utilisation
     sold_util_prev: F8  # last year's sales over capacity (the market's tightness investors read)
+    glut_prev: np.ndarray  # (S,) bool: last year's price was the distress price (a glut)
     price_ref_rel: F8  # reference price of domestic demand over the normal price (an EMA)
 
 
