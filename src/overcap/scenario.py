@@ -497,6 +497,19 @@ class CreditParams(Section):
     bailout_rate_discount: float = param(
         0.03, 0.0, 0.06, "rate", "discount on loans to a bailed-out firm (evergreening)"
     )
+    payout_ratio: float = param(
+        0.3,
+        0.0,
+        0.9,
+        "share of profit",
+        "share of a year's positive profit paid out to owners (dividends to shareholders, "
+        "to the state for state-owned firms, owners' drawings), in cash",
+        anchor="CSRC 2008 and 2013 rules tying refinancing to cash dividends of 30% of "
+        "distributable profit, A-share payout ratios near 30% in the 2010s; Ministry of "
+        "Finance 2007 and 2014: central SOEs remit 5-25% of profit (recalled, R)",
+        calibratable=True,
+        calibration_range=(0.1, 0.6),
+    )
 
 
 class MarketParams(Section):

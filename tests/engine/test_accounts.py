@@ -225,6 +225,50 @@ def test_stock_sold_later_is_expensed_at_its_weighted_average_cost() -> None:
     np.testing.assert_allclose(f.debt, [-18.0])
 
 
+def test_pay_out_takes_a_share_of_profit_in_cash() -> None:
+    """d_i = delta max(pi_i, 0), delta = 0.3: profits 10 and 0 and a loss of 4 pay 3, 0,
+    0; equity falls and net debt rises by the payout, so equity - (capital - debt) is
+    unchanged (the books still balance)."""
+    f = _firms(
+        profit=_a(10.0, 0.0, -4.0),
+        equity=_a(50.0, 20.0, 5.0),
+        debt=_a(-5.0, 10.0, 30.0),
+        capital=_a(45.0, 30.0, 35.0),
+    )
+    gap = f.equity - (f.capital - f.debt)
+    paid = accounts.pay_out(f, 0.3)
+    np.testing.assert_allclose(paid, [3.0, 0.0, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(f.equity, [47.0, 20.0, 5.0], rtol=1e-12)
+    np.testing.assert_allclose(f.debt, [-2.0, 10.0, 30.0], rtol=1e-12)
+    np.testing.assert_allclose(f.equity - (f.capital - f.debt), gap, atol=1e-12)
+
+
+def test_payout_leaves_firms_levered() -> None:
+    """Session-8 diagnosis: without a payout the median firm's net debt is a large
+    negative share of its assets (cash piles up); paying out raises every year's median
+    net leverage of operating firms."""
+    from overcap.engine import exits
+
+    def median_leverage(ratio: float) -> float:
+        seen: list[float] = []
+        orig = exits.zombie_test
+
+        def spy(f, debt_before, market_rate, sc):  # type: ignore[no-untyped-def]
+            a = exits.assets(f.capital, f.building_cost, f.debt, f.inventory_value)
+            op = f.alive & (f.capacity > 0) & (a > 0)
+            seen.append(float(np.median(f.debt[op] / a[op])))
+            return orig(f, debt_before, market_rate, sc)
+
+        exits.zombie_test = spy
+        try:
+            overcap.run("baseline", seed=0, overrides={"credit.payout_ratio": ratio})
+        finally:
+            exits.zombie_test = orig
+        return float(np.median(seen[-10:]))
+
+    assert median_leverage(0.6) > median_leverage(0.0) + 0.1
+
+
 def test_learning_factor_wrights_law() -> None:
     """L = (X / X^a)^b, b = log2(1 - lr): with lr = 0.2, L = 1 at the anchor, and each
     doubling of cumulative output multiplies the cost factor by 0.8:

@@ -97,6 +97,20 @@ def book(
     return vcost, fixed, dep, op_sub
 
 
+def pay_out(f: Firms, ratio: float) -> F8:
+    """d_i = delta max(pi_i, 0): a share of a year's profit leaves the firm in cash
+    (dividends, remittances to the state, owners' drawings): equity falls by d_i and net
+    debt rises by it, so the books still balance (equity = capital + construction +
+    inventory - net debt). A loss pays nothing. Without it a profitable firm kept every
+    yuan it earned, and by 2010 the median firm held net cash worth four fifths of its
+    assets (session-8 diagnosis), where industrial firms' liabilities are about 57% of
+    assets (NBS). Returns d_i."""
+    paid = ratio * np.maximum(f.profit, 0.0)
+    f.equity -= paid
+    f.debt += paid
+    return np.asarray(paid)
+
+
 def learning_factor(cum: F8, cum_anchor: F8, exponent: F8) -> F8:
     """Wright's law: L_s = (X_s / X^a_s)^b, b = log2(1 - learning rate), X_s cumulative
     world output; L = 1 when X reaches its 2023 anchor (prices are stated at 2023)."""
@@ -172,6 +186,7 @@ def close_books(st: State, yr: Year, pol: Policy, prd: Production, inv: Wave) ->
         overtime_premium=sc.market.overtime_premium,
         nrv=prd.clearing.price[f.sector],
     )
+    pay_out(f, sc.credit.payout_ratio)
     credit_sub_i = np.maximum(sc.credit.market_rate - f.rate, 0.0) * np.maximum(f.debt + 0.0, 0.0)
     foreign_output = learn(st, yr, prd)
 
