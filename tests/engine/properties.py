@@ -160,8 +160,8 @@ def check(result: overcap.Result) -> list[str]:
     fail("revenue != price x firm sales", ~_close(s["revenue"], s["price"] * firm_sales,
                                                   s["revenue"]), s)  # fmt: skip
     lhs = s["equity"] - s["equity_start"]
-    rhs = s["profit"] + s["equity_injections"] - s["equity_removed"]
-    fail("equity change != profit + injections - removals",
+    rhs = s["profit"] + s["equity_injections"] - s["equity_removed"] - s["payouts"]
+    fail("equity change != profit + injections - removals - payouts",
          ~_close(lhs, rhs, s["equity"].abs() + s["profit"].abs()), s)  # fmt: skip
     by_year = s.groupby("year")[["profit", "investment"]].sum()
     eco = e.set_index("year")

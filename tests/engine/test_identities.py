@@ -46,7 +46,7 @@ def test_revenue_is_price_times_firm_sales(baseline: overcap.Result) -> None:
 def test_equity_changes_by_profit_and_injections(baseline: overcap.Result) -> None:
     s = baseline.sectors
     lhs = s["equity"] - s["equity_start"]
-    rhs = s["profit"] + s["equity_injections"] - s["equity_removed"]
+    rhs = s["profit"] + s["equity_injections"] - s["equity_removed"] - s["payouts"]
     assert _close(lhs, rhs, s["equity"].abs() + s["profit"].abs()).all()
 
 

@@ -37,7 +37,7 @@ def test_two_years_of_the_tiny_world_are_recorded_and_add_up() -> None:
     lhs = sec["sales"] + sec["inventory"] - sec["inventory_start"]
     assert np.allclose(lhs, sec["output"], rtol=1e-10)
     d_equity = sec["equity"] - sec["equity_start"]
-    rhs = sec["profit"] + sec["equity_injections"] - sec["equity_removed"]
+    rhs = sec["profit"] + sec["equity_injections"] - sec["equity_removed"] - sec["payouts"]
     assert np.allclose(d_equity, rhs, rtol=1e-10, atol=1e-8)
     # each year's terms and records belong to that year
     assert [r.yr.year for r in flows] == [2020, 2021]

@@ -1,8 +1,8 @@
 """Accounts: revenue, costs, subsidies, profit, equity and debt; Wright's-law learning.
 
-Double-entry in flows: equity changes by profit (plus injections, minus exits);
-net debt changes by investment outlays net of subsidies and equity, minus the cash
-flow (profit plus depreciation). These identities are tested every year.
+Double-entry in flows: equity changes by profit (plus injections, minus exits and
+payouts); net debt changes by investment outlays net of subsidies and equity, minus the
+cash flow (profit plus depreciation), plus payouts. These identities are tested every year.
 """
 
 from __future__ import annotations
@@ -165,6 +165,7 @@ class Books:
     op_sub_p: F8
     credit_sub_p: F8
     value_added_p: F8  # modelled value added at reference prices
+    payout_s: F8  # profit paid out to owners (accounts.pay_out), US$ m
 
 
 def close_books(st: State, yr: Year, pol: Policy, prd: Production, inv: Wave) -> Books:
@@ -186,7 +187,7 @@ def close_books(st: State, yr: Year, pol: Policy, prd: Production, inv: Wave) ->
         overtime_premium=sc.market.overtime_premium,
         nrv=prd.clearing.price[f.sector],
     )
-    pay_out(f, sc.credit.payout_ratio)
+    paid = pay_out(f, sc.credit.payout_ratio)
     credit_sub_i = np.maximum(sc.credit.market_rate - f.rate, 0.0) * np.maximum(f.debt + 0.0, 0.0)
     foreign_output = learn(st, yr, prd)
 
@@ -219,6 +220,7 @@ def close_books(st: State, yr: Year, pol: Policy, prd: Production, inv: Wave) ->
         op_sub_p=by_p(op_sub),
         credit_sub_p=by_p(credit_sub_i),
         value_added_p=by_p(f.output * va_unit[f.sector]),
+        payout_s=by_s(paid),
     )
 
 

@@ -166,6 +166,7 @@ SECTOR: dict[str, Column] = {
     "equity_start": lambda r, e: r.yr.equity_start,
     "equity_injections": lambda r, e: r.ent.total.equity_in + r.xf.flows.equity_injected,
     "equity_removed": lambda r, e: r.xf.flows.equity_removed,
+    "payouts": lambda r, e: r.bks.payout_s,
     "china_world_share": lambda r, e: safe_div(
         r.prd.output_s, r.prd.output_s + r.bks.foreign_output_s
     ),
