@@ -243,27 +243,26 @@ def test_pay_out_takes_a_share_of_profit_in_cash() -> None:
     np.testing.assert_allclose(f.equity - (f.capital - f.debt), gap, atol=1e-12)
 
 
-def test_payout_leaves_firms_levered() -> None:
+def test_payout_leaves_firms_levered(monkeypatch: pytest.MonkeyPatch) -> None:
     """Session-8 diagnosis: without a payout the median firm's net debt is a large
-    negative share of its assets (cash piles up); paying out raises every year's median
-    net leverage of operating firms."""
+    negative share of its assets (cash piles up); paying out raises the median net
+    leverage of operating firms over the last ten years."""
     from overcap.engine import exits
 
+    seen: list[float] = []
+    orig = exits.zombie_test
+
+    def spy(f, debt_before, market_rate, sc):  # type: ignore[no-untyped-def]
+        a = exits.assets(f.capital, f.building_cost, f.debt, f.inventory_value)
+        op = f.alive & (f.capacity > 0) & (a > 0)
+        seen.append(float(np.median(f.debt[op] / a[op])))
+        return orig(f, debt_before, market_rate, sc)
+
+    monkeypatch.setattr(exits, "zombie_test", spy)
+
     def median_leverage(ratio: float) -> float:
-        seen: list[float] = []
-        orig = exits.zombie_test
-
-        def spy(f, debt_before, market_rate, sc):  # type: ignore[no-untyped-def]
-            a = exits.assets(f.capital, f.building_cost, f.debt, f.inventory_value)
-            op = f.alive & (f.capacity > 0) & (a > 0)
-            seen.append(float(np.median(f.debt[op] / a[op])))
-            return orig(f, debt_before, market_rate, sc)
-
-        exits.zombie_test = spy
-        try:
-            overcap.run("baseline", seed=0, overrides={"credit.payout_ratio": ratio})
-        finally:
-            exits.zombie_test = orig
+        seen.clear()
+        overcap.run("baseline", seed=0, overrides={"credit.payout_ratio": ratio})
         return float(np.median(seen[-10:]))
 
     assert median_leverage(0.6) > median_leverage(0.0) + 0.1

@@ -115,6 +115,8 @@ def test_expected_price_moves_with_expected_utilisation() -> None:
         eta=1.5,
         lo=0.5,
         hi=2.5,
+        glut_prev=np.zeros(4, dtype=bool),
+        u_n=0.85,
     )
     np.testing.assert_allclose(p, [100.0 * 1.125**1.5, 50.0, 250.0, 180.0], rtol=1e-12)
     assert p[0] == pytest.approx(119.3243, abs=1e-4)
@@ -132,8 +134,10 @@ def test_after_a_glut_the_expected_price_rises_only_above_normal_utilisation() -
         u_e=u_e, u_prev=u_prev, glut_prev=np.array([True, True, False]), u_n=0.8, **kw
     )
     np.testing.assert_allclose(p, [0.6, 0.6 * 1.125**2, 0.6 * (0.30 / 0.22) ** 2], rtol=1e-12)
-    # without the flag every sector takes the ratio form
-    q = investment.expected_price(u_e=u_e, u_prev=u_prev, **kw)
+    # with no glut last year every sector takes the ratio form
+    q = investment.expected_price(
+        u_e=u_e, u_prev=u_prev, glut_prev=np.zeros(3, dtype=bool), u_n=0.8, **kw
+    )
     np.testing.assert_allclose(q[0], 0.6 * (0.30 / 0.22) ** 2, rtol=1e-12)
 
 

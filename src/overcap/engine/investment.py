@@ -140,8 +140,8 @@ def expected_price(
     eta: float,
     lo: F8 | float,
     hi: float,
-    glut_prev: np.ndarray | None = None,
-    u_n: float = 0.0,
+    glut_prev: np.ndarray,
+    u_n: float,
 ) -> F8:
     """p^e_s = p^n_s clip((p_{t-1} / p^n_{t-1}) (u^e_s / b_s)^eta, lo, hi), with
     b_s = u_{s,t-1}, or max(u_{s,t-1}, u_n) where last year's price was the distress price.
@@ -156,8 +156,7 @@ def expected_price(
     only above normal utilisation ``u_n``: from 0.22 to 0.30 is still a glut, not a
     36% tighter market."""
     base = np.maximum(u_prev, 1e-9)
-    if glut_prev is not None:
-        base = np.where(glut_prev, np.maximum(base, u_n), base)
+    base = np.where(glut_prev, np.maximum(base, u_n), base)
     ratio = np.maximum(u_e, 1e-9) / base
     return p_norm * np.clip(price_rel_prev * ratio**eta, lo, hi)
 

@@ -106,7 +106,7 @@ def remember(st: State, yr: Year, dem: Demand, prd: Production, bks: Books, xf: 
     sec.unit_cost_prev = np.where(output_s > 0, bks.unit_cost_s, yr.p_norm)
     sec.util_prev = np.where(cap_s > 0, safe_div(output_s, cap_s), 1.0)
     sec.sold_util_prev = np.where(cap_s > 0, safe_div(clr.sales, cap_s), 1.0)
-    sec.glut_prev = clr.glut.copy()
+    sec.glut_prev = clr.glut
     cap_val = cap_s * clr.price
     eco.utilisation = float(np.sum(output_s * clr.price) / max(float(cap_val.sum()), 1e-12))
     eco.zombie_share = float(safe_div(np.array(xf.zombie_s.sum()), np.array(xf.firms_s.sum())))
