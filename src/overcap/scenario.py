@@ -663,11 +663,17 @@ class ExitParams(Section):
         0.0,
         1.0,
         "debt/assets",
-        "leverage above which a borrower can be a zombie",
-        anchor="Tan, Huang and Woo 2016",
+        "leverage above which a weak borrower whose debt still rises is evergreened (a "
+        "zombie without cheap credit)",
+        anchor="Fukuda and Nakamura 2011 (FN-CHK evergreen-lending part); Tan, Huang and Woo 2016",
     )
     zombie_years: int = param(
-        2, 1, 5, "years", "years in a row the test must hold", anchor="Tan, Huang and Woo 2016"
+        2,
+        1,
+        5,
+        "years",
+        "years in a row the test must hold",
+        anchor="Nie et al. 2016 (Renmin University zombie report: two consecutive years)",
     )
 
 

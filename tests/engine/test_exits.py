@@ -39,12 +39,12 @@ def _firms(**cols: Any) -> Firms:
 
 
 def _three_firms() -> tuple[Firms, np.ndarray]:
-    """Three operating firms with assets A = capital 100 (no construction, no cash):
+    """Three operating firms with assets A = capital 100 (no construction, no cash), EBIT
+    1 below interest 2 (weak), D = 80 > 0.5 A = 50 and D rose from 70 (borrowing):
 
-    0. zombie: r = 0.03 < 0.05 (cheap), EBIT 1 < interest 2 (weak), D = 80 > 0.5 A = 50
-       and D rose from 70 (borrowing), already one year on the run -> run 2, flagged.
-    1. not a zombie: the same, but it pays r = 0.08 (no cheap credit) -> run reset to 0.
-    2. borderline: all of parts 1-3 this year, but its first year (run 0 -> 1 < 2).
+    0. zombie: r = 0.03 < 0.05 (cheap), already one year on the run -> run 2, flagged.
+    1. zombie by evergreen lending alone: r = 0.08 (no cheap credit), run 1 -> 2, flagged.
+    2. borderline: the test holds this year, but its first year (run 0 -> 1 < 2).
     """
     f = _firms(
         rate=[0.03, 0.08, 0.03],
@@ -59,55 +59,81 @@ def _three_firms() -> tuple[Firms, np.ndarray]:
 
 
 def test_zombie_test_three_firms() -> None:
-    """Zombie iff parts 1-3 hold for zombie_years = 2 years running (Tan, Huang and Woo
-    2016): flags [True, False, False]; run counters [2, 0, 1]; the low-ICR counter counts
-    EBIT < interest for all three."""
+    """Zombie iff the FN-CHK test holds for zombie_years = 2 years running (Fukuda and
+    Nakamura 2011; Tan, Huang and Woo 2016): flags [True, True, False]; run counters
+    [2, 2, 1]; the low-ICR counter counts EBIT < interest for all three."""
     f, debt_before = _three_firms()
     flag = exits_mod.zombie_test(f, debt_before, R_M, SC)
-    np.testing.assert_array_equal(flag, [True, False, False])
-    np.testing.assert_array_equal(f.zombie_run, [2, 0, 1])
+    np.testing.assert_array_equal(flag, [True, True, False])
+    np.testing.assert_array_equal(f.zombie_run, [2, 2, 1])
     np.testing.assert_array_equal(f.low_icr_years, [1, 1, 1])
     # a second year in the same condition makes the borderline firm a zombie too
     flag = exits_mod.zombie_test(f, debt_before, R_M, SC)
-    np.testing.assert_array_equal(flag, [True, False, True])
-    np.testing.assert_array_equal(f.zombie_run, [3, 0, 2])
+    np.testing.assert_array_equal(flag, [True, True, True])
+    np.testing.assert_array_equal(f.zombie_run, [3, 3, 2])
+
+
+_ZOMBIE = dict(
+    rate=0.03, ebit=1.0, interest=2.0, capital=100.0, debt=80.0, capacity=10.0,
+    zombie_run=1, alive=True,
+)  # fmt: skip
+
+
+def _one(change: dict[str, Any]) -> Firms:
+    cols: dict[str, Any] = {**_ZOMBIE, **change}
+    return _firms(**{k: [v] for k, v in cols.items()})
 
 
 @pytest.mark.parametrize(
     ("change", "debt_before"),
     [
-        ({"rate": 0.05}, 70.0),  # part 1: r = r_m - m exactly is not below the minimum
         ({"ebit": 2.0}, 70.0),  # part 2: EBIT = interest is not below it
-        ({"debt": 50.0}, 40.0),  # part 3: D = 0.5 A exactly is not above the threshold
-        ({}, 80.0),  # part 3: debt did not rise (not borrowing)
+        ({"rate": 0.05, "debt": 50.0}, 40.0),  # neither cheap (r = r_m - m) nor D > 0.5 A
+        ({"rate": 0.08}, 80.0),  # not cheap, and debt did not rise (not evergreened)
         ({"capacity": 0.0}, 70.0),  # only operating firms can be zombies
         ({"alive": False}, 70.0),
     ],
 )
 def test_zombie_test_each_part_is_necessary(change: dict[str, Any], debt_before: float) -> None:
     """With the run counter at 1, a firm meeting every part becomes a zombie (checked
-    first); at each boundary (strict inequalities) or without one part the run resets to 0.
+    first); at each boundary (strict inequalities), without weak earnings, or with neither
+    cheap credit nor evergreen lending, the run resets to 0.
     Borderline values: r = 0.05 vs r_m - m = 0.06 - 0.01; D = 50 = 0.5 * A, A = 100."""
-    cols: dict[str, Any] = dict(
-        rate=0.03, ebit=1.0, interest=2.0, capital=100.0, debt=80.0, capacity=10.0,
-        zombie_run=1, alive=True,
-    )  # fmt: skip
-    ok = _firms(**{k: [v] for k, v in cols.items()})
-    assert exits_mod.zombie_test(ok, np.array([70.0]), R_M, SC)[0]
-    cols.update(change)
-    f = _firms(**{k: [v] for k, v in cols.items()})
+    assert exits_mod.zombie_test(_one({}), np.array([70.0]), R_M, SC)[0]
+    f = _one(change)
     assert not exits_mod.zombie_test(f, np.array([debt_before]), R_M, SC)[0]
     assert f.zombie_run[0] == 0
 
 
+@pytest.mark.parametrize(
+    ("change", "debt_before"),
+    [
+        ({"rate": 0.05}, 70.0),  # not cheap (r = r_m - m): evergreen lending suffices
+        ({"debt": 50.0}, 40.0),  # D = 0.5 A, not levered: cheap credit suffices
+        ({}, 80.0),  # debt did not rise: cheap credit suffices
+    ],
+)
+def test_zombie_test_cheap_credit_or_evergreen_lending(
+    change: dict[str, Any], debt_before: float
+) -> None:
+    """FN-CHK: a weak firm is a zombie if it has cheap credit (Caballero et al. 2008) or
+    is evergreened, levered above half its assets while its debt still rises (Fukuda and
+    Nakamura 2011): either alone suffices."""
+    f = _one(change)
+    assert exits_mod.zombie_test(f, np.array([debt_before]), R_M, SC)[0]
+    assert f.zombie_run[0] == 2
+
+
 def test_zombie_leverage_counts_construction_and_cash_as_assets() -> None:
-    """A = capital + building_cost + max(-D, 0). Capital 60 and construction 60: A = 120,
-    D = 80 > 0.5 A = 60, leveraged (a zombie at run 2). Construction 110: A = 170,
-    D = 80 < 0.5 A = 85, not leveraged enough. Cash counts: assets(1, 2, D = -3) = 6;
-    so does inventory at its book value (ODD 7.7): assets(1, 2, D = -3, B = 4) = 10.
-    Construction 60 with inventory worth 50: A = 170, not leveraged enough either."""
+    """Without cheap credit (r = 0.08) the firm is a zombie only if evergreened, so
+    its leverage decides. A = capital + building_cost + max(-D, 0).
+    Capital 60 and construction 60: A = 120, D = 80 > 0.5 A = 60, leveraged (a zombie at
+    run 2). Construction 110: A = 170, D = 80 < 0.5 A = 85, not leveraged enough.
+    Cash counts: assets(1, 2, D = -3) = 6; so does inventory at its book value (ODD 7.7):
+    assets(1, 2, D = -3, B = 4) = 10. Construction 60 with inventory worth 50: A = 170,
+    not leveraged enough either."""
     f = _firms(
-        rate=[0.03, 0.03], ebit=[1.0, 1.0], interest=[2.0, 2.0], capital=[60.0, 60.0],
+        rate=[0.08, 0.08], ebit=[1.0, 1.0], interest=[2.0, 2.0], capital=[60.0, 60.0],
         building_cost=[60.0, 110.0], debt=[80.0, 80.0], capacity=[10.0, 10.0],
         zombie_run=[1, 1],
     )  # fmt: skip
@@ -116,7 +142,7 @@ def test_zombie_leverage_counts_construction_and_cash_as_assets() -> None:
     np.testing.assert_allclose(exits_mod.assets(_a(1.0), _a(2.0), _a(-3.0)), [6.0])
     np.testing.assert_allclose(exits_mod.assets(_a(1.0), _a(2.0), _a(-3.0), _a(4.0)), [10.0])
     g = _firms(
-        rate=[0.03], ebit=[1.0], interest=[2.0], capital=[60.0], building_cost=[60.0],
+        rate=[0.08], ebit=[1.0], interest=[2.0], capital=[60.0], building_cost=[60.0],
         inventory_value=[50.0], debt=[80.0], capacity=[10.0], zombie_run=[1],
     )  # fmt: skip
     np.testing.assert_array_equal(exits_mod.zombie_test(g, np.array([70.0]), R_M, SC), [False])

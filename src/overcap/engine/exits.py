@@ -1,8 +1,9 @@
 """Exit, bailouts and zombies.
 
 Anchors: Kornai; Dewatripont and Maskin (1995) for the soft budget; Caballero,
-Hoshi and Kashyap (2008) for zombies; Tan, Huang and Woo (2016) for the four-part
-test used on Chinese firms; Lam et al. (2017, IMF WP/17/266) for zombies by ownership.
+Hoshi and Kashyap (2008) for zombies; Fukuda and Nakamura (2011) for the FN-CHK test
+that Tan, Huang and Woo (2016) and Nie et al. (2016) use on Chinese firms; Lam et al.
+(2017, IMF WP/17/266) for zombies by ownership.
 Who pays for a rescue, and when the bank stops rolling a zombie over: engine/banks.py.
 """
 
@@ -43,18 +44,21 @@ def assets(capital: F8, building_cost: F8, debt: F8, inventory_value: F8 | float
 
 
 def zombie_test(f: Firms, debt_before: F8, market_rate: float, sc: Scenario) -> np.ndarray:
-    """Four-part test (Tan, Huang and Woo 2016, after Caballero et al. 2008):
-    (1) interest rate below the market minimum r_m - m; (2) EBIT below interest;
-    (3) leverage D/A above the threshold while still borrowing (debt rose);
-    (4) all three for Z years running. Updates the run counters; returns the flag."""
+    """The FN-CHK test (Fukuda and Nakamura 2011, after Caballero, Hoshi and Kashyap 2008),
+    as Tan, Huang and Woo (2016) and the Renmin University report (Nie et al. 2016) apply
+    it to Chinese firms: a firm is flagged in a year when (2) its EBIT is below its
+    interest and either (1) it borrows below the market minimum rate r_m - m (subsidised
+    credit) or (3) its leverage D/A is above the threshold while it still borrows (debt
+    rose: evergreen lending); (4) a zombie is flagged Z years running. Updates the run
+    counters; returns the flag."""
     e = sc.exit
     a = assets(f.capital, f.building_cost, f.debt, f.inventory_value)
     cheap = f.rate < market_rate - sc.credit.prime_margin
     weak = f.ebit < f.interest
     # leverage above the threshold, written without a division: D > l A (A may be 0)
-    borrowing = (f.debt > e.zombie_leverage * a) & (f.debt > debt_before)
+    evergreen = (f.debt > e.zombie_leverage * a) & (f.debt > debt_before)
     # only operating firms can be zombies (a firm still building its plant is not one)
-    hit = cheap & weak & borrowing & f.alive & (f.capacity > 0)
+    hit = weak & (cheap | evergreen) & f.alive & (f.capacity > 0)
     f.zombie_run[:] = np.where(hit, f.zombie_run + 1, 0)
     f.low_icr_years[:] = np.where(weak & f.alive, f.low_icr_years + 1, 0)
     return np.asarray(f.zombie_run >= e.zombie_years)
