@@ -252,11 +252,11 @@ def test_payout_leaves_firms_levered(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[float] = []
     orig = exits.zombie_test
 
-    def spy(f, debt_before, market_rate, sc):  # type: ignore[no-untyped-def]
+    def spy(f, debt_before, market_rate, sc, soft_budget):  # type: ignore[no-untyped-def]
         a = exits.assets(f.capital, f.building_cost, f.debt, f.inventory_value)
         op = f.alive & (f.capacity > 0) & (a > 0)
         seen.append(float(np.median(f.debt[op] / a[op])))
-        return orig(f, debt_before, market_rate, sc)
+        return orig(f, debt_before, market_rate, sc, soft_budget)
 
     monkeypatch.setattr(exits, "zombie_test", spy)
 

@@ -39,8 +39,9 @@ def _firms(**cols: Any) -> Firms:
 
 
 def _three_firms() -> tuple[Firms, np.ndarray]:
-    """Three operating firms with assets A = capital 100 (no construction, no cash), EBIT
-    1 below interest 2 (weak), D = 80 > 0.5 A = 50 and D rose from 70 (borrowing):
+    """Three operating state-owned firms (a forbearing lender) with assets A = capital 100
+    (no construction, no cash), EBIT 1 below interest 2 (weak), D = 80 > 0.5 A = 50 and D
+    rose from 70 (borrowing):
 
     0. zombie: r = 0.03 < 0.05 (cheap), already one year on the run -> run 2, flagged.
     1. zombie by evergreen lending alone: r = 0.08 (no cheap credit), run 1 -> 2, flagged.
@@ -54,6 +55,7 @@ def _three_firms() -> tuple[Firms, np.ndarray]:
         debt=[80.0, 80.0, 80.0],
         capacity=[10.0, 10.0, 10.0],
         zombie_run=[1, 1, 0],
+        soe=[True, True, True],
     )
     return f, np.array([70.0, 70.0, 70.0])
 
@@ -63,19 +65,19 @@ def test_zombie_test_three_firms() -> None:
     Nakamura 2011; Tan, Huang and Woo 2016): flags [True, True, False]; run counters
     [2, 2, 1]; the low-ICR counter counts EBIT < interest for all three."""
     f, debt_before = _three_firms()
-    flag = exits_mod.zombie_test(f, debt_before, R_M, SC)
+    flag = exits_mod.zombie_test(f, debt_before, R_M, SC, 1.0)
     np.testing.assert_array_equal(flag, [True, True, False])
     np.testing.assert_array_equal(f.zombie_run, [2, 2, 1])
     np.testing.assert_array_equal(f.low_icr_years, [1, 1, 1])
     # a second year in the same condition makes the borderline firm a zombie too
-    flag = exits_mod.zombie_test(f, debt_before, R_M, SC)
+    flag = exits_mod.zombie_test(f, debt_before, R_M, SC, 1.0)
     np.testing.assert_array_equal(flag, [True, True, True])
     np.testing.assert_array_equal(f.zombie_run, [3, 3, 2])
 
 
 _ZOMBIE = dict(
     rate=0.03, ebit=1.0, interest=2.0, capital=100.0, debt=80.0, capacity=10.0,
-    zombie_run=1, alive=True,
+    zombie_run=1, alive=True, soe=True,
 )  # fmt: skip
 
 
@@ -99,9 +101,9 @@ def test_zombie_test_each_part_is_necessary(change: dict[str, Any], debt_before:
     first); at each boundary (strict inequalities), without weak earnings, or with neither
     cheap credit nor evergreen lending, the run resets to 0.
     Borderline values: r = 0.05 vs r_m - m = 0.06 - 0.01; D = 50 = 0.5 * A, A = 100."""
-    assert exits_mod.zombie_test(_one({}), np.array([70.0]), R_M, SC)[0]
+    assert exits_mod.zombie_test(_one({}), np.array([70.0]), R_M, SC, 1.0)[0]
     f = _one(change)
-    assert not exits_mod.zombie_test(f, np.array([debt_before]), R_M, SC)[0]
+    assert not exits_mod.zombie_test(f, np.array([debt_before]), R_M, SC, 1.0)[0]
     assert f.zombie_run[0] == 0
 
 
@@ -120,13 +122,37 @@ def test_zombie_test_cheap_credit_or_evergreen_lending(
     is evergreened, levered above half its assets while its debt still rises (Fukuda and
     Nakamura 2011): either alone suffices."""
     f = _one(change)
-    assert exits_mod.zombie_test(f, np.array([debt_before]), R_M, SC)[0]
+    assert exits_mod.zombie_test(f, np.array([debt_before]), R_M, SC, 1.0)[0]
     assert f.zombie_run[0] == 2
 
 
+@pytest.mark.parametrize(
+    ("owner", "soft_budget", "zombie"),
+    [
+        ({"soe": True}, 1.0, True),
+        ({"soe": False, "protected": True}, 1.0, True),
+        ({"soe": False, "bailed_out": True}, 1.0, True),
+        ({"soe": False}, 1.0, False),  # a private firm's lender does not forbear
+        ({"soe": True}, 0.0, False),  # no soft budget left: no lender forbears
+    ],
+)
+def test_evergreen_lending_needs_a_forbearing_lender(
+    owner: dict[str, Any], soft_budget: float, zombie: bool
+) -> None:
+    """Without cheap credit (r = 0.08), a weak, levered firm whose debt rises is
+    evergreened only where a lender forbears: a state-owned, protected or rescued firm
+    while soft budgets have any strength. A private firm's rising debt funds losses until
+    its equity runs out and it exits (ODD 7.9.1)."""
+    f = _one({"rate": 0.08, **owner})
+    assert exits_mod.zombie_test(f, np.array([70.0]), R_M, SC, soft_budget)[0] == zombie
+    # cheap credit needs no forbearance: the private firm at r = 0.03 is a zombie
+    g = _one({"soe": False})
+    assert exits_mod.zombie_test(g, np.array([70.0]), R_M, SC, 1.0)[0]
+
+
 def test_zombie_leverage_counts_construction_and_cash_as_assets() -> None:
-    """Without cheap credit (r = 0.08) the firm is a zombie only if evergreened, so
-    its leverage decides. A = capital + building_cost + max(-D, 0).
+    """Without cheap credit (r = 0.08) the (state-owned) firm is a zombie only if
+    evergreened, so its leverage decides. A = capital + building_cost + max(-D, 0).
     Capital 60 and construction 60: A = 120, D = 80 > 0.5 A = 60, leveraged (a zombie at
     run 2). Construction 110: A = 170, D = 80 < 0.5 A = 85, not leveraged enough.
     Cash counts: assets(1, 2, D = -3) = 6; so does inventory at its book value (ODD 7.7):
@@ -135,17 +161,17 @@ def test_zombie_leverage_counts_construction_and_cash_as_assets() -> None:
     f = _firms(
         rate=[0.08, 0.08], ebit=[1.0, 1.0], interest=[2.0, 2.0], capital=[60.0, 60.0],
         building_cost=[60.0, 110.0], debt=[80.0, 80.0], capacity=[10.0, 10.0],
-        zombie_run=[1, 1],
+        zombie_run=[1, 1], soe=[True, True],
     )  # fmt: skip
-    flag = exits_mod.zombie_test(f, np.array([70.0, 70.0]), R_M, SC)
+    flag = exits_mod.zombie_test(f, np.array([70.0, 70.0]), R_M, SC, 1.0)
     np.testing.assert_array_equal(flag, [True, False])
     np.testing.assert_allclose(exits_mod.assets(_a(1.0), _a(2.0), _a(-3.0)), [6.0])
     np.testing.assert_allclose(exits_mod.assets(_a(1.0), _a(2.0), _a(-3.0), _a(4.0)), [10.0])
     g = _firms(
         rate=[0.08], ebit=[1.0], interest=[2.0], capital=[60.0], building_cost=[60.0],
-        inventory_value=[50.0], debt=[80.0], capacity=[10.0], zombie_run=[1],
+        inventory_value=[50.0], debt=[80.0], capacity=[10.0], zombie_run=[1], soe=[True],
     )  # fmt: skip
-    np.testing.assert_array_equal(exits_mod.zombie_test(g, np.array([70.0]), R_M, SC), [False])
+    np.testing.assert_array_equal(exits_mod.zombie_test(g, np.array([70.0]), R_M, SC, 1.0), [False])
 
 
 # ---------------------------------------------------------------- 7.9.2 insolvency

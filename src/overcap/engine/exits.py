@@ -43,20 +43,25 @@ def assets(capital: F8, building_cost: F8, debt: F8, inventory_value: F8 | float
     return capital + building_cost + inventory_value + np.maximum(-debt, 0.0)
 
 
-def zombie_test(f: Firms, debt_before: F8, market_rate: float, sc: Scenario) -> np.ndarray:
+def zombie_test(
+    f: Firms, debt_before: F8, market_rate: float, sc: Scenario, soft_budget: float
+) -> np.ndarray:
     """The FN-CHK test (Fukuda and Nakamura 2011, after Caballero, Hoshi and Kashyap 2008),
     as Tan, Huang and Woo (2016) and the Renmin University report (Nie et al. 2016) apply
     it to Chinese firms: a firm is flagged in a year when (2) its EBIT is below its
     interest and either (1) it borrows below the market minimum rate r_m - m (subsidised
-    credit) or (3) its leverage D/A is above the threshold while it still borrows (debt
-    rose: evergreen lending); (4) a zombie is flagged Z years running. Updates the run
-    counters; returns the flag."""
+    credit) or (3) it is evergreened: levered above the threshold while its debt still
+    rises, with a lender that forbears (a state-owned, protected or rescued firm while
+    soft budgets have any strength ``soft_budget``; a hard lender would stop, and the
+    firm exit when its equity runs out); (4) a zombie is flagged Z years running.
+    Updates the run counters; returns the flag."""
     e = sc.exit
     a = assets(f.capital, f.building_cost, f.debt, f.inventory_value)
     cheap = f.rate < market_rate - sc.credit.prime_margin
     weak = f.ebit < f.interest
+    forbearing = (f.soe | f.protected | f.bailed_out) & (soft_budget > 0)
     # leverage above the threshold, written without a division: D > l A (A may be 0)
-    evergreen = (f.debt > e.zombie_leverage * a) & (f.debt > debt_before)
+    evergreen = forbearing & (f.debt > e.zombie_leverage * a) & (f.debt > debt_before)
     # only operating firms can be zombies (a firm still building its plant is not one)
     hit = weak & (cheap | evergreen) & f.alive & (f.capacity > 0)
     f.zombie_run[:] = np.where(hit, f.zombie_run + 1, 0)
@@ -189,7 +194,7 @@ def resolve(st: State, yr: Year, pol: Policy, prd: Production, rng: np.random.Ge
     the stock of bad loans."""
     f, sec, sc = st.firms, st.sectors, yr.sc
     S, P = yr.S, yr.P
-    zombie = zombie_test(f, f.debt_start, sc.credit.market_rate, sc)
+    zombie = zombie_test(f, f.debt_start, sc.credit.market_rate, sc, yr.strength.soft_budget)
     # a firm's share of its province's modelled capacity value (local jobs), needed only
     # for the insolvent firms: the province totals here, the shares in resolve_insolvency
     val_p = sum_by(f.province, f.capacity * yr.p_norm[f.sector], P)
