@@ -663,8 +663,8 @@ class ExitParams(Section):
         0.0,
         1.0,
         "debt/assets",
-        "leverage above which a weak borrower whose debt still rises is evergreened (a "
-        "zombie without cheap credit)",
+        "leverage above which a weak borrower whose debt still rises, with a forbearing "
+        "lender, is evergreened (a zombie without cheap credit)",
         anchor="Fukuda and Nakamura 2011 (FN-CHK evergreen-lending part); Tan, Huang and Woo 2016",
     )
     zombie_years: int = param(

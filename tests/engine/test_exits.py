@@ -113,6 +113,7 @@ def test_zombie_test_each_part_is_necessary(change: dict[str, Any], debt_before:
         ({"rate": 0.05}, 70.0),  # not cheap (r = r_m - m): evergreen lending suffices
         ({"debt": 50.0}, 40.0),  # D = 0.5 A, not levered: cheap credit suffices
         ({}, 80.0),  # debt did not rise: cheap credit suffices
+        ({"soe": False}, 70.0),  # a private firm: cheap credit needs no forbearing lender
     ],
 )
 def test_zombie_test_cheap_credit_or_evergreen_lending(
@@ -145,9 +146,6 @@ def test_evergreen_lending_needs_a_forbearing_lender(
     its equity runs out and it exits (ODD 7.9.1)."""
     f = _one({"rate": 0.08, **owner})
     assert exits_mod.zombie_test(f, np.array([70.0]), R_M, SC, soft_budget)[0] == zombie
-    # cheap credit needs no forbearance: the private firm at r = 0.03 is a zombie
-    g = _one({"soe": False})
-    assert exits_mod.zombie_test(g, np.array([70.0]), R_M, SC, 1.0)[0]
 
 
 def test_zombie_leverage_counts_construction_and_cash_as_assets() -> None:
