@@ -591,6 +591,21 @@ class MarketParams(Section):
     scarcity_price: float = param(
         2.5, 1.0, 10.0, "multiple of normal price", "highest price; demand above it is rationed"
     )
+    price_adjustment: float = param(
+        1.0,
+        0.05,
+        1.0,
+        "share/yr",
+        "share of the way from last year's price to this year's clearing price that the "
+        "year's price moves (the year's price is the mean of prices set through it); the "
+        "long side of the market is rationed as under a floor; 1 clears the market each year",
+        calibratable=True,
+        calibration_range=(0.3, 1.0),
+        anchor="a gap closed evenly through the year leaves the year's mean price about half "
+        "way (monthly spot prices); annual contract prices follow last year's: coal's "
+        "long-term contracts (2017 on), iron ore's annual benchmark (to 2010); Blinder et al. "
+        "1998 and Carlton 1986: the median industrial price changes about once a year",
+    )
     export_elasticity: float = param(
         3.0,
         0.5,

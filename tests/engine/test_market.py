@@ -110,6 +110,74 @@ def test_price_floor_with_evasion_raises_the_price_and_idles_the_rest() -> None:
     assert clr.price[0] == _tiny_market(0.0, 0.0).price[0]
 
 
+def _sticky_market(demand: float, prev: float, adjustment: float) -> market.Clearing:
+    """One sector at normal price 1, inelastic demand, bounds 0.2-3. A state-owned firm
+    must run 8 of its 10 units at cost 0.9; a private firm has 10 units at cost 0.5.
+    Last year's price ``prev``; the year's price moves ``adjustment`` of the way from it
+    to the clearing price."""
+    one = np.ones(1)
+    offer = market.Offer(
+        sector_i=np.array([0, 0], dtype=np.intp),
+        mc_i=np.array([0.9, 0.5]),
+        must_i=np.array([8.0, 0.0]),
+        capacity_i=np.array([10.0, 10.0]),
+        fixed_s=np.zeros(1),
+        normal_util=1.0,
+        overtime_premium=0.0,
+    )
+    curve = market.DemandCurve(
+        base=np.array([demand]), p_norm=one, elasticity=np.zeros(1), exports=no_exports(1)
+    )
+    rule = market.PriceRule(
+        lo=0.2,
+        hi=3.0,
+        floor_s=np.zeros(1),
+        evasion_s=np.zeros(1),
+        prev_s=np.array([prev]),
+        adjustment=adjustment,
+    )
+    return market.clear(offer, curve, rule)
+
+
+def test_adjusted_price_moves_a_share_of_the_way_from_last_year() -> None:
+    """p = lambda p* + (1 - lambda) p_prev, last year's price taken within this year's
+    bounds; lambda = 1 or no memory is the clearing price itself."""
+    p_clear, lo, hi = np.array([0.6, 2.0]), np.array([0.5, 0.5]), np.array([2.5, 2.5])
+    prev = np.array([1.0, 4.0])
+    assert np.allclose(market.adjusted_price(p_clear, prev, 0.5, lo, hi), [0.8, 2.25])
+    assert market.adjusted_price(p_clear, prev, 1.0, lo, hi) is p_clear
+    assert market.adjusted_price(p_clear, None, 0.5, lo, hi) is p_clear
+    assert np.allclose(market.adjusted_price(p_clear, prev, 0.0, lo, hi), [1.0, 2.5])
+
+
+def test_a_price_above_the_clearing_price_rations_sellers() -> None:
+    """After a dear year (prev 1.5) in a market that clears at 0.5 (demand 12: must-run 8
+    plus 4 of the private firm's capacity at cost 0.5), half-way adjustment sets the price
+    at about 1.0. Demand (inelastic) still buys 12: the private firm, free to choose,
+    sells 4 and leaves 6 idle although the price covers its cost, as under a floor."""
+    clr = _sticky_market(demand=12.0, prev=1.5, adjustment=0.5)
+    width = market.COST_SPAN / market.N_BINS
+    assert abs(clr.clearing_price[0] - 0.5) < width
+    assert np.isclose(clr.price[0], 0.5 * clr.clearing_price[0] + 0.75, rtol=1e-12)
+    assert np.allclose(clr.output, [8.0, 4.0])
+    assert np.isclose(clr.sales[0], 12.0) and np.isclose(clr.sold_share[0], 1.0)
+    # full adjustment is the clearing price, whatever last year's
+    assert clr.price[0] > _sticky_market(12.0, 1.5, 1.0).price[0]
+    assert _sticky_market(12.0, 1.5, 1.0).price[0] == clr.clearing_price[0]
+
+
+def test_a_price_below_the_clearing_price_rations_buyers() -> None:
+    """Demand 25 exceeds all 20 units even at the scarcity price (3); after a normal year
+    (prev 1) half-way adjustment sets the price at 2. Every unit's cost is covered, so
+    both firms run in full and sell everything; buyers get 20 of the 25 they want."""
+    clr = _sticky_market(demand=25.0, prev=1.0, adjustment=0.5)
+    assert np.isclose(clr.clearing_price[0], 3.0)
+    assert np.isclose(clr.price[0], 2.0)
+    assert np.allclose(clr.output, [10.0, 10.0])
+    assert np.isclose(clr.sales[0], 20.0) and np.isclose(clr.sold_share[0], 1.0)
+    assert np.isclose(clr.demand_at_price[0], 25.0)
+
+
 def _glut_market(demand: float) -> market.Clearing:
     """One sector at normal price 1, inelastic demand, distress price 0.5. A state-owned
     firm must run 8 of its 10 units at cost 0.9; a private firm has 10 units at cost 0.3,

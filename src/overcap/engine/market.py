@@ -200,6 +200,21 @@ class PriceRule:
     hi: float  # scarcity price
     floor_s: F8  # price floor, 0 = none
     evasion_s: F8  # share of the gap to the floor evaded by hidden discounts
+    prev_s: F8 | None = None  # last year's price at this year's normal price (None: no memory)
+    adjustment: float = 1.0  # share of the way from last year's price to the clearing price
+
+
+def adjusted_price(p_clear: F8, prev: F8 | None, adjustment: float, lo: F8, hi: F8) -> F8:
+    """p_t = lambda p*_t + (1 - lambda) p_{t-1}: the year's price moves a share lambda of the
+    way from last year's (at this year's normal price, within this year's bounds) to the
+    clearing price p*. The year's price is the mean of prices set through the year: monthly
+    spot prices that close the gap evenly over the year average about half of it, and
+    annual contract prices (coal's long-term contracts, ore's benchmark, supply contracts
+    for modules and cells) follow last year's. lambda = 1 (or no memory) clears the market
+    each year."""
+    if prev is None or adjustment >= 1.0:
+        return p_clear
+    return np.asarray(adjustment * p_clear + (1.0 - adjustment) * np.clip(prev, lo, hi))
 
 
 def clear(offer: Offer, curve: DemandCurve, rule: PriceRule, iterations: int = 60) -> Clearing:
@@ -250,7 +265,8 @@ def clear(offer: Offer, curve: DemandCurve, rule: PriceRule, iterations: int = 6
         a = np.where(up, mid, a)
         b = np.where(up, b, mid)
     p_clear = np.exp(np.where(glut, lo, np.where(scarce, hi, b)))
-    price = p_clear + (1.0 - evasion) * np.maximum(floor - p_clear, 0.0)
+    p_adj = adjusted_price(p_clear, rule.prev_s, rule.adjustment, np.exp(lo), np.exp(hi))
+    price = p_adj + (1.0 - evasion) * np.maximum(floor - p_adj, 0.0)
     d_dom, x_exp = curve.at(price)
     dem = d_dom + x_exp
     f_avail = table.supply(price / p_norm)
@@ -404,6 +420,8 @@ def produce(st: State, yr: Year, pol: Policy, dem: Demand) -> Production:
         sc.market.scarcity_price,
         ins.price_floor,
         ins.floor_evasion,
+        sec.price_rel_prev * yr.p_norm,
+        sc.market.price_adjustment,
     )
     clr = clear(offer, dem.curve, rule)
     liq_sold = clr.sold_share * sec.liquidation
