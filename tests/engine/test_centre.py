@@ -226,3 +226,14 @@ def test_stability_concern_raises_bailout_odds() -> None:
     calm = exits.bailout_probability(soe, prot, share, sc, 0.0)
     tense = exits.bailout_probability(soe, prot, share, sc, sc.centre.stagnation.stability_concern)
     assert (tense > calm).all()
+
+
+def test_the_regimes_campaigns_spare_strategic_sectors(baseline: overcap.Result) -> None:
+    """In the baseline only the steel and coal campaign of 2016-18 is scripted: no
+    capacity of a sector is retired by a campaign in a year it is strategic (solar,
+    batteries and EVs from 2010, autos throughout), while the traditional sectors are
+    cut."""
+    s = baseline.sectors
+    cut = s[s["capacity_retired_by_campaign"] > 0]
+    assert len(cut) > 0
+    assert not cut["strategic"].astype(bool).any(), cut[["year", "sector"]].to_string()

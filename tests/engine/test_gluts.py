@@ -150,8 +150,26 @@ def test_output_caps_fall_on_targeted_sectors_and_the_script() -> None:
     0.84 in the third sector; the switch turns both off."""
     util = _a(0.7, 0.9, 0.9)
     scripted = _a(1.0, 1.0, 0.84)
-    np.testing.assert_allclose(centre.output_caps(0.8, scripted, util, 0.8, True), [0.8, 1, 0.84])
-    np.testing.assert_array_equal(centre.output_caps(0.8, scripted, util, 0.8, False), 1.0)
+    no = np.zeros(3, dtype=bool)
+    caps = centre.output_caps(0.8, scripted, util, 0.8, True, no)
+    np.testing.assert_allclose(caps, [0.8, 1, 0.84])
+    np.testing.assert_array_equal(centre.output_caps(0.8, scripted, util, 0.8, False, no), 1.0)
+
+
+def test_the_regime_spares_strategic_sectors_but_not_the_script() -> None:
+    """All three sectors run below the goal; the first and third are strategic. The
+    regime's cap falls only on the second; the script's cap on the third still holds."""
+    util = _a(0.6, 0.6, 0.6)
+    strategic = np.array([True, False, True])
+    caps = centre.output_caps(0.8, _a(1.0, 1.0, 0.84), util, 0.8, True, strategic)
+    np.testing.assert_allclose(caps, [1.0, 0.8, 0.84])
+    np.testing.assert_array_equal(
+        centre.campaign_targets(util, 0.8, strategic), [False, True, False]
+    )
+    np.testing.assert_array_equal(
+        centre.campaign_targets(_a(0.9, 0.6, 0.6), 0.8, np.zeros(3, dtype=bool)),
+        [False, True, True],
+    )
 
 
 def test_the_baseline_scripts_coal_and_steel_restrictions() -> None:

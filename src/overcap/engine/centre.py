@@ -99,14 +99,29 @@ def regime_instruments(regime: int, sc: Scenario) -> RegimeInstruments:
     return out
 
 
-def output_caps(ri_cap: float, scripted: F8, util_prev: F8, goal: float, on: bool) -> F8:
-    """cap_s = min(scripted_s, the regime's cap where u_{s,t-1} < goal): the utilisation cap
-    of production restrictions (1 = none). The regime's cap falls on the sectors a campaign
-    targets (utilisation below the campaign goal); scripted caps on the sectors they name.
-    The ``output_caps`` switch turns both off."""
+def campaign_targets(util_prev: F8, goal: float, strategic: np.ndarray) -> np.ndarray:
+    """The sectors the regime's campaign targets: utilisation below the goal u* last year,
+    and not strategic this year. The centre cuts the traditional sectors it finds in
+    surplus, not those it promotes: the State Council's 2013 Guidance on severe
+    overcapacity (No. 41) named steel, cement, electrolytic aluminium, flat glass and
+    shipbuilding; the 2016 Opinions (No. 6 and 7) steel and coal; while solar, batteries
+    and new-energy vehicles, strategic emerging industries from 2010 (State Council
+    Decision, October 2010), had entry standards and demand support instead. Scripted
+    campaigns and restrictions (events) apply to the sectors they name, strategic or not
+    (the 2024-25 anti-involution rules)."""
+    return np.asarray((util_prev < goal) & ~strategic)
+
+
+def output_caps(
+    ri_cap: float, scripted: F8, util_prev: F8, goal: float, on: bool, strategic: np.ndarray
+) -> F8:
+    """cap_s = min(scripted_s, the regime's cap in the sectors the campaign targets): the
+    utilisation cap of production restrictions (1 = none). The regime's cap falls on the
+    sectors a campaign targets (:func:`campaign_targets`); scripted caps on the sectors
+    they name. The ``output_caps`` switch turns both off."""
     if not on:
         return np.ones_like(util_prev)
-    regime = np.where(util_prev < goal, ri_cap, 1.0)
+    regime = np.where(campaign_targets(util_prev, goal, strategic), ri_cap, 1.0)
     return np.minimum(regime, scripted)
 
 
@@ -123,7 +138,10 @@ def instruments(state: CentreState, yr: Year, unit_cost_prev: F8, util_prev: F8)
         stimulus = stimulus + extra
     if not sw.stimulus:
         stimulus = np.zeros(S)
-    campaign = np.maximum(np.full(S, ri.campaign_intensity), scr.campaign_s)
+    # the regime's campaign spares the strategic sectors (campaign_targets); the cut
+    # itself follows from the utilisation gap (campaign), zero where there is none
+    regime_campaign = np.where(yr.strategic, 0.0, ri.campaign_intensity)
+    campaign = np.maximum(regime_campaign, scr.campaign_s)
     if not sw.campaigns:
         campaign = np.zeros(S)
     floor_share = np.maximum(np.full(S, ri.price_floor), scr.floor_s)
@@ -139,7 +157,12 @@ def instruments(state: CentreState, yr: Year, unit_cost_prev: F8, util_prev: F8)
         campaign_intensity=campaign,
         strategic=yr.strategic,
         output_cap=output_caps(
-            ri.output_cap, scr.output_cap_s, util_prev, sc.centre.campaign_goal, sw.output_caps
+            ri.output_cap,
+            scr.output_cap_s,
+            util_prev,
+            sc.centre.campaign_goal,
+            sw.output_caps,
+            yr.strategic,
         ),
         plan_growth=yr.plan_growth,
     )
