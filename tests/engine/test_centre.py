@@ -176,7 +176,15 @@ def test_without_evasion_the_price_floor_binds() -> None:
 
 
 def test_evasion_leaves_the_price_between_clearing_and_floor() -> None:
-    r = overcap.run("anti-involution", seed=0, overrides={"centre.floor_evasion": 0.5})
+    """With the market clearing each year (price adjustment 1), the realised price is the
+    clearing price plus the unevaded half of its gap to the floor. (With partial
+    adjustment the floor's gap is to the adjusted price, which is not recorded:
+    tests/engine/test_market.py checks that case on a small market.)"""
+    r = overcap.run(
+        "anti-involution",
+        seed=0,
+        overrides={"centre.floor_evasion": 0.5, "market.price_adjustment": 1.0},
+    )
     s = r.sectors.query("year >= 2024 and output > 0 and price_floor > clearing_price")
     assert len(s) > 0
     assert (s["price"] < s["price_floor"]).all()
@@ -186,9 +194,24 @@ def test_evasion_leaves_the_price_between_clearing_and_floor() -> None:
 
 
 def test_price_rules_switch() -> None:
-    r = overcap.run("anti-involution", seed=0, overrides={"switches.price_rules": False})
+    """Without price rules there is no floor: with the market clearing each year the price
+    is the clearing price; with partial adjustment (the calibrated default) it lies
+    between the clearing price and last year's price carried at this year's normal price
+    (ODD 7.6)."""
+    off = {"switches.price_rules": False}
+    r = overcap.run("anti-involution", seed=0, overrides={**off, "market.price_adjustment": 1.0})
     assert (r.sectors["price_floor"] == 0).all()
     assert np.allclose(r.sectors["price"], r.sectors["clearing_price"])
+    s = overcap.run("anti-involution", seed=0, overrides=off).sectors
+    s = s.sort_values(["sector", "year"])
+    g = s.groupby("sector")
+    prev = g["price"].shift(1) / g["normal_price"].shift(1) * s["normal_price"]
+    ok = prev.notna() & (s["output"] > 0)
+    lo = np.minimum(prev, s["clearing_price"])[ok]
+    hi = np.maximum(prev, s["clearing_price"])[ok]
+    price = s["price"][ok]
+    assert ((price >= lo * (1 - 1e-9)) & (price <= hi * (1 + 1e-9))).all()
+    assert not np.allclose(price, s["clearing_price"][ok])  # the adjustment is partial
 
 
 def test_a_binding_floor_idles_capacity_instead_of_filling_warehouses() -> None:

@@ -110,7 +110,9 @@ def test_price_floor_with_evasion_raises_the_price_and_idles_the_rest() -> None:
     assert clr.price[0] == _tiny_market(0.0, 0.0).price[0]
 
 
-def _sticky_market(demand: float, prev: float, adjustment: float) -> market.Clearing:
+def _sticky_market(
+    demand: float, prev: float, adjustment: float, floor: float = 0.0, evasion: float = 0.0
+) -> market.Clearing:
     """One sector at normal price 1, inelastic demand, bounds 0.2-3. A state-owned firm
     must run 8 of its 10 units at cost 0.9; a private firm has 10 units at cost 0.5.
     Last year's price ``prev``; the year's price moves ``adjustment`` of the way from it
@@ -131,8 +133,8 @@ def _sticky_market(demand: float, prev: float, adjustment: float) -> market.Clea
     rule = market.PriceRule(
         lo=0.2,
         hi=3.0,
-        floor_s=np.zeros(1),
-        evasion_s=np.zeros(1),
+        floor_s=np.array([floor]),
+        evasion_s=np.array([evasion]),
         prev_s=np.array([prev]),
         adjustment=adjustment,
     )
@@ -164,6 +166,17 @@ def test_a_price_above_the_clearing_price_rations_sellers() -> None:
     # full adjustment is the clearing price, whatever last year's
     assert clr.price[0] > _sticky_market(12.0, 1.5, 1.0).price[0]
     assert _sticky_market(12.0, 1.5, 1.0).price[0] == clr.clearing_price[0]
+
+
+def test_a_floor_binds_on_the_adjusted_price() -> None:
+    """Clearing price 0.5, last year's 0.6, half-way adjustment: 0.55. A floor of 0.8 with
+    half its gap evaded lifts it to 0.55 + 0.5 (0.8 - 0.55) = 0.675; a floor below the
+    adjusted price leaves it alone."""
+    clr = _sticky_market(demand=12.0, prev=0.6, adjustment=0.5, floor=0.8, evasion=0.5)
+    adjusted = 0.5 * clr.clearing_price[0] + 0.3
+    assert np.isclose(clr.price[0], adjusted + 0.5 * (0.8 - adjusted), rtol=1e-12)
+    low = _sticky_market(demand=12.0, prev=0.6, adjustment=0.5, floor=0.52, evasion=0.5)
+    assert np.isclose(low.price[0], adjusted, rtol=1e-12)
 
 
 def test_a_price_below_the_clearing_price_rations_buyers() -> None:
