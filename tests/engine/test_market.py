@@ -110,17 +110,22 @@ def test_price_floor_with_evasion_raises_the_price_and_idles_the_rest() -> None:
     assert clr.price[0] == _tiny_market(0.0, 0.0).price[0]
 
 
-def _sticky_market(
-    demand: float, prev: float, adjustment: float, floor: float = 0.0, evasion: float = 0.0
+def _one_sector(
+    demand: float,
+    private_cost: float,
+    lo: float,
+    prev: float | None = None,
+    adjustment: float = 1.0,
+    floor: float = 0.0,
+    evasion: float = 0.0,
 ) -> market.Clearing:
-    """One sector at normal price 1, inelastic demand, bounds 0.2-3. A state-owned firm
-    must run 8 of its 10 units at cost 0.9; a private firm has 10 units at cost 0.5.
-    Last year's price ``prev``; the year's price moves ``adjustment`` of the way from it
-    to the clearing price."""
-    one = np.ones(1)
+    """One sector at normal price 1, inelastic demand, prices within [lo, 3]. A state-owned
+    firm must run 8 of its 10 units at cost 0.9; a private firm has 10 units at
+    ``private_cost``. Last year's price ``prev`` (None: no memory); the year's price moves
+    ``adjustment`` of the way from it to the clearing price."""
     offer = market.Offer(
         sector_i=np.array([0, 0], dtype=np.intp),
-        mc_i=np.array([0.9, 0.5]),
+        mc_i=np.array([0.9, private_cost]),
         must_i=np.array([8.0, 0.0]),
         capacity_i=np.array([10.0, 10.0]),
         fixed_s=np.zeros(1),
@@ -128,17 +133,24 @@ def _sticky_market(
         overtime_premium=0.0,
     )
     curve = market.DemandCurve(
-        base=np.array([demand]), p_norm=one, elasticity=np.zeros(1), exports=no_exports(1)
+        base=np.array([demand]), p_norm=np.ones(1), elasticity=np.zeros(1), exports=no_exports(1)
     )
     rule = market.PriceRule(
-        lo=0.2,
+        lo=lo,
         hi=3.0,
         floor_s=np.array([floor]),
         evasion_s=np.array([evasion]),
-        prev_s=np.array([prev]),
+        prev_s=None if prev is None else np.array([prev]),
         adjustment=adjustment,
     )
     return market.clear(offer, curve, rule)
+
+
+def _sticky_market(
+    demand: float, prev: float, adjustment: float, floor: float = 0.0, evasion: float = 0.0
+) -> market.Clearing:
+    """The private firm's cost is 0.5, the bounds 0.2-3 (:func:`_one_sector`)."""
+    return _one_sector(demand, 0.5, 0.2, prev, adjustment, floor, evasion)
 
 
 def test_adjusted_price_moves_a_share_of_the_way_from_last_year() -> None:
@@ -192,27 +204,8 @@ def test_a_price_below_the_clearing_price_rations_buyers() -> None:
 
 
 def _glut_market(demand: float) -> market.Clearing:
-    """One sector at normal price 1, inelastic demand, distress price 0.5. A state-owned
-    firm must run 8 of its 10 units at cost 0.9; a private firm has 10 units at cost 0.3,
-    below the distress price."""
-    one = np.ones(1)
-    offer = market.Offer(
-        sector_i=np.array([0, 0], dtype=np.intp),
-        mc_i=np.array([0.9, 0.3]),
-        must_i=np.array([8.0, 0.0]),
-        capacity_i=np.array([10.0, 10.0]),
-        fixed_s=np.zeros(1),
-        normal_util=1.0,
-        overtime_premium=0.0,
-    )
-    curve = market.DemandCurve(
-        base=np.array([demand]),
-        p_norm=one,
-        elasticity=np.zeros(1),
-        exports=no_exports(1),
-    )
-    rule = market.PriceRule(lo=0.5, hi=3.0, floor_s=np.zeros(1), evasion_s=np.zeros(1))
-    return market.clear(offer, curve, rule)
+    """Distress price 0.5; the private firm's cost, 0.3, is below it (:func:`_one_sector`)."""
+    return _one_sector(demand, 0.3, 0.5)
 
 
 def test_in_a_glut_flexible_firms_produce_only_what_sells() -> None:
