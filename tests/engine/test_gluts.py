@@ -150,10 +150,10 @@ def test_output_caps_fall_on_targeted_sectors_and_the_script() -> None:
     0.84 in the third sector; the switch turns both off."""
     util = _a(0.7, 0.9, 0.9)
     scripted = _a(1.0, 1.0, 0.84)
-    no = np.zeros(3, dtype=bool)
-    caps = centre.output_caps(0.8, scripted, util, 0.8, True, no)
+    targets = centre.campaign_targets(util, 0.8, np.zeros(3, dtype=bool))
+    caps = centre.output_caps(0.8, scripted, targets, True)
     np.testing.assert_allclose(caps, [0.8, 1, 0.84])
-    np.testing.assert_array_equal(centre.output_caps(0.8, scripted, util, 0.8, False, no), 1.0)
+    np.testing.assert_array_equal(centre.output_caps(0.8, scripted, targets, False), 1.0)
 
 
 def test_the_regime_spares_strategic_sectors_but_not_the_script() -> None:
@@ -161,7 +161,8 @@ def test_the_regime_spares_strategic_sectors_but_not_the_script() -> None:
     regime's cap falls only on the second; the script's cap on the third still holds."""
     util = _a(0.6, 0.6, 0.6)
     strategic = np.array([True, False, True])
-    caps = centre.output_caps(0.8, _a(1.0, 1.0, 0.84), util, 0.8, True, strategic)
+    targets = centre.campaign_targets(util, 0.8, strategic)
+    caps = centre.output_caps(0.8, _a(1.0, 1.0, 0.84), targets, True)
     np.testing.assert_allclose(caps, [1.0, 0.8, 0.84])
     np.testing.assert_array_equal(
         centre.campaign_targets(util, 0.8, strategic), [False, True, False]

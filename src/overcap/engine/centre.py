@@ -112,17 +112,14 @@ def campaign_targets(util_prev: F8, goal: float, strategic: np.ndarray) -> np.nd
     return np.asarray((util_prev < goal) & ~strategic)
 
 
-def output_caps(
-    ri_cap: float, scripted: F8, util_prev: F8, goal: float, on: bool, strategic: np.ndarray
-) -> F8:
+def output_caps(ri_cap: float, scripted: F8, targets: np.ndarray, on: bool) -> F8:
     """cap_s = min(scripted_s, the regime's cap in the sectors the campaign targets): the
     utilisation cap of production restrictions (1 = none). The regime's cap falls on the
-    sectors a campaign targets (:func:`campaign_targets`); scripted caps on the sectors
-    they name. The ``output_caps`` switch turns both off."""
+    sectors a campaign targets (``targets``, :func:`campaign_targets`); scripted caps on
+    the sectors they name. The ``output_caps`` switch turns both off."""
     if not on:
-        return np.ones_like(util_prev)
-    regime = np.where(campaign_targets(util_prev, goal, strategic), ri_cap, 1.0)
-    return np.minimum(regime, scripted)
+        return np.ones_like(scripted)
+    return np.minimum(np.where(targets, ri_cap, 1.0), scripted)
 
 
 def instruments(state: CentreState, yr: Year, unit_cost_prev: F8, util_prev: F8) -> Instruments:
@@ -138,10 +135,8 @@ def instruments(state: CentreState, yr: Year, unit_cost_prev: F8, util_prev: F8)
         stimulus = stimulus + extra
     if not sw.stimulus:
         stimulus = np.zeros(S)
-    # the regime's campaign spares the strategic sectors (campaign_targets); the cut
-    # itself follows from the utilisation gap (campaign), zero where there is none
-    regime_campaign = np.where(yr.strategic, 0.0, ri.campaign_intensity)
-    campaign = np.maximum(regime_campaign, scr.campaign_s)
+    targets = campaign_targets(util_prev, sc.centre.campaign_goal, yr.strategic)
+    campaign = np.maximum(np.where(targets, ri.campaign_intensity, 0.0), scr.campaign_s)
     if not sw.campaigns:
         campaign = np.zeros(S)
     floor_share = np.maximum(np.full(S, ri.price_floor), scr.floor_s)
@@ -156,14 +151,7 @@ def instruments(state: CentreState, yr: Year, unit_cost_prev: F8, util_prev: F8)
         floor_evasion=scr.evasion_s,
         campaign_intensity=campaign,
         strategic=yr.strategic,
-        output_cap=output_caps(
-            ri.output_cap,
-            scr.output_cap_s,
-            util_prev,
-            sc.centre.campaign_goal,
-            sw.output_caps,
-            yr.strategic,
-        ),
+        output_cap=output_caps(ri.output_cap, scr.output_cap_s, targets, sw.output_caps),
         plan_growth=yr.plan_growth,
     )
 
