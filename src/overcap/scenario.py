@@ -379,6 +379,20 @@ class InvestmentParams(Section):
         anchor="no estimate (flag R): the fastest sustained demand growth in the record is "
         "solar's and EVs' 50-100% a year (log 0.4-0.7; demand.csv), the range brackets it",
     )
+    trend_damping: float = param(
+        1.0,
+        0.0,
+        1.0,
+        "weight a year",
+        "phi of the damped-trend forecast: investors weigh the growth they extrapolate "
+        "k years ahead by phi^k (1: the trend runs undamped over the forecast horizon; "
+        "0: they expect last year's demand)",
+        calibratable=True,
+        calibration_range=(0.3, 1.0),
+        anchor="Gardner and McKenzie 1985 (damped trend; phi of 0.8-0.98 typical in the "
+        "M-competitions, Makridakis and Hibon 2000); growth rates of sales persist little "
+        "(Chan, Karceski and Lakonishok 2003)",
+    )
     expansion_speed: float = param(
         0.1,
         0.0,

@@ -586,6 +586,38 @@ def test_forecast_horizon_matches_completion_of_a_project_started_now() -> None:
     assert year - (t - 1) == investment.forecast_horizon(_a(float(lag)))[0]
 
 
+def test_damped_horizon_is_the_sum_of_the_damping_weights() -> None:
+    """H = phi + phi^2 + ... + phi^h for an integer horizon; phi = 1 leaves h unchanged
+    (the undamped trend, bit for bit) and phi = 0 extrapolates no growth."""
+    h = _a(1.0, 2.0, 3.0)
+    np.testing.assert_array_equal(investment.damped_horizon(h, 1.0), h)
+    np.testing.assert_allclose(investment.damped_horizon(h, 0.5), [0.5, 0.75, 0.875])
+    np.testing.assert_allclose(investment.damped_horizon(h, 0.0), [0.0, 0.0, 0.0])
+    # a fractional horizon lies between its integer neighbours, and damping shortens it
+    mid = investment.damped_horizon(_a(2.5), 0.8)[0]
+    lo, hi = investment.damped_horizon(_a(2.0, 3.0), 0.8)
+    assert lo < mid < hi < 3.0
+
+
+def test_expectations_damp_the_trend_over_the_horizon() -> None:
+    """On the tiny world (D_{t-1} = 20, lag 2 so h = 3) with consensus growth 0.2 in both
+    sectors and no plan: phi = 1 gives D^e = 20 e^(0.2 * 3); phi = 0.5 gives
+    20 e^(0.2 * (0.5 + 0.25 + 0.125)), less than the undamped trend and more than 20."""
+    from dataclasses import replace
+
+    from overcap.engine import centre
+    from tests.engine import tiny
+
+    out = {}
+    for phi in (1.0, 0.5):
+        st, ctx = tiny.world(tiny.scenario(**{"investment.trend_damping": phi}))
+        st.sectors.consensus_growth[:] = 0.2
+        yr = replace(ctx.begin(st), plan_growth=_a(np.nan, np.nan))
+        out[phi] = investment.expectations(st, yr, centre.set_policy(st, yr)).demand_s
+    np.testing.assert_allclose(out[1.0], 20.0 * math.exp(0.2 * 3), rtol=1e-12)
+    np.testing.assert_allclose(out[0.5], 20.0 * math.exp(0.2 * 0.875), rtol=1e-12)
+
+
 def test_planned_growth_lifts_strategic_sectors_toward_their_plan() -> None:
     """g^e = g + kappa A max(0, g^plan - g): kappa = 0.5.
     strategic, plan 0.30 above consensus 0.10: 0.10 + 0.5 * 0.20 = 0.20;

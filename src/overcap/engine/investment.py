@@ -107,6 +107,17 @@ def forecast_horizon(lag: F8) -> F8:
     return np.maximum(lag, 1.0) + 1.0
 
 
+def damped_horizon(h: F8, phi: float) -> F8:
+    """H_s = sum_{k=1..h} phi^k = phi (1 - phi^h) / (1 - phi), h_s itself at phi = 1: the
+    damped-trend forecast (Gardner and McKenzie 1985) extrapolates the growth of the
+    year just observed at a weight phi^k k years ahead, since growth rates persist little
+    from year to year (Chan, Karceski and Lakonishok 2003). At phi = 1 the trend is
+    extrapolated undamped over the whole horizon."""
+    if phi >= 1.0:
+        return h
+    return phi * (1.0 - phi**h) / (1.0 - phi)
+
+
 def visible_capacity(capacity: F8, pipeline: F8, visibility: float, life: F8, lag: F8) -> F8:
     """V_s = K_s (1 - 1/L_s)^lag + v U_s: capacity in place that survives the build lag,
     plus the share v of others' capacity under construction an investor sees."""
@@ -391,8 +402,9 @@ def expand(
 def expectations(st: State, yr: Year, pol: Policy) -> Expectations:
     """The consensus every investor reads: g_s = consensus growth, lifted toward the
     centre's plan target in strategic sectors (:func:`planned_growth`);
-    D^e_s = D_{s,t-1} e^(g_s h_s) at the year a project started now first produces
-    (:func:`forecast_horizon`); visible capacity, expected utilisation, perceived gap and
+    D^e_s = D_{s,t-1} e^(g_s H_s) at the year a project started now first produces
+    (:func:`forecast_horizon`), the trend damped over the horizon (:func:`damped_horizon`);
+    visible capacity, expected utilisation, perceived gap and
     expected price (the functions above)."""
     f, sec, sc, tech = st.firms, st.sectors, yr.sc, yr.const
     life, lag = tech.plant_life, tech.build_lag
@@ -402,7 +414,8 @@ def expectations(st: State, yr: Year, pol: Policy) -> Expectations:
     g = planned_growth(
         sec.consensus_growth, ins.plan_growth, ins.strategic, sc.investment.plan_credibility
     )
-    demand_e = sec.demand_prev * np.exp(g * forecast_horizon(lag))
+    horizon = damped_horizon(forecast_horizon(lag), sc.investment.trend_damping)
+    demand_e = sec.demand_prev * np.exp(g * horizon)
     visible = visible_capacity(cap_s, pipe_s, sc.investment.visibility, life, lag)
     u_e = expected_utilisation(demand_e, visible)
     gap = perceived_gap(demand_e, visible, sc.market.normal_utilisation)
