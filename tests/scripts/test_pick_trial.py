@@ -1,0 +1,156 @@
+"""scripts/pick_trial.py: the rule that picks the trial of a study to install
+(docs/CALIBRATION.md, "Picking a trial"). The model's evaluation and the thesis's sign
+are replaced by fakes with known answers, so what is tested is the rule: the five best
+trials by the study's loss, implausibility 0 on 10 replicates, the sign when asked, the
+lowest 10-replicate loss, and the provenance written."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import optuna
+import pytest
+from optuna.storages.journal import JournalFileBackend
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "pick_trial.py"
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("pick_trial", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["pick_trial"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+# trial number -> (study loss, 10-replicate loss, implausibility, sign (d investment, d zombies))
+TRIALS: dict[int, tuple[float, float, float, tuple[float, float]]] = {
+    0: (5.0, 5.5, 0.0, (-1.0, -0.01)),  # fifth best: kept, but not the lowest
+    1: (1.0, 9.0, 0.0, (-1.0, -0.01)),  # best in the study, worse on 10 replicates
+    2: (2.0, 2.5, 0.3, (-1.0, -0.01)),  # implausible: excluded
+    3: (3.0, 3.0, 0.0, (+1.0, -0.01)),  # wrong sign: excluded only with --thesis-sign
+    4: (4.0, 4.0, 0.0, (-1.0, -0.01)),  # the pick with --thesis-sign
+    5: (6.0, 0.1, 0.0, (-1.0, -0.01)),  # sixth: never looked at
+}
+A, B = "investment.visibility", "market.price_adjustment"
+RANGES = {A: [0.0, 1.0], B: [0.3, 1.0]}
+
+
+def _study(tmp: Path) -> tuple[Path, Path]:
+    journal = tmp / "study.journal"
+    storage = optuna.storages.JournalStorage(JournalFileBackend(str(journal)))
+    study = optuna.create_study(study_name="s", storage=storage)
+    dist = {k: optuna.distributions.FloatDistribution(lo, hi) for k, (lo, hi) in RANGES.items()}
+    for n, (loss, *_rest) in TRIALS.items():
+        # trial 4 sits at the lower edge of the visibility range
+        params = {A: 0.0 if n == 4 else 0.1 * n + 0.05, B: 0.5}
+        study.add_trial(
+            optuna.trial.create_trial(
+                params=params,
+                distributions=dist,
+                value=loss,
+                user_attrs={"implausibility": 0.0, "passed_in": 40, "total_in": 71},
+            )
+        )
+    out = tmp / "study-out.json"
+    doc = {
+        "scenario": "baseline",
+        "params": {A: 0.9, B: 0.9, "exit.rescue_soe": 0.7},
+        "provenance": {"ranges": RANGES, "seed": 11},
+    }
+    out.write_text(json.dumps(doc))
+    return journal, out
+
+
+@pytest.fixture
+def pick(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    mod = _script()
+    by_vis: dict[float, int] = {(0.0 if n == 4 else 0.1 * n + 0.05): n for n in TRIALS}
+
+    def trial_of(params: dict[str, Any]) -> int:
+        return by_vis[min(by_vis, key=lambda v: abs(v - params[A]))]
+
+    def evaluate(scenario: str, params: dict[str, Any], *args: Any) -> dict[str, Any]:
+        n = trial_of(params)
+        assert n != 5, "the sixth-best trial must not be evaluated"
+        _, loss10, implaus, _ = TRIALS[n]
+        return {"loss": loss10, "implausibility": implaus, "passed_in": 40, "total_in": 71}
+
+    monkeypatch.setattr(mod, "evaluate", evaluate)
+    monkeypatch.setattr(mod, "thesis_sign", lambda params, seed: TRIALS[trial_of(params)][3])
+    return mod
+
+
+def test_picks_the_lowest_ten_replicate_loss_of_the_plausible_five(
+    pick: ModuleType, tmp_path: Path
+) -> None:
+    journal, study_out = _study(tmp_path)
+    out = tmp_path / "picked.json"
+    assert (
+        pick.main([str(journal), str(study_out), str(out), "--seed", "11", "--plausibility", "3"])
+        == 0
+    )
+    doc = json.loads(out.read_text())
+    pv = doc["provenance"]
+    assert pv["selected_trial"] == 3
+    assert pv["study_best_trial"] == 1
+    assert pv["loss_10_replicates"] == 3.0
+    assert pv["loss_in_sample"] == 3.0
+    assert pv["trials_completed"] == len(TRIALS)
+    # the trial's parameters over the study's fixed ones, which are kept
+    assert doc["params"]["exit.rescue_soe"] == 0.7
+    assert doc["params"][B] == 0.5
+    assert "thesis_sign_study_seed" not in pv
+
+
+def test_thesis_sign_excludes_a_trial_whose_subsidies_raise_investment(
+    pick: ModuleType, tmp_path: Path
+) -> None:
+    journal, study_out = _study(tmp_path)
+    out = tmp_path / "picked.json"
+    rc = pick.main(
+        [
+            str(journal),
+            str(study_out),
+            str(out),
+            "--seed",
+            "11",
+            "--plausibility",
+            "3",
+            "--thesis-sign",
+        ]
+    )
+    assert rc == 0
+    pv = json.loads(out.read_text())["provenance"]
+    assert pv["selected_trial"] == 4
+    assert pv["thesis_sign_study_seed"] == {"investment": -1.0, "zombie_share": -0.01}
+    assert pv["at_edge_of_range"] == [A]
+    assert "thesis's sign" in pv["selection"]
+
+
+def test_writes_nothing_when_no_trial_meets_the_rule(
+    pick: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal, study_out = _study(tmp_path)
+    monkeypatch.setattr(pick, "thesis_sign", lambda params, seed: (1.0, 1.0))
+    out = tmp_path / "picked.json"
+    rc = pick.main(
+        [
+            str(journal),
+            str(study_out),
+            str(out),
+            "--seed",
+            "11",
+            "--plausibility",
+            "3",
+            "--thesis-sign",
+        ]
+    )
+    assert rc == 1
+    assert not out.exists()
