@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import overcap
-from overcap.engine import centre, exits, investment, market, provinces
+from overcap.engine import centre, exits, investment, market, provinces, terms
 from overcap.engine.terms import Context, Strengths, script, transition
 from overcap.scenario import Scenario, ScenarioError, Switches
 from tests.engine.tiny import no_exports
@@ -88,7 +88,7 @@ def test_the_distress_price_is_a_share_of_cash_cost_and_follows_it() -> None:
     """lo_s = ratio x c_s / p^n_s (ODD 7.6): with c = 0.8 p^n and a ratio of 0.9 a glut's
     price is 0.72 of the normal price; when ore halves a steel mill's cash cost, so that
     c = 0.4 of an unchanged p^n, the trough halves too (0.36)."""
-    lo = market.distress_price(0.9, _a(80.0, 40.0), _a(100.0, 100.0))
+    lo = terms.distress_price(0.9, _a(80.0, 40.0), _a(100.0, 100.0))
     assert np.allclose(lo, [0.72, 0.36])
     one = np.ones(1)
     offer = market.Offer(
@@ -98,7 +98,7 @@ def test_the_distress_price_is_a_share_of_cash_cost_and_follows_it() -> None:
     curve = market.DemandCurve(
         base=_a(4.0), p_norm=one, elasticity=_a(0.2), exports=no_exports(1), p_ref=one
     )
-    rule = market.PriceRule(market.distress_price(0.9, _a(0.8), one), 3.0, np.zeros(1), np.zeros(1))
+    rule = market.PriceRule(terms.distress_price(0.9, _a(0.8), one), 3.0, np.zeros(1), np.zeros(1))
     clr = market.clear(offer, curve, rule)
     assert clr.price[0] == pytest.approx(0.72)
     assert clr.sales[0] == pytest.approx(4.0 * 0.72**-0.2)

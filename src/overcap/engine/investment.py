@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from overcap.engine.centre import Policy
-from overcap.engine.market import distress_price
 from overcap.engine.provinces import Aid
 from overcap.engine.state import F8, Firms, State, sum_by
 from overcap.engine.terms import Strengths, Year
@@ -425,7 +424,7 @@ def expectations(st: State, yr: Year, pol: Policy) -> Expectations:
         u_e,
         sec.sold_util_prev,
         sc.investment.price_sensitivity,
-        distress_price(sc.market.distress_cost_ratio, yr.vc_s, yr.p_norm),
+        yr.distress_s,
         sc.market.scarcity_price,
         sec.glut_prev,
         sc.market.normal_utilisation,

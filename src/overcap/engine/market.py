@@ -184,14 +184,6 @@ class Offer:
     limit_i: F8 | None = None  # most a firm may produce (production restrictions); None: capacity
 
 
-def distress_price(ratio: float, vc_s: F8, p_norm: F8) -> F8:
-    """The lowest price, as a share of the normal price: ``ratio`` times the sector's cash
-    (variable) cost c_s at today's input prices and learning, over p^n_s. A glut's price
-    war sells below cash cost, not below a fixed share of full cost: when ore or oil
-    fall, so do the cash cost and the trough (ODD 7.6)."""
-    return np.asarray(ratio * vc_s / p_norm, dtype=float)
-
-
 @dataclass(frozen=True)
 class PriceRule:
     """Bounds of the price (shares of the normal price) and the centre's floor."""
@@ -416,7 +408,7 @@ def produce(st: State, yr: Year, pol: Policy, dem: Demand) -> Production:
         limit_i=limit,
     )
     rule = PriceRule(
-        distress_price(sc.market.distress_cost_ratio, yr.vc_s, yr.p_norm),
+        yr.distress_s,
         sc.market.scarcity_price,
         ins.price_floor,
         ins.floor_evasion,

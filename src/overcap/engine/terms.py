@@ -27,6 +27,14 @@ if TYPE_CHECKING:
     from overcap.engine.trade import PartnerData
 
 
+def distress_price(ratio: float, vc_s: F8, p_norm: F8) -> F8:
+    """The lowest price, as a share of the normal price: ``ratio`` times the sector's cash
+    (variable) cost c_s at today's input prices and learning, over p^n_s. A glut's price
+    war sells below cash cost, not below a fixed share of full cost: when ore or oil
+    fall, so do the cash cost and the trough (ODD 7.6)."""
+    return np.asarray(ratio * vc_s / p_norm, dtype=float)
+
+
 @dataclass(frozen=True)
 class Script:
     """The scripted events active in one year, resolved (arrays over sectors ``_s``,
@@ -109,6 +117,7 @@ class Year:
     # learning-adjusted normal price and costs of this year
     p_norm: F8  # normal (full-cost) price p^n_s
     vc_s: F8  # unit variable cost c_s
+    distress_s: F8  # the distress price lo_s, share of p^n_s (market.distress_price)
     om_s: F8  # fixed O&M per unit of capacity
     capex_s: F8  # capex per unit of capacity
     p_foreign: F8  # foreign producers' normal cost before partner ratios: p^n_s at L^f_s
@@ -208,6 +217,7 @@ class Context:
             cum_foreign_anchor=inp.cum_foreign_anchor,
             p_norm=p_norm,
             vc_s=vc_s,
+            distress_s=distress_price(sc.market.distress_cost_ratio, vc_s, p_norm),
             om_s=tech.om * sec.learning,
             capex_s=tech.capex * sec.learning,
             p_foreign=p_foreign,
