@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import overcap
+from tests.engine.properties import equity_sides
 
 
 @pytest.mark.parametrize("name", overcap.available_scenarios())
@@ -15,8 +16,7 @@ def test_shipped_scenario_runs(name: str) -> None:
     assert np.isfinite(s.select_dtypes("number").to_numpy(float)).all()
     lhs = s["sales"] + s["inventory"] - s["inventory_start"]
     assert np.allclose(lhs, s["output"], rtol=1e-8, atol=1e-8)
-    eq = s["equity"] - s["equity_start"]
-    rhs = s["profit"] + s["equity_injections"] - s["equity_removed"] - s["payouts"]
+    eq, rhs = equity_sides(s)
     assert np.allclose(eq, rhs, rtol=1e-8, atol=1e-6 * s["equity"].abs().max())
 
 

@@ -97,6 +97,15 @@ NON_NEGATIVE = {
 }
 
 
+def equity_sides(s: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The equity identity of a sectors frame (ODD, the record's identities): the change
+    in equity over the year and what should make it, profit plus injections less
+    removals and payouts."""
+    lhs = s["equity"] - s["equity_start"]
+    rhs = s["profit"] + s["equity_injections"] - s["equity_removed"] - s["payouts"]
+    return lhs, rhs
+
+
 def _close(a: Any, b: Any, scale: Any) -> np.ndarray:
     a, b, scale = (np.asarray(x, dtype=float) for x in (a, b, scale))
     return np.abs(a - b) <= REL * np.maximum(1.0, np.abs(scale))
@@ -159,8 +168,7 @@ def check(result: overcap.Result) -> list[str]:
     firm_sales = s["sales"] - s["liquidation_sales"]
     fail("revenue != price x firm sales", ~_close(s["revenue"], s["price"] * firm_sales,
                                                   s["revenue"]), s)  # fmt: skip
-    lhs = s["equity"] - s["equity_start"]
-    rhs = s["profit"] + s["equity_injections"] - s["equity_removed"] - s["payouts"]
+    lhs, rhs = equity_sides(s)
     fail("equity change != profit + injections - removals - payouts",
          ~_close(lhs, rhs, s["equity"].abs() + s["profit"].abs()), s)  # fmt: skip
     by_year = s.groupby("year")[["profit", "investment"]].sum()

@@ -8,6 +8,7 @@ import pandas as pd
 import overcap
 from overcap.engine import accounts
 from overcap.model import simulate
+from tests.engine.properties import equity_sides
 
 REL = 1e-8
 
@@ -45,8 +46,7 @@ def test_revenue_is_price_times_firm_sales(baseline: overcap.Result) -> None:
 
 def test_equity_changes_by_profit_and_injections(baseline: overcap.Result) -> None:
     s = baseline.sectors
-    lhs = s["equity"] - s["equity_start"]
-    rhs = s["profit"] + s["equity_injections"] - s["equity_removed"] - s["payouts"]
+    lhs, rhs = equity_sides(s)
     assert _close(lhs, rhs, s["equity"].abs() + s["profit"].abs()).all()
 
 

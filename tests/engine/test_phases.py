@@ -9,6 +9,7 @@ import numpy as np
 
 from overcap.engine import record, year
 from tests.engine import tiny
+from tests.engine.properties import equity_sides
 
 
 def test_step_is_named_calls_without_arithmetic() -> None:
@@ -36,8 +37,7 @@ def test_two_years_of_the_tiny_world_are_recorded_and_add_up() -> None:
     # sales plus the change in inventory is output; equity moves by profit and injections
     lhs = sec["sales"] + sec["inventory"] - sec["inventory_start"]
     assert np.allclose(lhs, sec["output"], rtol=1e-10)
-    d_equity = sec["equity"] - sec["equity_start"]
-    rhs = sec["profit"] + sec["equity_injections"] - sec["equity_removed"] - sec["payouts"]
+    d_equity, rhs = equity_sides(sec)
     assert np.allclose(d_equity, rhs, rtol=1e-10, atol=1e-8)
     # each year's terms and records belong to that year
     assert [r.yr.year for r in flows] == [2020, 2021]
