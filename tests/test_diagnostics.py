@@ -385,3 +385,59 @@ def test_cli_bad_input_one_line(args: list[str], fragments: list[str]) -> None:
     assert res.stdout == ""
     for frag in fragments:
         assert frag in err, (frag, err)
+
+
+def _steel_expectations(expected: dict[int, float], clear_lo: set[int]) -> pd.DataFrame:
+    """Steel over 2010-2017 at a normal price of 100 and a distress price of 60: the
+    realised price 70, 71, ...; ``expected`` by year (else 80), the market clearing at
+    the distress price in ``clear_lo``."""
+    rows = [
+        {
+            "year": y,
+            "sector": "steel",
+            "price": 70.0 + y - 2010,
+            "clearing_price": 60.0 if y in clear_lo else 70.0 + y - 2010,
+            "normal_price": 100.0,
+            "distress_price": 60.0,
+            "expected_price": expected.get(y, 80.0),
+            "sales": 1.0,
+        }
+        for y in range(2010, 2018)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_expectations_shares_of_the_bounds(scenario: overcap.Scenario) -> None:
+    """Expected price at the distress price in 4 of 8 years, at the scarcity price
+    (scarcity_price x the normal price) in 1; the market clears at the distress price
+    in 2."""
+    hi = scenario.market.scarcity_price * 100.0
+    expected = {2010: 60.0, 2011: 60.0, 2012: 60.0, 2013: 60.0, 2014: hi}
+    ex = dg.expectations(_steel_expectations(expected, {2010, 2011}), scenario, 2010, 2017)
+    r = ex.set_index("sector").loc["steel"]
+    assert r["expects_distress"] == pytest.approx(4 / 8)
+    assert r["expects_scarcity"] == pytest.approx(1 / 8)
+    assert r["clears_distress"] == pytest.approx(2 / 8)
+
+
+def test_expectations_error_against_the_first_year_of_production(
+    scenario: overcap.Scenario,
+) -> None:
+    """Investors expect e^0.2 times the price realised n = max(round(lag), 1) years on
+    (steel's lag in the baseline data): the median log error is 0.2, its absolute value
+    too; years whose t + n is not recorded are left out. One year off in the lag would
+    compare with a price one higher and fail."""
+    n = max(int(np.floor(scenario.sectors["steel"].build_lag + 0.5)), 1)
+    expected = {y: (70.0 + y + n - 2010) * np.exp(0.2) for y in range(2010, 2018 - n)}
+    ex = dg.expectations(_steel_expectations(expected, set()), scenario, 2010, 2017)
+    r = ex.set_index("sector").loc["steel"]
+    assert r["log_error"] == pytest.approx(0.2, rel=1e-12)
+    assert r["abs_log_error"] == pytest.approx(0.2, rel=1e-12)
+
+
+def test_expectations_missing_from_older_results(one: dg.Diagnostics) -> None:
+    """Results saved before the expectations were recorded give NaN, not an error."""
+    ex = one.tables["expectations"]
+    assert ex[["expects_distress", "log_error"]].isna().all().all()
+    k = one.tables["key_numbers"].set_index("item")["value"]
+    assert np.isnan(k["expects_distress"])

@@ -45,6 +45,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "trade_first": ("sector", "partner"),
     "trade_sectors": ("sector",),
     "steel_early": ("year",),
+    "expectations": ("sector",),
 }
 
 NOT_RECORDED: tuple[tuple[str, str], ...] = (
@@ -289,6 +290,7 @@ def _one_run(res: Result, a: int, b: int) -> dict[str, pd.DataFrame]:
         "steel_early": steel_early(sec),
     }
     out["trade_sectors"] = trade_sectors(sec, _in(res.trade, a, b), out["trade_first"])
+    out["expectations"] = expectations(res.sectors, res.scenario, a, b)
     ctx = {**out, "_yearly_margin": _sector_margin(sec)}
     out["key_numbers"] = key_numbers(ctx)
     out["checks"] = checks(ctx, a, b)
@@ -460,6 +462,49 @@ def steel_early(sec: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+EXPECTATION_COLUMNS = ("distress_price", "expected_price", "clearing_price")
+BOUND_TOL = 1e-9  # relative: a price within this of a bound is at it
+
+
+def expectations(sectors: pd.DataFrame, sc: Scenario, a: int, b: int) -> pd.DataFrame:
+    """Per sector, over the years ``a``-``b`` in which investors formed expectations:
+    the share of years in which the price they expected (``expected_price``, ODD 7.5.3)
+    was the distress price, the share in which it was the scarcity price, the share in
+    which the market cleared at the distress price (``clearing_price``, before a floor
+    and the partial adjustment of 7.6), and the median error of the expectation in logs,
+    ln(p^e_t / p_{t+n}), signed and absolute, with n = max(round(lag_s), 1) the first
+    year a project started in t produces (its mean build lag, 7.5.6), over the years
+    whose t + n is recorded. Results saved before these columns were recorded give NaN."""
+    names = list(dict.fromkeys(sectors["sector"]))
+    cols = ["expects_distress", "expects_scarcity", "clears_distress", "log_error", "abs_log_error"]
+    if not set(EXPECTATION_COLUMNS) <= set(sectors.columns):
+        return pd.DataFrame({"sector": names, **{c: np.nan for c in cols}})
+    rows = []
+    hi = sc.market.scarcity_price
+    for name in names:
+        s = sectors[sectors["sector"] == name].set_index("year").sort_index()
+        formed = s[(s.index >= a) & (s.index <= b) & (s["expected_price"] > 0)]
+        lag = sc.sectors[name].build_lag if name in sc.sectors else 1.0
+        n = max(int(np.floor(lag + 0.5)), 1)
+        later = s["price"].reindex(formed.index + n).to_numpy()
+        err = np.log(formed["expected_price"].to_numpy() / later)
+        lo_e = formed["expected_price"] <= formed["distress_price"] * (1.0 + BOUND_TOL)
+        hi_e = formed["expected_price"] >= hi * formed["normal_price"] * (1.0 - BOUND_TOL)
+        sold = formed[formed["sales"] > 0]
+        lo_r = sold["clearing_price"] <= sold["distress_price"] * (1.0 + BOUND_TOL)
+        rows.append(
+            (
+                name,
+                float(lo_e.mean()) if len(formed) else np.nan,
+                float(hi_e.mean()) if len(formed) else np.nan,
+                float(lo_r.mean()) if len(sold) else np.nan,
+                float(np.nanmedian(err)) if np.isfinite(err).any() else np.nan,
+                float(np.nanmedian(np.abs(err))) if np.isfinite(err).any() else np.nan,
+            )
+        )
+    return pd.DataFrame(rows, columns=["sector", *cols])
+
+
 # ------------------------------------------------------------------------------ numbers
 
 
@@ -599,7 +644,33 @@ KEY_NUMBERS: tuple[tuple[str, str, Callable[[dict[str, pd.DataFrame]], float]], 
         "zombie share: largest one-year fall",
         lambda t: float(-t["economy"]["zombie_share"].diff().min()),
     ),
+    (
+        "expects_distress",
+        "investors expect the distress price, share",
+        lambda t: _mean(t["expectations"], "expects_distress"),
+    ),
+    (
+        "clears_distress",
+        "the market clears at the distress price, share",
+        lambda t: _mean(t["expectations"], "clears_distress"),
+    ),
+    (
+        "expects_scarcity",
+        "investors expect the scarcity price, share",
+        lambda t: _mean(t["expectations"], "expects_scarcity"),
+    ),
+    (
+        "expectation_log_error",
+        "|ln(expected / realised price)|, median",
+        lambda t: _mean(t["expectations"], "abs_log_error"),
+    ),
 )
+
+
+def _mean(df: pd.DataFrame, col: str) -> float:
+    """Mean over the sectors with a value (NaN if none)."""
+    v = df[col].to_numpy(dtype=float)
+    return float(np.nanmean(v)) if np.isfinite(v).any() else float("nan")
 
 
 def _first(trade_sec: pd.DataFrame, sector: str) -> float:
@@ -1005,6 +1076,40 @@ def render(d: Diagnostics, overrides: Sequence[str] = ()) -> list[Any]:
     for s_ in sectors:
         t.add_row(s_, _cell(mw.get((s_, "worst_margin")), "r", n), str(window.get(s_, "-")))
     out.append(t)
+
+    # investors' expectations
+    ex = _lookup(d.summary["expectations"], ("sector",))
+    t = _table(
+        "Investors' expected price by sector",
+        "sector",
+        "expects lo",
+        "expects hi",
+        "clears lo",
+        "ln(p^e/p)",
+        "|ln|",
+    )
+    for s_ in sectors:
+        t.add_row(
+            s_,
+            *[
+                _cell(ex.get((s_, c)), "r", n)
+                for c in (
+                    "expects_distress",
+                    "expects_scarcity",
+                    "clears_distress",
+                    "log_error",
+                    "abs_log_error",
+                )
+            ],
+        )
+    out.append(t)
+    out.append(
+        "Shares of the years: investors expect the distress price lo (expects lo) or the "
+        "scarcity price hi (expects hi) for the first year a project started then "
+        "produces; the market clears at lo (clears lo). ln(p^e/p): median log of the "
+        "expected over the realised price of that year; |ln|: median of its absolute "
+        "value (ODD 7.5.3)."
+    )
 
     # trade
     ts = _lookup(d.summary["trade_sectors"], ("sector",))

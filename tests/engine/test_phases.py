@@ -79,3 +79,17 @@ def test_investors_read_last_years_sales_not_output_over_capacity() -> None:
     assert not np.allclose(st.sectors.sold_util_prev, st.sectors.util_prev)
     # whether the price was the distress price is kept for next year's expected price
     assert np.array_equal(st.sectors.glut_prev, flows.prd.clearing.glut)
+
+
+def test_the_record_keeps_investors_expectations_and_the_distress_price() -> None:
+    """ODD 9: expected_price and expected_utilisation are the wave's expectations of the
+    year (phase e), distress_price the year's lo_s p^n_s (7.6)."""
+    st, ctx = tiny.world()
+    st.year = int(tiny.YEARS[0])
+    flows = year.step(st, ctx, np.random.default_rng(0))
+    sec, _, _ = ctx.recorder.frames()
+    assert np.array_equal(sec["expected_price"].to_numpy(), flows.inv.expect.price_s)
+    assert np.array_equal(sec["expected_utilisation"].to_numpy(), flows.inv.expect.utilisation_s)
+    lo = flows.yr.distress_s * flows.yr.p_norm
+    assert np.array_equal(sec["distress_price"].to_numpy(), lo)
+    assert (flows.prd.clearing.clearing_price >= lo * (1 - 1e-12)).all()

@@ -185,6 +185,9 @@ SECTOR: dict[str, Column] = {
     "price_change": lambda r, e: r.mac.price_change_s,
     "race_spending": lambda r, e: r.ent.race_spending_s,
     "race_capacity_started": lambda r, e: r.ent.race_started_s,
+    "distress_price": lambda r, e: r.yr.distress_s * r.yr.p_norm,
+    "expected_price": lambda r, e: r.inv.expect.price_s,
+    "expected_utilisation": lambda r, e: r.inv.expect.utilisation_s,
 }
 
 PROVINCE: dict[str, Column] = {
