@@ -644,25 +644,15 @@ KEY_NUMBERS: tuple[tuple[str, str, Callable[[dict[str, pd.DataFrame]], float]], 
         "zombie share: largest one-year fall",
         lambda t: float(-t["economy"]["zombie_share"].diff().min()),
     ),
-    (
-        "expects_distress",
-        "investors expect the distress price, share",
-        lambda t: _mean(t["expectations"], "expects_distress"),
-    ),
-    (
-        "clears_distress",
-        "the market clears at the distress price, share",
-        lambda t: _mean(t["expectations"], "clears_distress"),
-    ),
-    (
-        "expects_scarcity",
-        "investors expect the scarcity price, share",
-        lambda t: _mean(t["expectations"], "expects_scarcity"),
-    ),
-    (
-        "expectation_log_error",
-        "|ln(expected / realised price)|, median",
-        lambda t: _mean(t["expectations"], "abs_log_error"),
+    # investors' expectations: means over the sectors of the expectations table
+    *(
+        (item, label, lambda t, col=col: _mean(t["expectations"], col))
+        for item, col, label in (
+            ("expects_distress", "expects_distress", "investors expect the distress price, share"),
+            ("clears_distress", "clears_distress", "the market clears at the distress price"),
+            ("expects_scarcity", "expects_scarcity", "investors expect the scarcity price, share"),
+            ("expectation_log_error", "abs_log_error", "|ln(expected / realised price)|, median"),
+        )
     ),
 )
 

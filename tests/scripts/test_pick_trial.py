@@ -68,6 +68,14 @@ def _study(tmp: Path) -> tuple[Path, Path]:
     return journal, out
 
 
+def _main(pick: ModuleType, tmp: Path, *extra: str) -> tuple[int, Path]:
+    """Run the script on the fake study in ``tmp``; returns its exit code and out path."""
+    journal, study_out = _study(tmp)
+    out = tmp / "picked.json"
+    argv = [str(journal), str(study_out), str(out), "--seed", "11", "--plausibility", "3"]
+    return pick.main([*argv, *extra]), out
+
+
 @pytest.fixture
 def pick(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     mod = _script()
@@ -90,12 +98,8 @@ def pick(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
 def test_picks_the_lowest_ten_replicate_loss_of_the_plausible_five(
     pick: ModuleType, tmp_path: Path
 ) -> None:
-    journal, study_out = _study(tmp_path)
-    out = tmp_path / "picked.json"
-    assert (
-        pick.main([str(journal), str(study_out), str(out), "--seed", "11", "--plausibility", "3"])
-        == 0
-    )
+    rc, out = _main(pick, tmp_path)
+    assert rc == 0
     doc = json.loads(out.read_text())
     pv = doc["provenance"]
     assert pv["selected_trial"] == 3
@@ -112,20 +116,7 @@ def test_picks_the_lowest_ten_replicate_loss_of_the_plausible_five(
 def test_thesis_sign_excludes_a_trial_whose_subsidies_raise_investment(
     pick: ModuleType, tmp_path: Path
 ) -> None:
-    journal, study_out = _study(tmp_path)
-    out = tmp_path / "picked.json"
-    rc = pick.main(
-        [
-            str(journal),
-            str(study_out),
-            str(out),
-            "--seed",
-            "11",
-            "--plausibility",
-            "3",
-            "--thesis-sign",
-        ]
-    )
+    rc, out = _main(pick, tmp_path, "--thesis-sign")
     assert rc == 0
     pv = json.loads(out.read_text())["provenance"]
     assert pv["selected_trial"] == 4
@@ -137,20 +128,7 @@ def test_thesis_sign_excludes_a_trial_whose_subsidies_raise_investment(
 def test_writes_nothing_when_no_trial_meets_the_rule(
     pick: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    journal, study_out = _study(tmp_path)
     monkeypatch.setattr(pick, "thesis_sign", lambda params, seed: (1.0, 1.0))
-    out = tmp_path / "picked.json"
-    rc = pick.main(
-        [
-            str(journal),
-            str(study_out),
-            str(out),
-            "--seed",
-            "11",
-            "--plausibility",
-            "3",
-            "--thesis-sign",
-        ]
-    )
+    rc, out = _main(pick, tmp_path, "--thesis-sign")
     assert rc == 1
     assert not out.exists()
