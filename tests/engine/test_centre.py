@@ -217,16 +217,22 @@ def test_price_rules_switch() -> None:
 def test_a_binding_floor_idles_capacity_instead_of_filling_warehouses() -> None:
     """ODD 7.6: under a binding floor sales are rationed to demand at the floor and firms
     free to choose produce only what sells; targets' output is held under the stock
-    ceiling. So in the sector-years where the floor binds, stocks rise by at most
-    market.max_stock of the year's sales (the rule it replaced stocked everything the
-    floor's price covered: a year and more of sales in cement and autos)."""
+    ceiling, (1 + h) times last year's pace of sales (sales over capacity last year, on
+    this year's capacity). So in the sector-years where the floor binds, stocks rise by
+    at most h = market.max_stock of the year's sales, plus, in a year whose sales fall
+    short of last year's pace, (1 + h) times the shortfall (the targets produced at that
+    pace): rise <= h sales + (1 + h) max(0, pace - sales). The rule it replaced stocked
+    everything the floor's price covered: a year and more of sales in cement and autos."""
     r = overcap.run("anti-involution", seed=0, overrides={"centre.floor_evasion": 0.0})
-    s = r.sectors
+    s = r.sectors.sort_values(["sector", "year"])
+    pace = s.groupby("sector")["sold_over_capacity"].shift(1) * s["capacity"]
+    s = s.assign(pace=pace)
     binding = s.query("year >= 2024 and price_floor > clearing_price * 1.01 and output > 0")
     assert len(binding) > 0
     rise = binding["inventory"] - binding["inventory_start"]
     h = r.scenario.market.max_stock
-    assert (rise <= h * binding["sales"] + 1e-9).all()
+    shortfall = (binding["pace"] - binding["sales"]).clip(lower=0.0)
+    assert (rise <= h * binding["sales"] + (1.0 + h) * shortfall + 1e-9).all()
 
 
 def test_stimulus_switch_lowers_construction_demand() -> None:
