@@ -649,7 +649,7 @@ KEY_NUMBERS: tuple[tuple[str, str, Callable[[dict[str, pd.DataFrame]], float]], 
         (item, label, lambda t, col=col: _mean(t["expectations"], col))
         for item, col, label in (
             ("expects_distress", "expects_distress", "investors expect the distress price, share"),
-            ("clears_distress", "clears_distress", "the market clears at the distress price"),
+            ("clears_distress", "clears_distress", "market clears at the distress price, share"),
             ("expects_scarcity", "expects_scarcity", "investors expect the scarcity price, share"),
             ("expectation_log_error", "abs_log_error", "|ln(expected / realised price)|, median"),
         )

@@ -117,7 +117,7 @@ class Year:
     # learning-adjusted normal price and costs of this year
     p_norm: F8  # normal (full-cost) price p^n_s
     vc_s: F8  # unit variable cost c_s
-    distress_s: F8  # the distress price lo_s, share of p^n_s (market.distress_price)
+    distress_s: F8  # the distress price lo_s, share of p^n_s (distress_price above)
     om_s: F8  # fixed O&M per unit of capacity
     capex_s: F8  # capex per unit of capacity
     p_foreign: F8  # foreign producers' normal cost before partner ratios: p^n_s at L^f_s
