@@ -484,8 +484,7 @@ def expectations(sectors: pd.DataFrame, sc: Scenario, a: int, b: int) -> pd.Data
     for name in names:
         s = sectors[sectors["sector"] == name].set_index("year").sort_index()
         formed = s[(s.index >= a) & (s.index <= b) & (s["expected_price"] > 0)]
-        lag = sc.sectors[name].build_lag if name in sc.sectors else 1.0
-        n = max(int(np.floor(lag + 0.5)), 1)
+        n = max(int(np.floor(sc.sectors[name].build_lag + 0.5)), 1)
         later = s["price"].reindex(formed.index + n).to_numpy()
         err = np.log(formed["expected_price"].to_numpy() / later)
         lo_e = formed["expected_price"] <= formed["distress_price"] * (1.0 + BOUND_TOL)
