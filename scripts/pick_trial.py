@@ -6,7 +6,8 @@ the selected trial.
         --seed 11 --holdout none --plausibility 3 [--thesis-sign]
 
 STUDY_OUT.json is what ``overcap calibrate --out`` wrote for the study (its provenance
-is kept). Of the study's five best trials (by the loss on its 3 or 5 replicates):
+is kept; its shrinkage, if any, enters the loss here too). Of the study's five best
+trials (by the loss on its 3 or 5 replicates):
 
 1. each is evaluated again on 10 replicates of the study's own seed, with the same loss
    and holdout (``overcap.calibration.evaluate``);
@@ -82,11 +83,22 @@ def main(argv: list[str]) -> int:
     held = holdout_mask(facts, hold)
     doc = json.loads(a.study_out.read_text())
     until = None if hold is None else hold[0] - 1
+    # the study's own loss: with its shrinkage toward the documented values, if it had one
+    shrinkage = float(doc["provenance"].get("shrinkage") or 0.0)
     kept = []
     for t in sorted(done, key=lambda t: float(t.value or 0.0))[:TOP]:
         params = {**doc["params"], **t.params}
         r = evaluate(
-            "baseline", params, facts, held, REPLICATES, a.seed, 0.0, a.plausibility, until
+            "baseline",
+            params,
+            facts,
+            held,
+            REPLICATES,
+            a.seed,
+            0.0,
+            a.plausibility,
+            until,
+            shrinkage,
         )
         line = (
             f"#{t.number}: loss {t.value:.2f} (study), {r['loss']:.2f} on {REPLICATES} "
@@ -132,6 +144,7 @@ def main(argv: list[str]) -> int:
         pv["thesis_sign_study_seed"] = {"investment": sign[0], "zombie_share": sign[1]}
     for key, attr in (
         ("implausibility", "implausibility"),
+        ("shrinkage_penalty", "shrinkage_penalty"),
         ("loss_holdout", "loss_holdout"),
         ("passed_in_sample", "passed_in"),
         ("total_in_sample", "total_in"),

@@ -131,6 +131,41 @@ def test_robustness_adds_the_share_of_failing_runs(tiny: str) -> None:
         calibrate(tiny, trials=1, runs_per_trial=1, robustness=-1.0)
 
 
+def test_shrinkage_pulls_toward_the_documented_values(tiny: str) -> None:
+    """loss(lambda) = loss(0) + lambda sum ((theta - theta0) / (hi - lo))^2 over the set's
+    calibratable parameters, theta0 their value in the uncalibrated scenario."""
+    from overcap.calibration import evaluate, holdout_mask, knobs, shrinkage_penalty
+
+    ks = {k.path: k for k in knobs()}
+    vis, dam = ks["investment.visibility"], ks["investment.trend_damping"]
+    base = overcap.load_scenario("baseline", calibrated=False)
+    assert vis.prior == base.investment.visibility and dam.prior == 1.0
+    from overcap.scenario import sector_table
+
+    assert (
+        ks["sectors.solar_pv.export_share"].prior == sector_table()["solar_pv"]["export_share"][0]
+    )
+    at_prior = {"investment.visibility": vis.prior, "investment.trend_damping": dam.prior}
+    assert shrinkage_penalty(at_prior, list(ks.values()), 0.1) == 0.0
+    moved = {
+        "investment.visibility": vis.prior + 0.5 * (vis.hi - vis.lo),
+        "investment.trend_damping": dam.lo,
+    }
+    want = 0.1 * (0.25 + ((dam.lo - 1.0) / (dam.hi - dam.lo)) ** 2)
+    with_other = {**moved, "not.a.knob": 99.0}  # what is not calibratable is not shrunk
+    assert shrinkage_penalty(with_other, list(ks.values()), 0.1) == pytest.approx(want)
+    assert shrinkage_penalty(moved, list(ks.values()), 0.0) == 0.0
+    facts, _ = load_facts()
+    held = holdout_mask(facts, (2016, 2019))
+    plain = evaluate(tiny, moved, facts, held, 1, 4)
+    shrunk = evaluate(tiny, moved, facts, held, 1, 4, shrinkage=0.1)
+    assert shrunk["loss"] == pytest.approx(plain["loss"] + want)
+    assert shrunk["shrinkage_penalty"] == pytest.approx(want) and plain["shrinkage_penalty"] == 0
+    assert shrunk["loss_holdout"] == plain["loss_holdout"]  # the penalty is not a fact
+    with pytest.raises(ValueError, match="shrinkage"):
+        calibrate(tiny, trials=1, runs_per_trial=1, shrinkage=-1.0)
+
+
 def _calibrate_tiny(tiny: str, journal: Path) -> list[str]:
     """`overcap calibrate` on the tiny scenario, one replicate a trial, one parameter."""
     return [

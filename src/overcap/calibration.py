@@ -9,7 +9,8 @@ JournalFileBackend storage, so an interrupted search resumes where it stopped;
 several worker processes share the storage. Overfitting guards: no per-year or
 per-fact parameter exists; a block of facts (by default those about 2016-2019) is
 held out and scored separately; parameters that end near an edge of their range are
-reported.
+reported; optionally (``shrinkage``), a penalty pulls the searched parameters toward
+their documented values, where the facts do not say otherwise.
 """
 
 from __future__ import annotations
@@ -65,6 +66,35 @@ class Knob:
     integer: bool
     unit: str
     meaning: str
+    prior: float = float("nan")  # its value in the uncalibrated scenario (the sourced default)
+
+
+def prior_value(sc: Scenario, path: str) -> float:
+    """A calibratable parameter's value in scenario ``sc`` (a sector parameter's from
+    data/sectors.csv, which scenarios do not set)."""
+    parts = path.split(".")
+    if parts[0] == "sectors":
+        return sector_table()[parts[1]][parts[2]][0]
+    obj: Any = sc
+    for part in parts:
+        obj = getattr(obj, part)
+    return float(obj)
+
+
+def shrinkage_penalty(values: dict[str, Any], ks: list[Knob], weight: float) -> float:
+    """lambda sum_k ((theta_k - theta0_k) / (hi_k - lo_k))^2 over the calibratable
+    parameters in ``values``: the squared distance of each from its documented value
+    theta0 (:attr:`Knob.prior`), in widths of its calibration range. With few facts many
+    parameter sets fit equally well (a fact inside its band costs nothing), and the search
+    drifts along those flat directions; the penalty prefers, among them, the set closest
+    to the sources (ridge regression's shrinkage; Hoerl and Kennard 1970)."""
+    if not weight:
+        return 0.0
+    total = 0.0
+    for k in ks:
+        if k.path in values and k.hi > k.lo:
+            total += ((float(values[k.path]) - k.prior) / (k.hi - k.lo)) ** 2
+    return weight * total
 
 
 def knobs(sc: Scenario | None = None) -> list[Knob]:
@@ -103,6 +133,7 @@ def knobs(sc: Scenario | None = None) -> list[Knob]:
                     ann is int,
                     str(extra.get("unit", "")),
                     info.description or "",
+                    prior_value(sc, f"{prefix}{name}"),
                 )
             )
 
@@ -124,6 +155,7 @@ def knobs(sc: Scenario | None = None) -> list[Knob]:
                 False,
                 "share",
                 meaning + "equal delivered cost (data/sectors.csv)",
+                table[sector][name][0],
             )
         )
     return out
@@ -151,6 +183,7 @@ def evaluate(
     robustness: float = 0.0,
     plausibility: float = 0.0,
     until: int | None = None,
+    shrinkage: float = 0.0,
 ) -> dict[str, Any]:
     """Loss and scores of one parameter set (K replicates, common random numbers).
 
@@ -164,7 +197,9 @@ def evaluate(
     internal states (zombie share, provincial spending over GDP, each sector's worst
     five-year margin) lie outside the ranges of the record
     (:func:`overcap.summary.implausibility`), over the years up to ``until`` (a fit that
-    holds out later years must not see their internal states either)."""
+    holds out later years must not see their internal states either). ``shrinkage``
+    adds :func:`shrinkage_penalty` of the overrides (the parameters' distance from their
+    documented values)."""
     sc = load_scenario(scenario, overrides, calibrated=False)
     # in this process: calibration runs its own worker processes (no cluster in them)
     results = ensemble(sc, runs=runs, seed=seed, workers=0)
@@ -185,9 +220,11 @@ def evaluate(
         if plausibility
         else 0.0
     )
+    penalty = shrinkage_penalty(overrides, knobs(), shrinkage) if shrinkage else 0.0
     return {
-        "loss": float(dist[~held_arr].sum()) + plausibility * implausible,
+        "loss": float(dist[~held_arr].sum()) + plausibility * implausible + penalty,
         "implausibility": implausible,
+        "shrinkage_penalty": penalty,
         "loss_holdout": float(dist[held_arr].sum()),
         "passed_in": int(passed[~held_arr].sum()),
         "total_in": int((~held_arr).sum()),
@@ -230,6 +267,7 @@ def _objective(
     robustness: float = 0.0,
     plausibility: float = 0.0,
     until: int | None = None,
+    shrinkage: float = 0.0,
 ) -> Callable[[Any], float]:
     def objective(trial: Any) -> float:
         ov: dict[str, Any] = dict(fixed or {})
@@ -238,9 +276,11 @@ def _objective(
                 ov[k.path] = trial.suggest_int(k.path, int(k.lo), int(k.hi))
             else:
                 ov[k.path] = trial.suggest_float(k.path, k.lo, k.hi)
-        res = evaluate(scenario, ov, facts, held, runs, seed, robustness, plausibility, until)
+        res = evaluate(
+            scenario, ov, facts, held, runs, seed, robustness, plausibility, until, shrinkage
+        )
         keys = ("loss_holdout", "passed_in", "total_in", "passed_out", "total_out")
-        for key in (*keys, "implausibility"):
+        for key in (*keys, "implausibility", "shrinkage_penalty"):
             trial.set_user_attr(key, res[key])
         return float(res["loss"])
 
@@ -264,6 +304,7 @@ class _Job:
     robustness: float
     plausibility: float = 0.0
     worker: int = 0
+    shrinkage: float = 0.0
 
 
 def _worker(job: _Job) -> None:
@@ -297,6 +338,7 @@ def _worker(job: _Job) -> None:
             job.robustness,
             job.plausibility,
             None if job.holdout is None else job.holdout[0] - 1,
+            job.shrinkage,
         ),
         n_trials=job.target,  # upper bound; the callback stops at the shared target
         callbacks=[
@@ -334,19 +376,22 @@ def calibrate(
     start_from_provenance: dict[str, Any] | None = None,
     robustness: float = 0.0,
     plausibility: float = 0.0,
+    shrinkage: float = 0.0,
 ) -> dict[str, Any]:
     """Run (or resume) a calibration and return the calibrated parameter set with its
     provenance. The study is keyed by ``study_name`` (default: scenario, seed, replicates
     and robustness); running again with the same storage resumes and only adds the trials
     still missing. ``robustness`` weighs the share of runs failing each fact into the
-    loss, ``plausibility`` the internal states outside the record's ranges (see
-    :func:`evaluate`)."""
+    loss, ``plausibility`` the internal states outside the record's ranges, ``shrinkage``
+    the parameters' distance from their documented values (see :func:`evaluate`)."""
     import optuna
 
     if not (np.isfinite(robustness) and robustness >= 0):
         raise ValueError(f"--robustness: {robustness!r}; allowed: a number >= 0")
     if not (np.isfinite(plausibility) and plausibility >= 0):
         raise ValueError(f"--plausibility: {plausibility!r}; allowed: a number >= 0")
+    if not (np.isfinite(shrinkage) and shrinkage >= 0):
+        raise ValueError(f"--shrinkage: {shrinkage!r}; allowed: a number >= 0")
     facts, digest = load_facts(facts_path)
     held = holdout_mask(facts, holdout)
     ks = knobs()
@@ -365,7 +410,7 @@ def calibrate(
     fixed = {p: v for p, v in (start_from or {}).items() if p not in searched}
     name = study_name or f"{Path(scenario).stem}-seed{seed}-k{runs_per_trial}" + (
         f"-w{robustness:g}" if robustness else ""
-    ) + (f"-p{plausibility:g}" if plausibility else "")
+    ) + (f"-p{plausibility:g}" if plausibility else "") + (f"-s{shrinkage:g}" if shrinkage else "")
     storage_path = Path(storage)
     study0 = _study(name, storage_path, seed, 0)  # create it (or load it) once, up front
     before = completed(name, storage_path)
@@ -388,6 +433,7 @@ def calibrate(
         fixed=fixed,
         robustness=robustness,
         plausibility=plausibility,
+        shrinkage=shrinkage,
     )
     jobs = [replace(job, worker=w) for w in range(max(1, workers))]
     if workers <= 1:
@@ -425,6 +471,7 @@ def calibrate(
             "seeds": f"replicates 0..{runs_per_trial - 1} of seed {seed} (common random numbers)",
             "robustness": robustness,
             "plausibility": plausibility,
+            "shrinkage": shrinkage,
             "loss": (
                 "sum over in-sample facts of the median's distance outside the band"
                 + (f" + {robustness:g} x the share of runs failing" if robustness else "")
@@ -434,8 +481,16 @@ def calibrate(
                     if plausibility
                     else ""
                 )
+                + (
+                    f" + {shrinkage:g} x the set's parameters' squared distances from "
+                    "their documented values, in widths of their ranges "
+                    "(calibration.shrinkage_penalty)"
+                    if shrinkage
+                    else ""
+                )
             ),
             "implausibility": best.user_attrs.get("implausibility"),
+            "shrinkage_penalty": best.user_attrs.get("shrinkage_penalty"),
             "holdout_years": list(holdout) if holdout else None,
             "holdout_ids": [f.id for f, h in zip(facts, held, strict=True) if h],
             "loss_in_sample": best.value,

@@ -1010,6 +1010,14 @@ def calibrate(
             min=0.0,
         ),
     ] = 0.0,
+    shrinkage: Annotated[
+        float,
+        typer.Option(
+            help="Add this weight times the parameters' squared distances from their "
+            "documented values, in widths of their ranges (docs/CALIBRATION.md).",
+            min=0.0,
+        ),
+    ] = 0.0,
 ) -> None:
     """Calibrate a scenario's parameters against the facts (resumable)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -1062,6 +1070,7 @@ def calibrate(
                 start_from_provenance=warm_pv,
                 robustness=robustness,
                 plausibility=plausibility,
+                shrinkage=shrinkage,
             )
         except ValueError as exc:
             _fail(str(exc))
