@@ -433,6 +433,21 @@ class InvestmentParams(Section):
         "elasticity of the expected price to the expected change in utilisation",
         calibratable=True,
     )
+    fundamental_weight: float = param(
+        0.0,
+        0.0,
+        1.0,
+        "share (log weight)",
+        "weight investors give the market's own clearing price at the demand they expect and "
+        "the capacity they see (the fundamental price, read off the industry's cost curve) "
+        "against the adaptive rule (last year's price moved with the expected change in "
+        "utilisation); 0 = the adaptive rule alone",
+        calibratable=True,
+        anchor="heterogeneous expectations, a mix of fundamental and extrapolative rules: "
+        "Brock and Hommes 1998, Hommes 2011 (laboratory markets); the fundamental price as "
+        "the industry cost curve's marginal cost at the expected output: Tilton and Guzman "
+        "2016 (Mineral Economics and Policy, ch. 3); model-consistent expectations: Muth 1961",
+    )
     entry_rate: float = param(
         0.02,
         0.0,

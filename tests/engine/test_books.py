@@ -24,7 +24,7 @@ def _to_books(
     pol = centre.set_policy(st, yr)
     aid = provinces.subsidise(st, yr, pol)
     dem = demand.this_year(st, yr, pol)
-    inv = investment.wave(st, yr, pol, aid, rng)
+    inv = investment.wave(st, yr, pol, aid, dem, rng)
     entry.enter(st, yr, pol, aid, inv, rng)
     prd = market.produce(st, yr, pol, dem)
     before = {k: v.copy() for k, v in st.firms.arrays().items()}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import overcap
-from overcap.engine import centre, entry, investment, provinces
+from overcap.engine import centre, demand, entry, investment, provinces
 from overcap.engine.investment import Expectations, excess_response
 from overcap.engine.state import Firms, within_budget
 from overcap.scenario import ScenarioError
@@ -85,7 +85,7 @@ def test_entry_phase_finances_and_places_the_entrants() -> None:
     yr = ctx.begin(st)
     pol = centre.set_policy(st, yr)
     aid = provinces.subsidise(st, yr, pol)
-    wave = investment.wave(st, yr, pol, aid, rng)
+    wave = investment.wave(st, yr, pol, aid, demand.this_year(st, yr, pol), rng)
     wave = investment.Wave(expect=_expect(), flows=wave.flows)
     n_before = len(st.firms)
     ent = entry.enter(st, yr, pol, aid, wave, rng)
@@ -196,7 +196,7 @@ def test_sponsored_projects_are_state_owned_plants_financed_by_the_deal() -> Non
     pol = centre.set_policy(st, yr)
     aid = provinces.subsidise(st, yr, pol)
     aid = replace(aid, race_ps=np.array([[3.0, 0.0]]), race_share_ps=np.array([[0.5, 0.5]]))
-    wave = investment.wave(st, yr, pol, aid, rng)
+    wave = investment.wave(st, yr, pol, aid, demand.this_year(st, yr, pol), rng)
     wave = replace(wave, expect=replace(wave.expect, gap_capacity_s=np.zeros(2)))
     ent = entry.enter(st, yr, pol, aid, wave, rng)
     f = st.firms
@@ -214,5 +214,5 @@ def test_sponsored_projects_are_state_owned_plants_financed_by_the_deal() -> Non
     yr = ctx.begin(st)
     pol = centre.set_policy(st, yr)
     aid = replace(provinces.subsidise(st, yr, pol), race_ps=np.array([[3.0, 0.0]]))
-    wave = investment.wave(st, yr, pol, aid, rng)
+    wave = investment.wave(st, yr, pol, aid, demand.this_year(st, yr, pol), rng)
     assert len(entry.enter(st, yr, pol, aid, wave, rng).rows) == 0

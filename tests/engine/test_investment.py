@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import overcap
-from overcap.engine import entry, investment
+from overcap.engine import demand, entry, investment
 from overcap.engine.state import Firms, SectorConst
 from overcap.scenario import Scenario
 
@@ -613,7 +613,8 @@ def test_expectations_damp_the_trend_over_the_horizon() -> None:
         st, ctx = tiny.world(tiny.scenario(**{"investment.trend_damping": phi}))
         st.sectors.consensus_growth[:] = 0.2
         yr = replace(ctx.begin(st), plan_growth=_a(np.nan, np.nan))
-        out[phi] = investment.expectations(st, yr, centre.set_policy(st, yr)).demand_s
+        pol = centre.set_policy(st, yr)
+        out[phi] = investment.expectations(st, yr, pol, demand.this_year(st, yr, pol)).demand_s
     np.testing.assert_allclose(out[1.0], 20.0 * math.exp(0.2 * 3), rtol=1e-12)
     np.testing.assert_allclose(out[0.5], 20.0 * math.exp(0.2 * 0.875), rtol=1e-12)
 
@@ -664,7 +665,7 @@ def test_expectations_use_the_plan_and_the_horizon() -> None:
     yr = ctx.begin(st)
     yr = replace(yr, strategic=np.array([True, False]), plan_growth=_a(0.1, 0.1))
     pol = centre.set_policy(st, yr)
-    exp = investment.expectations(st, yr, pol)
+    exp = investment.expectations(st, yr, pol, demand.this_year(st, yr, pol))
     kappa = yr.sc.investment.plan_credibility
     np.testing.assert_allclose(exp.demand_s, [20.0 * math.exp(kappa * 0.1 * 3), 20.0])
 
@@ -722,3 +723,68 @@ def test_the_local_mandate_builds_only_projects_with_a_positive_operating_margin
     push = np.array([0.1, 0.1, 0.1, 0.0])
     q = np.array([-2.0, 0.0, 0.4, 3.0])
     assert np.allclose(investment.feasible_push(push, q), [0.0, 0.0, 0.1, 0.0])
+
+
+def _tiny_year(**overrides: Any) -> tuple[Any, Any, Any, Any]:
+    from overcap.engine import centre
+    from tests.engine import tiny
+
+    st, ctx = tiny.world(tiny.scenario(**overrides))
+    yr = ctx.begin(st)
+    pol = centre.set_policy(st, yr)
+    return st, yr, pol, demand.this_year(st, yr, pol)
+
+
+def test_fundamental_price_is_the_market_rule_at_expected_demand() -> None:
+    """On the tiny world: with expected demand far below capacity the fundamental price
+    is the cheapest firm's cash cost net of its operating subsidy, or the distress price
+    if that is lower (no output is must-run here); far above capacity, the scarcity
+    price; in between it falls as visible capacity rises (more capacity, lower price)."""
+    st, yr, pol, dem = _tiny_year()
+    f = st.firms
+    cap = np.array([f.capacity[f.sector == s].sum() for s in range(2)])
+    p_n = yr.p_norm
+    z = st.provinces.intensity[f.province, f.sector]
+    mc = yr.vc_s[f.sector] * f.cost_eff - z * yr.sc.provinces.max_operating_subsidy * p_n[f.sector]
+    live = f.capacity > 0
+    cheapest = np.array([mc[live & (f.sector == s)].min() for s in range(2)])
+    glut = investment.fundamental_price(st, yr, pol, dem, 1e-3 * dem.normal_s, cap, cap)
+    bin_width = 4.0 / 4096 * p_n  # the market's cost bins (market.COST_SPAN / N_BINS)
+    np.testing.assert_allclose(
+        glut, np.maximum(cheapest, yr.distress_s * p_n), atol=float(bin_width.max())
+    )
+    short = investment.fundamental_price(st, yr, pol, dem, 1e3 * dem.normal_s, cap, cap)
+    np.testing.assert_allclose(short, yr.sc.market.scarcity_price * p_n, rtol=1e-9)
+    d = 0.6 * cap  # a market that fills capacity part-way
+    prices = [
+        investment.fundamental_price(st, yr, pol, dem, d, k * cap, cap) for k in (0.7, 1.0, 1.5)
+    ]
+    assert np.all(prices[0] >= prices[1]) and np.all(prices[1] >= prices[2])
+    assert np.any(prices[0] > prices[2])  # the price moves: the check can fail
+
+
+def test_blended_price_weighs_the_two_rules_in_logs() -> None:
+    """p^e = (p^a)^(1-w) (p^f)^w where the cost curve is known, p^a elsewhere."""
+    a, f = _a(100.0, 100.0, 100.0), _a(400.0, 400.0, 0.0)
+    known = np.array([True, False, True])
+    np.testing.assert_allclose(investment.blended_price(a, f, 0.5, known), [200.0, 100.0, 100.0])
+    np.testing.assert_allclose(investment.blended_price(a, f, 0.0, known), a)
+    np.testing.assert_allclose(investment.blended_price(a, f, 1.0, known), [400.0, 100.0, 100.0])
+
+
+def test_expectations_read_the_fundamental_price_at_full_weight() -> None:
+    """investment.fundamental_weight = 1: the expected price is the fundamental price at
+    the expectations' own demand and visible capacity; at 0 it is the adaptive rule."""
+    st, yr, pol, dem = _tiny_year(**{"investment.fundamental_weight": 1.0})
+    exp = investment.expectations(st, yr, pol, dem)
+    inv = yr.sc.investment
+    cap = exp.capacity_s
+    pipe = np.array([st.firms.building[st.firms.sector == s].sum() for s in range(2)])
+    visible = investment.visible_capacity(
+        cap, pipe, inv.visibility, yr.const.plant_life, yr.const.build_lag
+    )
+    want = investment.fundamental_price(st, yr, pol, dem, exp.demand_s, visible, cap)
+    np.testing.assert_allclose(exp.price_s, want, rtol=1e-12)
+    st0, yr0, pol0, dem0 = _tiny_year()
+    adaptive = investment.expectations(st0, yr0, pol0, dem0).price_s
+    assert not np.allclose(adaptive, want)  # the two rules differ here

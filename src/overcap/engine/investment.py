@@ -9,11 +9,14 @@ Zahur (2025) for subsidised entry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from overcap.engine.centre import Policy
+from overcap.engine.demand import Demand
+from overcap.engine.indicators import safe_div
+from overcap.engine.market import DemandCurve, Offer, PriceRule, clear, must_run_share
 from overcap.engine.provinces import Aid
 from overcap.engine.state import F8, Firms, State, sum_by
 from overcap.engine.terms import Strengths, Year
@@ -169,6 +172,57 @@ def expected_price(
     base = np.where(glut_prev, np.maximum(base, u_n), base)
     ratio = np.maximum(u_e, 1e-9) / base
     return p_norm * np.clip(price_rel_prev * ratio**eta, lo, hi)
+
+
+def fundamental_price(
+    st: State, yr: Year, pol: Policy, dem: Demand, demand_e: F8, visible: F8, cap_s: F8
+) -> F8:
+    """p^f_s: the price at which the market would clear (:func:`market.clear`, the rule of
+    docs/ODD.md 7.6) if demand were D^e_s and capacity the visible capacity V_s, at today's
+    costs. This year's demand curves (domestic base and the partners' markets, with the
+    duties in force) are scaled to D^e_s at the normal price, at the normal reference price;
+    every firm's capacity is scaled by V_s / K_s, its unit cost is today's net of its
+    operating subsidy, and firms under output targets offer their must-run share whatever
+    the price; a price floor in force holds. So an investor who reads the industry's cost
+    curve (Tilton and Guzman 2016) expects the distress price where visible capacity
+    exceeds what expected demand takes at cash cost, and a price above normal only where
+    it falls short: what the market itself would do, had the capacity an investor cannot
+    see been left out (Muth 1961, with the information of Lin, Wu and Xing 2010)."""
+    f, sc, curve = st.firms, yr.sc, dem.curve
+    g = safe_div(demand_e, dem.normal_s)
+    expected_curve = DemandCurve(
+        base=curve.base * g,
+        p_norm=curve.p_norm,
+        elasticity=curve.elasticity,
+        exports=replace(curve.exports, market=curve.exports.market * g),
+        p_ref=None,
+    )
+    k_i = f.capacity * safe_div(visible, cap_s)[f.sector]
+    z_i = st.provinces.intensity[f.province, f.sector]
+    os_i = z_i * sc.provinces.max_operating_subsidy * yr.p_norm[f.sector]
+    stg = yr.strength
+    share_i = must_run_share(f.soe, f.protected, stg.soe_output_targets, stg.local_protection)
+    offer = Offer(
+        sector_i=f.sector,
+        mc_i=yr.vc_s[f.sector] * f.cost_eff - os_i,
+        must_i=sc.market.must_run_utilisation * share_i * k_i,
+        capacity_i=k_i,
+        fixed_s=np.zeros(yr.S),
+        normal_util=sc.market.normal_utilisation,
+        overtime_premium=sc.market.overtime_premium,
+    )
+    ins = pol.instruments
+    rule = PriceRule(yr.distress_s, sc.market.scarcity_price, ins.price_floor, ins.floor_evasion)
+    return clear(offer, expected_curve, rule).price
+
+
+def blended_price(adaptive: F8, fundamental: F8, weight: float, known: np.ndarray) -> F8:
+    """p^e_s = (p^a_s)^(1 - w) (p^f_s)^w where the cost curve is known (capacity in place),
+    p^a_s elsewhere: investors weigh the adaptive rule and the fundamental price
+    (heterogeneous expectations: Brock and Hommes 1998; Hommes 2011)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mixed = np.exp((1.0 - weight) * np.log(adaptive) + weight * np.log(fundamental))
+    return np.where(known & (fundamental > 0), mixed, adaptive)
 
 
 def excess_response(q: F8) -> F8:
@@ -398,13 +452,14 @@ def expand(
     return dk * ap.capex_gross_i, dk
 
 
-def expectations(st: State, yr: Year, pol: Policy) -> Expectations:
+def expectations(st: State, yr: Year, pol: Policy, dem: Demand) -> Expectations:
     """The consensus every investor reads: g_s = consensus growth, lifted toward the
     centre's plan target in strategic sectors (:func:`planned_growth`);
     D^e_s = D_{s,t-1} e^(g_s H_s) at the year a project started now first produces
     (:func:`forecast_horizon`), the trend damped over the horizon (:func:`damped_horizon`);
     visible capacity, expected utilisation, perceived gap and
-    expected price (the functions above)."""
+    expected price (the functions above: the adaptive rule, weighed with the fundamental
+    price by ``investment.fundamental_weight``)."""
     f, sec, sc, tech = st.firms, st.sectors, yr.sc, yr.const
     life, lag = tech.plant_life, tech.build_lag
     cap_s = sum_by(f.sector, f.capacity, yr.S)
@@ -429,6 +484,10 @@ def expectations(st: State, yr: Year, pol: Policy) -> Expectations:
         sec.glut_prev,
         sc.market.normal_utilisation,
     )
+    w = sc.investment.fundamental_weight
+    if w > 0.0:
+        p_f = fundamental_price(st, yr, pol, dem, demand_e, visible, cap_s)
+        p_e = blended_price(p_e, p_f, w, cap_s > 0)
     return Expectations(
         capacity_s=cap_s,
         demand_s=demand_e,
@@ -477,7 +536,7 @@ def appraise(st: State, yr: Year, aid: Aid, exp: Expectations, z_i: F8) -> Appra
     )
 
 
-def wave(st: State, yr: Year, pol: Policy, aid: Aid, rng: np.random.Generator) -> Wave:
+def wave(st: State, yr: Year, pol: Policy, aid: Aid, dem: Demand, rng: np.random.Generator) -> Wave:
     """Phase e: projects due complete (new capacity at today's frontier, blended into the
     firm's vintage) and every vintage's cost gap to the frontier (:func:`age_vintages`);
     each firm's interest rate for the year; the
@@ -493,7 +552,7 @@ def wave(st: State, yr: Year, pol: Policy, aid: Aid, rng: np.random.Generator) -
     f.rate[:] = interest_rates(
         f.soe, z_i, f.bailed_out, sc, pol.instruments.credit_spread, yr.strength
     )
-    exp = expectations(st, yr, pol)
+    exp = expectations(st, yr, pol, dem)
     ap = appraise(st, yr, aid, exp, z_i)
     spend_i, started_i = expand(f, ap, pol.approval_s, yr.year, yr.const.build_lag, sc, rng)
     capex_sub_i = ap.capex_sub_i * spend_i

@@ -35,7 +35,7 @@ def step(st: State, ctx: Context, rng: np.random.Generator) -> record.Flows:
     pol = centre.set_policy(st, yr)  # b. regime, instruments, campaign [1, 8]
     aid = provinces.subsidise(st, yr, pol)  # c. the tournament, subsidies [2]
     dem = demand.this_year(st, yr, pol)  # d. home and partners' markets [3, 9a]
-    inv = investment.wave(st, yr, pol, aid, rng)  # e. expectations, expansion [4]
+    inv = investment.wave(st, yr, pol, aid, dem, rng)  # e. expectations, expansion [4]
     ent = entry.enter(st, yr, pol, aid, inv, rng)  # f. new firms, sponsored projects [4]
     prd = market.produce(st, yr, pol, dem)  # g. must-run, merit order, floors [5]
     bks = accounts.close_books(st, yr, pol, prd, inv)  # h. profit, debt, learning [6]
