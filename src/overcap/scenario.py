@@ -1278,6 +1278,22 @@ class TradeParams(Section):
         anchor="WTO Anti-Dumping Agreement art. 9.1 (lesser duty); EU Basic AD Regulation "
         "2016/1036 art. 9(4)",
     )
+    aggregate_coverage: float = param(
+        1.0,
+        0.05,
+        1.0,
+        "share of the partner's market",
+        "share of an aggregate partner's market (ROW, data/partners_meta.csv) that a "
+        "trade-defence measure it opens covers: the members that file the case; the rest "
+        "buys at the other duties. 1 = the whole aggregate acts as one country",
+        calibratable=True,
+        calibration_range=(0.1, 1.0),
+        anchor="anti-dumping is national (or a customs union's): the members of the "
+        "rest-of-world aggregate (Argentina, Australia, Canada, Korea, Indonesia, Japan, "
+        "Russia and the EAEU, the Gulf...) open cases one at a time (Bown, Global "
+        "Antidumping Database, World Bank); no estimate of the share one case covers "
+        "(flag R)",
+    )
     learning_spillover: float = param(
         0.8,
         0.0,

@@ -27,6 +27,35 @@ def _exports(price: float, freight: float, duty: float = 0.0) -> float:
     return float(x[0])
 
 
+def test_an_aggregate_partners_measure_covers_only_its_filing_members() -> None:
+    """Two partners with a unit market each, the second an aggregate whose measure of
+    0.3 (on top of a scripted 0.1) covers a quarter of its market: X_2 = 0.25 share(0.4)
+    + 0.75 share(0.1); the country's whole market faces its measure; cover 1 is the
+    plain rule."""
+    p_n = np.array([100.0])
+    duty = np.array([[0.4], [0.4]])
+    terms = market.ExportTerms(
+        market=np.ones((2, 1)),
+        foreign_cost=1.2 * p_n,
+        ref_ratio=np.array([1.2]),
+        duty=duty,
+        share0=np.array([0.05]),
+        sigma=5.0,
+        cap=0.8,
+        p_norm=p_n,
+        freight=np.array([0.0]),
+        measure=np.array([[0.3], [0.3]]),
+        cover=np.array([[1.0], [0.25]]),
+    )
+    x = market.export_demand(terms, np.array([60.0]))
+    full, part = 0.05 * (1.4 * 0.6) ** -5.0, 0.05 * (1.1 * 0.6) ** -5.0
+    np.testing.assert_allclose(x[:, 0], [full, 0.25 * full + 0.75 * part])
+    from dataclasses import replace
+
+    plain = market.export_demand(replace(terms, measure=None, cover=None), np.array([60.0]))
+    np.testing.assert_allclose(plain[:, 0], [full, full])
+
+
 def test_at_the_normal_price_the_share_is_the_base_share_whatever_the_freight() -> None:
     for phi in (0.0, 0.07, 0.5):
         assert np.isclose(_exports(100.0, phi), 0.05)

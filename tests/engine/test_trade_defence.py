@@ -210,3 +210,31 @@ def _with(yr: object, **kw: object) -> object:
     import dataclasses
 
     return dataclasses.replace(yr, **kw)  # type: ignore[type-var]
+
+
+def test_only_the_aggregate_partners_measure_is_partial() -> None:
+    """demand.this_year: with trade.aggregate_coverage c < 1 the export terms carry the
+    measures in force and cover c for ROW (the one aggregate in partners_meta.csv), 1
+    for the countries; with c = 1 they carry neither (the plain rule, bit for bit)."""
+    from overcap.engine import centre, demand
+
+    assert [
+        j
+        for j, a in zip(trade.PARTNERS, trade.PartnerData.load(["steel"]).aggregate, strict=True)
+        if a
+    ] == ["ROW"]
+    for c in (0.3, 1.0):
+        st, ctx = tiny.world(tiny.scenario(**{"trade.aggregate_coverage": c}))
+        st.trade.in_force[:, 0] = True
+        st.trade.measure_duty[:, 0] = 0.25
+        yr = ctx.begin(st)
+        x = demand.this_year(st, yr, centre.set_policy(st, yr)).curve.exports
+        if c == 1.0:
+            assert x.cover is None and x.measure is None
+            continue
+        assert x.cover is not None and x.measure is not None
+        row = list(trade.PARTNERS).index("ROW")
+        want = np.ones(len(trade.PARTNERS))
+        want[row] = c
+        np.testing.assert_array_equal(x.cover[:, 0], want)
+        np.testing.assert_array_equal(x.measure, np.where(st.trade.in_force, 0.25, 0.0))

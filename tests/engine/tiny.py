@@ -107,6 +107,7 @@ def partners() -> PartnerData:
         major=np.zeros(J, dtype=bool),
         rare_earth=z,
         propensity=z.copy(),
+        aggregate=np.array([j == "ROW" for j in PARTNERS]),
     )
 
 

@@ -32,7 +32,8 @@ def this_year(st: State, yr: Year, pol: Policy) -> Demand:
     """B_s = D_s exp(e_y gap) (shock factor) (1 + stimulus), gap = growth_{t-1} -
     trend_{t-1} within +- the income-gap bound; M_js = F_s m_js the partners' markets
     (zero with ``switches.exports`` off); duties are the measures in force plus the
-    script's tariffs plus the pre-WTO duty; partners' costs follow foreign producers' own
+    script's tariffs plus the pre-WTO duty (a measure of an aggregate partner covering the
+    share ``trade.aggregate_coverage`` of its market); partners' costs follow foreign producers' own
     learning (``yr.p_foreign``) and rise with export controls.
     Domestic demand is B_s at the reference price p^r_s = r_s p^n_s (r_s carried in
     ``SectorState.price_ref_rel``) with the short-run elasticity (market.domestic_demand).
@@ -54,6 +55,8 @@ def this_year(st: State, yr: Year, pol: Policy) -> Demand:
         yr.partners.market_share
     )
     controls = trade.controls_active(st.trade, yr.script.controls_j, sc.switches.countermeasures)
+    coverage = sc.trade.aggregate_coverage
+    partial = coverage < 1.0 and bool(yr.partners.aggregate.any())
     exports = ExportTerms(
         market=market_js,
         foreign_cost=trade.foreign_cost(
@@ -66,6 +69,8 @@ def this_year(st: State, yr: Year, pol: Policy) -> Demand:
         cap=sc.market.export_share_cap,
         p_norm=yr.p_norm,
         freight=tech.freight,
+        measure=trade.measure_in_force(st.trade) if partial else None,
+        cover=np.where(yr.partners.aggregate, coverage, 1.0)[:, None] if partial else None,
     )
     p_ref = st.sectors.price_ref_rel * yr.p_norm
     return Demand(

@@ -65,6 +65,17 @@ class ExportTerms:
     cap: float  # China's maximum share of a partner's market
     p_norm: F8  # p^n: China's normal price
     freight: F8  # phi: freight per unit, share of the normal price
+    measure: F8 | None = None  # the trade-defence part of ``duty`` (None: see ``cover``)
+    cover: F8 | None = None  # (J, 1) share of a partner's market its measures cover; None: all
+
+
+def armington_share(x: ExportTerms, price: F8, duty: F8) -> F8:
+    """min(cap, a [(1 + tau) delivered / (c^f / (r p^n))]^(-sigma)): China's share of a
+    partner's market at ``price`` and ``duty`` (see :func:`export_demand`)."""
+    p_norm, freight = x.p_norm, x.freight
+    delivered = (price + freight * p_norm) / ((1.0 + freight) * p_norm)
+    rel = (1.0 + duty) * delivered / (x.foreign_cost / (x.ref_ratio * p_norm))
+    return np.minimum(x.cap, x.share0 * rel ** (-x.sigma))
 
 
 def export_demand(x: ExportTerms, price: F8) -> F8:
@@ -76,11 +87,17 @@ def export_demand(x: ExportTerms, price: F8) -> F8:
     of foreign cost to China's normal price, so a_s is China's share at its normal price,
     duty-free, when foreign cost is at its reference. Freight phi_s p^n_s is a cost per
     unit, not a share of the price: in a glut the delivered price falls by less than
-    the ex-works price (Hummels and Skiba 2004)."""
-    p_norm, freight = x.p_norm, x.freight
-    delivered = (price + freight * p_norm) / ((1.0 + freight) * p_norm)
-    rel = (1.0 + x.duty) * delivered / (x.foreign_cost / (x.ref_ratio * p_norm))
-    return x.market * np.minimum(x.cap, x.share0 * rel ** (-x.sigma))
+    the ex-works price (Hummels and Skiba 2004).
+
+    Where a partner is an aggregate (``cover`` < 1), a trade-defence measure covers only
+    the share ``cover`` of its market, the members that filed the case; the rest buys at
+    the duty less the measure (``measure``):
+    X = M [c share(tau) + (1 - c) share(tau - tau^m)]."""
+    if x.cover is None or x.measure is None:
+        return x.market * armington_share(x, price, x.duty)
+    covered = armington_share(x, price, x.duty)
+    free = armington_share(x, price, x.duty - x.measure)
+    return x.market * (x.cover * covered + (1.0 - x.cover) * free)
 
 
 @dataclass(frozen=True)

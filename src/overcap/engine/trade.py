@@ -37,6 +37,7 @@ class PartnerData:
     major: B1  # (J,)
     rare_earth: F8  # (J,) dependence on Chinese rare earths
     propensity: F8  # (J,) relative propensity to open trade-defence cases
+    aggregate: B1  # (J,) an aggregate of countries (ROW), not one that acts as one
 
     @classmethod
     def load(cls, sectors: list[str]) -> PartnerData:
@@ -52,6 +53,7 @@ class PartnerData:
         share /= np.maximum(share.sum(axis=0, keepdims=True), 1e-12)
         names, zh = [""] * J, [""] * J
         major = np.zeros(J, dtype=bool)
+        aggregate = np.zeros(J, dtype=bool)
         rare, prop = np.zeros(J), np.zeros(J)
         with data_path("partners_meta.csv").open(newline="", encoding="utf-8") as fh:
             for r in csv.DictReader(fh):
@@ -59,9 +61,10 @@ class PartnerData:
                     j = PARTNERS.index(r["partner"])
                     names[j], zh[j] = r["name"], r["name_zh"]
                     major[j] = r["major"].strip() == "1"
+                    aggregate[j] = r["aggregate"].strip() == "1"
                     rare[j] = float(r["rare_earth_dependence"])
                     prop[j] = float(r["trade_defence_propensity"])
-        return cls(list(PARTNERS), names, zh, share, ratio, major, rare, prop)
+        return cls(list(PARTNERS), names, zh, share, ratio, major, rare, prop, aggregate)
 
 
 @dataclass
@@ -94,9 +97,14 @@ def other_duty(scripted: F8, sc: Scenario, year: int) -> F8:
     return scripted + pre
 
 
+def measure_in_force(ts: TradeState) -> F8:
+    """The duty of the trade-defence measures in force, (J, S), 0 where none."""
+    return np.where(ts.in_force, ts.measure_duty, 0.0)
+
+
 def total_duty(ts: TradeState, scripted: F8, sc: Scenario, year: int) -> F8:
     """Duty on Chinese goods: trade-defence measures plus :func:`other_duty`."""
-    return np.where(ts.in_force, ts.measure_duty, 0.0) + other_duty(scripted, sc, year)
+    return measure_in_force(ts) + other_duty(scripted, sc, year)
 
 
 def foreign_cost(
