@@ -3,7 +3,7 @@ states ("Picking a trial"), and write it as a calibrated set whose provenance de
 the selected trial.
 
     python scripts/pick_trial.py STUDY.journal STUDY_OUT.json OUT.json \\
-        --seed 11 --holdout none --plausibility 3 [--thesis-sign]
+        --seed 11 --holdout none --plausibility 3 [--thesis-sign] [--check-seed 17]
 
 STUDY_OUT.json is what ``overcap calibrate --out`` wrote for the study (its provenance
 is kept; its shrinkage, if any, enters the loss here too). Of the study's five best
@@ -12,7 +12,9 @@ trials (by the loss on its 3 or 5 replicates):
 1. each is evaluated again on 10 replicates of the study's own seed, with the same loss
    and holdout (``overcap.calibration.evaluate``);
 2. only those whose internal states stay inside the record's ranges on those replicates
-   (implausibility 0) are kept;
+   (implausibility 0) are kept; with ``--check-seed S``, also on 10 replicates of seed S
+   (a seed no study, score or test uses: 17 from session 12 on), since a set checked on
+   the study's own streams only may leave the ranges on others;
 3. with ``--thesis-sign``, only those under which switching the provinces' subsidies
    off lowers both total investment and the mean zombie share over 2005-2025, in the
    median of 8 paired replicates of the study's own seed (the sign tests/test_thesis_sign.py
@@ -73,6 +75,12 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--holdout", default="none", help="none or FROM-TO, as the study's")
     ap.add_argument("--plausibility", type=float, required=True)
     ap.add_argument("--thesis-sign", action="store_true")
+    ap.add_argument(
+        "--check-seed",
+        type=int,
+        default=None,
+        help="also require implausibility 0 on 10 replicates of this seed",
+    )
     a = ap.parse_args(argv)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     hold = None if a.holdout == "none" else tuple(int(x) for x in a.holdout.split("-"))
@@ -106,6 +114,21 @@ def main(argv: list[str]) -> int:
             f"implausibility {r['implausibility']:.3f}"
         )
         ok = r["implausibility"] == 0
+        if ok and a.check_seed is not None:
+            r_check = evaluate(
+                "baseline",
+                params,
+                facts,
+                held,
+                REPLICATES,
+                a.check_seed,
+                0.0,
+                a.plausibility,
+                until,
+                shrinkage,
+            )
+            ok = r_check["implausibility"] == 0
+            line += f", implausibility {r_check['implausibility']:.3f} on seed {a.check_seed}"
         sign = None
         if ok and a.thesis_sign:
             sign = thesis_sign(params, a.seed)
@@ -131,6 +154,11 @@ def main(argv: list[str]) -> int:
             f"of the study's {TOP} best trials, those with implausibility 0 on {REPLICATES} "
             f"replicates of seed {a.seed} (its own streams)"
             + (
+                f" and on {REPLICATES} replicates of seed {a.check_seed}"
+                if a.check_seed is not None
+                else ""
+            )
+            + (
                 f" and the thesis's sign (subsidies off lower investment and the zombie "
                 f"share over 2005-2025, paired median of {SIGN_REPLICATES} replicates of "
                 f"seed {a.seed})"
@@ -140,6 +168,8 @@ def main(argv: list[str]) -> int:
             + ", the lowest loss on those replicates (scripts/pick_trial.py)"
         ),
     )
+    if a.check_seed is not None:
+        pv["plausibility_check_seed"] = a.check_seed
     if sign is not None:
         pv["thesis_sign_study_seed"] = {"investment": sign[0], "zombie_share": sign[1]}
     for key, attr in (

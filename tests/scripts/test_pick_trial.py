@@ -39,6 +39,7 @@ TRIALS: dict[int, tuple[float, float, float, tuple[float, float]]] = {
     5: (6.0, 0.1, 0.0, (-1.0, -0.01)),  # sixth: never looked at
 }
 A, B = "investment.visibility", "market.price_adjustment"
+CHECK_SEED = 17
 RANGES = {A: [0.0, 1.0], B: [0.3, 1.0]}
 
 
@@ -88,6 +89,9 @@ def pick(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
         n = trial_of(params)
         assert n != 5, "the sixth-best trial must not be evaluated"
         _, loss10, implaus, _ = TRIALS[n]
+        seed = args[3]  # evaluate(scenario, params, facts, held, runs, seed, ...)
+        if seed == CHECK_SEED and n == 3:
+            implaus = 0.2  # trial 3 leaves the ranges on the check seed's streams
         return {"loss": loss10, "implausibility": implaus, "passed_in": 40, "total_in": 71}
 
     monkeypatch.setattr(mod, "evaluate", evaluate)
@@ -132,3 +136,16 @@ def test_writes_nothing_when_no_trial_meets_the_rule(
     rc, out = _main(pick, tmp_path, "--thesis-sign")
     assert rc == 1
     assert not out.exists()
+
+
+def test_check_seed_excludes_a_trial_implausible_on_other_streams(
+    pick: ModuleType, tmp_path: Path
+) -> None:
+    """Trial 3 (the pick without the check) leaves the record's ranges on seed 17's
+    streams: with --check-seed 17 the next lowest plausible loss, trial 4, is picked."""
+    rc, out = _main(pick, tmp_path, "--check-seed", str(CHECK_SEED))
+    assert rc == 0
+    pv = json.loads(out.read_text())["provenance"]
+    assert pv["selected_trial"] == 4
+    assert pv["plausibility_check_seed"] == CHECK_SEED
+    assert f"seed {CHECK_SEED}" in pv["selection"]
