@@ -238,6 +238,33 @@ def test_bench_json() -> None:
     assert data["version"] == overcap.__version__
 
 
+def test_bench_times_an_override_and_rejects_a_bad_one() -> None:
+    """--set reaches the benchmarked scenario (a rule off by default, on); a bad value is a
+    clear error naming the parameter, not a traceback."""
+    from overcap.bench import bench
+
+    on = bench(500, 2, overrides={"investment.fundamental_weight": 1.0})
+    assert on.firm_years > 0 and on.overrides == {"investment.fundamental_weight": 1.0}
+    res = invoke(
+        "bench",
+        "--firms",
+        "500",
+        "--years",
+        "2",
+        "--json",
+        "--set",
+        "investment.fundamental_weight=1",
+    )
+    assert res.exit_code == 0, (res.output, res.exception)
+    assert json.loads(res.stdout)["overrides"] == {"investment.fundamental_weight": 1.0}
+    bad = invoke(
+        "bench", "--firms", "500", "--years", "2", "--set", "investment.fundamental_weight=7"
+    )
+    assert bad.exit_code != 0
+    assert "Traceback" not in bad.output
+    assert "fundamental_weight" in bad.output
+
+
 def test_bench_rejects_zero_firms() -> None:
     res = invoke("bench", "--firms", "0", "--json")
     assert res.exit_code == 2

@@ -11,7 +11,9 @@ import platform
 import resource
 import sys
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +41,7 @@ class BenchResult:
     version: str
     python: str
     numpy: str
+    overrides: dict[str, Any] = field(default_factory=dict)  # what --set changed
 
 
 def _peak_rss_mb() -> float:
@@ -53,21 +56,23 @@ def bench(
     seed: int = 0,
     start_year: int = 2010,
     calibrated: bool = False,
+    overrides: Mapping[str, Any] | None = None,
 ) -> BenchResult:
     """Time ``years`` yearly steps of an economy that starts with ``firms`` firms.
 
     The workload is the baseline world with the schema's default parameters, so the
     benchmark does not move when the calibration does; ``calibrated=True`` uses the
-    calibrated baseline instead."""
+    calibrated baseline instead. ``overrides`` (path -> value) time a rule that is off
+    by default (``investment.fundamental_weight=1``, for instance); the workload's size
+    and years are the arguments' whatever they say."""
+    workload = {
+        "population.firms_start": firms,
+        "time.start_year": start_year,
+        "time.end_year": start_year + years - 1,
+        "time.spinup_years": 0,
+    }
     sc = load_scenario(
-        "baseline",
-        calibrated=calibrated,
-        overrides={
-            "population.firms_start": firms,
-            "time.start_year": start_year,
-            "time.end_year": start_year + years - 1,
-            "time.spinup_years": 0,
-        },
+        "baseline", calibrated=calibrated, overrides={**dict(overrides or {}), **workload}
     )
     t_setup = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -97,6 +102,7 @@ def bench(
         version=__version__,
         python=platform.python_version(),
         numpy=np.__version__,
+        overrides=dict(overrides or {}),
     )
 
 

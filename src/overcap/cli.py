@@ -2326,13 +2326,28 @@ def bench(
             "--calibrated", help="Use the calibrated baseline (default: schema defaults)."
         ),
     ] = False,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Override a parameter: path.to.param=value (repeatable), e.g. to time a "
+            "rule that is off by default.",
+        ),
+    ] = None,
 ) -> None:
     """Benchmark the engine: firm-years per second and peak memory (one process, one core)."""
     from overcap.bench import as_dict
     from overcap.bench import bench as run_bench
+    from overcap.experiments import overrides_dict
 
+    try:
+        overrides = overrides_dict(set_)
+        load_scenario("baseline", overrides, calibrated=calibrated)  # a bad --set fails here
+    except ScenarioError as exc:
+        _fail(str(exc))
+        return
     with console.status(f"benchmarking {firms:,} firms x {years} years ..."):
-        r = run_bench(firms, years, seed, calibrated=calibrated)
+        r = run_bench(firms, years, seed, calibrated=calibrated, overrides=overrides)
     if as_json:
         sys.stdout.write(json.dumps(as_dict(r)) + "\n")
         return
