@@ -54,6 +54,9 @@ def test_an_aggregate_partners_measure_covers_only_its_filing_members() -> None:
 
     plain = market.export_demand(replace(terms, measure=None, cover=None), np.array([60.0]))
     np.testing.assert_allclose(plain[:, 0], [full, full])
+    # the duty over each whole market, as the record reports it: 0.4 and 0.4 - 0.75 x 0.3
+    np.testing.assert_allclose(terms.market_duty()[:, 0], [0.4, 0.175])
+    assert replace(terms, cover=None).market_duty() is terms.duty
 
 
 def test_at_the_normal_price_the_share_is_the_base_share_whatever_the_freight() -> None:

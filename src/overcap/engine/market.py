@@ -68,6 +68,13 @@ class ExportTerms:
     measure: F8 | None = None  # the trade-defence part of ``duty`` (None: see ``cover``)
     cover: F8 | None = None  # (J, 1) share of a partner's market its measures cover; None: all
 
+    def market_duty(self) -> F8:
+        """The duty over each partner's whole market: tau less the uncovered share of its
+        trade-defence measures, tau - (1 - c) tau^m (tau where measures cover all)."""
+        if self.cover is None or self.measure is None:
+            return self.duty
+        return self.duty - (1.0 - self.cover) * self.measure
+
 
 def armington_share(x: ExportTerms, price: F8, duty: F8) -> F8:
     """min(cap, a [(1 + tau) delivered / (c^f / (r p^n))]^(-sigma)): China's share of a

@@ -118,8 +118,9 @@ def _npl_ratio(r: Flows) -> float:
 
 
 def _duty_mean(r: Flows, e: End) -> F8:
-    """Export-weighted mean duty by sector (the plain mean where nothing is exported)."""
-    x_by, duty = r.prd.clearing.exports_by_partner, r.dem.curve.exports.duty
+    """Export-weighted mean duty by sector (the plain mean where nothing is exported), each
+    partner's over its whole market (:meth:`market.ExportTerms.market_duty`)."""
+    x_by, duty = r.prd.clearing.exports_by_partner, r.dem.curve.exports.market_duty()
     x_tot = x_by.sum(axis=0)
     return np.where(x_tot > 0, safe_div((duty * x_by).sum(axis=0), x_tot), duty.mean(axis=0))
 
@@ -206,7 +207,7 @@ PROVINCE: dict[str, Column] = {
 
 TRADE: dict[str, Column] = {  # arrays (J, S)
     "trade_measure_in_force": lambda r, e: r.trd.in_force_js.astype(np.int64),
-    "duty": lambda r, e: r.dem.curve.exports.duty,
+    "duty": lambda r, e: r.dem.curve.exports.market_duty(),
     "exports": lambda r, e: r.prd.clearing.exports_by_partner,
     "china_share": lambda r, e: r.trd.china_share_js,
     "dumping_margin": lambda r, e: r.trd.margin_js,
