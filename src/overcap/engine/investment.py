@@ -16,7 +16,7 @@ import numpy as np
 from overcap.engine.centre import Policy
 from overcap.engine.demand import Demand
 from overcap.engine.indicators import safe_div
-from overcap.engine.market import DemandCurve, Offer, PriceRule, clear, must_run_share
+from overcap.engine.market import DemandCurve, Offer, PriceRule, clear, firm_costs
 from overcap.engine.provinces import Aid
 from overcap.engine.state import F8, Firms, State, sum_by
 from overcap.engine.terms import Strengths, Year
@@ -198,13 +198,10 @@ def fundamental_price(
         p_ref=None,
     )
     k_i = f.capacity * safe_div(visible, cap_s)[f.sector]
-    z_i = st.provinces.intensity[f.province, f.sector]
-    os_i = z_i * sc.provinces.max_operating_subsidy * yr.p_norm[f.sector]
-    stg = yr.strength
-    share_i = must_run_share(f.soe, f.protected, stg.soe_output_targets, stg.local_protection)
+    vc_i, os_i, share_i = firm_costs(st, yr)
     offer = Offer(
         sector_i=f.sector,
-        mc_i=yr.vc_s[f.sector] * f.cost_eff - os_i,
+        mc_i=vc_i - os_i,
         must_i=sc.market.must_run_utilisation * share_i * k_i,
         capacity_i=k_i,
         fixed_s=np.zeros(yr.S),

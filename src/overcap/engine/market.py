@@ -394,6 +394,20 @@ def production_limit(capacity: F8, cap_i: F8) -> F8 | None:
     return np.asarray(cap_i * capacity)
 
 
+def firm_costs(st: State, yr: Year) -> tuple[F8, F8, F8]:
+    """Each firm's unit variable cost this year c_i, its operating subsidy per unit (the
+    province's intensity z_i of the full subsidy, a share of the normal price) and the
+    strength of the output target it is under (:func:`must_run_share`): what the merit
+    order reads, in the market (:func:`produce`) and in investors' fundamental price
+    (investment.fundamental_price)."""
+    f, stg = st.firms, yr.strength
+    z_i = st.provinces.intensity[f.province, f.sector]
+    os_i = z_i * yr.sc.provinces.max_operating_subsidy * yr.p_norm[f.sector]
+    vc_i = yr.vc_s[f.sector] * f.cost_eff
+    share_i = must_run_share(f.soe, f.protected, stg.soe_output_targets, stg.local_protection)
+    return vc_i, os_i, share_i
+
+
 def produce(st: State, yr: Year, pol: Policy, dem: Demand) -> Production:
     """Phase g: firms' unit costs this year (entrants included), must-run output (state-
     owned and protected firms, step 5 of the specification in docs/ODD.md section 3, at
@@ -403,11 +417,8 @@ def produce(st: State, yr: Year, pol: Policy, dem: Demand) -> Production:
     (accounts.sell). The misallocation benchmark (:func:`efficient_cost`) is taken on the
     capacity that produced, before it depreciates in the books. Last, the reference price of
     domestic demand moves toward this year's price (:func:`reference_price`)."""
-    f, sec, sc, stg = st.firms, st.sectors, yr.sc, yr.strength
-    z_i = st.provinces.intensity[f.province, f.sector]
-    os_i = z_i * sc.provinces.max_operating_subsidy * yr.p_norm[f.sector]
-    vc_i = yr.vc_s[f.sector] * f.cost_eff
-    share_i = must_run_share(f.soe, f.protected, stg.soe_output_targets, stg.local_protection)
+    f, sec, sc = st.firms, st.sectors, yr.sc
+    vc_i, os_i, share_i = firm_costs(st, yr)
     must = must_run_output(
         sc.market.must_run_utilisation * share_i * f.capacity,
         f.inventory,
