@@ -19,8 +19,9 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ def prior_value(sc: Scenario, path: str) -> float:
     return float(obj)
 
 
-def shrinkage_penalty(values: dict[str, Any], ks: list[Knob], weight: float) -> float:
+def shrinkage_penalty(values: dict[str, Any], ks: Sequence[Knob], weight: float) -> float:
     """lambda sum_k ((theta_k - theta0_k) / (hi_k - lo_k))^2 over the calibratable
     parameters in ``values``: the squared distance of each from its documented value
     theta0 (:attr:`Knob.prior`), in widths of its calibration range. With few facts many
@@ -161,6 +162,13 @@ def knobs(sc: Scenario | None = None) -> list[Knob]:
     return out
 
 
+@cache
+def documented_knobs() -> tuple[Knob, ...]:
+    """:func:`knobs` of the uncalibrated baseline, read once a process: the priors the
+    shrinkage penalty of every trial measures against."""
+    return tuple(knobs())
+
+
 def holdout_mask(facts: list[Fact], years: tuple[int, int] | None) -> list[bool]:
     """True for a held-out fact: one whose window ends in the holdout block's first year
     or later, so that the fit sees no year from the block on. A window that straddles
@@ -220,7 +228,7 @@ def evaluate(
         if plausibility
         else 0.0
     )
-    penalty = shrinkage_penalty(overrides, knobs(), shrinkage) if shrinkage else 0.0
+    penalty = shrinkage_penalty(overrides, documented_knobs(), shrinkage) if shrinkage else 0.0
     return {
         "loss": float(dist[~held_arr].sum()) + plausibility * implausible + penalty,
         "implausibility": implausible,
