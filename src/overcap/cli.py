@@ -2342,12 +2342,11 @@ def bench(
 
     try:
         overrides = overrides_dict(set_)
-        load_scenario("baseline", overrides, calibrated=calibrated)  # a bad --set fails here
-    except ScenarioError as exc:
+        with console.status(f"benchmarking {firms:,} firms x {years} years ..."):
+            r = run_bench(firms, years, seed, calibrated=calibrated, overrides=overrides)
+    except ScenarioError as exc:  # a bad --set: the scenario is loaded before any work
         _fail(str(exc))
         return
-    with console.status(f"benchmarking {firms:,} firms x {years} years ..."):
-        r = run_bench(firms, years, seed, calibrated=calibrated, overrides=overrides)
     if as_json:
         sys.stdout.write(json.dumps(as_dict(r)) + "\n")
         return
