@@ -93,21 +93,17 @@ def main(argv: list[str]) -> int:
     until = None if hold is None else hold[0] - 1
     # the study's own loss: with its shrinkage toward the documented values, if it had one
     shrinkage = float(doc["provenance"].get("shrinkage") or 0.0)
+
+    def on_replicates(params: dict[str, Any], seed: int) -> dict[str, Any]:
+        """The study's loss on REPLICATES replicates of ``seed``."""
+        return evaluate(
+            "baseline", params, facts, held, REPLICATES, seed, 0.0, a.plausibility, until, shrinkage
+        )
+
     kept = []
     for t in sorted(done, key=lambda t: float(t.value or 0.0))[:TOP]:
         params = {**doc["params"], **t.params}
-        r = evaluate(
-            "baseline",
-            params,
-            facts,
-            held,
-            REPLICATES,
-            a.seed,
-            0.0,
-            a.plausibility,
-            until,
-            shrinkage,
-        )
+        r = on_replicates(params, a.seed)
         line = (
             f"#{t.number}: loss {t.value:.2f} (study), {r['loss']:.2f} on {REPLICATES} "
             f"replicates, {r['passed_in']}/{r['total_in']} in sample, "
@@ -115,18 +111,7 @@ def main(argv: list[str]) -> int:
         )
         ok = r["implausibility"] == 0
         if ok and a.check_seed is not None:
-            r_check = evaluate(
-                "baseline",
-                params,
-                facts,
-                held,
-                REPLICATES,
-                a.check_seed,
-                0.0,
-                a.plausibility,
-                until,
-                shrinkage,
-            )
+            r_check = on_replicates(params, a.check_seed)
             ok = r_check["implausibility"] == 0
             line += f", implausibility {r_check['implausibility']:.3f} on seed {a.check_seed}"
         sign = None
