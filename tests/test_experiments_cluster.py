@@ -258,3 +258,45 @@ def test_ctrl_c_at_the_terminal_stops_cleanly_and_resumes(tmp_path: Path) -> Non
     assert resumed.returncode == 0, resumed.stderr
     cat = open_experiment("cc", tmp_path).runs()
     assert list(cat["run"]) == list(range(runs)) and set(cat["status"]) == {"ok"}
+
+
+# Ctrl-C while `distributed.utils.sync` has queued its coroutine but the loop has not run
+# it yet (the loop is kept busy for 0.5 s; SIGALRM raises KeyboardInterrupt at 0.2 s)
+SYNC_RACE = """
+import logging, signal, sys, time, asyncio
+logging.basicConfig()
+from distributed.utils import LoopRunner, sync
+if sys.argv[1] == "filtered":
+    from overcap.experiments.executors import quiet_sync_cancel_race
+    quiet_sync_cancel_race()
+runner = LoopRunner(asynchronous=False)
+runner.start()
+async def work():
+    await asyncio.sleep(0.05)
+    logging.getLogger("tornado.application").error("another error", exc_info=ValueError("x"))
+runner.loop.add_callback(lambda: time.sleep(0.5))
+def ctrl_c(*_):
+    raise KeyboardInterrupt
+signal.signal(signal.SIGALRM, ctrl_c)
+signal.setitimer(signal.ITIMER_REAL, 0.2)
+try:
+    sync(runner.loop, work)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+time.sleep(1)
+runner.stop()
+"""
+
+
+@pytest.mark.parametrize("mode", ["plain", "filtered"])
+def test_the_upstream_sync_cancel_race_is_kept_out_of_the_log(mode: str) -> None:
+    # plain: distributed's race logs a NameError traceback (if a release fixes it, this
+    # fails, and the filter in executors.py can go); filtered: only that record is dropped
+    out = subprocess.run([PY, "-c", SYNC_RACE, mode], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "interrupted", out.stderr
+    assert "another error" in out.stderr  # other records still pass
+    race = "NameError: cannot access free variable 'future'"
+    if mode == "plain":
+        assert race in out.stderr, out.stderr
+    else:
+        assert race not in out.stderr and "in cancel" not in out.stderr, out.stderr

@@ -8,10 +8,12 @@ run_batch` (runs stored as Parquet parts) unless another is given."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from overcap.experiments.execution import Execution, check_executor
@@ -33,6 +35,35 @@ SCHEDULER_ENV = "OVERCAP_SCHEDULER"
 
 Task = Callable[[dict[str, Any]], Any]
 Outcome = tuple[dict[str, Any], Any, str | None]  # payload, its result (None: lost), error
+
+
+class SyncCancelRace(logging.Filter):
+    """Drop tornado's log of a known race in ``distributed.utils.sync`` (2026.8.0): a
+    Ctrl-C that arrives before ``sync``'s coroutine has made its future schedules
+    ``cancel``, which reads that future unbound and raises NameError on the event loop;
+    tornado logs the traceback. Nothing is lost (there was nothing to cancel yet, and the
+    driver closes the client as it stops), so only that record is dropped: a NameError
+    raised in ``cancel`` of ``distributed/utils.py``. Every other record passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if not isinstance(exc, NameError):
+            return True
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is None:
+            return True
+        code = tb.tb_frame.f_code
+        where = Path(code.co_filename).parts[-2:]
+        return not (code.co_name == "cancel" and where == ("distributed", "utils.py"))
+
+
+def quiet_sync_cancel_race() -> None:
+    """Install :class:`SyncCancelRace` on tornado's application logger (once)."""
+    log = logging.getLogger("tornado.application")
+    if not any(isinstance(f, SyncCancelRace) for f in log.filters):
+        log.addFilter(SyncCancelRace())
 
 
 class InProcess:
@@ -59,10 +90,9 @@ class DaskExecutor:
     def __init__(
         self, workers: int | None = None, scheduler: str | None = None, client: Any = None
     ) -> None:
-        import logging
-
         from distributed import Client, LocalCluster
 
+        quiet_sync_cancel_race()
         self.cluster: Any = None
         self.own = client is None
         self.futures: list[Any] = []
