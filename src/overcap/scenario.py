@@ -702,6 +702,21 @@ class ExitParams(Section):
     salvage_share: float = param(
         0.3, 0.0, 1.0, "share of book capital", "what creditors recover from an exiting firm"
     )
+    asset_sale_share: float = param(
+        0.0,
+        0.0,
+        1.0,
+        "share of capacity",
+        "share of an exiting firm's installed capacity sold, at the salvage price, to the "
+        "surviving firms of its sector (in proportion to their capacity; those with positive "
+        "equity), which keep running it; the rest is scrapped. 0 = every exit scraps its plant",
+        calibratable=True,
+        anchor="displaced capital is mostly redeployed by other firms of the industry, at a "
+        "discount (Ramey and Shapiro 2001, aerospace plants; Pulvino 1998, aircraft); the "
+        "buyers are industry peers (Shleifer and Vishny 1992); in China's solar glut bankrupt "
+        "makers' plants went to other makers (Shunfeng took over Suntech's Wuxi plant, 2014) "
+        "while module capacity kept growing (CPIA); no estimate of the share (R)",
+    )
     zombie_leverage: float = param(
         0.5,
         0.0,

@@ -383,3 +383,70 @@ def test_a_shell_closes_without_bailout_whatever_its_equity() -> None:
     np.testing.assert_array_equal(xf.exits, [1.0])
     np.testing.assert_allclose(xf.equity_removed, [5.0])
     assert not f.bailed_out.any()
+
+
+# ---------------------------------------------------------------- asset sales at exit
+
+
+def _sale_world() -> Firms:
+    """Sector 0: firm 0 exits (capacity 10, capital 100, cost 1.5, vintage -1, vintage
+    cost 1.2, debt 200); firms 1 and 2 survive with capacity 30 and 10 (cost 1, vintage 0,
+    vintage cost 1), equity 50 and 20; firm 3 survives with negative equity (cannot pay).
+    Sector 1: firm 4 exits (capacity 8), and no firm of that sector survives."""
+    return _firms(
+        sector=[0, 0, 0, 0, 1],
+        capacity=[10.0, 30.0, 10.0, 20.0, 8.0],
+        capital=[100.0, 300.0, 100.0, 200.0, 80.0],
+        debt=[200.0, 250.0, 80.0, 260.0, 120.0],
+        equity=[-100.0, 50.0, 20.0, -60.0, -40.0],
+        cost_eff=[1.5, 1.0, 1.0, 1.0, 1.0],
+        vintage=[-1.0, 0.0, 0.0, 0.0, 0.0],
+        vintage_cost=[1.2, 1.0, 1.0, 1.0, 1.0],
+    )
+
+
+def test_asset_sales_move_capacity_to_survivors_by_capacity_at_the_salvage_price() -> None:
+    """a = 0.5 of firm 0's 10 units (5) go to firms 1 and 2 in proportion 30:10 (3.75 and
+    1.25); they pay the salvage price 0.3 x 0.5 x capital 100 = 15 (11.25 and 3.75) on
+    credit. Firm 3 (negative equity) and firm 0 (insolvent) buy nothing; sector 1 has no
+    buyer and scraps. Each buyer's cost, vintage and vintage cost are capacity-weighted."""
+    f = _sale_world()
+    f.alive[[0, 4]] = False
+    sold = exits_mod.sell_plants(f, np.array([0, 4]), np.array([0, 3, 4]), 0.5, 0.3, 2)
+    np.testing.assert_allclose(sold, [5.0, 0.0])
+    np.testing.assert_allclose(f.capacity[1:4], [33.75, 11.25, 20.0])
+    np.testing.assert_allclose(f.capital[1:4], [311.25, 103.75, 200.0])
+    np.testing.assert_allclose(f.debt[1:4], [261.25, 83.75, 260.0])
+    np.testing.assert_allclose(f.equity[1:4], [50.0, 20.0, -60.0])  # equity unchanged
+    np.testing.assert_allclose(f.cost_eff[1], (30 * 1.0 + 3.75 * 1.5) / 33.75)
+    np.testing.assert_allclose(f.cost_eff[2], (10 * 1.0 + 1.25 * 1.5) / 11.25)
+    np.testing.assert_allclose(f.vintage[1], 3.75 * -1.0 / 33.75)
+    np.testing.assert_allclose(f.vintage_cost[2], (10 * 1.0 + 1.25 * 1.2) / 11.25)
+    # sector capacity: the survivors gained exactly what was sold
+    assert f.capacity[1:3].sum() == pytest.approx(40.0 + 5.0)
+
+
+def test_without_asset_sales_nothing_changes_hands() -> None:
+    f = _sale_world()
+    before = {k: v.copy() for k, v in f.arrays().items()}
+    f.alive[[0, 4]] = False
+    sold = exits_mod.sell_plants(f, np.array([0, 4]), np.array([0, 3, 4]), 0.0, 0.3, 2)
+    np.testing.assert_array_equal(sold, 0.0)
+    for k in ("capacity", "capital", "debt", "cost_eff", "vintage"):
+        np.testing.assert_array_equal(getattr(f, k), before[k])
+
+
+def test_an_exit_with_asset_sales_scraps_only_the_unsold_part() -> None:
+    """resolve_insolvency with bailouts off and a = 0.4: the insolvent firm's capacity 10
+    splits into 4 sold to the solvent firm of its sector and 6 scrapped; the bad loan is
+    unchanged (creditors recover the salvage value either way)."""
+    f, value = _insolvent_world()
+    f.sector[:] = 1  # both firms in sector 1
+    sc = _scenario(**{"switches.bailouts": False, "exit.asset_sale_share": 0.4})
+    cap1 = f.capacity[1]
+    xf = exits_mod.resolve_insolvency(f, value, 2, 2, sc, np.random.default_rng(0))
+    np.testing.assert_allclose(xf.capacity_sold, [0.0, 4.0])
+    np.testing.assert_allclose(xf.capacity_scrapped, [0.0, 6.0])
+    np.testing.assert_allclose(xf.bad_loans, [0.0, 70.0])
+    assert f.capacity[1] == pytest.approx(cap1 + 4.0)
+    assert f.debt[1] == pytest.approx(20.0 + 0.3 * 0.4 * 60.0)  # salvage on capital 60

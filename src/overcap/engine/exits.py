@@ -32,6 +32,7 @@ class ExitFlows:
     equity_injected: F8  # (S,) equity created by rescues, US$ m
     equity_removed: F8  # (S,) equity of exiting firms, US$ m
     capacity_scrapped: F8  # (S,)
+    capacity_sold: F8  # (S,) exiting firms' capacity bought by survivors of the sector
     liquidated_inventory: F8  # (S,) units moved to the liquidation stock
     province_bailout: F8  # (P,) the provinces' part of rescues, by province, US$ m
     dead_rows: np.ndarray  # rows of the firms that exited this year
@@ -153,6 +154,8 @@ def resolve_insolvency(
     def by(w: np.ndarray) -> F8:
         return sum_by(sec, w, S)
 
+    f.alive[d_i] = False
+    sold = sell_plants(f, d_i, idx, e.asset_sale_share, e.salvage_share, S)
     flows = ExitFlows(
         exits=by(dying),
         bailouts=by(saved.astype(float)),
@@ -162,15 +165,58 @@ def resolve_insolvency(
         bad_loans=by(bank + loss),
         equity_injected=by(write_off),
         equity_removed=by(eq * dying),
-        capacity_scrapped=by(f.capacity[idx] * dying),
+        capacity_scrapped=by(f.capacity[idx] * dying) - sold,
+        capacity_sold=sold,
         liquidated_inventory=by(f.inventory[idx] * dying),
         province_bailout=sum_by(f.province[idx], fiscal, P),
         dead_rows=d_i,
     )
-    f.alive[d_i] = False
     f.inventory[d_i] = 0.0
     f.inventory_value[d_i] = 0.0
     return flows
+
+
+def sell_plants(
+    f: Firms, dead: np.ndarray, insolvent: np.ndarray, share: float, salvage: float, n_sectors: int
+) -> F8:
+    """Asset sales at exit (``exit.asset_sale_share`` a): a share a of each exiting firm's
+    installed capacity goes to the surviving firms of its sector that can pay (alive, with
+    capacity and positive equity, not insolvent this year), in proportion to their
+    capacity; the rest is scrapped. Buyers pay the salvage price, s times the book capital
+    of what they buy, on credit: capital and debt rise alike (equity unchanged), and the
+    exiting firm's creditors recover it as before. A buyer's unit-cost multiplier, vintage
+    and vintage cost become the capacity-weighted means of its own plant's and the bought
+    plants' (the sector's pool). A sector with no buyer scraps everything. Returns the
+    capacity sold, by sector. ``dead`` are the exiting rows (already marked dead),
+    ``insolvent`` every row resolved this year."""
+    S = n_sectors
+    if share <= 0.0 or len(dead) == 0:
+        return np.zeros(S)
+    sec_d = f.sector[dead]
+    k = share * f.capacity[dead]
+    can_buy = f.alive & (f.capacity > 0) & (f.equity > 0)
+    can_buy[insolvent] = False
+    b = np.flatnonzero(can_buy)
+    sec_b = f.sector[b]
+    k_b = f.capacity[b]
+    room = sum_by(sec_b, k_b, S)  # the buyers' capacity, by sector
+    has_buyer = room > 0
+    pool = np.where(has_buyer, sum_by(sec_d, k, S), 0.0)
+    paid = np.where(has_buyer, sum_by(sec_d, salvage * share * f.capital[dead], S), 0.0)
+
+    def pooled(x: F8) -> F8:  # capacity-weighted mean of the sold plants' x, by sector
+        return sum_by(sec_d, k * x, S) / np.where(pool > 0, pool, 1.0)
+
+    frac = k_b / np.where(has_buyer, room, 1.0)[sec_b]
+    dk = frac * pool[sec_b]
+    total = k_b + dk
+    for name in ("cost_eff", "vintage", "vintage_cost"):
+        arr = getattr(f, name)
+        arr[b] = (k_b * arr[b] + dk * pooled(arr[dead])[sec_b]) / total
+    f.capacity[b] = total
+    f.capital[b] += frac * paid[sec_b]
+    f.debt[b] += frac * paid[sec_b]
+    return pool
 
 
 @dataclass(frozen=True)
