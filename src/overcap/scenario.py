@@ -882,6 +882,7 @@ EVENT_KINDS = (
     "demand_shock",
     "macro_shock",
     "output_cap",
+    "capacity_replacement",
     "set",
 )
 
@@ -903,7 +904,8 @@ class Event(Section):
         le=3.0,
         description="demand_shock: proportional change of domestic demand; macro_shock: "
         "percentage points of rest-of-economy growth /100; stimulus: extra demand share; "
-        "output_cap: the utilisation cap, share of capacity (0 < size <= 1)",
+        "output_cap: the utilisation cap, share of capacity (0 < size <= 1); "
+        "capacity_replacement: units of capacity retired per unit built (1 <= size <= 3)",
     )
     duty: float = Field(0.0, ge=0.0, le=5.0, description="tariff: ad valorem duty")
     floor: float = Field(0.0, ge=0.0, le=2.0, description="price_floor: share of average cost")
@@ -938,6 +940,11 @@ class Event(Section):
             raise ValueError(
                 f"size {self.size}: an output_cap event caps utilisation, a share of capacity "
                 "above 0 and at most 1"
+            )
+        if self.kind == "capacity_replacement" and not 1.0 <= self.size <= 3.0:
+            raise ValueError(
+                f"size {self.size}: a capacity_replacement event sets the capacity retired "
+                "per unit built, at least 1 (equal replacement) and at most 3"
             )
         if self.kind == "set":
             for key in self.params:
@@ -1159,6 +1166,22 @@ class CentreParams(Section):
         "aluminium, flat glass and shipbuilding; Opinions No. 6 and No. 7 (2016): no new coal "
         "mines approved for three years and no new steel capacity; new capacity only by "
         "replacing retired capacity (MIIT capacity-replacement rules, 2015 and 2018)",
+        calibratable=True,
+    )
+    replacement_compliance: float = param(
+        1.0,
+        0.0,
+        1.0,
+        "share",
+        "share of new capacity in a sector under a capacity_replacement event that the rule "
+        "binds: the rest is built as if there were no rule (projects filed as replacements "
+        "of capacity already idle or never built, or approved locally)",
+        anchor="the rule: State Council Guidance No. 41 (2013), equal or reduced replacement "
+        "for any new project in steel, cement, aluminium and flat glass; MIIT's replacement "
+        "measures for those sectors (2015), for steel and for cement and flat glass (late "
+        "2017) and for steel again (2021: 1.5 to 1 in key air-pollution regions, 1.25 to 1 "
+        "elsewhere) (recalled, R). Compliance: inspections found replacements counted from "
+        "idle or already closed plants; no estimate of the share (R)",
         calibratable=True,
     )
     campaign_compensation: float = param(

@@ -216,3 +216,24 @@ def test_sponsored_projects_are_state_owned_plants_financed_by_the_deal() -> Non
     aid = replace(provinces.subsidise(st, yr, pol), race_ps=np.array([[3.0, 0.0]]))
     wave = investment.wave(st, yr, pol, aid, demand.this_year(st, yr, pol), rng)
     assert len(entry.enter(st, yr, pol, aid, wave, rng).rows) == 0
+
+
+def test_entrants_under_a_replacement_rule_fit_within_the_quota_left() -> None:
+    """Sector 0 (quota 25 left, full compliance): of five plants of 10, two go ahead (20:
+    a third would pass 25); sector 1 has no rule (inf) and keeps its three; the sponsored
+    projects (the last two, one per sector) are counted among those kept."""
+    e = entry.Entrants(
+        province=np.zeros(8, dtype=np.intp),
+        sector=np.array([0, 0, 0, 0, 1, 1, 0, 1], dtype=np.intp),
+        soe=np.zeros(8, dtype=bool),
+        size=np.full(8, 10.0),
+        capex_share=np.arange(8, dtype=float),
+    )
+    kept, n_race = entry.replaced(e, 2, np.array([25.0, np.inf]), 1.0, np.random.default_rng(1))
+    assert np.count_nonzero(kept.sector == 0) == 2
+    assert np.count_nonzero(kept.sector == 1) == 3
+    assert kept.capex_share is not None and len(kept.capex_share) == 5
+    assert n_race == int(7 in kept.capex_share) + int(6 in kept.capex_share)
+    # half compliance: 0.5 x 25/50 + 0.5 = 0.75 of 50 = 37.5, so three plants
+    kept, _ = entry.replaced(e, 0, np.array([25.0, np.inf]), 0.5, np.random.default_rng(1))
+    assert np.count_nonzero(kept.sector == 0) == 3

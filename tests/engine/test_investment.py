@@ -311,6 +311,7 @@ def _expand(
     capex_gross: float = 2.5,
     lag: float = 2.0,
     seed: int = 0,
+    quota: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     n = len(f)
     appraisal = investment.Appraisal(
@@ -330,6 +331,7 @@ def _expand(
         np.array([lag]),
         sc,
         np.random.default_rng(seed),
+        quota,
     )
 
 
@@ -788,3 +790,44 @@ def test_expectations_read_the_fundamental_price_at_full_weight() -> None:
     st0, yr0, pol0, dem0 = _tiny_year()
     adaptive = investment.expectations(st0, yr0, pol0, dem0).price_s
     assert not np.allclose(adaptive, want)  # the two rules differ here
+
+
+# ---------------------------------------------------------------- capacity replacement
+
+
+def test_replacement_quota_is_retirements_over_the_ratio_where_a_rule_runs() -> None:
+    q = investment.replacement_quota(np.array([30.0, 12.0, 5.0]), np.array([0.0, 1.0, 1.25]))
+    assert q is not None
+    np.testing.assert_allclose(q, [np.inf, 12.0, 4.0])
+    assert investment.replacement_quota(np.array([30.0]), np.array([0.0])) is None
+
+
+def test_replacement_scale_binds_on_the_compliant_share() -> None:
+    """kappa min(1, Q / desired) + 1 - kappa; 1 without a rule or without demand."""
+    desired = np.array([20.0, 20.0, 20.0, 0.0])
+    quota = np.array([5.0, 40.0, np.inf, 0.0])
+    np.testing.assert_allclose(investment.replacement_scale(desired, quota, 1.0), [0.25, 1, 1, 1])
+    np.testing.assert_allclose(
+        investment.replacement_scale(desired, quota, 0.6), [0.6 * 0.25 + 0.4, 1, 1, 1]
+    )
+
+
+@pytest.mark.parametrize("kappa, total", [(1.0, 6.0), (0.5, 0.5 * 6.0 + 0.5 * 2 * 100 * 0.1)])
+def test_expand_under_a_replacement_rule_starts_no_more_than_the_quota(
+    kappa: float, total: float
+) -> None:
+    """Two firms that want 10 each (K = 100, local mandate 0.1): with a quota of 6 and
+    full compliance, 6 in all, split 3 and 3; with compliance 0.5, scale 0.5 x 0.3 + 0.5."""
+    f = _firms(capacity=[100.0, 100.0], equity=[0.0, 0.0])
+    sc = _scenario(**{"investment.review_probability": 1.0, "centre.replacement_compliance": kappa})
+    _, dk = _expand(
+        f,
+        _a(1.0, 1.0),
+        _a(0.0, 0.0),
+        np.array([True, True]),
+        sc,
+        push=_a(0.1, 0.1),
+        quota=np.array([6.0]),
+    )
+    assert dk.sum() == pytest.approx(total)
+    assert dk[0] == pytest.approx(dk[1])

@@ -149,6 +149,7 @@ def world(sc: Scenario | None = None) -> tuple[State, Context]:
         util_prev=np.full(S, 0.85),
         sold_util_prev=np.full(S, 0.85),
         glut_prev=np.zeros(S, dtype=bool),
+        retired_prev=np.zeros(S),
         price_ref_rel=np.ones(S),
     )
     prov = ProvinceState(

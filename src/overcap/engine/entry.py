@@ -19,6 +19,7 @@ from overcap.engine.investment import (
     Wave,
     excess_response,
     interest_rates,
+    replacement_scale,
     return_ratio,
     stochastic_lag,
 )
@@ -240,6 +241,31 @@ def _join(a: Entrants, b: Entrants, z: F8, s_k: float) -> Entrants:
     )
 
 
+def replaced(
+    e: Entrants, n_race: int, quota: F8, compliance: float, rng: np.random.Generator
+) -> tuple[Entrants, int]:
+    """Entrants under a capacity-replacement rule: of each sector's projects, taken in a
+    random order, those that fit within the share :func:`~overcap.engine.investment.
+    replacement_scale` of their total size go ahead, for the capacity incumbents left of
+    the quota (plants are built whole, so the rule drops projects instead of shrinking
+    them). Returns them and how many of the last ``n_race`` (the sponsored projects)
+    remain."""
+    S = len(quota)
+    total = sum_by(e.sector, e.size, S)
+    allowed = replacement_scale(total, quota, compliance) * total
+    order = np.lexsort((rng.random(len(e.size)), e.sector))  # by sector, then at random
+    size = e.size[order]
+    cum = np.cumsum(size)
+    # running total within each sector: subtract what the earlier sectors summed to
+    start = np.concatenate([[0.0], np.cumsum(total)[:-1]])
+    within = cum - start[e.sector[order]]
+    keep = np.zeros(len(size), dtype=bool)
+    keep[order] = within <= allowed[e.sector[order]] * (1.0 + 1e-12)
+    share = None if e.capex_share is None else e.capex_share[keep]
+    kept = Entrants(e.province[keep], e.sector[keep], e.soe[keep], e.size[keep], share)
+    return kept, int(np.count_nonzero(keep[len(keep) - n_race :])) if n_race else 0
+
+
 def enter(st: State, yr: Year, pol: Policy, aid: Aid, inv: Wave, rng: np.random.Generator) -> Entry:
     """Phase f: entrants are drawn (:func:`entrants`), the provinces' sponsored projects
     added (:func:`sponsored`), all created (:func:`new_firms`) and put into the firm arrays
@@ -255,6 +281,8 @@ def enter(st: State, yr: Year, pol: Policy, aid: Aid, inv: Wave, rng: np.random.
     n_race = len(race.province)
     if n_race:
         e = _join(e, race, z, sc.provinces.max_capex_subsidy)
+    if inv.quota_left_s is not None and len(e.province):
+        e, n_race = replaced(e, n_race, inv.quota_left_s, sc.centre.replacement_compliance, rng)
     if len(e.province) == 0:
         none = np.zeros(0, dtype=np.intp)
         zs, zp = np.zeros(S), np.zeros(P)

@@ -77,6 +77,30 @@ class Wave:
 
     expect: Expectations
     flows: InvestmentFlows  # incumbents' expansion (no entries, no equity in)
+    # (S,) capacity entrants may still start under a replacement rule (inf: no rule in
+    # that sector); None when no sector has one this year
+    quota_left_s: F8 | None = None
+
+
+def replacement_quota(retired: F8, ratio: F8) -> F8 | None:
+    """Q_s = R_s / r_s: the capacity a sector may start this year under a capacity-
+    replacement rule (a ``capacity_replacement`` event, ratio r_s >= 1 units retired per
+    unit built): the capacity it retired, last year at the end of its life and by exits
+    (plants scrapped, not those sold) and this year by the campaign. inf where no rule;
+    None when no sector has one."""
+    if not (ratio > 0).any():
+        return None
+    return np.where(ratio > 0, retired / np.where(ratio > 0, ratio, 1.0), np.inf)
+
+
+def replacement_scale(desired: F8, quota: F8, compliance: float) -> F8:
+    """The share of the capacity investors want to start that they may start:
+    kappa min(1, Q_s / desired_s) + (1 - kappa), the rule binding on a share kappa
+    (``centre.replacement_compliance``) of the projects; 1 where there is no rule (Q = inf)
+    or nothing is wanted."""
+    bound = np.isfinite(quota) & (desired > 0)
+    ratio = np.minimum(1.0, quota / np.where(bound, desired, 1.0))
+    return np.where(bound, compliance * ratio + (1.0 - compliance), 1.0)
 
 
 def consensus_growth(demand: F8, demand_prev: F8, g_prev: F8, memory: float, clip: float) -> F8:
@@ -406,6 +430,7 @@ def expand(
     lag: F8,
     sc: Scenario,
     rng: np.random.Generator,
+    quota: F8 | None = None,
 ) -> tuple[F8, F8]:
     """Incumbents without a project under way that review their plans this year
     (probability rho) start one of size
@@ -421,7 +446,9 @@ def expand(
     Entrants plan to fill the same gap (see entry.entrants): nobody sees the others' plans.
 
     Hard-budget (private) firms are rationed by equity: new debt up to
-    max(0, lambda E_i - D_i). Returns (gross capex, capacity started) per firm."""
+    max(0, lambda E_i - D_i). Under a capacity-replacement rule (``quota``, by sector,
+    :func:`replacement_quota`) the projects are scaled by :func:`replacement_scale`.
+    Returns (gross capex, capacity started) per firm."""
     inv = sc.investment
     q, gap_i, capex_net_i = ap.q_i, ap.gap_i, ap.capex_net_i
     free = (f.complete_year < 0) & f.alive & (f.capacity > 0)
@@ -437,6 +464,9 @@ def expand(
     room = np.maximum(0.0, inv.private_debt_equity_cap * f.equity - f.debt)
     limit = np.where(ap.soft_i, np.inf, room / np.maximum(capex_net_i, 1e-12))
     dk = np.minimum(dk, limit)
+    if quota is not None:
+        want = sum_by(f.sector, dk, len(quota))
+        dk *= replacement_scale(want, quota, sc.centre.replacement_compliance)[f.sector]
     dk[dk < 1e-9 * np.maximum(f.capacity, 1e-12)] = 0.0
     started = dk > 0
     cost_net = dk * capex_net_i
@@ -551,7 +581,8 @@ def wave(st: State, yr: Year, pol: Policy, aid: Aid, dem: Demand, rng: np.random
     )
     exp = expectations(st, yr, pol, dem)
     ap = appraise(st, yr, aid, exp, z_i)
-    spend_i, started_i = expand(f, ap, pol.approval_s, yr.year, yr.const.build_lag, sc, rng)
+    quota = replacement_quota(st.sectors.retired_prev + pol.campaign.real, yr.script.replacement_s)
+    spend_i, started_i = expand(f, ap, pol.approval_s, yr.year, yr.const.build_lag, sc, rng, quota)
     capex_sub_i = ap.capex_sub_i * spend_i
     # sums over the (few) firms that started a project
     rows = np.flatnonzero(started_i > 0)
@@ -565,4 +596,5 @@ def wave(st: State, yr: Year, pol: Policy, aid: Aid, dem: Demand, rng: np.random
         started=sum_by(sec_inv, started_i[rows], S),
         province_subsidy=sum_by(prov_inv, capex_sub_i[rows], yr.P),
     )
-    return Wave(expect=exp, flows=flows)
+    left = None if quota is None else np.maximum(quota - flows.started, 0.0)
+    return Wave(expect=exp, flows=flows, quota_left_s=left)

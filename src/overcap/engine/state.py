@@ -279,6 +279,7 @@ class SectorState:
     sold_util_prev: F8  # last year's sales over capacity (the market's tightness investors read)
     glut_prev: np.ndarray  # (S,) bool: last year's price was the distress price (a glut)
     price_ref_rel: F8  # reference price of domestic demand over the normal price (an EMA)
+    retired_prev: F8  # last year's capacity retired: at the end of its life and by exits
 
 
 @dataclass

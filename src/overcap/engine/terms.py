@@ -50,6 +50,8 @@ class Script:
     duty_js: F8  # scripted tariffs (``tariff``), summed where events overlap
     controls_j: B1  # partners a ``countermeasure`` event puts under export controls
     output_cap_s: F8 = field(default_factory=lambda: np.ones(0))  # ``output_cap``: 1 = none
+    # capacity retired per unit built (``capacity_replacement``): 0 = no rule
+    replacement_s: F8 = field(default_factory=lambda: np.zeros(0))
 
 
 TRANSITIONS = ("subsidies", "soft_budget", "bailouts", "local_protection", "soe_output_targets")
@@ -265,6 +267,10 @@ def script(sc: Scenario, year: int, sectors: list[str]) -> Script:
     cap = np.ones(S)
     for ev in active_events(sc, year, "output_cap"):
         cap = np.where(sector_mask(ev.sectors, sectors), np.minimum(cap, ev.size), cap)
+    # replacement ratios are >= 1 (schema), so 0 (no rule) is neutral under max
+    ratio = np.zeros(S)
+    for ev in active_events(sc, year, "capacity_replacement"):
+        ratio = np.where(sector_mask(ev.sectors, sectors), np.maximum(ratio, ev.size), ratio)
     return Script(
         regime=str(forced[-1]) if forced else None,
         demand_shock_s=shock,
@@ -276,4 +282,5 @@ def script(sc: Scenario, year: int, sectors: list[str]) -> Script:
         duty_js=duty,
         controls_j=controls,
         output_cap_s=cap,
+        replacement_s=ratio,
     )
