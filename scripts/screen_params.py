@@ -2,13 +2,14 @@
 (elementary effects, Morris 1991; Campolongo, Cariboni and Saltelli 2007's mu*) of the
 calibration loss over every parameter's calibration range, with SALib.
 
-The loss is the study's: the in-sample facts' distances plus the plausibility term
-(`overcap.calibration.evaluate`, without shrinkage), on K replicates of one seed. Facts
+The loss is the study's facts part: the in-sample facts' distances
+(`overcap.calibration.evaluate`, without shrinkage; the plausibility term only if asked),
+on K replicates of one seed. Facts
 held out (``--holdout``) never enter it, and the script prints no held-out score: it is
 meant to choose, before an out-of-time study, the parameters that study searches.
 
     python scripts/screen_params.py OUT.json --seed 13 --holdout 2013-2019 \\
-        --plausibility 3 --runs 3 --trajectories 5 [--params a,b,c] [--top 10]
+        --runs 3 --trajectories 10 [--plausibility W] [--params a,b,c] [--top 10]
 
 OUT.json records every parameter's mu*, mu and sigma, the ranking, the top ones, the
 design and its seed, and each evaluated point's loss."""
@@ -44,12 +45,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scenario", default="baseline")
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--holdout", default="none", help="FROM-TO or none")
-    ap.add_argument("--plausibility", type=float, default=3.0)
+    ap.add_argument("--plausibility", type=float, default=0.0)
     ap.add_argument("--runs", type=int, default=3, help="replicates per point")
     ap.add_argument("--trajectories", type=int, default=5)
     ap.add_argument("--levels", type=int, default=4)
     ap.add_argument("--params", default="", help="comma-separated paths (default: all)")
     ap.add_argument("--top", type=int, default=10)
+    ap.add_argument(
+        "--transform",
+        choices=("log", "none"),
+        default="none",
+        help="effects on the loss (default) or on log(1 + loss); with --plausibility > 0, "
+        "a few corners of the ranges give a sector's margin over a vanishing revenue of "
+        "-1e16, which would swamp mu* either way",
+    )
+    ap.add_argument(
+        "--reuse",
+        type=Path,
+        default=None,
+        help="a previous OUT.json of the same design: analyse its losses, run nothing",
+    )
     args = ap.parse_args(argv)
 
     all_knobs = {k.path: k for k in knobs()}
@@ -70,7 +85,18 @@ def main(argv: list[str] | None = None) -> int:
     until = None if years is None else years[0] - 1
     losses = np.empty(len(x))
     t0 = time.perf_counter()
-    for i, row in enumerate(x):
+    if args.reuse is not None:
+        old = json.loads(args.reuse.read_text())
+        same = (old["seed"], old["runs"], old["holdout"], old["plausibility"]) == (
+            args.seed,
+            args.runs,
+            args.holdout,
+            args.plausibility,
+        )
+        if not same or not np.array_equal(np.array(old["points"]), x):
+            ap.error(f"--reuse {args.reuse}: not the same design (seed, runs, holdout, points)")
+        losses[:] = old["losses"]
+    for i, row in enumerate([] if args.reuse is not None else x):
         values: dict[str, Any] = {
             k.path: (int(round(v)) if k.integer else float(v))
             for k, v in zip(chosen, row, strict=True)
@@ -90,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         eta = (time.perf_counter() - t0) / done * (len(x) - done)
         print(f"\rpoint {done}/{len(x)}, eta {eta / 60:.1f} min", end="", file=sys.stderr)
     print(file=sys.stderr)
-    si = morris_analyze.analyze(problem, x, losses, num_levels=args.levels)
+    y = np.log1p(np.maximum(losses, 0.0)) if args.transform == "log" else losses
+    si = morris_analyze.analyze(problem, x, y, num_levels=args.levels)
     mu_star = np.asarray(si["mu_star"], dtype=float)
     order = np.argsort(-mu_star, kind="stable")
     ranking = [
@@ -105,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     doc = {
         "method": "Morris elementary effects (SALib), mu* of the calibration loss",
         "loss": "in-sample facts' distances + plausibility x implausibility (no shrinkage)",
+        "transform": args.transform,
         "scenario": args.scenario,
         "seed": args.seed,
         "runs": args.runs,
