@@ -6,9 +6,7 @@ lowest 10-replicate loss, and the provenance written."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,16 +15,11 @@ import optuna
 import pytest
 from optuna.storages.journal import JournalFileBackend
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "pick_trial.py"
+from tests.scripts import load_script
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("pick_trial", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["pick_trial"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("pick_trial")
 
 
 # trial number -> (study loss, 10-replicate loss, implausibility, sign (d investment, d zombies))

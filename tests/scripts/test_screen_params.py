@@ -5,25 +5,18 @@ file and that held-out facts never enter the loss; one real run checks the wirin
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "screen_params.py"
+from tests.scripts import load_script
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("screen_params", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["screen_params"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("screen_params")
 
 
 PARAMS = ["investment.entry_rate", "market.price_adjustment", "exit.asset_sale_share"]
