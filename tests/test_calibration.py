@@ -521,3 +521,23 @@ def test_readme_score_block_is_the_generated_one() -> None:
     doc = load_scores(calibration_dir() / "baseline.json")
     assert doc is not None
     assert readme_score_block(readme) == score_block(doc)
+
+
+def test_calibrate_prints_held_out_counts_only_when_asked(tiny: str, tmp_path: Path) -> None:
+    """A study with facts held out is run blind by default: its summary names how many
+    facts are held out, not how many pass; --show-holdout prints them. The written set
+    records them either way."""
+    journal = tmp_path / "b.journal"
+    exe = [*_calibrate_tiny(tiny, journal), "--trials", "1", "--out", str(tmp_path / "b.json")]
+    wide = {**os.environ, "COLUMNS": "300"}  # rich wraps at the terminal's width
+    blind = subprocess.run(exe, capture_output=True, text=True, timeout=300, env=wide)
+    assert blind.returncode == 0, blind.stderr
+    assert "held out, not shown (--show-holdout)" in blind.stdout
+    assert "held-out facts pass" not in blind.stdout
+    shown = subprocess.run(
+        [*exe, "--show-holdout"], capture_output=True, text=True, timeout=300, env=wide
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "held-out facts pass" in shown.stdout
+    pv = json.loads((tmp_path / "b.json").read_text())["provenance"]
+    assert pv["total_holdout"] > 0 and "passed_holdout" in pv

@@ -1010,6 +1010,15 @@ def calibrate(
             min=0.0,
         ),
     ] = 0.0,
+    show_holdout: Annotated[
+        bool,
+        typer.Option(
+            "--show-holdout",
+            help="Print how many held-out facts the best trial passes. Off by default, so "
+            "a study can be run blind to the facts it must not fit (the written set still "
+            "records them).",
+        ),
+    ] = False,
     shrinkage: Annotated[
         float,
         typer.Option(
@@ -1078,11 +1087,16 @@ def calibrate(
     target = out or journal.with_suffix(".json")
     write(result, target)
     pv = result["provenance"]
+    held = (
+        f"{pv['passed_holdout']}/{pv['total_holdout']} held-out facts pass"
+        if show_holdout or not pv["total_holdout"]
+        else f"{pv['total_holdout']} facts held out, not shown (--show-holdout)"
+    )
     console.print(
         f"{pv['trials_completed']} trials ({pv['trials_before_this_call']} were already in "
         f"{journal}). Best loss {pv['loss_in_sample']:.3f}: {pv['passed_in_sample']}/"
-        f"{pv['total_in_sample']} in-sample facts and {pv['passed_holdout']}/"
-        f"{pv['total_holdout']} held-out facts pass ({runs_per_trial} runs per trial)."
+        f"{pv['total_in_sample']} in-sample facts pass; {held} ({runs_per_trial} runs per "
+        "trial)."
     )
     if pv["at_edge_of_range"]:
         console.print("at the edge of their range: " + ", ".join(pv["at_edge_of_range"]))
