@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import overcap
@@ -28,6 +29,7 @@ def test_expected_scenarios_ship() -> None:
         "anti-involution-floor-only",
         "supply-side-campaign",
         "trade-war",
+        "capacity-replacement",
     } <= set(overcap.available_scenarios())
 
 
@@ -79,3 +81,17 @@ def test_inheritance_states_only_differences() -> None:
     assert tw.investment == base.investment
     assert set(base.events) < set(tw.events)
     assert tw.trade.countermeasure_probability == 1.0
+
+
+def test_capacity_replacement_holds_back_steel_after_2014() -> None:
+    """Full enforcement from 2014: steel starts less new capacity over 2014-2030 than in
+    the baseline (same seed), and the same before the rule."""
+    base = overcap.run("baseline", seed=0).sectors
+    repl = overcap.run("capacity-replacement", seed=0).sectors
+
+    def started(s: pd.DataFrame, lo: int, hi: int) -> float:
+        df = s[(s["sector"] == "steel") & s["year"].between(lo, hi)]
+        return float(df["capacity_started"].sum())
+
+    assert started(repl, 1995, 2013) == pytest.approx(started(base, 1995, 2013))
+    assert started(repl, 2014, 2030) < 0.8 * started(base, 2014, 2030)
