@@ -145,7 +145,8 @@ CASES: list[Bad] = [
     Bad("inherits-cycle", _cycle, ("inherits",), ("cycle",)),
     # ---- scenario names
     Bad("misspelt-scenario", _over(None, "basline"), ("'basline'",),
-        ("did you mean 'baseline'", "available: ", "baseline, capacity-replacement, market-reform")),
+        ("did you mean 'baseline'", "available: ",
+         "baseline, capacity-replacement, market-reform")),
     # ---- overrides
     Bad("override-without-equals", _over(["investment.visibility"]),
         ("investment.visibility",), ("expected path.to.param=value",)),
