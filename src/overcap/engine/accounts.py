@@ -153,6 +153,7 @@ class Books:
     sector_i: np.ndarray  # each firm's sector (a copy: rows are reused next year)
     profit_i: F8  # each firm's profit, US$ m (a copy, before exits zero it)
     capacity_s: F8  # capacity in use (entrants have none yet)
+    retired_s: F8  # of it, retired at the end of its life this year (1 / plant life)
     revenue_s: F8  # firms' revenue (liquidation sales excluded)
     profit_s: F8
     vcost_s: F8  # variable cost, overtime included
@@ -208,6 +209,7 @@ def close_books(st: State, yr: Year, pol: Policy, prd: Production, inv: Wave) ->
         sector_i=f.sector.copy(),
         profit_i=f.profit.copy(),
         capacity_s=cap_s,
+        retired_s=cap_s / life,
         revenue_s=clr.price * (clr.sales - prd.liquidation_sold_s),
         profit_s=by_s(f.profit),
         vcost_s=vcost_s,

@@ -107,9 +107,9 @@ def remember(st: State, yr: Year, dem: Demand, prd: Production, bks: Books, xf: 
     sec.util_prev = np.where(cap_s > 0, safe_div(output_s, cap_s), 1.0)
     sec.sold_util_prev = np.where(cap_s > 0, safe_div(clr.sales, cap_s), 1.0)
     sec.glut_prev = clr.glut
-    # capacity retired at the end of its life (1 / life of the capacity in use) and by
-    # exits (plants scrapped): what a replacement rule lets a sector build next year
-    sec.retired_prev = cap_s / yr.const.plant_life + xf.flows.capacity_scrapped
+    # capacity retired at the end of its life (in the books) and by exits (plants
+    # scrapped): what a replacement rule lets a sector build next year
+    sec.retired_prev = bks.retired_s + xf.flows.capacity_scrapped
     cap_val = cap_s * clr.price
     eco.utilisation = float(np.sum(output_s * clr.price) / max(float(cap_val.sum()), 1e-12))
     eco.zombie_share = float(safe_div(np.array(xf.zombie_s.sum()), np.array(xf.firms_s.sum())))
