@@ -33,10 +33,14 @@ from overcap.evidence import load_facts
 
 
 def parse_years(text: str) -> tuple[int, int] | None:
+    """``FROM-TO`` (or one year) as a pair, ``none`` as None; ValueError otherwise."""
     if text == "none":
         return None
     a, _, b = text.partition("-")
-    return int(a), int(b or a)
+    years = int(a), int(b or a)
+    if years[1] < years[0]:
+        raise ValueError(text)
+    return years
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         "bounds": [[k.lo, k.hi] for k in chosen],
     }
     x = morris_sample.sample(problem, args.trajectories, num_levels=args.levels, seed=args.seed)
-    years = parse_years(args.holdout)
+    try:
+        years = parse_years(args.holdout)
+    except ValueError:
+        ap.error(f"--holdout {args.holdout!r}: expected FROM-TO (e.g. 2013-2019) or none")
     facts, facts_sha = load_facts()
     held = holdout_mask(facts, years)
     until = None if years is None else years[0] - 1

@@ -71,3 +71,10 @@ def test_one_real_screen_runs(tmp_path: Path) -> None:
     assert mod.main(argv) == 0
     doc = json.loads(out.read_text())
     assert len(doc["top"]) == 1 and all(x >= 0 for x in doc["losses"])
+
+
+def test_a_bad_holdout_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    mod = _script()
+    with pytest.raises(SystemExit):
+        mod.main(["/tmp/x.json", "--seed", "1", "--holdout", "2019-2013"])
+    assert "--holdout '2019-2013': expected FROM-TO" in capsys.readouterr().err
