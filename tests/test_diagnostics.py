@@ -193,20 +193,32 @@ def test_new_energy_rates_and_missing_values(one: dg.Diagnostics) -> None:
     assert np.isnan(ev.loc[2009, "export_share"])
 
 
+def _ratio_of_sums(margins: dict[int, float]) -> float:
+    """Profit over revenue summed over the years given, in the fixture where a sector's
+    revenue is (10 + years since the first) x 0.9 x 100."""
+    rev = {y: (10.0 + y - YEARS[0]) * 0.9 * 100.0 for y in margins}
+    return sum(m * rev[y] for y, m in margins.items()) / sum(rev.values())
+
+
 def test_margins_by_period_and_worst_window(one: dg.Diagnostics) -> None:
+    """Margins over periods and windows are ratios of sums (profit over revenue), as
+    data/README.md pools ratios."""
     m = one.tables["margins"]
     steel = m[m["sector"] == "steel"].set_index("period")["margin"]
     # the single year 2009 joins 2010-2014: 2009-2012 at +0.1, 2013-2014 at -0.5
     assert list(steel.index) == ["2009-2014", "2015-2019", "2020-2024"]
-    assert steel["2009-2014"] == pytest.approx((4 * 0.1 - 2 * 0.5) / 6)
-    assert steel["2015-2019"] == pytest.approx((3 * -0.5 + 2 * 0.1) / 5)
+    early = {y: (-0.5 if y >= 2013 else 0.1) for y in range(2009, 2015)}
+    assert steel["2009-2014"] == pytest.approx(_ratio_of_sums(early))
+    mid = {y: (-0.5 if y <= 2017 else 0.1) for y in range(2015, 2020)}
+    assert steel["2015-2019"] == pytest.approx(_ratio_of_sums(mid))
     w = one.tables["margin_worst"].set_index("sector")
     assert w.loc["steel", "worst_margin"] == pytest.approx(-0.5)
     assert (w.loc["steel", "window_start"], w.loc["steel", "window_end"]) == (2013, 2017)
     # EVs have no revenue in 2009: their windows start in 2010
     assert w.loc["electric_vehicles", "worst_margin"] == pytest.approx(0.1)
     # a window needs five years: batteries' bad 2009 counts once, in 2009-2013
-    assert w.loc["li_batteries", "worst_margin"] == pytest.approx((-0.9 + 4 * 0.1) / 5)
+    bad = {y: (-0.9 if y == 2009 else 0.1) for y in range(2009, 2014)}
+    assert w.loc["li_batteries", "worst_margin"] == pytest.approx(_ratio_of_sums(bad))
     assert w.loc["li_batteries", "window_start"] == 2009
 
 

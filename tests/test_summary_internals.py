@@ -8,14 +8,19 @@ import pandas as pd
 from overcap.summary import Internals, implausibility, internals
 
 
-def _frames(margins: list[float]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _frames(
+    margins: list[float], revenue: list[float] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     years = list(range(2000, 2000 + len(margins)))
+    rev = (revenue or [1.0] * len(years)) + [1.0] * len(years)
+    margin = margins + [0.1] * len(years)
     sectors = pd.DataFrame(
         {
             "year": years * 2,
             "sector": ["steel"] * len(years) + ["coal"] * len(years),
-            "margin": margins + [0.1] * len(years),
-            "revenue": [1.0] * (2 * len(years)),
+            "margin": margin,
+            "revenue": rev,
+            "profit": [m * r for m, r in zip(margin, rev, strict=True)],
         }
     )
     provinces = pd.DataFrame(
@@ -34,6 +39,22 @@ def test_internals_reads_the_worst_five_year_margin_and_the_means() -> None:
     assert np.isclose(got.worst_margin["coal"], 0.1)
     assert np.isclose(got.spending_mean, 3.0)
     assert np.isclose(got.zombie_mean, 0.1)
+
+
+def test_the_worst_margin_is_a_ratio_of_sums_so_a_vanishing_revenue_weighs_little() -> None:
+    """A year whose revenue all but vanishes (1e-9, a loss of 1e7 times it) weighs by its
+    revenue: the window's profit over its revenue, not the mean of the yearly margins
+    (which would be about -2e6)."""
+    rev = [1.0, 1.0, 1.0, 1.0, 1e-9, 1.0, 1.0]
+    sec, prov, eco = _frames([0.1, 0.1, 0.1, 0.1, -1e7, 0.1, 0.1], rev)
+    got = internals(sec, prov, eco)
+    # worst window: four years at 0.1 and one at -1e7 x 1e-9 = -0.01 of profit
+    assert np.isclose(got.worst_margin["steel"], (0.4 - 0.01) / (4.0 + 1e-9))
+    # a year with no revenue at all leaves its windows out
+    rev0 = [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0]
+    sec, prov, eco = _frames([0.1, 0.1, 0.1, 0.1, -0.5, 0.0, 0.1], rev0)
+    got = internals(sec, prov, eco)
+    assert np.isclose(got.worst_margin["steel"], (0.4 - 0.5) / 5.0)
 
 
 def test_implausibility_is_zero_inside_the_ranges_and_grows_outside() -> None:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from overcap.model import Result, run
 from overcap.scenario import Scenario, load_scenario
-from overcap.summary import MARGIN_WINDOW, rolling_margins, sector_margins
+from overcap.summary import MARGIN_WINDOW, rolling_margins, sector_books, sector_margins
 
 # metrics (and key numbers) that are years
 YEAR_METRICS = frozenset({"first_in_force", "first_new_measure", "window_start", "window_end"})
@@ -379,14 +379,23 @@ def periods(years: Sequence[int]) -> dict[int, str]:
     return label
 
 
+def _books(sec: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Year x sector profit and revenue, NaN in years without revenue, sectors in the
+    table's order."""
+    order = list(dict.fromkeys(sec["sector"]))
+    profit, revenue = sector_books(sec)
+    return profit[order], revenue[order]
+
+
 def margins(sec: pd.DataFrame) -> pd.DataFrame:
-    """Sector x five-year period: the mean of the yearly margins (profit / revenue) over
-    the period's years with revenue."""
-    wide = _sector_margin(sec)
-    per = wide.index.map(periods(list(wide.index)))
-    mean = wide.groupby(per, sort=False).mean()
+    """Sector x five-year period: the period's profit over its revenue (a ratio of sums,
+    as data/README.md pools ratios) over its years with revenue."""
+    profit, revenue = _books(sec)
+    per = revenue.index.map(periods(list(revenue.index)))
+    total_profit = profit.groupby(per, sort=False).sum(min_count=1)
+    ratio = total_profit / revenue.groupby(per, sort=False).sum(min_count=1)
     long = (
-        mean.rename_axis("period")
+        ratio.rename_axis("period")
         .reset_index()
         .melt(id_vars="period", var_name="sector", value_name="margin")
     )
@@ -394,12 +403,13 @@ def margins(sec: pd.DataFrame) -> pd.DataFrame:
 
 
 def margin_worst(sec: pd.DataFrame) -> pd.DataFrame:
-    """Per sector, the worst mean margin over five consecutive years (all five with
-    revenue) and the window's first and last year; NaN with fewer than five."""
-    wide = _sector_margin(sec)
-    roll = rolling_margins(wide)
+    """Per sector, the worst margin (profit over revenue, summed) over five consecutive
+    years (all five with revenue) and the window's first and last year; NaN with fewer
+    than five."""
+    profit, revenue = _books(sec)
+    roll = rolling_margins(profit, revenue)
     rows: list[tuple[Any, float, float, float]] = []
-    for s in wide.columns:
+    for s in revenue.columns:
         col = roll[s]
         if col.notna().any():
             end = _year_of(col, min)
@@ -818,7 +828,7 @@ CHECKS: tuple[
     ),
     (
         "worst_margin",
-        "worst five-year mean margin of a sector",
+        "worst five-year margin of a sector (profit over revenue, summed)",
         ">= -0.3",
         "sectors.profit / revenue",
         _worst_margin,
@@ -1061,7 +1071,12 @@ def render(d: Diagnostics, overrides: Sequence[str] = ()) -> list[Any]:
         .groupby("sector")["w"]
         .agg(lambda w: w.mode().iloc[0])
     )
-    t = _table("Worst five-year mean margin by sector", "sector", "margin", "window (most seeds)")
+    t = _table(
+        "Worst five-year margin by sector (ratio of sums)",
+        "sector",
+        "margin",
+        "window (most seeds)",
+    )
     for s_ in sectors:
         t.add_row(s_, _cell(mw.get((s_, "worst_margin")), "r", n), str(window.get(s_, "-")))
     out.append(t)

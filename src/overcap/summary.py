@@ -111,10 +111,11 @@ def indicator_values(
 # calibration's plausibility term, docs/CALIBRATION.md): economy-wide zombie share (Renmin
 # University NADS 2016: 7.5% of industrial firms 2005-13, about 30% at the 2000 peak),
 # provincial industrial-policy spending over GDP (CSIS Red Ink 2022: 1.7-4% in 2019), and
-# no sector's five-year mean margin far below zero (steel's worst, 2015: -1.5%, CISA).
+# no sector's five-year margin (profit over revenue, summed) far below zero (steel's
+# worst, 2015: -1.5%, CISA).
 ZOMBIE_MAX = 0.2  # mean share of firms over the run
 SPENDING_MAX = 5.0  # mean provincial industrial-policy spending, % of GDP
-MARGIN_MIN = -0.3  # worst five-year mean margin (profit / revenue) of any sector
+MARGIN_MIN = -0.3  # worst five-year margin (summed profit / summed revenue) of any sector
 MARGIN_WINDOW = 5  # years in a rolling margin window
 
 
@@ -125,11 +126,26 @@ def sector_margins(sectors: pd.DataFrame) -> pd.DataFrame:
     return m.pivot(index="year", columns="sector", values="margin")
 
 
-def rolling_margins(wide: pd.DataFrame) -> pd.DataFrame:
-    """Each year's mean margin over the ``MARGIN_WINDOW`` years ending in it, on every year
-    from the first to the last (NaN unless all of them have revenue)."""
-    full = wide.reindex(range(int(wide.index.min()), int(wide.index.max()) + 1))
-    return full.rolling(MARGIN_WINDOW, min_periods=MARGIN_WINDOW).mean()
+def sector_books(sectors: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Year x sector profit and revenue (wide, as :func:`sector_margins`), both NaN in
+    years without revenue, so a sum over years is a sum over the years with revenue."""
+    has = sectors["revenue"] != 0
+    books = sectors.assign(
+        profit=sectors["profit"].where(has), revenue=sectors["revenue"].where(has)
+    )
+    profit = books.pivot(index="year", columns="sector", values="profit")
+    return profit, books.pivot(index="year", columns="sector", values="revenue")
+
+
+def rolling_margins(profit: pd.DataFrame, revenue: pd.DataFrame) -> pd.DataFrame:
+    """Each year's margin over the ``MARGIN_WINDOW`` years ending in it, on every year from
+    the first to the last: the window's profit over its revenue (a ratio of sums, as
+    data/README.md pools ratios, so a year whose revenue all but vanished weighs by its
+    revenue, not as much as any other year); NaN unless all of them have revenue."""
+    years = range(int(revenue.index.min()), int(revenue.index.max()) + 1)
+    p, r = profit.reindex(years), revenue.reindex(years)
+    n = MARGIN_WINDOW
+    return p.rolling(n, min_periods=n).sum() / r.rolling(n, min_periods=n).sum()
 
 
 @dataclass(frozen=True)
@@ -138,17 +154,17 @@ class Internals:
 
     zombie_mean: float
     spending_mean: float  # % of GDP
-    worst_margin: dict[str, float]  # sector -> worst five-year mean margin
+    worst_margin: dict[str, float]  # sector -> worst five-year margin (ratio of sums)
 
 
 def internals(sectors: pd.DataFrame, provinces: pd.DataFrame, economy: pd.DataFrame) -> Internals:
     """A run's mean economy-wide zombie share, mean provincial industrial-policy spending
     (subsidies plus the provinces' part of rescues) over GDP in percent, and each sector's
-    worst mean margin over five consecutive years with revenue."""
+    worst margin (profit over revenue, summed) over five consecutive years with revenue."""
     eco = economy.set_index("year")
     prov = provinces.groupby("year")[["subsidies", "bailouts"]].sum()
     spend = 100.0 * (prov["subsidies"] + prov["bailouts"]) / eco["gdp"]
-    roll = rolling_margins(sector_margins(sectors)).min()
+    roll = rolling_margins(*sector_books(sectors)).min()
     return Internals(
         zombie_mean=float(eco["zombie_share"].mean()),
         spending_mean=float(spend.mean()),
