@@ -458,6 +458,21 @@ class InvestmentParams(Section):
         calibratable=True,
         anchor="Barwick, Kalouptsidi and Zahur 2025; concavity: Barnett and Sakellaris 1998",
     )
+    entry_saturation: float = param(
+        0.0,
+        0.0,
+        10.0,
+        "per share of expected demand",
+        "s: entrants' capacity in a year saturates at 1/s of the expected demand, "
+        "R / (1 + s R / D^e) for the unbounded rate R of the entry rule (a finite pool of "
+        "potential entrants a year; 0: no bound)",
+        calibratable=True,
+        anchor="Barwick, Kalouptsidi and Zahur 2025 (a finite number of potential entrants "
+        "each period, each entering when its value beats its entry cost); no estimate of s "
+        "(flag R): the range runs from no bound to a tenth of the market a year; China's "
+        "solar module capacity about doubled in 2010-11 (ITRPV, IEA PVPS), entry of the "
+        "order of a year's market",
+    )
     entrant_cost_advantage: float = param(
         0.03, 0.0, 0.3, "share", "entrants' unit-cost advantage (newest vintage)"
     )

@@ -60,6 +60,45 @@ def test_entrants_are_poisson_with_the_documented_rate() -> None:
     assert np.allclose(mean, want, rtol=4.0 / np.sqrt(draws * want))
 
 
+def test_saturated_entry_is_bounded_by_the_pool_and_off_at_zero() -> None:
+    """sat(R) = R / (1 + s R / D^e): R itself at s = 0; near R = 0 it is R; it rises with
+    R and stays below D^e / s; with no expected demand there is no entry."""
+    d = np.array([[40.0, 40.0, 40.0, 0.0]])
+    r = np.array([[0.4, 40.0, 4000.0, 5.0]])
+    assert np.array_equal(entry.saturated(r, d, 0.0), r)
+    got = entry.saturated(r, d, 2.0)
+    assert got[0, 0] == pytest.approx(0.4 / (1 + 2.0 * 0.01))
+    assert got[0, 1] == pytest.approx(40.0 / 3.0)
+    assert got[0, 1] < got[0, 2] < 40.0 / 2.0
+    assert got[0, 3] == 5.0  # no demand: the rate is left to the other factors (size 0)
+
+
+def test_entry_saturation_lowers_the_mean_count_as_documented() -> None:
+    """With investment.entry_saturation s, the mean count is the saturated rate's."""
+    sc = tiny.scenario()
+    sc = sc.model_copy(
+        update={"investment": sc.investment.model_copy(update={"entry_saturation": 3.0})}
+    )
+    k, inv, exp = tiny.const(), sc.investment, _expect()
+    q = np.array([[3.0, 4.0]])
+    size = np.minimum(k.plant_size, 0.05 * exp.demand_s)
+    raw = (
+        inv.entry_rate * np.log(q) * exp.demand_s
+        + inv.entry_gap_share * excess_response(q) * exp.gap_capacity_s
+    )
+    want = (raw / (1.0 + 3.0 * raw / exp.demand_s) / size)[0]
+    rng = np.random.default_rng(2)
+    draws = 4000
+    total = np.zeros(2)
+    approval, weight = np.ones(2), np.ones(1)
+    for _ in range(draws):
+        e = entry.bounded(entry.entrants(exp, q, q, weight, approval, k, sc, rng), 0, sc)
+        total += np.bincount(e.sector, minlength=2)
+    mean = total / draws
+    assert np.all(want > 0.5)
+    assert np.allclose(mean, want, rtol=4.0 / np.sqrt(draws * want))
+
+
 def test_no_entrants_without_an_excess_return_or_with_the_switch_off() -> None:
     sc, k = tiny.scenario(), tiny.const()
     rng = np.random.default_rng(0)

@@ -111,6 +111,17 @@ def entrant_returns(yr: Year, pol: Policy, z: F8, exp: Expectations) -> tuple[F8
     return q_priv, q_soe
 
 
+def saturated(rate: F8, demand_e: F8, s: float) -> F8:
+    """R / (1 + s R / D^e): entrants' capacity a year, bounded by D^e / s, a finite pool
+    of potential entrants (Barwick, Kalouptsidi and Zahur 2025); near R = 0 it is R, and
+    at s = 0 R itself (no bound)."""
+    if s <= 0.0:
+        return rate
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(demand_e > 0, rate / demand_e, 0.0)
+    return rate / (1.0 + s * share)
+
+
 def entrants(
     exp: Expectations,
     q_private: F8,
@@ -122,8 +133,9 @@ def entrants(
     rng: np.random.Generator,
 ) -> Draw:
     """Entrants by province and sector: n_{p,s,o} ~ Poisson(lambda), with
-    lambda = w_p share_o (epsilon ln(q_{p,s,o})^+ D^e_s + g h(q_{p,s,o}) G_s) approvals / size_s,
-    G_s the perceived capacity gap in units (entrants also plan to fill it); entry rises
+    lambda = w_p share_o sat(epsilon ln(q_{p,s,o})^+ D^e_s + g h(q_{p,s,o}) G_s) approvals / size_s,
+    G_s the perceived capacity gap in units (entrants also plan to fill it), sat the
+    saturation at a finite pool of potential entrants (:func:`saturated`); entry rises
     with the excess return, so entry subsidies raise it (Barwick et al. 2025): as the
     excess return q - 1 near q = 1, at a falling rate above (Barnett and Sakellaris 1998).
 
@@ -139,10 +151,11 @@ def entrants(
     base = weight[:, None] * approval[None, :] / size[None, :]
 
     def rate(q: F8) -> F8:
-        return (
+        r = (
             inv.entry_rate * np.log(np.maximum(q, 1.0)) * demand_e[None, :]
             + inv.entry_gap_share * excess_response(q) * gap_cap[None, :]
         )
+        return saturated(r, demand_e[None, :], inv.entry_saturation)
 
     lam_p = base * (1.0 - soe_p)[None, :] * rate(q_private)
     lam_s = base * soe_p[None, :] * rate(q_soe)
