@@ -307,6 +307,53 @@ def test_a_subset_is_searched_with_the_rest_held_at_the_warm_start(
     assert with_rest != pytest.approx(without)  # the held values did matter
 
 
+def test_cmaes_searches_near_the_warm_start_and_tpe_does_not(
+    tiny: str, tmp_path: Path
+) -> None:
+    """--sampler cmaes centres its search on the warm start with a step of sigma0 of each
+    range: after the warm start itself, its trials stay within a few steps of it, where
+    TPE's first trials (random) spread over the ranges."""
+    import optuna
+
+    params = ["investment.visibility", "provinces.subsidy_base", "market.price_adjustment"]
+    ks = {k.path: k for k in knobs() if k.path in params}
+    start = {p: ks[p].lo + 0.8 * (ks[p].hi - ks[p].lo) for p in params}
+    spread = {}
+    for sampler in ("cmaes", "tpe"):
+        journal = tmp_path / f"{sampler}.journal"
+        out = calibrate(
+            tiny,
+            trials=7,
+            runs_per_trial=1,
+            storage=journal,
+            seed=3,
+            params=params,
+            start_from=start,
+            sampler=sampler,
+            sigma0=0.02,
+        )
+        pv = out["provenance"]
+        assert pv["sampler"] == sampler
+        storage = optuna.storages.JournalStorage(
+            optuna.storages.journal.JournalFileBackend(str(journal))
+        )
+        study = optuna.load_study(study_name=pv["study"], storage=storage)
+        trials = sorted(study.trials, key=lambda t: t.number)
+        assert trials[0].params == pytest.approx(start)  # the warm start first
+        spread[sampler] = max(
+            abs(t.params[p] - start[p]) / (ks[p].hi - ks[p].lo) for t in trials[1:] for p in params
+        )
+    assert spread["cmaes"] < 0.15  # 0.02 a step: within about 7 steps
+    assert spread["tpe"] > 0.2
+
+
+def test_a_bad_sampler_or_step_is_a_clear_error(tiny: str) -> None:
+    with pytest.raises(ValueError, match="--sampler: 'grid'; allowed: tpe, cmaes"):
+        calibrate(tiny, trials=1, runs_per_trial=1, sampler="grid")
+    with pytest.raises(ValueError, match=r"--sigma0: 0.0; allowed: a number in \(0, 0.5\]"):
+        calibrate(tiny, trials=1, runs_per_trial=1, sampler="cmaes", sigma0=0.0)
+
+
 def test_out_of_time_holdout_is_every_fact_ending_in_the_block_or_later() -> None:
     """--holdout 2013-2019 holds out exactly the facts whose window ends after 2012: a
     window that straddles 2013 (F56, a mean over 2005-2013) is held out, since the fit

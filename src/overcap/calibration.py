@@ -4,7 +4,8 @@ bring the ensemble medians inside the bands of the facts.
 Loss: for each in-sample fact, the distance of the ensemble median outside its band,
 in band widths (``evidence.distance``); a fact that cannot be evaluated counts 1.
 Noise: every trial averages K replicates whose seeds are the same in every trial
-(common random numbers). Search: Optuna's TPE sampler with a fixed seed, on a
+(common random numbers). Search: Optuna's TPE sampler with a fixed seed (or CMA-ES from
+the warm start, ``sampler="cmaes"``), on a
 JournalFileBackend storage, so an interrupted search resumes where it stopped;
 several worker processes share the storage. Overfitting guards: no per-year or
 per-fact parameter exists; a block of facts (by default those about 2016-2019) is
@@ -250,11 +251,42 @@ def _storage(path: Path) -> Any:
     return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
 
 
-def _study(name: str, storage_path: Path, seed: int, worker: int) -> Any:
+SAMPLERS = ("tpe", "cmaes")
+
+
+def _sampler(kind: str, seed: int, x0: dict[str, float] | None = None, sigma0: float = 0.1) -> Any:
+    """TPE (the default: a global search of the ranges) or CMA-ES (a local search that
+    starts at ``x0``, the warm start, with step ``sigma0`` in shares of each parameter's
+    range: Hansen 2016, "The CMA Evolution Strategy: a tutorial"; Optuna's CmaEsSampler
+    on the cmaes library, whose search space is each range scaled to [0, 1])."""
+    import warnings
+
+    import optuna
+
+    if kind == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=20)
+    if kind == "cmaes":
+        with warnings.catch_warnings():
+            # x0 and sigma0 are deprecated from Optuna 4.9 and kept until 6.0 (pyproject
+            # pins optuna < 6); they are what a local search from a warm start needs
+            warnings.simplefilter("ignore", FutureWarning)
+            return optuna.samplers.CmaEsSampler(x0=x0, sigma0=sigma0, seed=seed)
+    raise ValueError(f"--sampler: {kind!r}; allowed: {', '.join(SAMPLERS)}")
+
+
+def _study(
+    name: str,
+    storage_path: Path,
+    seed: int,
+    worker: int,
+    kind: str = "tpe",
+    x0: dict[str, float] | None = None,
+    sigma0: float = 0.1,
+) -> Any:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sampler = optuna.samplers.TPESampler(seed=seed + 7919 * worker, n_startup_trials=20)
+    sampler = _sampler(kind, seed + 7919 * worker, x0, sigma0)
     return optuna.create_study(
         study_name=name,
         storage=_storage(storage_path),
@@ -313,6 +345,9 @@ class _Job:
     plausibility: float = 0.0
     worker: int = 0
     shrinkage: float = 0.0
+    sampler: str = "tpe"
+    x0: dict[str, float] | None = None
+    sigma0: float = 0.1
 
 
 def _worker(job: _Job) -> None:
@@ -323,7 +358,9 @@ def _worker(job: _Job) -> None:
         return  # nothing left to do (a resumed study that is already complete)
     facts, _ = load_facts(job.facts_path)
     held = holdout_mask(facts, job.holdout)
-    study = _study(job.name, Path(job.storage_path), job.seed, job.worker)
+    study = _study(
+        job.name, Path(job.storage_path), job.seed, job.worker, job.sampler, job.x0, job.sigma0
+    )
     parent = os.getppid()
     # only a worker process watches its driver; run in the driver itself (one worker),
     # the parent is the user's shell, which may well exit first (nohup, a closed terminal)
@@ -385,13 +422,17 @@ def calibrate(
     robustness: float = 0.0,
     plausibility: float = 0.0,
     shrinkage: float = 0.0,
+    sampler: str = "tpe",
+    sigma0: float = 0.1,
 ) -> dict[str, Any]:
     """Run (or resume) a calibration and return the calibrated parameter set with its
     provenance. The study is keyed by ``study_name`` (default: scenario, seed, replicates
     and robustness); running again with the same storage resumes and only adds the trials
     still missing. ``robustness`` weighs the share of runs failing each fact into the
     loss, ``plausibility`` the internal states outside the record's ranges, ``shrinkage``
-    the parameters' distance from their documented values (see :func:`evaluate`)."""
+    the parameters' distance from their documented values (see :func:`evaluate`).
+    ``sampler`` "cmaes" searches locally from the warm start (``start_from``; the ranges'
+    midpoints without one) with initial step ``sigma0``, a share of each range."""
     import optuna
 
     if not (np.isfinite(robustness) and robustness >= 0):
@@ -400,6 +441,10 @@ def calibrate(
         raise ValueError(f"--plausibility: {plausibility!r}; allowed: a number >= 0")
     if not (np.isfinite(shrinkage) and shrinkage >= 0):
         raise ValueError(f"--shrinkage: {shrinkage!r}; allowed: a number >= 0")
+    if sampler not in SAMPLERS:
+        raise ValueError(f"--sampler: {sampler!r}; allowed: {', '.join(SAMPLERS)}")
+    if not (np.isfinite(sigma0) and 0 < sigma0 <= 0.5):
+        raise ValueError(f"--sigma0: {sigma0!r}; allowed: a number in (0, 0.5]")
     facts, digest = load_facts(facts_path)
     held = holdout_mask(facts, holdout)
     ks = knobs()
@@ -419,15 +464,18 @@ def calibrate(
     name = study_name or f"{Path(scenario).stem}-seed{seed}-k{runs_per_trial}" + (
         f"-w{robustness:g}" if robustness else ""
     ) + (f"-p{plausibility:g}" if plausibility else "") + (f"-s{shrinkage:g}" if shrinkage else "")
+    if sampler != "tpe" and not study_name:
+        name += f"-{sampler}{sigma0:g}"
+    # warm start: the first trial evaluates a given parameter set (e.g. the best of an
+    # earlier calibration), clipped to the ranges; CMA-ES also centres its search there
+    warm = start_from or {}
+    x0 = {k.path: min(max(warm[k.path], k.lo), k.hi) for k in ks if k.path in warm}
     storage_path = Path(storage)
-    study0 = _study(name, storage_path, seed, 0)  # create it (or load it) once, up front
+    centre = x0 if sampler == "cmaes" and len(x0) == len(ks) else None
+    study0 = _study(name, storage_path, seed, 0, sampler, centre, sigma0)  # create or load it
     before = completed(name, storage_path)
-    if start_from and before == 0 and not study0.trials:
-        # warm start: the first trial evaluates a given parameter set (e.g. the best of an
-        # earlier calibration), clipped to the ranges
-        study0.enqueue_trial(
-            {k.path: min(max(start_from[k.path], k.lo), k.hi) for k in ks if k.path in start_from}
-        )
+    if x0 and before == 0 and not study0.trials:
+        study0.enqueue_trial(x0)
     job = _Job(
         name=name,
         storage_path=str(storage_path),
@@ -442,6 +490,9 @@ def calibrate(
         robustness=robustness,
         plausibility=plausibility,
         shrinkage=shrinkage,
+        sampler=sampler,
+        x0=centre,
+        sigma0=sigma0,
     )
     jobs = [replace(job, worker=w) for w in range(max(1, workers))]
     if workers <= 1:
@@ -465,7 +516,14 @@ def calibrate(
         "scenario": scenario,
         "params": values,
         "provenance": {
-            "method": "Optuna TPE on a JournalFileBackend storage",
+            "method": (
+                "Optuna TPE on a JournalFileBackend storage"
+                if sampler == "tpe"
+                else f"Optuna CMA-ES from the warm start (sigma0 {sigma0:g} of each range) "
+                "on a JournalFileBackend storage"
+            ),
+            "sampler": sampler,
+            "sigma0": sigma0 if sampler == "cmaes" else None,
             "study": name,
             "storage": str(storage_path),
             "facts_sha256": digest,

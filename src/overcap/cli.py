@@ -1027,6 +1027,21 @@ def calibrate(
             min=0.0,
         ),
     ] = 0.0,
+    sampler: Annotated[
+        str,
+        typer.Option(
+            help="tpe: a global search of the ranges; cmaes: a local search (CMA-ES) from "
+            "--start-from (docs/CALIBRATION.md).",
+        ),
+    ] = "tpe",
+    sigma0: Annotated[
+        float,
+        typer.Option(
+            "--sigma0",
+            help="With --sampler cmaes: the search's first step, a share of each range, "
+            "in (0, 0.5].",
+        ),
+    ] = 0.1,
 ) -> None:
     """Calibrate a scenario's parameters against the facts (resumable)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -1080,6 +1095,8 @@ def calibrate(
                 robustness=robustness,
                 plausibility=plausibility,
                 shrinkage=shrinkage,
+                sampler=sampler,
+                sigma0=sigma0,
             )
         except ValueError as exc:
             _fail(str(exc))
