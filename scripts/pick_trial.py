@@ -38,7 +38,7 @@ import optuna
 from optuna.storages.journal import JournalFileBackend
 
 from overcap import model
-from overcap.calibration import evaluate, holdout_mask
+from overcap.calibration import evaluate, holdout_mask, parse_holdout
 from overcap.evidence import load_facts
 from overcap.scenario import load_scenario
 
@@ -83,7 +83,10 @@ def main(argv: list[str]) -> int:
     )
     a = ap.parse_args(argv)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    hold = None if a.holdout == "none" else tuple(int(x) for x in a.holdout.split("-"))
+    try:
+        hold = parse_holdout(a.holdout)
+    except ValueError:
+        ap.error(f"--holdout {a.holdout!r}: expected FROM-TO (e.g. 2013-2019) or none")
     storage = optuna.storages.JournalStorage(JournalFileBackend(str(a.journal)))
     study = optuna.load_study(study_name=optuna.get_all_study_names(storage)[0], storage=storage)
     done = [t for t in study.trials if t.value is not None]

@@ -28,19 +28,8 @@ from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
 from overcap import __version__
-from overcap.calibration import evaluate, holdout_mask, knobs
+from overcap.calibration import evaluate, holdout_mask, knobs, parse_holdout
 from overcap.evidence import load_facts
-
-
-def parse_years(text: str) -> tuple[int, int] | None:
-    """``FROM-TO`` (or one year) as a pair, ``none`` as None; ValueError otherwise."""
-    if text == "none":
-        return None
-    a, _, b = text.partition("-")
-    years = int(a), int(b or a)
-    if years[1] < years[0]:
-        raise ValueError(text)
-    return years
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     x = morris_sample.sample(problem, args.trajectories, num_levels=args.levels, seed=args.seed)
     try:
-        years = parse_years(args.holdout)
+        years = parse_holdout(args.holdout)
     except ValueError:
         ap.error(f"--holdout {args.holdout!r}: expected FROM-TO (e.g. 2013-2019) or none")
     facts, facts_sha = load_facts()

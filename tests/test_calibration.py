@@ -307,9 +307,7 @@ def test_a_subset_is_searched_with_the_rest_held_at_the_warm_start(
     assert with_rest != pytest.approx(without)  # the held values did matter
 
 
-def test_cmaes_searches_near_the_warm_start_and_tpe_does_not(
-    tiny: str, tmp_path: Path
-) -> None:
+def test_cmaes_searches_near_the_warm_start_and_tpe_does_not(tiny: str, tmp_path: Path) -> None:
     """--sampler cmaes centres its search on the warm start with a step of sigma0 of each
     range: after the warm start itself, its trials stay within a few steps of it, where
     TPE's first trials (random) spread over the ranges."""
@@ -588,3 +586,14 @@ def test_calibrate_prints_held_out_counts_only_when_asked(tiny: str, tmp_path: P
     assert "held-out facts pass" in shown.stdout
     pv = json.loads((tmp_path / "b.json").read_text())["provenance"]
     assert pv["total_holdout"] > 0 and "passed_holdout" in pv
+
+
+def test_parse_holdout_reads_a_span_one_year_or_none() -> None:
+    from overcap.calibration import parse_holdout
+
+    assert parse_holdout("2013-2019") == (2013, 2019)
+    assert parse_holdout("2016") == (2016, 2016)
+    assert parse_holdout("None") is None
+    for bad in ("2019-2013", "x", "2013-"):
+        with pytest.raises(ValueError):
+            parse_holdout(bad)

@@ -170,6 +170,18 @@ def documented_knobs() -> tuple[Knob, ...]:
     return tuple(knobs())
 
 
+def parse_holdout(text: str) -> tuple[int, int] | None:
+    """A holdout as the command line writes it: ``FROM-TO`` (or one year) as a pair,
+    ``none`` as None; ValueError otherwise (the scripts' and the CLI's one parser)."""
+    if text.strip().lower() == "none":
+        return None
+    a, _, b = text.partition("-")
+    years = int(a), int(b or a)
+    if years[1] < years[0]:
+        raise ValueError(f"{text!r}: the last year is before the first")
+    return years
+
+
 def holdout_mask(facts: list[Fact], years: tuple[int, int] | None) -> list[bool]:
     """True for a held-out fact: one whose window ends in the holdout block's first year
     or later, so that the fit sees no year from the block on. A window that straddles

@@ -142,3 +142,24 @@ def test_check_seed_excludes_a_trial_implausible_on_other_streams(
     assert pv["selected_trial"] == 4
     assert pv["plausibility_check_seed"] == CHECK_SEED
     assert f"seed {CHECK_SEED}" in pv["selection"]
+
+
+def test_a_bad_holdout_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal, out = _study(tmp_path)
+    with pytest.raises(SystemExit):
+        _script().main(
+            [
+                str(journal),
+                str(out),
+                str(tmp_path / "x.json"),
+                "--seed",
+                "11",
+                "--plausibility",
+                "3",
+                "--holdout",
+                "2019-2013",
+            ]
+        )
+    assert "--holdout '2019-2013': expected FROM-TO" in capsys.readouterr().err
