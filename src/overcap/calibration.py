@@ -175,7 +175,9 @@ def parse_holdout(text: str) -> tuple[int, int] | None:
     ``none`` as None; ValueError otherwise (the scripts' and the CLI's one parser)."""
     if text.strip().lower() == "none":
         return None
-    a, _, b = text.partition("-")
+    a, dash, b = text.strip().partition("-")
+    if dash and not b:
+        raise ValueError(f"{text!r}: no last year")
     years = int(a), int(b or a)
     if years[1] < years[0]:
         raise ValueError(f"{text!r}: the last year is before the first")
