@@ -367,6 +367,21 @@ class InvestmentParams(Section):
         "raised (NEA 2012-16; State Council 2012, 2020); no estimate of the weight: the "
         "midpoint of [0, 1] (flag R)",
     )
+    nowcast_weight: float = param(
+        0.0,
+        0.0,
+        1.0,
+        "weight (log)",
+        "omega: weight investors give this year's market, seen as the year unfolds, in the "
+        "demand they expect: ln D^e = (1 - omega) ln D^e(last year's market) + omega ln "
+        "D^e(this year's market, growth updated with it, horizon a year shorter); 0: last "
+        "year's market alone",
+        calibratable=True,
+        anchor="installations, orders and sales are reported monthly (NEA and CPIA for "
+        "solar, CAAM for vehicles), and a project started in a year is decided on average "
+        "half-way through it, having seen about half the year (flag R: no estimate of the "
+        "weight)",
+    )
     growth_clip: float = param(
         1.0,
         0.05,

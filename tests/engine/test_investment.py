@@ -831,3 +831,56 @@ def test_expand_under_a_replacement_rule_starts_no_more_than_the_quota(
     )
     assert dk.sum() == pytest.approx(total)
     assert dk[0] == pytest.approx(dk[1])
+
+
+def test_nowcast_blends_last_years_market_with_this_years() -> None:
+    """investment.nowcast_weight w: ln D^e = (1 - w) ln D^lag + w ln D^now, where
+    D^lag = D_{t-1} e^(g H) and D^now = D_t e^(g' H'), g' the consensus growth updated
+    with this year's markets and H' the horizon a year shorter. On the tiny world with
+    no plan (phi = 1, lag 2: H = 3, H' = 2): w = 0 leaves D^lag; w = 1 gives D^now; w = 0.5
+    the geometric mean; and a market that grew this year raises the expectation."""
+    from dataclasses import replace
+
+    from overcap.engine import centre
+    from tests.engine import tiny
+
+    out = {}
+    for w in (0.0, 0.5, 1.0):
+        st, ctx = tiny.world(tiny.scenario(**{"investment.nowcast_weight": w}))
+        st.sectors.consensus_growth[:] = 0.2
+        yr = replace(ctx.begin(st), plan_growth=_a(np.nan, np.nan))
+        pol = centre.set_policy(st, yr)
+        dem = demand.this_year(st, yr, pol)
+        out[w] = investment.expectations(st, yr, pol, dem).demand_s
+        inv = yr.sc.investment
+        g_now = investment.consensus_growth(
+            dem.market_s,
+            st.sectors.market_prev,
+            st.sectors.consensus_growth,
+            inv.consensus_memory,
+            inv.growth_clip,
+        )
+        now = dem.normal_s * np.exp(g_now * 2.0)
+    lag = 20.0 * math.exp(0.2 * 3)
+    np.testing.assert_allclose(out[0.0], lag, rtol=1e-12)
+    np.testing.assert_allclose(out[1.0], now, rtol=1e-12)
+    np.testing.assert_allclose(out[0.5], np.sqrt(lag * now), rtol=1e-12)
+    assert not np.allclose(now, lag)  # the test would not see a missing nowcast otherwise
+
+
+def test_nowcast_sees_a_market_that_grew_this_year() -> None:
+    """With this year's markets 50% above last year's, the nowcast expects more."""
+    from dataclasses import replace
+
+    from overcap.engine import centre
+    from tests.engine import tiny
+
+    out = {}
+    for grow in (1.0, 1.5):
+        st, ctx = tiny.world(tiny.scenario(**{"investment.nowcast_weight": 0.5}))
+        yr = replace(ctx.begin(st), plan_growth=_a(np.nan, np.nan))
+        pol = centre.set_policy(st, yr)
+        dem = demand.this_year(st, yr, pol)
+        dem = replace(dem, normal_s=dem.normal_s * grow, market_s=dem.market_s * grow)
+        out[grow] = investment.expectations(st, yr, pol, dem).demand_s
+    assert np.all(out[1.5] > out[1.0] * 1.2)

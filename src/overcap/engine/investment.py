@@ -479,6 +479,29 @@ def expand(
     return dk * ap.capex_gross_i, dk
 
 
+def nowcast_demand(
+    demand_lag: F8, st: State, yr: Year, pol: Policy, dem: Demand, weight: float
+) -> F8:
+    """ln D^e_s = (1 - w) ln D^lag_s + w ln D^now_s: investors who decide as the year
+    unfolds have seen part of this year's market. D^now_s = D_{s,t} e^(g'_s H'_s), D_t
+    this year's demand at the normal price, g'_s the consensus growth updated with this
+    year's markets (:func:`consensus_growth`, as next year's will be; lifted toward the
+    plan: :func:`planned_growth`), H'_s the damped horizon a year shorter (the first year
+    a project produces is a year nearer this year's market than last year's). w = 0:
+    last year's market alone (D^lag_s = D^e_s of :func:`expectations`)."""
+    sc, sec, ins = yr.sc, st.sectors, pol.instruments
+    inv = sc.investment
+    g_now = consensus_growth(
+        dem.market_s, sec.market_prev, sec.consensus_growth, inv.consensus_memory, inv.growth_clip
+    )
+    g_now = planned_growth(g_now, ins.plan_growth, ins.strategic, inv.plan_credibility)
+    h_now = damped_horizon(forecast_horizon(yr.const.build_lag) - 1.0, inv.trend_damping)
+    now = dem.normal_s * np.exp(g_now * h_now)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mixed = np.exp((1.0 - weight) * np.log(demand_lag) + weight * np.log(now))
+    return np.where((demand_lag > 0) & (now > 0), mixed, (1.0 - weight) * demand_lag + weight * now)
+
+
 def expectations(st: State, yr: Year, pol: Policy, dem: Demand) -> Expectations:
     """The consensus every investor reads: g_s = consensus growth, lifted toward the
     centre's plan target in strategic sectors (:func:`planned_growth`);
@@ -495,8 +518,11 @@ def expectations(st: State, yr: Year, pol: Policy, dem: Demand) -> Expectations:
     g = planned_growth(
         sec.consensus_growth, ins.plan_growth, ins.strategic, sc.investment.plan_credibility
     )
-    horizon = damped_horizon(forecast_horizon(lag), sc.investment.trend_damping)
+    inv = sc.investment
+    horizon = damped_horizon(forecast_horizon(lag), inv.trend_damping)
     demand_e = sec.demand_prev * np.exp(g * horizon)
+    if inv.nowcast_weight > 0.0:
+        demand_e = nowcast_demand(demand_e, st, yr, pol, dem, inv.nowcast_weight)
     visible = visible_capacity(cap_s, pipe_s, sc.investment.visibility, life, lag)
     u_e = expected_utilisation(demand_e, visible)
     gap = perceived_gap(demand_e, visible, sc.market.normal_utilisation)
