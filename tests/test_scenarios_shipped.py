@@ -36,8 +36,9 @@ def test_expected_scenarios_ship() -> None:
 def test_market_reform_removes_subsidies_and_zombies_after_the_reform() -> None:
     """The reform of 2020 phases out over reform.transition_years = 4 (ODD 7.13): its
     mechanisms are at strength 0 from 2023, and gone by then; in 2020 zombies and
-    subsidies are still there, and zombies fall from 2021 (the demand of 2020, not the
-    reform, sets 2020's share against 2019's)."""
+    subsidies are still there, and from 2021 the reform holds the zombie share below the
+    baseline's of the same year and seed (a paired comparison: the baseline's share may
+    itself rise after 2020's demand, as it does with session 14's set, 0.04 to 0.11)."""
     r = overcap.run("market-reform", seed=0)
     assert r.scenario.reform.transition_years == 4.0
     after = r.economy.query("year >= 2023")
@@ -50,9 +51,11 @@ def test_market_reform_removes_subsidies_and_zombies_after_the_reform() -> None:
         after.set_index("year")["fiscal_cost"], comp.reindex(after["year"]), rtol=1e-9, atol=1e-6
     )
     assert (r.provinces.query("year >= 2023")["subsidies"] == 0).all()
-    y2020 = r.economy.query("year == 2020").iloc[0]
-    y2021 = r.economy.query("year == 2021").iloc[0]
-    assert 0 < y2021["zombie_share"] < y2020["zombie_share"]
+    base = overcap.run("baseline", seed=0).economy.set_index("year")["zombie_share"]
+    reform = r.economy.set_index("year")["zombie_share"]
+    assert reform[2020] > 0  # zombies are still there in the reform's first year
+    assert 0 < reform[2021] < base[2021]
+    assert (reform.loc[2021:2022] < base.loc[2021:2022]).all()
     assert r.provinces.query("year == 2020")["subsidies"].sum() > 0
     before = r.economy.query("year < 2020")
     assert before["fiscal_cost_share_gdp"].mean() > 1.0
