@@ -506,7 +506,8 @@ def expectations(st: State, yr: Year, pol: Policy, dem: Demand) -> Expectations:
     """The consensus every investor reads: g_s = consensus growth, lifted toward the
     centre's plan target in strategic sectors (:func:`planned_growth`);
     D^e_s = D_{s,t-1} e^(g_s H_s) at the year a project started now first produces
-    (:func:`forecast_horizon`), the trend damped over the horizon (:func:`damped_horizon`);
+    (:func:`forecast_horizon`), the trend damped over the horizon (:func:`damped_horizon`),
+    blended with this year's market by ``investment.nowcast_weight`` (:func:`nowcast_demand`);
     visible capacity, expected utilisation, perceived gap and
     expected price (the functions above: the adaptive rule, weighed with the fundamental
     price by ``investment.fundamental_weight``)."""
