@@ -345,6 +345,40 @@ def test_cmaes_searches_near_the_warm_start_and_tpe_does_not(tiny: str, tmp_path
     assert spread["tpe"] > 0.2
 
 
+def test_cmaes_starts_a_parameter_the_warm_start_lacks_at_its_documented_value(
+    tiny: str, tmp_path: Path
+) -> None:
+    """A searched parameter missing from --start-from is centred at its prior (the
+    uncalibrated scenario's value), not silently at the range's midpoint."""
+    import optuna
+
+    params = ["investment.visibility", "market.price_adjustment"]
+    ks = {k.path: k for k in knobs() if k.path in params}
+    lacking = "market.price_adjustment"
+    k = ks[lacking]
+    assert abs(k.prior - (k.lo + k.hi) / 2) > 0.2 * (k.hi - k.lo)  # the test can tell
+    journal = tmp_path / "c.journal"
+    out = calibrate(
+        tiny,
+        trials=5,
+        runs_per_trial=1,
+        storage=journal,
+        seed=2,
+        params=params,
+        start_from={"investment.visibility": 0.3},
+        sampler="cmaes",
+        sigma0=0.02,
+    )
+    storage = optuna.storages.JournalStorage(
+        optuna.storages.journal.JournalFileBackend(str(journal))
+    )
+    study = optuna.load_study(study_name=out["provenance"]["study"], storage=storage)
+    later = [t for t in study.trials if t.number > 0]
+    assert later
+    for t in later:
+        assert abs(t.params[lacking] - k.prior) / (k.hi - k.lo) < 0.15
+
+
 def test_a_bad_sampler_or_step_is_a_clear_error(tiny: str) -> None:
     with pytest.raises(ValueError, match="--sampler: 'grid'; allowed: tpe, cmaes"):
         calibrate(tiny, trials=1, runs_per_trial=1, sampler="grid")

@@ -445,8 +445,9 @@ def calibrate(
     still missing. ``robustness`` weighs the share of runs failing each fact into the
     loss, ``plausibility`` the internal states outside the record's ranges, ``shrinkage``
     the parameters' distance from their documented values (see :func:`evaluate`).
-    ``sampler`` "cmaes" searches locally from the warm start (``start_from``; the ranges'
-    midpoints without one) with initial step ``sigma0``, a share of each range."""
+    ``sampler`` "cmaes" searches locally from the warm start (``start_from``, a parameter
+    it lacks at its documented value; the ranges' midpoints without one) with initial step
+    ``sigma0``, a share of each range."""
     import optuna
 
     if not (np.isfinite(robustness) and robustness >= 0):
@@ -485,7 +486,16 @@ def calibrate(
     warm = start_from or {}
     x0 = {k.path: min(max(warm[k.path], k.lo), k.hi) for k in ks if k.path in warm}
     storage_path = Path(storage)
-    centre = x0 if sampler == "cmaes" and len(x0) == len(ks) else None
+    # CMA-ES centres on the warm start; a searched parameter the warm start lacks starts
+    # at its documented value (the prior), or the range's midpoint where there is none
+    centre = None
+    if sampler == "cmaes" and warm:
+        centre = {
+            k.path: x0.get(
+                k.path, min(max(k.prior, k.lo), k.hi) if np.isfinite(k.prior) else (k.lo + k.hi) / 2
+            )
+            for k in ks
+        }
     study0 = _study(name, storage_path, seed, 0, sampler, centre, sigma0)  # create or load it
     before = completed(name, storage_path)
     if x0 and before == 0 and not study0.trials:
