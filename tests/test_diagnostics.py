@@ -17,6 +17,7 @@ from typer.testing import CliRunner, Result
 import overcap
 from overcap import diagnostics as dg
 from overcap.cli import app
+from overcap.summary import capacity_changes
 
 YEARS = list(range(2009, 2025))  # 16 years: covers 2010, 2011-13, 2022-24
 SECTORS = ["solar_pv", "li_batteries", "electric_vehicles", "steel"]
@@ -254,6 +255,30 @@ def test_checks_values_and_verdicts(one: dg.Diagnostics) -> None:
     assert c.loc["worst_margin", "median"] == pytest.approx(-0.5)
     assert not c.loc["worst_margin", "passed"]
     assert c.loc["worst_margin", "detail"] == "steel 2013-2017"
+    # capacity grows by one unit a year from 10: no jump
+    assert c.loc["capacity_jumps", "median"] == 0.0
+    assert c.loc["capacity_jumps", "passed"]
+    assert c.loc["capacity_jumps", "detail"] == "none"
+
+
+def test_capacity_jumps_check_fails_and_names_the_largest() -> None:
+    """Steel 100 -> 250 (x2.5) -> 200, cement 100 -> 100 -> 30 (x0.3): 2 of 4 changes jump,
+    the largest is cement's fall; a frame with no change is not evaluable."""
+    sec = pd.DataFrame(
+        {
+            "year": [2000, 2001, 2002] * 2,
+            "sector": ["steel"] * 3 + ["cement"] * 3,
+            "capacity": [100.0, 250.0, 200.0, 100.0, 100.0, 30.0],
+        }
+    )
+    value, passed, detail = dg._capacity_jumps(
+        {"_capacity_changes": capacity_changes(sec)}, 2000, 2002
+    )
+    assert value == pytest.approx(0.5)
+    assert passed is False
+    assert detail == "2; largest cement 2002 (x0.30)"
+    one_year = sec[sec["year"] == 2000]
+    assert dg._capacity_jumps({"_capacity_changes": capacity_changes(one_year)}, 0, 0)[1] is None
 
 
 def test_checks_outside_the_years_are_not_evaluable(scenario: overcap.Scenario) -> None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from overcap.summary import Internals, implausibility, internals
+from overcap.summary import (
+    JUMPS_MAX,
+    Internals,
+    capacity_changes,
+    implausibility,
+    internals,
+    jump_share,
+)
 
 
 def _frames(
@@ -21,6 +28,7 @@ def _frames(
             "margin": margin,
             "revenue": rev,
             "profit": [m * r for m, r in zip(margin, rev, strict=True)],
+            "capacity": 1.0,
         }
     )
     provinces = pd.DataFrame(
@@ -67,3 +75,45 @@ def test_implausibility_is_zero_inside_the_ranges_and_grows_outside() -> None:
     assert np.isclose(implausibility([outside]), 5.0)
     assert np.isclose(implausibility([outside, outside, inside]), 5.0)
     assert implausibility([outside, inside, inside]) == 0.0
+
+
+def _capacity(paths: dict[str, list[float]]) -> pd.DataFrame:
+    rows = [
+        {"year": 2000 + t, "sector": s, "capacity": k}
+        for s, path in paths.items()
+        for t, k in enumerate(path)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_capacity_jumps_count_mature_sectors_moving_by_half_up_or_a_third_down() -> None:
+    """Steel 100, 140, 220, 140 (x1.4: no; x1.57: a jump; x0.64, below 1/1.5: a jump);
+    coal 0 then 100, 100, 100 (not born in 2000: no change that year); solar doubles
+    every year and is left out (a young sector). 2 jumps of 5 sector-years."""
+    sec = _capacity(
+        {
+            "steel": [100.0, 140.0, 220.0, 140.0],
+            "coal": [0.0, 100.0, 100.0, 100.0],
+            "solar_pv": [1.0, 2.0, 4.0, 8.0],
+        }
+    )
+    ch = capacity_changes(sec)
+    assert list(ch.columns) == ["coal", "steel"]
+    assert int(ch.notna().to_numpy().sum()) == 5
+    assert np.isclose(jump_share(ch), 2 / 5)
+    assert jump_share(capacity_changes(_capacity({"steel": [1.0, 1.2, 1.4]}))) == 0.0
+    # a year missing from the records is a gap, not a change across two years
+    gap = _capacity({"steel": [100.0, 120.0, 130.0]}).query("year != 2001")
+    assert int(capacity_changes(gap).notna().to_numpy().sum()) == 0
+    assert jump_share(capacity_changes(gap)) == 0.0
+
+
+def test_capacity_jumps_enter_the_implausibility_beyond_their_range() -> None:
+    """0.13 of sector-years jumping is 0.10 above the range, two units of 0.05."""
+    inside = Internals(0.1, 3.0, {"steel": -0.1}, JUMPS_MAX)
+    assert implausibility([inside]) == 0.0
+    jumpy = Internals(0.1, 3.0, {"steel": -0.1}, JUMPS_MAX + 0.10)
+    assert np.isclose(implausibility([jumpy]), 2.0)
+    # the internals of a run read it from the capacity column
+    sec, prov, eco = _frames([0.1] * 6)
+    assert internals(sec, prov, eco).capacity_jumps == 0.0

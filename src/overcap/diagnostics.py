@@ -24,13 +24,22 @@ import pandas as pd
 
 from overcap.model import Result, run
 from overcap.scenario import Scenario, load_scenario
-from overcap.summary import MARGIN_WINDOW, rolling_margins, sector_books, sector_margins
+from overcap.summary import (
+    JUMP_RATIO,
+    JUMPS_MAX,
+    MARGIN_WINDOW,
+    NEW_ENERGY,
+    capacity_changes,
+    jump_share,
+    rolling_margins,
+    sector_books,
+    sector_margins,
+)
 
 # metrics (and key numbers) that are years
 YEAR_METRICS = frozenset({"first_in_force", "first_new_measure", "window_start", "window_end"})
 YEAR_ITEMS = frozenset({"solar_first_measure"})
 
-NEW_ENERGY: tuple[str, ...] = ("solar_pv", "li_batteries", "electric_vehicles")
 STEEL_YEARS = (1995, 2000)
 WINDOW = MARGIN_WINDOW  # years in a rolling margin window
 
@@ -291,7 +300,7 @@ def _one_run(res: Result, a: int, b: int) -> dict[str, pd.DataFrame]:
     }
     out["trade_sectors"] = trade_sectors(sec, _in(res.trade, a, b), out["trade_first"])
     out["expectations"] = expectations(res.sectors, res.scenario, a, b)
-    ctx = {**out, "_yearly_margin": _sector_margin(sec)}
+    ctx = {**out, "_yearly_margin": _sector_margin(sec), "_capacity_changes": capacity_changes(sec)}
     out["key_numbers"] = key_numbers(ctx)
     out["checks"] = checks(ctx, a, b)
     return out
@@ -763,6 +772,20 @@ def _worst_margin(t: dict[str, pd.DataFrame], a: int, b: int) -> Verdict:
     return float(row["worst_margin"]), bool(row["worst_margin"] >= -0.3), detail
 
 
+def _capacity_jumps(t: dict[str, pd.DataFrame], a: int, b: int) -> Verdict:
+    ch = t["_capacity_changes"]
+    if ch.notna().to_numpy().sum() == 0:
+        return float("nan"), None, ""
+    share = jump_share(ch)
+    big = ch.abs().stack()
+    big = big[big > np.log(JUMP_RATIO)]
+    detail = "none"
+    if len(big):
+        year, sector = big.idxmax()
+        detail = f"{len(big)}; largest {sector} {int(year)} (x{np.exp(ch.loc[year, sector]):.2f})"
+    return share, bool(share <= JUMPS_MAX), detail
+
+
 # how a check's value is shown: y year, p percent, else r ratio
 CHECK_KINDS = {"solar_measure_after_2010": "y", "provincial_spending": "p"}
 
@@ -832,6 +855,14 @@ CHECKS: tuple[
         ">= -0.3",
         "sectors.profit / revenue",
         _worst_margin,
+    ),
+    (
+        "capacity_jumps",
+        f"mature sector-years whose capacity rises above x{JUMP_RATIO:g} or falls below "
+        f"1/{JUMP_RATIO:g} in a year (share)",
+        f"<= {JUMPS_MAX:g}",
+        "sectors.capacity",
+        _capacity_jumps,
     ),
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 LOW, HIGH = 5.0, 95.0  # the band's percentiles: 90% of the runs lie inside
@@ -117,6 +118,18 @@ ZOMBIE_MAX = 0.2  # mean share of firms over the run
 SPENDING_MAX = 5.0  # mean provincial industrial-policy spending, % of GDP
 MARGIN_MIN = -0.3  # worst five-year margin (summed profit / summed revenue) of any sector
 MARGIN_WINDOW = 5  # years in a rolling margin window
+# A mature sector's capacity does not jump (session 15): in the record no established
+# sector's output grew by half in a year, save shipbuilding's completions in 2007-10
+# (+45-55% a year, CANSI), or fell by a third (steel's peak +29% in 2005, worldsteel;
+# the 2016-18 campaigns cut steel by 150 Mt of 1.1 Gt and coal by 810 Mt of 5.7 Gt over
+# three years; recalled, R). So the share of mature sector-years whose capacity rises
+# above JUMP_RATIO times the year before or falls below its inverse stays under
+# JUMPS_MAX (about 3 of the 10 mature sectors' 240 sector-years of 1996-2019, with room).
+# The young new-energy sectors (solar, batteries, EVs) did double in a year and are left
+# out.
+NEW_ENERGY: tuple[str, ...] = ("solar_pv", "li_batteries", "electric_vehicles")
+JUMP_RATIO = 1.5
+JUMPS_MAX = 0.03
 
 
 def sector_margins(sectors: pd.DataFrame) -> pd.DataFrame:
@@ -148,6 +161,28 @@ def rolling_margins(profit: pd.DataFrame, revenue: pd.DataFrame) -> pd.DataFrame
     return p.rolling(n, min_periods=n).sum() / r.rolling(n, min_periods=n).sum()
 
 
+def capacity_changes(sectors: pd.DataFrame) -> pd.DataFrame:
+    """Year x mature sector (all but ``NEW_ENERGY``) ln(K_t / K_{t-1}) of the capacity at
+    the start of the year, NaN where either year has none (a sector not yet born)."""
+    k = sectors[~sectors["sector"].isin(NEW_ENERGY)].pivot(
+        index="year", columns="sector", values="capacity"
+    )
+    years = range(int(k.index.min()), int(k.index.max()) + 1) if len(k) else range(0)
+    k = k.reindex(years).where(lambda x: x > 0)
+    ratio: pd.DataFrame = k / k.shift(1)
+    return ratio.apply(np.log).iloc[1:]
+
+
+def jump_share(changes: pd.DataFrame) -> float:
+    """The share of the sector-years with a change (not NaN) whose capacity rose above
+    ``JUMP_RATIO`` times the year before or fell below its inverse; 0 with none."""
+    ok = changes.notna().to_numpy()
+    if not ok.any():
+        return 0.0
+    jumps = (changes.abs() > np.log(JUMP_RATIO)).to_numpy() & ok
+    return float(jumps.sum() / ok.sum())
+
+
 @dataclass(frozen=True)
 class Internals:
     """One run's internal states that the ranges above bound."""
@@ -155,12 +190,14 @@ class Internals:
     zombie_mean: float
     spending_mean: float  # % of GDP
     worst_margin: dict[str, float]  # sector -> worst five-year margin (ratio of sums)
+    capacity_jumps: float = 0.0  # share of mature sector-years with a jump of capacity
 
 
 def internals(sectors: pd.DataFrame, provinces: pd.DataFrame, economy: pd.DataFrame) -> Internals:
     """A run's mean economy-wide zombie share, mean provincial industrial-policy spending
-    (subsidies plus the provinces' part of rescues) over GDP in percent, and each sector's
-    worst margin (profit over revenue, summed) over five consecutive years with revenue."""
+    (subsidies plus the provinces' part of rescues) over GDP in percent, each sector's
+    worst margin (profit over revenue, summed) over five consecutive years with revenue,
+    and the share of mature sector-years whose capacity jumps (:func:`jump_share`)."""
     eco = economy.set_index("year")
     prov = provinces.groupby("year")[["subsidies", "bailouts"]].sum()
     spend = 100.0 * (prov["subsidies"] + prov["bailouts"]) / eco["gdp"]
@@ -169,18 +206,22 @@ def internals(sectors: pd.DataFrame, provinces: pd.DataFrame, economy: pd.DataFr
         zombie_mean=float(eco["zombie_share"].mean()),
         spending_mean=float(spend.mean()),
         worst_margin={str(s): float(v) for s, v in roll.dropna().items()},
+        capacity_jumps=jump_share(capacity_changes(sectors)),
     )
 
 
 def implausibility(runs: Sequence[Internals]) -> float:
     """How far the runs' medians lie outside the internal ranges, in units of a tenth of
-    a share (zombies), 2.5 points of GDP (spending) and 0.3 of margin (each sector apart),
-    summed: 0 when every median is inside."""
+    a share (zombies), 2.5 points of GDP (spending), 0.3 of margin (each sector apart) and
+    0.05 of the sector-years (capacity jumps), summed: 0 when every median is inside."""
     if not runs:
         return 0.0
-    med = pd.DataFrame([{"z": r.zombie_mean, "s": r.spending_mean} for r in runs]).median()
+    med = pd.DataFrame(
+        [{"z": r.zombie_mean, "s": r.spending_mean, "j": r.capacity_jumps} for r in runs]
+    ).median()
     margins = pd.DataFrame([r.worst_margin for r in runs]).median()
     out = max(0.0, float(med["z"]) - ZOMBIE_MAX) / 0.1
     out += max(0.0, float(med["s"]) - SPENDING_MAX) / 2.5
+    out += max(0.0, float(med["j"]) - JUMPS_MAX) / 0.05
     out += float(((MARGIN_MIN - margins).clip(lower=0.0) / 0.3).sum())
     return out
