@@ -407,6 +407,8 @@ def test_cli_json_and_csv(tmp_path: Path) -> None:
         (["--seeds", "4-2"], ["--seeds '4-2'", "before the first"]),
         (["--years", "1980-1990"], ["--years 1980-1990", "1995-2030"]),
         (["--years", "2001-2000"], ["--years '2001-2000'"]),
+        (["--years", "2001-"], ["--years '2001-'", "no last year"]),
+        (["--years", "x-2001"], ["--years 'x-2001'", "FROM-TO"]),
         (["basline"], ["'basline'", "did you mean 'baseline'"]),
         (["--set", "investment.visibility=2"], ["investment.visibility", "0.0 to 1.0"]),
         (["--set", "nope.x=1"], ["nope"]),

@@ -434,3 +434,13 @@ def test_cli_check_scores_in_sample_and_out_of_time(tmp_path: Path) -> None:
     assert "in-sample" in res.output and "out of time" in res.output
     res = CliRunner().invoke(app, [*args[:-1], "2019-2013"])
     assert res.exit_code == 2 and "--holdout" in res.output
+
+
+def test_parse_span_reads_a_span_or_one_year_and_names_what_is_wrong() -> None:
+    from overcap.evidence import parse_span
+
+    assert parse_span("2013-2019") == (2013, 2019)
+    assert parse_span(" 2016 ") == (2016, 2016)
+    for bad, why in (("2019-2013", "before the first"), ("x", "FROM-TO"), ("2013-", "no last")):
+        with pytest.raises(ValueError, match=why):
+            parse_span(bad)

@@ -30,7 +30,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from overcap._version import __version__
-from overcap.evidence import Fact, check, load_facts
+from overcap.evidence import Fact, check, load_facts, parse_span
 from overcap.experiments import ensemble
 from overcap.scenario import Scenario, field_bounds, load_scenario, sector_table
 from overcap.summary import implausibility, internals
@@ -175,13 +175,7 @@ def parse_holdout(text: str) -> tuple[int, int] | None:
     ``none`` as None; ValueError otherwise (the scripts' and the CLI's one parser)."""
     if text.strip().lower() == "none":
         return None
-    a, dash, b = text.strip().partition("-")
-    if dash and not b:
-        raise ValueError(f"{text!r}: no last year")
-    years = int(a), int(b or a)
-    if years[1] < years[0]:
-        raise ValueError(f"{text!r}: the last year is before the first")
-    return years
+    return parse_span(text)
 
 
 def holdout_mask(facts: list[Fact], years: tuple[int, int] | None) -> list[bool]:

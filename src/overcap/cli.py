@@ -508,17 +508,15 @@ def _print_summary(result: Any) -> None:
 
 
 def _years(text: str | None, option: str = "--years") -> tuple[int, int] | None:
+    from overcap.evidence import parse_span
+
     if text is None:
         return None
     try:
-        a, _, b = text.partition("-")
-        years = (int(a), int(b or a))
-    except ValueError:
-        _fail(f"{option} {text!r}: expected FROM-TO, e.g. 2020-2030")
+        return parse_span(text)
+    except ValueError as exc:
+        _fail(f"{option} {exc}")
         raise
-    if years[1] < years[0]:
-        _fail(f"{option} {text!r}: the last year is before the first")
-    return years
 
 
 @command()
@@ -1057,7 +1055,7 @@ def calibrate(
     except (ScenarioError, FactsError) as exc:
         _fail(str(exc))
         return
-    span = None if holdout.strip().lower() == "none" else _years(holdout)
+    span = None if holdout.strip().lower() == "none" else _years(holdout, "--holdout")
     warm = None
     warm_pv = None
     if start_from is not None:

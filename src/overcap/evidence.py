@@ -159,6 +159,22 @@ class Fact:
         return f"{ind}{at}, {how}{years}"
 
 
+def parse_span(text: str) -> tuple[int, int]:
+    """A span of years as the command line writes it, ``FROM-TO`` or one year, as a pair;
+    ValueError naming what is wrong otherwise (the one parser of ``--years`` and
+    ``--holdout``)."""
+    a, dash, b = text.strip().partition("-")
+    if dash and not b:
+        raise ValueError(f"{text!r}: no last year; expected FROM-TO, e.g. 2020-2030")
+    try:
+        years = int(a), int(b or a)
+    except ValueError:
+        raise ValueError(f"{text!r}: expected FROM-TO, e.g. 2020-2030") from None
+    if years[1] < years[0]:
+        raise ValueError(f"{text!r}: the last year is before the first")
+    return years
+
+
 def _num(text: str, row: int, col: str, required: bool) -> float | None:
     t = (text or "").strip()
     if not t:
