@@ -41,24 +41,22 @@ from overcap import model
 from overcap.calibration import evaluate, holdout_mask, parse_holdout
 from overcap.evidence import load_facts
 from overcap.scenario import load_scenario
+from overcap.summary import thesis_totals
 
 TOP = 5
 REPLICATES = 10
 SIGN_REPLICATES = 8
-SIGN_YEARS = (2005, 2025)
 EDGE = 0.02  # share of a range within which a value counts as at its edge
 
 
 def thesis_sign(params: dict[str, Any], seed: int) -> tuple[float, float]:
     """Paired medians (subsidies off minus on) of total investment and the mean zombie
-    share over SIGN_YEARS, on SIGN_REPLICATES replicates of ``seed``."""
+    share over 2005-2025 (summary.thesis_totals), on SIGN_REPLICATES replicates of ``seed``."""
 
     def totals(rep: int, off: bool) -> tuple[float, float]:
         over = {**params, "switches.subsidies": False} if off else params
         res = model.run(load_scenario("baseline", over, calibrated=False), seed, replicate=rep)
-        sec = res.sectors[res.sectors["year"].between(*SIGN_YEARS)]
-        eco = res.economy[res.economy["year"].between(*SIGN_YEARS)]
-        return float(sec["investment"].sum()), float(eco["zombie_share"].mean())
+        return thesis_totals(res.sectors, res.economy)
 
     on = np.array([totals(r, False) for r in range(SIGN_REPLICATES)])
     off = np.array([totals(r, True) for r in range(SIGN_REPLICATES)])

@@ -117,3 +117,17 @@ def test_capacity_jumps_enter_the_implausibility_beyond_their_range() -> None:
     # the internals of a run read it from the capacity column
     sec, prov, eco = _frames([0.1] * 6)
     assert internals(sec, prov, eco).capacity_jumps == 0.0
+
+
+def test_thesis_totals_sum_investment_and_average_zombies_over_the_years() -> None:
+    from overcap.summary import thesis_totals
+
+    years = list(range(2003, 2028))
+    sectors = pd.DataFrame(
+        {"year": years * 2, "sector": ["a"] * 25 + ["b"] * 25, "investment": 1.0}
+    )
+    economy = pd.DataFrame({"year": years, "zombie_share": [0.0] * 2 + [0.2] * 21 + [1.0] * 2})
+    inv, zombies = thesis_totals(sectors, economy)
+    assert inv == 42.0  # 21 years, two sectors
+    assert np.isclose(zombies, 0.2)
+    assert thesis_totals(sectors, economy, (2026, 2027)) == (4.0, 1.0)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 import overcap.model as m
+from overcap.summary import thesis_totals
 
 SEEDS = range(8)
 YEARS = (2005, 2025)
@@ -14,9 +15,7 @@ YEARS = (2005, 2025)
 
 def _totals(seed: int, off: bool) -> tuple[float, float]:
     res = m.run("baseline", seed=seed, overrides={"switches.subsidies": False} if off else None)
-    sec = res.sectors[res.sectors["year"].between(*YEARS)]
-    eco = res.economy[res.economy["year"].between(*YEARS)]
-    return float(sec["investment"].sum()), float(eco["zombie_share"].mean())
+    return thesis_totals(res.sectors, res.economy, YEARS)
 
 
 def test_subsidies_off_lower_investment_and_zombies_2005_2025() -> None:

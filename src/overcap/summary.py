@@ -108,6 +108,21 @@ def indicator_values(
     return out
 
 
+# The sign of the essay's thesis (issue 15): with the provinces' subsidies switched off,
+# total investment and the mean economy-wide zombie share over these years are lower.
+THESIS_YEARS = (2005, 2025)
+
+
+def thesis_totals(
+    sectors: pd.DataFrame, economy: pd.DataFrame, years: tuple[int, int] = THESIS_YEARS
+) -> tuple[float, float]:
+    """A run's total investment (all sectors) and mean economy-wide zombie share over
+    ``years``: the two outcomes whose sign the thesis test reads."""
+    sec = sectors[sectors["year"].between(*years)]
+    eco = economy[economy["year"].between(*years)]
+    return float(sec["investment"].sum()), float(eco["zombie_share"].mean())
+
+
 # The internal ranges of the record a fit must also respect (issue 14's checks; the
 # calibration's plausibility term, docs/CALIBRATION.md): economy-wide zombie share (Renmin
 # University NADS 2016: 7.5% of industrial firms 2005-13, about 30% at the 2000 peak),
