@@ -1,9 +1,18 @@
 """Golden hashes of every result frame: a refactor must leave them bit-identical.
 
 Three seeds of the baseline and one seed of every shipped scenario. The hashes in
-``tests/golden/hashes.json`` were recorded before the redesign of the year into named
-phases (issue 13); a change that is meant to move results (a model change) updates
+``tests/golden/hashes.json`` were first recorded before the redesign of the year into
+named phases (issue 13); a change that is meant to move results (a model change) updates
 them with ``python -m tests.test_golden --update`` and says so in its commit message.
+
+Bit-identical holds on one kind of machine. NumPy picks its kernels for exp, log and
+power by the CPU's instruction sets at run time, and the last bit of a result can differ
+between them (AVX-512 against AVX2); a run of the model is chaotic enough that one bit
+changes the frames. So ``make test`` sets ``NPY_DISABLE_CPU_FEATURES`` to the AVX-512
+groups (:data:`AVX512`), and the file records the NumPy version and the kernels that were
+active (``_environment``); a failure prints both, so a changed machine is told apart
+from a changed model. A string column hashes as ``text`` whatever pandas calls its dtype
+(``object`` in pandas 2, ``str`` in pandas 3): the values are what is compared.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -30,13 +40,26 @@ def frame_hash(df: pd.DataFrame) -> str:
     h = hashlib.sha256()
     for col in df.columns:
         s = df[col]
-        h.update(f"{col}:{s.dtype}:".encode())
         values = s.to_numpy()
-        if values.dtype == object:  # strings (object or pyarrow dtype): their text
+        if values.dtype == object:  # strings (object, str or pyarrow dtype): their text
+            h.update(f"{col}:text:".encode())
             h.update("\x1f".join(map(str, values.tolist())).encode())
         else:
+            h.update(f"{col}:{s.dtype}:".encode())
             h.update(values.tobytes())
     return h.hexdigest()
+
+
+# NumPy's AVX-512 dispatch groups (2.4 names, then the older ones); unknown names are ignored
+AVX512 = "X86_V4 AVX512_ICL AVX512_SPR AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL"
+
+
+def environment() -> dict[str, object]:
+    """The NumPy version and the dispatched kernel groups active on this machine."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    active = [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
+    return {"numpy": np.__version__, "dispatch": active}
 
 
 def hashes(scenario: str, seed: int) -> dict[str, str]:
@@ -45,14 +68,21 @@ def hashes(scenario: str, seed: int) -> dict[str, str]:
 
 
 def load() -> dict[str, dict[str, str]]:
-    return json.loads(GOLDEN.read_text(encoding="utf-8"))
+    data: dict[str, dict[str, str]] = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    return data
 
 
 @pytest.mark.parametrize(("scenario", "seed"), CASES, ids=[f"{s}-{n}" for s, n in CASES])
 def test_result_frames_match_golden_hashes(scenario: str, seed: int) -> None:
-    want = load()[f"{scenario}:{seed}"]
+    golden = load()
+    want = golden[f"{scenario}:{seed}"]
     got = hashes(scenario, seed)
-    assert got == want, f"{scenario} seed {seed}: result frames changed"
+    assert got == want, (
+        f"{scenario} seed {seed}: result frames changed; recorded with "
+        f"{golden.get('_environment')}, this run {environment()} (a different NumPy or "
+        f"kernel group can move the last bit: run through `make test`, which disables the "
+        f"AVX-512 groups)"
+    )
 
 
 def test_frame_hash_sees_one_bit() -> None:
@@ -65,6 +95,7 @@ def test_frame_hash_sees_one_bit() -> None:
 if __name__ == "__main__":  # python -m tests.test_golden --update
     if "--update" not in sys.argv:
         sys.exit("usage: python -m tests.test_golden --update")
-    out = {f"{s}:{n}": hashes(s, n) for s, n in CASES}
+    out: dict[str, object] = {"_environment": environment()}
+    out.update({f"{s}:{n}": hashes(s, n) for s, n in CASES})
     GOLDEN.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {GOLDEN} ({len(out)} cases)")
