@@ -463,6 +463,19 @@ class InvestmentParams(Section):
         "the industry cost curve's marginal cost at the expected output: Tilton and Guzman "
         "2016 (Mineral Economics and Policy, ch. 3); model-consistent expectations: Muth 1961",
     )
+    spare_capacity_cap: float = param(
+        0.0,
+        0.0,
+        1.0,
+        "share",
+        "share of the expected price's excess over the normal price that investors discount "
+        "where they expect utilisation at or below normal (spare capacity keeps the price at "
+        "full cost); 0 = off, the adaptive rule alone",
+        calibratable=True,
+        anchor="the industry cost curve is flat at full cost over idle capacity: Tilton and "
+        "Guzman 2016 (Mineral Economics and Policy, ch. 3); heterogeneous expectations: "
+        "Brock and Hommes 1998",
+    )
     entry_rate: float = param(
         0.02,
         0.0,
@@ -529,6 +542,19 @@ class InvestmentParams(Section):
     )
     private_debt_equity_cap: float = param(
         1.5, 0.0, 10.0, "ratio", "debt over equity above which a private firm gets no new loans"
+    )
+    working_capital: float = param(
+        0.0,
+        0.0,
+        0.4,
+        "share of annual sales",
+        "working capital (inventories and receivables) a project ties up besides the plant, "
+        "as a share of its annual sales at the normal price and utilisation, counted in the "
+        "return ratio's capital (0: the plant alone, the rule off)",
+        calibratable=True,
+        anchor="NBS, China Statistical Yearbook, main indicators of industrial enterprises "
+        "above designated size: inventories plus receivables about 0.25-0.3 of a year's "
+        "revenue (2010s, recalled R)",
     )
 
 

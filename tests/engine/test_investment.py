@@ -208,6 +208,73 @@ def test_return_ratio_soft_budget_put_removes_a_share_of_the_downside() -> None:
     np.testing.assert_allclose(rows, [-1.2 / 30.0, -4.0 / 30.0])
 
 
+def test_return_ratio_with_working_capital_hand_calculation() -> None:
+    """With working capital W: q = [u^e (p^e - K) + W r_m] / [k (1 - s_k)(r + rho + 1/L)
+    + W (r + rho)]. The case above (margin 36, capital cost 30) with W = 40, r_m = 0.05,
+    r = 0.06, rho = 0.04: (36 + 2) / (30 + 4) = 38 / 34."""
+    q = investment.return_ratio(
+        u_e=_a(0.8), p_e=_a(100.0), vc=_a(50.0), op_sub=_a(5.0), om=_a(8.0),
+        capex_net=_a(200.0), rate=_a(0.06), prem=0.04, life=_a(20.0),
+        wc=_a(40.0), r_market=0.05,
+    )  # fmt: skip
+    assert q[0] == pytest.approx(38.0 / 34.0, rel=1e-12)
+
+
+def test_working_capital_keeps_q_one_at_the_normal_price_and_damps_a_light_plant() -> None:
+    """O&M is the residual that makes the full cost the reference price (SectorConst), and
+    it holds the working capital's carrying cost at the market rate: at the normal price
+    and utilisation, the market rate and no premium q = 1 with any w. A price 10% above
+    normal lifts q of a light plant (capex 40 against a price of 500: appliances) to
+    1 + 0.1 u p / (k (r + 1/L)) without working capital, far less with w = 0.3; a heavy
+    plant (capex 500 against 550: steel) moves little either way."""
+    u_n, r = 0.81, 0.06
+
+    def q(price_ratio: float, capex: float, p_n: float, life: float, w: float) -> float:
+        vc = 0.8 * p_n
+        om = u_n * p_n * 0.2 - capex * (r + 1.0 / life)
+        out = investment.return_ratio(
+            u_e=_a(u_n), p_e=_a(price_ratio * p_n), vc=_a(vc), op_sub=_a(0.0), om=_a(om),
+            capex_net=_a(capex), rate=_a(r), prem=0.0, life=_a(life),
+            wc=investment.working_capital(w, _a(p_n), u_n), r_market=r,
+        )  # fmt: skip
+        return float(out[0])
+
+    for w in (0.0, 0.1, 0.3):
+        assert q(1.0, 40.0, 500.0, 17.0, w) == pytest.approx(1.0, rel=1e-12)
+        assert q(1.0, 500.0, 550.0, 35.0, w) == pytest.approx(1.0, rel=1e-12)
+    light0, light3 = q(1.1, 40.0, 500.0, 17.0, 0.0), q(1.1, 40.0, 500.0, 17.0, 0.3)
+    assert light0 == pytest.approx(1.0 + 0.1 * u_n * 500.0 / (40.0 * (r + 1.0 / 17.0)))
+    assert light0 > 8.0
+    assert 1.0 < light3 < 0.5 * light0
+    heavy0, heavy3 = q(1.1, 500.0, 550.0, 35.0, 0.0), q(1.1, 500.0, 550.0, 35.0, 0.3)
+    assert 0.85 * heavy0 < heavy3 < heavy0 < 2.1
+    assert investment.working_capital(0.25, _a(100.0), 0.8)[0] == pytest.approx(20.0)
+
+
+def test_spare_capacity_price_discounts_the_excess_only_at_spare_capacity() -> None:
+    """p^e - c (p^e - p^n)^+ where u^e <= u_n: c = 1 caps the expected price at normal
+    where investors expect spare capacity, c = 0.5 halves the excess, a price below
+    normal is kept, and above normal utilisation the rule's price stands. c = 0 returns
+    the very array (the rule off, bit for bit)."""
+    p_e, p_n = _a(170.0, 170.0, 80.0, 170.0), _a(100.0, 100.0, 100.0, 100.0)
+    u_e = _a(0.80, 0.81, 0.5, 0.9)
+    full = investment.spare_capacity_price(p_e, p_n, u_e, 0.81, 1.0)
+    np.testing.assert_allclose(full, [100.0, 100.0, 80.0, 170.0])
+    half = investment.spare_capacity_price(p_e, p_n, u_e, 0.81, 0.5)
+    np.testing.assert_allclose(half, [135.0, 135.0, 80.0, 170.0])
+    assert investment.spare_capacity_price(p_e, p_n, u_e, 0.81, 0.0) is p_e
+
+
+def test_both_session16_rules_are_off_by_default_and_reject_values_out_of_range() -> None:
+    sc = overcap.load_scenario("baseline")
+    assert sc.investment.working_capital == 0.0
+    assert sc.investment.spare_capacity_cap == 0.0
+    with pytest.raises(overcap.ScenarioError, match=r"investment\.working_capital"):
+        overcap.load_scenario("baseline", {"investment.working_capital": 0.9})
+    with pytest.raises(overcap.ScenarioError, match=r"investment\.spare_capacity_cap"):
+        overcap.load_scenario("baseline", {"investment.spare_capacity_cap": -0.1})
+
+
 def test_loss_put_at_the_money_closed_form() -> None:
     """At the money (p^e = K) d1 = sigma/2, d2 = -sigma/2, so with the logistic N:
     E(K - p)^+ = K (N(sigma/2) - N(-sigma/2)) = K tanh(1.702 sigma / 4).

@@ -22,6 +22,7 @@ from overcap.engine.investment import (
     replacement_scale,
     return_ratio,
     stochastic_lag,
+    working_capital,
 )
 from overcap.engine.provinces import Aid
 from overcap.engine.state import F8, Firms, SectorConst, State, sum_by, within_budget
@@ -84,6 +85,7 @@ def entrant_returns(yr: Year, pol: Policy, z: F8, exp: Expectations) -> tuple[F8
     capex_ent = yr.capex_s[None, :] * (1.0 - z * pv.max_capex_subsidy)
     u_e, p_e = exp.utilisation_s[None, :], exp.price_s[None, :]
     om, life = yr.om_s[None, :], tech.plant_life[None, :]
+    wc = working_capital(inv.working_capital, yr.p_norm, sc.market.normal_utilisation)[None, :]
     q_priv = return_ratio(
         u_e,
         p_e,
@@ -94,6 +96,8 @@ def entrant_returns(yr: Year, pol: Policy, z: F8, exp: Expectations) -> tuple[F8
         np.maximum(r_priv, 0.005),
         inv.private_risk_premium,
         life,
+        wc=wc,
+        r_market=c.market_rate,
     )
     q_soe = return_ratio(
         u_e,
@@ -107,6 +111,8 @@ def entrant_returns(yr: Year, pol: Policy, z: F8, exp: Expectations) -> tuple[F8
         life,
         inv.soft_budget_cover if sc.switches.soft_budget else 0.0,
         inv.price_uncertainty,
+        wc,
+        c.market_rate,
     )
     return q_priv, q_soe
 

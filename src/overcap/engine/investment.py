@@ -198,6 +198,22 @@ def expected_price(
     return p_norm * np.clip(price_rel_prev * ratio**eta, lo, hi)
 
 
+def spare_capacity_price(p_e: F8, p_norm: F8, u_e: F8, u_n: float, cap: float) -> F8:
+    """p^e_s - c (p^e_s - p^n_s)^+ where u^e_s <= u_n, p^e_s elsewhere: investors who
+    expect spare capacity (utilisation at or below normal) expect no scarcity price, since
+    with idle capacity at full cost the cost curve is flat at the normal price (Tilton and
+    Guzman 2016; the price above full cost is a rent of scarce capacity). The adaptive rule
+    alone extrapolates a recovery from a glut (utilisation 0.58 to 0.80) into a price
+    above normal at the same time as it sees capacity to spare. c
+    (``investment.spare_capacity_cap``) is the share of that excess investors discount
+    (0: none, the rule off; 1: all). Expected utilisation above normal keeps the rule's
+    price: there the market is expected to be tight."""
+    if cap <= 0.0:
+        return p_e
+    excess = np.maximum(p_e - p_norm, 0.0)
+    return np.where(u_e <= u_n, p_e - cap * excess, p_e)
+
+
 def fundamental_price(
     st: State, yr: Year, pol: Policy, dem: Demand, demand_e: F8, visible: F8, cap_s: F8
 ) -> F8:
@@ -327,15 +343,24 @@ def return_ratio(
     life: F8,
     cover: F8 | float = 0.0,
     sigma: float = 0.0,
+    wc: F8 | float = 0.0,
+    r_market: float = 0.0,
 ) -> F8:
-    """q = [u^e (p^e - K) + chi u^e E(K - p)^+] / [k (1 - s_k) (r + rho + 1/L)],
-    K = c - s_op + om / u^e the break-even price.
+    """q = [u^e (p^e - K) + chi u^e E(K - p)^+ + W r_m] / [k (1 - s_k) (r + rho + 1/L)
+    + W (r + rho)], K = c - s_op + om / u^e the break-even price.
 
     Expected operating margin per unit of capacity over the annualised cost of the
     subsidised capital; invest when q > 1 (Lin, Wu and Xing 2010: expected profit
     covers the building cost). A soft-budget investor has a share chi of its losses
     absorbed by the state (refinancing, bailouts), a put option on the price worth
-    chi u^e E(K - p)^+ (Dewatripont and Maskin 1995): its downside is removed."""
+    chi u^e E(K - p)^+ (Dewatripont and Maskin 1995): its downside is removed.
+
+    W (``wc``, per unit of capacity) is the working capital the project ties up besides
+    the plant: inventories and receivables (:func:`working_capital`). It does not wear
+    out, so its annual cost is r + rho. Its carrying cost at the market rate r_m is part
+    of the fixed O&M (the residual that makes the full cost the reference price,
+    SectorConst), so it is added back to the margin: at the normal price, the market
+    rate and no premium q stays 1. With W = 0 this is the plant alone."""
     u = np.maximum(u_e, 1e-9)
     strike = vc - op_sub + om / u
     margin = u * (p_e - strike)
@@ -350,7 +375,22 @@ def return_ratio(
     else:
         margin = margin + cover * u * loss_put(p_e, strike, sigma)
     cost = capex_net * (rate + prem + 1.0 / life)
+    if np.any(wc):
+        margin = margin + wc * r_market
+        cost = cost + wc * (rate + prem)
     return margin / np.maximum(cost, 1e-12)
+
+
+def working_capital(share: float, p_norm: F8, u_n: float) -> F8:
+    """W_s = w u_n p^n_s: the working capital (inventories and receivables) a unit of
+    capacity ties up, a share w (``investment.working_capital``) of its annual sales at
+    the normal price and utilisation. Chinese industrial firms above the designated size
+    held inventories and receivables of about 0.25-0.3 of a year's revenue (NBS, China
+    Statistical Yearbook, main indicators of industrial enterprises above designated
+    size). Where the plant is cheap against its sales (appliances, television sets, cars)
+    this is most of the capital a project needs, and a price a little above normal no
+    longer multiplies its return many times over."""
+    return share * u_n * p_norm
 
 
 def local_push(intensity_i: F8, incentive_i: F8, soft: np.ndarray, push: float) -> F8:
@@ -538,6 +578,9 @@ def expectations(st: State, yr: Year, pol: Policy, dem: Demand) -> Expectations:
         sec.glut_prev,
         sc.market.normal_utilisation,
     )
+    p_e = spare_capacity_price(
+        p_e, yr.p_norm, u_e, sc.market.normal_utilisation, sc.investment.spare_capacity_cap
+    )
     w = sc.investment.fundamental_weight
     if w > 0.0:
         p_f = fundamental_price(st, yr, pol, dem, demand_e, visible, cap_s)
@@ -578,6 +621,8 @@ def appraise(st: State, yr: Year, aid: Aid, exp: Expectations, z_i: F8) -> Appra
         tech.plant_life[f.sector],
         soft * inv.soft_budget_cover,
         inv.price_uncertainty,
+        working_capital(inv.working_capital, yr.p_norm, sc.market.normal_utilisation)[f.sector],
+        sc.credit.market_rate,
     )
     return Appraisal(
         q_i=q_i,
