@@ -9,10 +9,11 @@ Bit-identical holds on one kind of machine. NumPy picks its kernels for exp, log
 power by the CPU's instruction sets at run time, and the last bit of a result can differ
 between them (AVX-512 against AVX2); a run of the model is chaotic enough that one bit
 changes the frames. So ``make test`` sets ``NPY_DISABLE_CPU_FEATURES`` to the AVX-512
-groups (:data:`AVX512`), and the file records the NumPy version and the kernels that were
-active (``_environment``); a failure prints both, so a changed machine is told apart
-from a changed model. A string column hashes as ``text`` whatever pandas calls its dtype
-(``object`` in pandas 2, ``str`` in pandas 3): the values are what is compared.
+groups (``NUMPY_KERNELS`` in the Makefile), and the file records the NumPy version and
+the kernels that were active (``_environment``); a failure prints both, so a changed
+machine is told apart from a changed model. A string column hashes as ``text`` whatever
+pandas calls its dtype (``object`` in pandas 2, ``str`` in pandas 3): the values are
+what is compared.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,10 +52,6 @@ def frame_hash(df: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-# NumPy's AVX-512 dispatch groups (2.4 names, then the older ones); unknown names are ignored
-AVX512 = "X86_V4 AVX512_ICL AVX512_SPR AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL"
-
-
 def environment() -> dict[str, object]:
     """The NumPy version and the dispatched kernel groups active on this machine."""
     from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
@@ -67,8 +65,9 @@ def hashes(scenario: str, seed: int) -> dict[str, str]:
     return {name: frame_hash(getattr(res, name)) for name in FRAMES}
 
 
-def load() -> dict[str, dict[str, str]]:
-    data: dict[str, dict[str, str]] = json.loads(GOLDEN.read_text(encoding="utf-8"))
+def load() -> dict[str, Any]:
+    """The recorded hashes by case, and ``_environment``."""
+    data: dict[str, Any] = json.loads(GOLDEN.read_text(encoding="utf-8"))
     return data
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import overcap
-from overcap.engine import demand, entry, investment
+from overcap.engine import demand, entry, investment, terms
 from overcap.engine.state import Firms, SectorConst
 from overcap.scenario import Scenario
 
@@ -235,7 +235,7 @@ def test_working_capital_keeps_q_one_at_the_normal_price_and_damps_a_light_plant
         out = investment.return_ratio(
             u_e=_a(u_n), p_e=_a(price_ratio * p_n), vc=_a(vc), op_sub=_a(0.0), om=_a(om),
             capex_net=_a(capex), rate=_a(r), prem=0.0, life=_a(life),
-            wc=investment.working_capital(w, _a(p_n), u_n), r_market=r,
+            wc=terms.working_capital(w, _a(p_n), u_n), r_market=r,
         )  # fmt: skip
         return float(out[0])
 
@@ -248,7 +248,7 @@ def test_working_capital_keeps_q_one_at_the_normal_price_and_damps_a_light_plant
     assert 1.0 < light3 < 0.5 * light0
     heavy0, heavy3 = q(1.1, 500.0, 550.0, 35.0, 0.0), q(1.1, 500.0, 550.0, 35.0, 0.3)
     assert 0.85 * heavy0 < heavy3 < heavy0 < 2.1
-    assert investment.working_capital(0.25, _a(100.0), 0.8)[0] == pytest.approx(20.0)
+    assert terms.working_capital(0.25, _a(100.0), 0.8)[0] == pytest.approx(20.0)
 
 
 def test_spare_capacity_price_discounts_the_excess_only_at_spare_capacity() -> None:

@@ -22,7 +22,6 @@ from overcap.engine.investment import (
     replacement_scale,
     return_ratio,
     stochastic_lag,
-    working_capital,
 )
 from overcap.engine.provinces import Aid
 from overcap.engine.state import F8, Firms, SectorConst, State, sum_by, within_budget
@@ -85,7 +84,7 @@ def entrant_returns(yr: Year, pol: Policy, z: F8, exp: Expectations) -> tuple[F8
     capex_ent = yr.capex_s[None, :] * (1.0 - z * pv.max_capex_subsidy)
     u_e, p_e = exp.utilisation_s[None, :], exp.price_s[None, :]
     om, life = yr.om_s[None, :], tech.plant_life[None, :]
-    wc = working_capital(inv.working_capital, yr.p_norm, sc.market.normal_utilisation)[None, :]
+    wc = yr.wc_s[None, :]
     q_priv = return_ratio(
         u_e,
         p_e,

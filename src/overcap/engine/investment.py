@@ -356,11 +356,12 @@ def return_ratio(
     chi u^e E(K - p)^+ (Dewatripont and Maskin 1995): its downside is removed.
 
     W (``wc``, per unit of capacity) is the working capital the project ties up besides
-    the plant: inventories and receivables (:func:`working_capital`). It does not wear
-    out, so its annual cost is r + rho. Its carrying cost at the market rate r_m is part
-    of the fixed O&M (the residual that makes the full cost the reference price,
-    SectorConst), so it is added back to the margin: at the normal price, the market
-    rate and no premium q stays 1. With W = 0 this is the plant alone."""
+    the plant: inventories and receivables (``Year.wc_s``, terms.working_capital). It
+    does not wear out, so its annual cost is r + rho. Its carrying cost at the market
+    rate r_m is part of the fixed O&M (the residual that makes the full cost the
+    reference price, SectorConst), so it is added back to the margin: at the normal
+    price, the market rate and no premium q stays 1. With W = 0 this is the plant
+    alone."""
     u = np.maximum(u_e, 1e-9)
     strike = vc - op_sub + om / u
     margin = u * (p_e - strike)
@@ -379,18 +380,6 @@ def return_ratio(
         margin = margin + wc * r_market
         cost = cost + wc * (rate + prem)
     return margin / np.maximum(cost, 1e-12)
-
-
-def working_capital(share: float, p_norm: F8, u_n: float) -> F8:
-    """W_s = w u_n p^n_s: the working capital (inventories and receivables) a unit of
-    capacity ties up, a share w (``investment.working_capital``) of its annual sales at
-    the normal price and utilisation. Chinese industrial firms above the designated size
-    held inventories and receivables of about 0.25-0.3 of a year's revenue (NBS, China
-    Statistical Yearbook, main indicators of industrial enterprises above designated
-    size). Where the plant is cheap against its sales (appliances, television sets, cars)
-    this is most of the capital a project needs, and a price a little above normal no
-    longer multiplies its return many times over."""
-    return share * u_n * p_norm
 
 
 def local_push(intensity_i: F8, incentive_i: F8, soft: np.ndarray, push: float) -> F8:
@@ -621,7 +610,7 @@ def appraise(st: State, yr: Year, aid: Aid, exp: Expectations, z_i: F8) -> Appra
         tech.plant_life[f.sector],
         soft * inv.soft_budget_cover,
         inv.price_uncertainty,
-        working_capital(inv.working_capital, yr.p_norm, sc.market.normal_utilisation)[f.sector],
+        yr.wc_s[f.sector],
         sc.credit.market_rate,
     )
     return Appraisal(

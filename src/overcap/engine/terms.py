@@ -35,6 +35,18 @@ def distress_price(ratio: float, vc_s: F8, p_norm: F8) -> F8:
     return np.asarray(ratio * vc_s / p_norm, dtype=float)
 
 
+def working_capital(share: float, p_norm: F8, u_n: float) -> F8:
+    """W_s = w u_n p^n_s: the working capital (inventories and receivables) a unit of
+    capacity ties up, a share w (``investment.working_capital``) of its annual sales at
+    the normal price and utilisation. Chinese industrial firms above the designated size
+    held inventories and receivables of about 0.25-0.3 of a year's revenue (NBS, China
+    Statistical Yearbook, main indicators of industrial enterprises above designated
+    size). Where the plant is cheap against its sales (appliances, television sets, cars)
+    this is most of the capital a project needs, and a price a little above normal no
+    longer multiplies its return many times over."""
+    return share * u_n * p_norm
+
+
 @dataclass(frozen=True)
 class Script:
     """The scripted events active in one year, resolved (arrays over sectors ``_s``,
@@ -122,6 +134,7 @@ class Year:
     distress_s: F8  # the distress price lo_s, share of p^n_s (distress_price above)
     om_s: F8  # fixed O&M per unit of capacity
     capex_s: F8  # capex per unit of capacity
+    wc_s: F8  # working capital a unit of capacity ties up (working_capital above)
     p_foreign: F8  # foreign producers' normal cost before partner ratios: p^n_s at L^f_s
     # opening stocks (the record's identities)
     equity_start: F8  # firms' equity
@@ -222,6 +235,9 @@ class Context:
             distress_s=distress_price(sc.market.distress_cost_ratio, vc_s, p_norm),
             om_s=tech.om * sec.learning,
             capex_s=tech.capex * sec.learning,
+            wc_s=working_capital(
+                sc.investment.working_capital, p_norm, sc.market.normal_utilisation
+            ),
             p_foreign=p_foreign,
             equity_start=sum_by(f.sector, f.equity, S),
             inventory_start=sum_by(f.sector, f.inventory, S) + sec.liquidation,
