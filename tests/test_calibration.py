@@ -63,9 +63,9 @@ def test_knobs_have_ranges_and_exclude_per_fact_parameters() -> None:
     paths = {k.path for k in ks}
     assert "investment.visibility" in paths and "market.normal_utilisation" in paths
     assert not any(p.startswith(("events", "time")) for p in paths)
-    # sector parameters: only the listed Armington base shares, inside data/sectors.csv's
-    # documented range
-    from overcap.calibration import SECTOR_KNOBS
+    # sector parameters: only the listed ones (Armington base shares, variable-cost
+    # shares), inside data/sectors.csv's documented range, each with its meaning
+    from overcap.calibration import SECTOR_KNOB_MEANING, SECTOR_KNOBS
     from overcap.scenario import sector_table
 
     listed = {f"sectors.{s}.{n}" for s, n in SECTOR_KNOBS}
@@ -75,6 +75,9 @@ def test_knobs_have_ranges_and_exclude_per_fact_parameters() -> None:
             assert k.path in listed, k.path
             _, sector, name = k.path.split(".")
             assert (k.lo, k.hi) == table[sector][name][1:], k
+            assert k.meaning == SECTOR_KNOB_MEANING[name][1], k
+    assert listed <= paths
+    assert "sectors.steel.vc_share" in listed
 
 
 def test_calibration_stays_in_range_and_resumes(tiny: str, tmp_path: Path) -> None:

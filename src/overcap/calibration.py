@@ -50,12 +50,33 @@ REGIME_KNOBS: dict[tuple[str, str], tuple[float, float]] = {
 # Armington base shares are recalled (flag R) with wide ranges; they are searched only for
 # the sectors whose trade the record measures (world-share and export-share facts), where
 # tradability (how homogeneous the product is, how far it ships) differs by sector.
+# Variable-cost shares (recalled, R: the cash cost's share of the reference price) are
+# searched for the five sectors whose margins and utilisation the record measures year by
+# year (steel's margins 2011-16, coal's and cement's capacity and utilisation, aluminium's
+# utilisation, solar's glut margin): the cost structure differs by sector by construction.
 SECTOR_KNOBS: tuple[tuple[str, str], ...] = (
     ("solar_pv", "export_share"),
     ("li_batteries", "export_share"),
     ("electric_vehicles", "export_share"),
     ("steel", "export_share"),
+    ("steel", "vc_share"),
+    ("coal", "vc_share"),
+    ("cement", "vc_share"),
+    ("aluminium", "vc_share"),
+    ("solar_pv", "vc_share"),
 )
+SECTOR_KNOB_MEANING: dict[str, tuple[str, str]] = {
+    "export_share": (
+        "share",
+        "Armington base share: China's share of the rest of the world's market at equal "
+        "delivered cost (data/sectors.csv)",
+    ),
+    "vc_share": (
+        "share",
+        "variable (cash) cost's share of the reference price: inputs, energy, labour "
+        "(data/sectors.csv)",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -148,15 +169,15 @@ def knobs(sc: Scenario | None = None) -> list[Knob]:
         if sector not in table or name not in table[sector]:
             continue
         _, lo, hi = table[sector][name]
-        meaning = "Armington base share: China's share of the rest of the world's market at "
+        unit, meaning = SECTOR_KNOB_MEANING[name]
         out.append(
             Knob(
                 f"sectors.{sector}.{name}",
                 float(lo),
                 float(hi),
                 False,
-                "share",
-                meaning + "equal delivered cost (data/sectors.csv)",
+                unit,
+                meaning,
                 table[sector][name][0],
             )
         )
