@@ -352,7 +352,8 @@ def test_cmaes_starts_a_parameter_the_warm_start_lacks_at_its_documented_value(
     tiny: str, tmp_path: Path
 ) -> None:
     """A searched parameter missing from --start-from is centred at its prior (the
-    uncalibrated scenario's value), not silently at the range's midpoint."""
+    uncalibrated scenario's value), not silently at the range's midpoint, and the first
+    trial (the warm start) evaluates it there, not at a random draw."""
     import optuna
 
     params = ["investment.visibility", "market.price_adjustment"]
@@ -376,6 +377,8 @@ def test_cmaes_starts_a_parameter_the_warm_start_lacks_at_its_documented_value(
         optuna.storages.journal.JournalFileBackend(str(journal))
     )
     study = optuna.load_study(study_name=out["provenance"]["study"], storage=storage)
+    first = next(t for t in study.trials if t.number == 0)
+    assert first.params == {"investment.visibility": 0.3, lacking: k.prior}
     later = [t for t in study.trials if t.number > 0]
     assert later
     for t in later:

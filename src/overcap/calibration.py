@@ -501,20 +501,23 @@ def calibrate(
     warm = start_from or {}
     x0 = {k.path: min(max(warm[k.path], k.lo), k.hi) for k in ks if k.path in warm}
     storage_path = Path(storage)
-    # CMA-ES centres on the warm start; a searched parameter the warm start lacks starts
-    # at its documented value (the prior), or the range's midpoint where there is none
-    centre = None
-    if sampler == "cmaes" and warm:
-        centre = {
+    # a searched parameter the warm start lacks starts at its documented value (the
+    # prior), or the range's midpoint where there is none: in the first trial, which
+    # evaluates the warm start (before session 17 the sampler drew it at random there),
+    # and at the centre of CMA-ES's search
+    start = None
+    if warm:
+        start = {
             k.path: x0.get(
                 k.path, min(max(k.prior, k.lo), k.hi) if np.isfinite(k.prior) else (k.lo + k.hi) / 2
             )
             for k in ks
         }
+    centre = start if sampler == "cmaes" else None
     study0 = _study(name, storage_path, seed, 0, sampler, centre, sigma0)  # create or load it
     before = completed(name, storage_path)
-    if x0 and before == 0 and not study0.trials:
-        study0.enqueue_trial(x0)
+    if start and x0 and before == 0 and not study0.trials:
+        study0.enqueue_trial(start)
     job = _Job(
         name=name,
         storage_path=str(storage_path),
