@@ -266,7 +266,8 @@ def test_spare_capacity_price_discounts_the_excess_only_at_spare_capacity() -> N
 
 
 def test_both_session16_rules_are_off_by_default_and_reject_values_out_of_range() -> None:
-    sc = overcap.load_scenario("baseline")
+    # off at the schema's defaults (the shipped calibrated set, session 19's, turns both on)
+    sc = overcap.load_scenario("baseline", calibrated=False)
     assert sc.investment.working_capital == 0.0
     assert sc.investment.spare_capacity_cap == 0.0
     with pytest.raises(overcap.ScenarioError, match=r"investment\.working_capital"):
