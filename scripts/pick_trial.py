@@ -38,6 +38,7 @@ import optuna
 from optuna.storages.journal import JournalFileBackend
 
 from overcap import model
+from overcap._kernels import ensure_neutral
 from overcap.calibration import evaluate, holdout_mask, parse_holdout
 from overcap.evidence import load_facts
 from overcap.scenario import load_scenario
@@ -181,4 +182,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    ensure_neutral()  # NumPy is imported above: start again with the kernels make test runs
     sys.exit(main(sys.argv[1:]))

@@ -28,6 +28,7 @@ from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
 from overcap import __version__
+from overcap._kernels import ensure_neutral
 from overcap.calibration import evaluate, holdout_mask, knobs, parse_holdout
 from overcap.evidence import load_facts
 
@@ -152,4 +153,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    ensure_neutral()  # NumPy is imported above: start again with the kernels make test runs
     raise SystemExit(main())
