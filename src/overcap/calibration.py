@@ -54,6 +54,11 @@ REGIME_KNOBS: dict[tuple[str, str], tuple[float, float]] = {
 # searched for the five sectors whose margins and utilisation the record measures year by
 # year (steel's margins 2011-16, coal's and cement's capacity and utilisation, aluminium's
 # utilisation, solar's glut margin): the cost structure differs by sector by construction.
+# Build lags (recalled, R) are searched for the three new-energy sectors, whose record
+# times each year of the wave (output, capacity and utilisation year by year: solar
+# 2010-19, EVs 2015-19, batteries 2016-19): how long a line takes to build differs by
+# sector by construction (a module line in months, a coal mine in years), and within the
+# documented range it decides in which year a wave's capacity arrives.
 SECTOR_KNOBS: tuple[tuple[str, str], ...] = (
     ("solar_pv", "export_share"),
     ("li_batteries", "export_share"),
@@ -64,6 +69,9 @@ SECTOR_KNOBS: tuple[tuple[str, str], ...] = (
     ("cement", "vc_share"),
     ("aluminium", "vc_share"),
     ("solar_pv", "vc_share"),
+    ("solar_pv", "build_lag"),
+    ("li_batteries", "build_lag"),
+    ("electric_vehicles", "build_lag"),
 )
 SECTOR_KNOB_MEANING: dict[str, tuple[str, str]] = {
     "export_share": (
@@ -75,6 +83,11 @@ SECTOR_KNOB_MEANING: dict[str, tuple[str, str]] = {
         "share",
         "variable (cash) cost's share of the reference price: inputs, energy, labour "
         "(data/sectors.csv)",
+    ),
+    "build_lag": (
+        "years",
+        "years from a project's start to its first output (data/sectors.csv); a "
+        "project's lag is an integer draw with this mean",
     ),
 }
 
