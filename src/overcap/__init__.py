@@ -1,6 +1,6 @@
 """overcap: a laboratory of how a party-state economy produces overcapacity, again and again."""
 
-from overcap import _kernels  # noqa: F401  (first: NumPy's kernels, before NumPy loads)
+import overcap._kernels  # noqa: F401  (first: NumPy's kernels, before NumPy loads)
 from overcap._version import __version__
 from overcap.compare import compare
 from overcap.evidence import check

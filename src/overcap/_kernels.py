@@ -66,6 +66,14 @@ def active() -> list[str]:
     return [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
 
 
+def describe() -> str:
+    """NumPy's version and its active kernel groups, as stored results record them:
+    "2.4.6 [X86_V3]" (AVX-512 off) or "2.4.6 [X86_V3 X86_V4 AVX512_ICL AVX512_SPR]"."""
+    import numpy as np
+
+    return f"{np.__version__} [{' '.join(active())}]"
+
+
 def neutral() -> bool:
     """True where no AVX-512 group is active (the kernels ``make test`` runs)."""
     return not AVX512.intersection(active())

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from overcap._kernels import describe as numpy_kernels
 from overcap._version import __version__
 from overcap.engine.indicators import Recorder
 from overcap.engine.inputs import build_inputs
@@ -101,7 +102,7 @@ def bench(
         threads=_threads(),
         version=__version__,
         python=platform.python_version(),
-        numpy=np.__version__,
+        numpy=numpy_kernels(),
         overrides=dict(overrides or {}),
     )
 

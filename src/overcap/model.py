@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from overcap._kernels import describe as numpy_kernels
 from overcap._version import __version__
 from overcap.engine.banks import BankState
 from overcap.engine.centre import CentreState
@@ -176,7 +177,7 @@ def run(
         "replicate": replicate,
         "elapsed_seconds": round(time.perf_counter() - t0, 3),
         "python": platform.python_version(),
-        "numpy": np.__version__,
+        "numpy": numpy_kernels(),
     }
     return Result(
         scenario=sc,

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 import overcap.model
+from overcap._kernels import describe as numpy_kernels
 from overcap._version import __version__
 from overcap.model import Result
 from overcap.scenario import Scenario, load_scenario
@@ -146,7 +147,7 @@ def run_batch(payload: dict[str, Any]) -> dict[str, Any]:
                 "seconds": round(time.perf_counter() - t0, 4),
                 "worker": worker,
                 "python": platform.python_version(),
-                "numpy": np.__version__,
+                "numpy": numpy_kernels(),
                 "batch": batch,
             }
         )
