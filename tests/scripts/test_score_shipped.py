@@ -1,30 +1,17 @@
 """scripts/score_shipped.py: it scores the shipped sets with the NumPy kernels `make
-test` runs (the Makefile's NUMPY_KERNELS), so the stored scores are machine-neutral
+test` runs (overcap._kernels.KERNELS, which tests/test_kernels.py checks against the
+Makefile's NUMPY_KERNELS), so the stored scores are machine-neutral
 (docs/RELIABILITY.md, "Golden hashes across machines")."""
 
 from __future__ import annotations
 
-import re
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from overcap import _kernels
 from tests.scripts import load_script
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _makefile_kernels() -> str:
-    text = (ROOT / "Makefile").read_text(encoding="utf-8")
-    m = re.search(r'^NUMPY_KERNELS := NPY_DISABLE_CPU_FEATURES="([^"]*)"', text, re.MULTILINE)
-    assert m, "Makefile: no NUMPY_KERNELS line"
-    return m.group(1)
-
-
-def test_kernels_are_the_makefiles() -> None:
-    assert load_script("score_shipped").NUMPY_KERNELS == _makefile_kernels()
 
 
 def test_score_runs_with_those_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,4 +26,4 @@ def test_score_runs_with_those_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
     assert mod.main(["--workers", "0"]) == 1
     assert len(seen) == 1
     assert seen[0]["cmd"][-2:] == ["--workers", "0"]
-    assert seen[0]["env"]["NPY_DISABLE_CPU_FEATURES"] == _makefile_kernels()
+    assert seen[0]["env"]["NPY_DISABLE_CPU_FEATURES"] == _kernels.KERNELS
