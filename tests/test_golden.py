@@ -29,6 +29,7 @@ import pandas as pd
 import pytest
 
 import overcap
+from overcap._kernels import AVX512, ensure_neutral
 
 GOLDEN = Path(__file__).parent / "golden" / "hashes.json"
 CASES: list[tuple[str, int]] = [("baseline", 0), ("baseline", 1), ("baseline", 2)] + [
@@ -91,9 +92,19 @@ def test_frame_hash_sees_one_bit() -> None:
     assert frame_hash(df) != frame_hash(other)
 
 
+def test_golden_hashes_were_recorded_without_avx512() -> None:
+    """The hashes are the machine-neutral kernels' (what ``make test`` and the package
+    run): a recording made with AVX-512 active (NumPy imported before overcap, say) fails
+    here rather than on every other machine."""
+    recorded = set(load()["_environment"]["dispatch"])
+    assert not recorded & AVX512, f"golden hashes recorded with AVX-512 kernels: {recorded}"
+
+
 if __name__ == "__main__":  # python -m tests.test_golden --update
     if "--update" not in sys.argv:
         sys.exit("usage: python -m tests.test_golden --update")
+    # NumPy is imported above: start again with the kernels make test runs
+    ensure_neutral()
     out: dict[str, object] = {"_environment": environment()}
     out.update({f"{s}:{n}": hashes(s, n) for s, n in CASES})
     GOLDEN.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
