@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 
 import overcap
-from overcap._kernels import AVX512, ensure_neutral
+from overcap._kernels import AVX512, active, ensure_neutral
 
 GOLDEN = Path(__file__).parent / "golden" / "hashes.json"
 CASES: list[tuple[str, int]] = [("baseline", 0), ("baseline", 1), ("baseline", 2)] + [
@@ -55,10 +55,7 @@ def frame_hash(df: pd.DataFrame) -> str:
 
 def environment() -> dict[str, object]:
     """The NumPy version and the dispatched kernel groups active on this machine."""
-    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-
-    active = [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
-    return {"numpy": np.__version__, "dispatch": active}
+    return {"numpy": np.__version__, "dispatch": active()}
 
 
 def hashes(scenario: str, seed: int) -> dict[str, str]:
