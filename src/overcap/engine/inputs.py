@@ -108,6 +108,11 @@ def _read_input_prices() -> dict[str, dict[int, float]]:
     return out
 
 
+# costs are stated at 2023 reference prices: learning is 1 where cumulative output reaches
+# the world's to this year (data/sectors.csv, docs/ODD.md 7.8.3)
+ANCHOR_YEAR = 2023
+
+
 def input_cost_factor(years: np.ndarray, sectors: list[str]) -> FloatArray:
     """m_{t,s} = 1 + sum_i share_{s,i} (x_{i,t} - 1): the variable-cost factor of each
     sector from the world prices of its inputs (data/input_costs.csv), x_{i,t} the real
@@ -134,7 +139,14 @@ def build_inputs(sc: Scenario) -> Inputs:
     yf = years.astype(float)
     sectors = sc.sector_ids
     T, S = len(years), len(sectors)
-    china, foreign = _demand_paths(yf, sectors, sc.macro.extrapolation_damping)
+    # the Wright's-law anchor sums demand to ANCHOR_YEAR whatever the run's last year, so
+    # a run that stops early (a fit that holds out later years) is the same run, year by
+    # year, as one that goes on (tests/engine/test_inputs.py)
+    full = np.arange(t0, max(sc.time.end_year, ANCHOR_YEAR) + 1)
+    china_full, foreign_full = _demand_paths(
+        full.astype(float), sectors, sc.macro.extrapolation_damping
+    )
+    china, foreign = china_full[:T], foreign_full[:T]
     strategic = _strategic(sc, years, sectors)
 
     targets = sc.centre.growth_targets
@@ -154,9 +166,9 @@ def build_inputs(sc: Scenario) -> Inputs:
             names_zh.append(r4["name_zh"])
             gdp95.append(float(r4["gdp_1995_bn_rmb"]))
     weight = np.array(gdp95) / np.sum(gdp95)
-    cum_start, cum_anchor = _cumulative(sc, years, china + foreign)
+    cum_start, cum_anchor = _cumulative(sc, full, china_full + foreign_full)
     cn_start, f_start, cn_anchor, f_anchor = _cumulative_by_origin(
-        sc, china, foreign, cum_start, cum_anchor
+        sc, china_full, foreign_full, cum_start, cum_anchor
     )
     input_cost = input_cost_factor(years, sectors) if sc.switches.input_prices else np.ones((T, S))
     plan_growth = plan_growth_paths(years, sectors)
@@ -248,8 +260,9 @@ def _cumulative(
     sc: Scenario, years: np.ndarray, world: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """Wright's-law anchor: world cumulative output (China + rest) before the first year
-    and to 2023 from the demand paths; costs are stated at 2023 reference prices, so the
-    learning factor is 1 when modelled cumulative output reaches the anchor."""
+    and to ANCHOR_YEAR (2023) from the demand paths (``years`` reaching at least that
+    year); costs are stated at 2023 reference prices, so the learning factor is 1 when
+    modelled cumulative output reaches the anchor."""
     first_world = world[0]
     cum_start = sc.macro.initial_cumulative_years * np.maximum(first_world, 0.0)
     # a sector with no demand at the start (EVs) gets the base of its first active year
@@ -260,8 +273,7 @@ def _cumulative(
                 cum_start[j] = sc.macro.initial_cumulative_years * world[active[0], j]
             else:
                 cum_start[j] = 1.0
-    anchor_year = min(2023, int(years[-1]))
-    upto = years <= anchor_year
+    upto = years <= ANCHOR_YEAR
     return cum_start, cum_start + world[upto].sum(axis=0)
 
 
