@@ -3,7 +3,8 @@ states ("Picking a trial"), and write it as a calibrated set whose provenance de
 the selected trial.
 
     python scripts/pick_trial.py STUDY.journal STUDY_OUT.json OUT.json \\
-        --seed 11 --holdout none --plausibility 3 [--thesis-sign] [--check-seed 17]
+        --seed 11 --holdout none --plausibility 3 [--thesis-sign] \\
+        [--check-seed 17 ...]
 
 STUDY_OUT.json is what ``overcap calibrate --out`` wrote for the study (its provenance
 is kept; its shrinkage, if any, enters the loss here too). Of the study's five best
@@ -77,8 +78,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument(
         "--check-seed",
         type=int,
+        action="append",
         default=None,
-        help="also require implausibility 0 on 10 replicates of this seed",
+        help="also require implausibility 0 on 10 replicates of this seed (repeatable)",
     )
     a = ap.parse_args(argv)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -99,7 +101,17 @@ def main(argv: list[str]) -> int:
     def on_replicates(params: dict[str, Any], seed: int) -> dict[str, Any]:
         """The study's loss on REPLICATES replicates of ``seed``."""
         return evaluate(
-            "baseline", params, facts, held, REPLICATES, seed, 0.0, a.plausibility, until, shrinkage
+            "baseline",
+            params,
+            facts,
+            held,
+            REPLICATES,
+            seed,
+            0.0,
+            a.plausibility,
+            until,
+            shrinkage,
+            stop=until,  # as the study: the runs end before the held-out years
         )
 
     kept = []
@@ -112,10 +124,12 @@ def main(argv: list[str]) -> int:
             f"implausibility {r['implausibility']:.3f}"
         )
         ok = r["implausibility"] == 0
-        if ok and a.check_seed is not None:
-            r_check = on_replicates(params, a.check_seed)
+        for check_seed in a.check_seed or []:
+            if not ok:
+                break
+            r_check = on_replicates(params, check_seed)
             ok = r_check["implausibility"] == 0
-            line += f", implausibility {r_check['implausibility']:.3f} on seed {a.check_seed}"
+            line += f", implausibility {r_check['implausibility']:.3f} on seed {check_seed}"
         sign = None
         if ok and a.thesis_sign:
             sign = thesis_sign(params, a.seed)
@@ -141,8 +155,10 @@ def main(argv: list[str]) -> int:
             f"of the study's {TOP} best trials, those with implausibility 0 on {REPLICATES} "
             f"replicates of seed {a.seed} (its own streams)"
             + (
-                f" and on {REPLICATES} replicates of seed {a.check_seed}"
-                if a.check_seed is not None
+                f" and on {REPLICATES} replicates of seed"
+                + ("s " if len(a.check_seed) > 1 else " ")
+                + ", ".join(str(x) for x in a.check_seed)
+                if a.check_seed
                 else ""
             )
             + (
@@ -155,8 +171,10 @@ def main(argv: list[str]) -> int:
             + ", the lowest loss on those replicates (scripts/pick_trial.py)"
         ),
     )
-    if a.check_seed is not None:
-        pv["plausibility_check_seed"] = a.check_seed
+    if a.check_seed:
+        pv["plausibility_check_seed"] = (
+            a.check_seed[0] if len(a.check_seed) == 1 else list(a.check_seed)
+        )
     if sign is not None:
         pv["thesis_sign_study_seed"] = {"investment": sign[0], "zombie_share": sign[1]}
     for key, attr in (

@@ -169,6 +169,45 @@ def test_shrinkage_pulls_toward_the_documented_values(tiny: str) -> None:
         calibrate(tiny, trials=1, runs_per_trial=1, shrinkage=-1.0)
 
 
+def test_a_study_with_a_holdout_stops_its_runs_before_it(tiny: str) -> None:
+    """Stopping the runs in the year before the holdout leaves the in-sample loss exactly
+    as the full runs give it (the same run to that year), and evaluates no held-out fact;
+    an in-sample fact the runs would not reach is a clear error."""
+    from overcap.calibration import evaluate, holdout_mask
+
+    facts, _ = load_facts()
+    held = holdout_mask(facts, (2013, 2019))
+    full = evaluate(tiny, {}, facts, held, 2, 4, plausibility=1.0, until=2012)
+    short = evaluate(tiny, {}, facts, held, 2, 4, plausibility=1.0, until=2012, stop=2012)
+    for key in ("loss", "implausibility", "passed_in", "total_in", "total_out"):
+        assert short[key] == full[key], key
+    assert full["loss_holdout"] is not None and full["passed_out"] is not None
+    assert short["loss_holdout"] is None and short["passed_out"] is None
+    with pytest.raises(ValueError, match="in sample but ends after the runs' last year 2010"):
+        evaluate(tiny, {}, facts, held, 1, 4, stop=2010)
+
+
+def test_plausibility_seeds_add_each_seeds_implausibility(tiny: str) -> None:
+    """With further seeds the implausibility is the sum of each seed's, the study's own
+    first; the facts' loss is the study seed's alone."""
+    from overcap.calibration import evaluate, holdout_mask
+
+    facts, _ = load_facts()
+    held = holdout_mask(facts, (2016, 2019))
+    # a run that leaves the ranges: zombies kept alive, no exit
+    bad = {"exit.rescue_soe": 0.999, "exit.rescue_private": 0.999}
+    own = evaluate(tiny, bad, facts, held, 2, 4, plausibility=1.0)
+    other = evaluate(tiny, bad, facts, held, 2, 9, plausibility=1.0)
+    both = evaluate(tiny, bad, facts, held, 2, 4, plausibility=1.0, plausibility_seeds=(9,))
+    assert own["implausibility"] > 0 and other["implausibility"] > 0
+    assert both["implausibility"] == pytest.approx(own["implausibility"] + other["implausibility"])
+    assert both["loss"] - both["implausibility"] == pytest.approx(
+        own["loss"] - own["implausibility"]
+    )
+    with pytest.raises(ValueError, match="--plausibility-seeds: 1; allowed"):
+        calibrate(tiny, trials=1, runs_per_trial=1, seed=1, plausibility_seeds=[1])
+
+
 def _calibrate_tiny(tiny: str, journal: Path) -> list[str]:
     """`overcap calibrate` on the tiny scenario, one replicate a trial, one parameter."""
     return [

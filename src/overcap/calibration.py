@@ -235,6 +235,8 @@ def evaluate(
     plausibility: float = 0.0,
     until: int | None = None,
     shrinkage: float = 0.0,
+    stop: int | None = None,
+    plausibility_seeds: Sequence[int] = (),
 ) -> dict[str, Any]:
     """Loss and scores of one parameter set (K replicates, common random numbers).
 
@@ -250,12 +252,30 @@ def evaluate(
     (:func:`overcap.summary.implausibility`), over the years up to ``until`` (a fit that
     holds out later years must not see their internal states either). ``shrinkage``
     adds :func:`shrinkage_penalty` of the overrides (the parameters' distance from their
-    documented values)."""
+    documented values). ``stop`` ends the runs in that year (a fit that holds out the
+    years after it need not simulate them: a run that stops early is the same run to its
+    last year, tests/engine/test_determinism.py); the held-out facts are then not
+    evaluated and their loss and count are None. ``plausibility_seeds`` are further seeds
+    whose K replicates are run only to measure the internal states: the implausibility
+    is then the sum of each seed's (the study's own first), so that a set inside the
+    ranges on one seed's streams alone is not preferred."""
     sc = load_scenario(scenario, overrides, calibrated=False)
+    if stop is not None and stop < sc.time.end_year:
+        sc = load_scenario(scenario, {**overrides, "time.end_year": stop}, calibrated=False)
     # in this process: calibration runs its own worker processes (no cluster in them)
     results = ensemble(sc, runs=runs, seed=seed, workers=0)
-    table = check(results, facts)
-    held_arr = np.array(held)
+    held_arr = np.array(held, dtype=bool)
+    # a fact about a year the runs do not reach is not evaluated (only held-out ones can be)
+    beyond = np.array([stop is not None and f.year_to > stop for f in facts], dtype=bool)
+    if (beyond & ~held_arr).any():
+        first = next(f.id for f, b, h in zip(facts, beyond, held, strict=True) if b and not h)
+        raise ValueError(
+            f"fact {first} is in sample but ends after the runs' last year "
+            f"{stop}; allowed: a stop year at or after every in-sample fact's"
+        )
+    looked = [f for f, b in zip(facts, beyond, strict=True) if not b]
+    table = check(results, looked)
+    on = held_arr[~beyond]  # held-out among the facts evaluated
     dist = table["distance"].to_numpy() + robustness * (
         1.0 - table["share_passing"].to_numpy(dtype=float)
     )
@@ -264,22 +284,26 @@ def evaluate(
     def upto(df: Any) -> Any:
         return df if until is None else df[df["year"] <= until]
 
-    implausible = (
-        implausibility(
-            [internals(upto(r.sectors), upto(r.provinces), upto(r.economy)) for r in results]
+    def implausible_on(rs: Sequence[Any]) -> float:
+        return implausibility(
+            [internals(upto(r.sectors), upto(r.provinces), upto(r.economy)) for r in rs]
         )
-        if plausibility
-        else 0.0
-    )
+
+    implausible = 0.0
+    if plausibility:
+        implausible = implausible_on(results)
+        for other in plausibility_seeds:
+            implausible += implausible_on(ensemble(sc, runs=runs, seed=other, workers=0))
     penalty = shrinkage_penalty(overrides, documented_knobs(), shrinkage) if shrinkage else 0.0
+    skipped = bool(beyond.any())
     return {
-        "loss": float(dist[~held_arr].sum()) + plausibility * implausible + penalty,
+        "loss": float(dist[~on].sum()) + plausibility * implausible + penalty,
         "implausibility": implausible,
         "shrinkage_penalty": penalty,
-        "loss_holdout": float(dist[held_arr].sum()),
-        "passed_in": int(passed[~held_arr].sum()),
+        "loss_holdout": None if skipped else float(dist[on].sum()),
+        "passed_in": int(passed[~on].sum()),
         "total_in": int((~held_arr).sum()),
-        "passed_out": int(passed[held_arr].sum()),
+        "passed_out": None if skipped else int(passed[on].sum()),
         "total_out": int(held_arr.sum()),
         "passed_ids": [str(x) for x in table.loc[table["passed"], "id"]],
     }
@@ -350,6 +374,7 @@ def _objective(
     plausibility: float = 0.0,
     until: int | None = None,
     shrinkage: float = 0.0,
+    plausibility_seeds: Sequence[int] = (),
 ) -> Callable[[Any], float]:
     def objective(trial: Any) -> float:
         ov: dict[str, Any] = dict(fixed or {})
@@ -359,7 +384,18 @@ def _objective(
             else:
                 ov[k.path] = trial.suggest_float(k.path, k.lo, k.hi)
         res = evaluate(
-            scenario, ov, facts, held, runs, seed, robustness, plausibility, until, shrinkage
+            scenario,
+            ov,
+            facts,
+            held,
+            runs,
+            seed,
+            robustness,
+            plausibility,
+            until,
+            shrinkage,
+            stop=until,  # a fit that holds out the years after ``until`` stops there
+            plausibility_seeds=plausibility_seeds,
         )
         keys = ("loss_holdout", "passed_in", "total_in", "passed_out", "total_out")
         for key in (*keys, "implausibility", "shrinkage_penalty"):
@@ -390,6 +426,7 @@ class _Job:
     sampler: str = "tpe"
     x0: dict[str, float] | None = None
     sigma0: float = 0.1
+    plausibility_seeds: tuple[int, ...] = ()
 
 
 def _worker(job: _Job) -> None:
@@ -426,6 +463,7 @@ def _worker(job: _Job) -> None:
             job.plausibility,
             None if job.holdout is None else job.holdout[0] - 1,
             job.shrinkage,
+            job.plausibility_seeds,
         ),
         n_trials=job.target,  # upper bound; the callback stops at the shared target
         callbacks=[
@@ -466,6 +504,7 @@ def calibrate(
     shrinkage: float = 0.0,
     sampler: str = "tpe",
     sigma0: float = 0.1,
+    plausibility_seeds: Sequence[int] = (),
 ) -> dict[str, Any]:
     """Run (or resume) a calibration and return the calibrated parameter set with its
     provenance. The study is keyed by ``study_name`` (default: scenario, seed, replicates
@@ -475,7 +514,10 @@ def calibrate(
     the parameters' distance from their documented values (see :func:`evaluate`).
     ``sampler`` "cmaes" searches locally from the warm start (``start_from``, a parameter
     it lacks at its documented value; the ranges' midpoints without one) with initial step
-    ``sigma0``, a share of each range."""
+    ``sigma0``, a share of each range. With a holdout the trials' runs stop in the year
+    before it (the held-out facts are not evaluated in them); the best set is run to the
+    end once to record its held-out loss and count;
+    ``plausibility_seeds`` measure the internal states on further seeds' replicates too."""
     import optuna
 
     if not (np.isfinite(robustness) and robustness >= 0):
@@ -484,6 +526,12 @@ def calibrate(
         raise ValueError(f"--plausibility: {plausibility!r}; allowed: a number >= 0")
     if not (np.isfinite(shrinkage) and shrinkage >= 0):
         raise ValueError(f"--shrinkage: {shrinkage!r}; allowed: a number >= 0")
+    bad_seeds = [x for x in plausibility_seeds if int(x) < 0 or int(x) == seed]
+    if bad_seeds:
+        raise ValueError(
+            f"--plausibility-seeds: {bad_seeds[0]!r}; allowed: seeds >= 0 other than the "
+            f"study's own ({seed})"
+        )
     if sampler not in SAMPLERS:
         raise ValueError(f"--sampler: {sampler!r}; allowed: {', '.join(SAMPLERS)}")
     if not (np.isfinite(sigma0) and 0 < sigma0 <= 0.5):
@@ -548,6 +596,7 @@ def calibrate(
         sampler=sampler,
         x0=centre,
         sigma0=sigma0,
+        plausibility_seeds=tuple(plausibility_seeds),
     )
     jobs = [replace(job, worker=w) for w in range(max(1, workers))]
     if workers <= 1:
@@ -561,6 +610,11 @@ def calibrate(
     study = optuna.load_study(study_name=name, storage=_storage(storage_path))
     best = study.best_trial
     values = {**fixed, **dict(best.params)}
+    held_out: dict[str, Any] = {"loss_holdout": None, "passed_out": None}
+    if holdout is not None:
+        # the study's runs stopped before the held-out years: the best set is run to the
+        # end once (its own replicates) to record how it does on them
+        held_out = evaluate(scenario, values, facts, held, runs_per_trial, seed, robustness)
     edges = [
         k.path
         for k in ks
@@ -592,13 +646,21 @@ def calibrate(
             "seeds": f"replicates 0..{runs_per_trial - 1} of seed {seed} (common random numbers)",
             "robustness": robustness,
             "plausibility": plausibility,
+            "plausibility_seeds": [seed, *plausibility_seeds] if plausibility else [],
+            "runs_end": None if holdout is None else holdout[0] - 1,
             "shrinkage": shrinkage,
             "loss": (
                 "sum over in-sample facts of the median's distance outside the band"
                 + (f" + {robustness:g} x the share of runs failing" if robustness else "")
                 + (
                     f" + {plausibility:g} x the internal states' distance outside the "
-                    "record's ranges (summary.implausibility)"
+                    "record's ranges (summary.implausibility"
+                    + (
+                        f", summed over seeds {', '.join(map(str, [seed, *plausibility_seeds]))}"
+                        if plausibility_seeds
+                        else ""
+                    )
+                    + ")"
                     if plausibility
                     else ""
                 )
@@ -615,10 +677,10 @@ def calibrate(
             "holdout_years": list(holdout) if holdout else None,
             "holdout_ids": [f.id for f, h in zip(facts, held, strict=True) if h],
             "loss_in_sample": best.value,
-            "loss_holdout": best.user_attrs.get("loss_holdout"),
+            "loss_holdout": held_out["loss_holdout"],
             "passed_in_sample": best.user_attrs.get("passed_in"),
             "total_in_sample": best.user_attrs.get("total_in"),
-            "passed_holdout": best.user_attrs.get("passed_out"),
+            "passed_holdout": held_out["passed_out"],
             "total_holdout": best.user_attrs.get("total_out"),
             "at_edge_of_range": edges,
             "ranges": {k.path: [k.lo, k.hi] for k in ks},

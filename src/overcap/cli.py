@@ -61,6 +61,11 @@ def command(name: str | None = None) -> Callable[[F], F]:
     return register
 
 
+def _or_unknown(x: Any) -> Any:
+    """A recorded figure, or "?" where the record has none (None or absent)."""
+    return "?" if x is None else x
+
+
 def _fail(message: str, code: int = 2) -> None:
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
@@ -1040,8 +1045,18 @@ def calibrate(
             "in (0, 0.5].",
         ),
     ] = 0.1,
+    plausibility_seeds: Annotated[
+        str | None,
+        typer.Option(
+            "--plausibility-seeds",
+            help="Comma-separated further seeds whose replicates measure the internal "
+            "states too (the implausibility summed over them and --seed; docs/CALIBRATION.md).",
+        ),
+    ] = None,
 ) -> None:
-    """Calibrate a scenario's parameters against the facts (resumable)."""
+    """Calibrate a scenario's parameters against the facts (resumable). With a holdout,
+    the study's runs stop in the year before it (the best set is then run to the end once,
+    to record its held-out facts)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from overcap.calibration import calibrate as run_calibration
@@ -1056,6 +1071,14 @@ def calibrate(
         _fail(str(exc))
         return
     span = None if holdout.strip().lower() == "none" else _years(holdout, "--holdout")
+    extra_seeds: list[int] = []
+    for part in (plausibility_seeds or "").split(","):
+        if not part.strip():
+            continue
+        try:
+            extra_seeds.append(int(part))
+        except ValueError:
+            _fail(f"--plausibility-seeds: {part.strip()!r}; allowed: comma-separated seeds >= 0")
     warm = None
     warm_pv = None
     if start_from is not None:
@@ -1095,6 +1118,7 @@ def calibrate(
                 shrinkage=shrinkage,
                 sampler=sampler,
                 sigma0=sigma0,
+                plausibility_seeds=extra_seeds,
             )
         except ValueError as exc:
             _fail(str(exc))
@@ -2232,7 +2256,7 @@ def show(
             f"seed {pv.get('seed', '?')}, facts sha256 {str(pv.get('facts_sha256', ''))[:12]}, "
             f"{pv.get('date', '?')}, overcap {pv.get('version', '?')}; in sample "
             f"{pv.get('passed_in_sample', '?')}/{pv.get('total_in_sample', '?')}, held out "
-            f"{pv.get('passed_holdout', '?')}/{pv.get('total_holdout', '?')}",
+            f"{_or_unknown(pv.get('passed_holdout'))}/{pv.get('total_holdout', '?')}",
             highlight=False,
         )
     if group is None and not word:

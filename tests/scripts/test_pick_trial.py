@@ -33,6 +33,7 @@ TRIALS: dict[int, tuple[float, float, float, tuple[float, float]]] = {
 }
 A, B = "investment.visibility", "market.price_adjustment"
 CHECK_SEED = 17
+SECOND_CHECK_SEED = 19
 RANGES = {A: [0.0, 1.0], B: [0.3, 1.0]}
 
 
@@ -78,13 +79,15 @@ def pick(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     def trial_of(params: dict[str, Any]) -> int:
         return by_vis[min(by_vis, key=lambda v: abs(v - params[A]))]
 
-    def evaluate(scenario: str, params: dict[str, Any], *args: Any) -> dict[str, Any]:
+    def evaluate(scenario: str, params: dict[str, Any], *args: Any, **kw: Any) -> dict[str, Any]:
         n = trial_of(params)
         assert n != 5, "the sixth-best trial must not be evaluated"
         _, loss10, implaus, _ = TRIALS[n]
         seed = args[3]  # evaluate(scenario, params, facts, held, runs, seed, ...)
         if seed == CHECK_SEED and n == 3:
             implaus = 0.2  # trial 3 leaves the ranges on the check seed's streams
+        if seed == SECOND_CHECK_SEED and n == 4:
+            implaus = 0.1  # trial 4 leaves them on the second check seed's
         return {"loss": loss10, "implausibility": implaus, "passed_in": 40, "total_in": 71}
 
     monkeypatch.setattr(mod, "evaluate", evaluate)
@@ -142,6 +145,19 @@ def test_check_seed_excludes_a_trial_implausible_on_other_streams(
     assert pv["selected_trial"] == 4
     assert pv["plausibility_check_seed"] == CHECK_SEED
     assert f"seed {CHECK_SEED}" in pv["selection"]
+
+
+def test_every_check_seed_must_pass(pick: ModuleType, tmp_path: Path) -> None:
+    """With --check-seed 17 --check-seed 19, trial 4 (the pick with 17 alone) leaves the
+    ranges on seed 19's streams: the next lowest plausible loss, trial 0, is picked."""
+    rc, out = _main(
+        pick, tmp_path, "--check-seed", str(CHECK_SEED), "--check-seed", str(SECOND_CHECK_SEED)
+    )
+    assert rc == 0
+    pv = json.loads(out.read_text())["provenance"]
+    assert pv["selected_trial"] == 0
+    assert pv["plausibility_check_seed"] == [CHECK_SEED, SECOND_CHECK_SEED]
+    assert f"seeds {CHECK_SEED}, {SECOND_CHECK_SEED}" in pv["selection"]
 
 
 def test_a_bad_holdout_is_a_one_line_error(

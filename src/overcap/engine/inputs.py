@@ -43,6 +43,9 @@ class Inputs:
     cum_china_anchor: FloatArray  # (S,) China's cumulative output to the 2023 anchor
     cum_foreign_anchor: FloatArray  # (S,) the rest of the world's
     plan_growth: FloatArray  # (T, S) growth/yr of the centre's plan in force (NaN: none)
+    # (S,) log growth/yr of China's demand over the first START_SPAN years, from the demand
+    # paths whatever the run's last year: the pipeline the first firms start with
+    start_growth: FloatArray
 
     def year_index(self, year: int) -> int:
         return int(year - self.years[0])
@@ -111,6 +114,8 @@ def _read_input_prices() -> dict[str, dict[int, float]]:
 # costs are stated at 2023 reference prices: learning is 1 where cumulative output reaches
 # the world's to this year (data/sectors.csv, docs/ODD.md 7.8.3)
 ANCHOR_YEAR = 2023
+# the first firms' pipeline follows China's demand growth over this many years from the first
+START_SPAN = 5
 
 
 def input_cost_factor(years: np.ndarray, sectors: list[str]) -> FloatArray:
@@ -147,6 +152,10 @@ def build_inputs(sc: Scenario) -> Inputs:
         full.astype(float), sectors, sc.macro.extrapolation_damping
     )
     china, foreign = china_full[:T], foreign_full[:T]
+    span = min(START_SPAN, len(full) - 1)  # 0 in a path of one year: no growth seen
+    start_growth = np.log(
+        np.maximum(china_full[span], 1e-12) / np.maximum(china_full[0], 1e-12)
+    ) / max(span, 1)
     strategic = _strategic(sc, years, sectors)
 
     targets = sc.centre.growth_targets
@@ -191,6 +200,7 @@ def build_inputs(sc: Scenario) -> Inputs:
         cum_china_anchor=cn_anchor,
         cum_foreign_anchor=f_anchor,
         plan_growth=plan_growth,
+        start_growth=start_growth,
     )
 
 

@@ -165,12 +165,10 @@ def _pipeline(
     """A pipeline consistent with the demand growth of the first years: each firm has a
     project under way of the growth over the build lag, due within the lag."""
     n, sec = len(f), f.sector
-    span = min(5, len(inp.years) - 1)  # 0 in a run of one year: no growth seen
-    g_start = np.log(
-        np.maximum(inp.china_demand[span], 1e-12) / np.maximum(inp.china_demand[0], 1e-12)
-    ) / max(span, 1)
+    # the demand growth of the first five years from the demand paths, not from the run's
+    # own years: a run that stops early starts as one that goes on (inputs.start_growth)
     g_start = np.clip(
-        np.where(inp.china_demand[0] > 0, g_start, 0.0), 0.0, sc.investment.growth_clip
+        np.where(inp.china_demand[0] > 0, inp.start_growth, 0.0), 0.0, sc.investment.growth_clip
     )
     grow = np.expm1(g_start * k.build_lag)[sec]
     f.building[:] = f.capacity * grow
