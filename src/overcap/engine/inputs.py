@@ -146,7 +146,7 @@ def build_inputs(sc: Scenario) -> Inputs:
     T, S = len(years), len(sectors)
     # the Wright's-law anchor sums demand to ANCHOR_YEAR whatever the run's last year, so
     # a run that stops early (a fit that holds out later years) is the same run, year by
-    # year, as one that goes on (tests/engine/test_inputs.py)
+    # year, as one that goes on (tests/engine/test_determinism.py)
     full = np.arange(t0, max(sc.time.end_year, ANCHOR_YEAR) + 1)
     china_full, foreign_full = _demand_paths(
         full.astype(float), sectors, sc.macro.extrapolation_damping
