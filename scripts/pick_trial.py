@@ -10,18 +10,20 @@ STUDY_OUT.json is what ``overcap calibrate --out`` wrote for the study (its prov
 is kept; its shrinkage, if any, enters the loss here too). Of the study's five best
 trials (by the loss on its 3 or 5 replicates):
 
-1. each is evaluated again on 10 replicates of the study's own seed, with the same loss
-   and holdout (``overcap.calibration.evaluate``);
+1. each is evaluated again on 10 replicates of the study's own seed (``--replicates N``:
+   N; a study that ran 10 replicates a trial needs more, or the pick re-reads its own
+   streams), with the same loss and holdout (``overcap.calibration.evaluate``);
 2. only those whose internal states stay inside the record's ranges on those replicates
-   (implausibility 0) are kept; with ``--check-seed S``, also on 10 replicates of seed S
+   (implausibility 0) are kept; with ``--check-seed S``, also on N replicates of seed S
    (a seed no study, score or test uses: 17 from session 12 on), since a set checked on
    the study's own streams only may leave the ranges on others;
 3. with ``--thesis-sign``, only those under which switching the provinces' subsidies
    off lowers both total investment and the mean zombie share over 2005-2025, in the
    median of 8 paired replicates of the study's own seed (the sign tests/test_thesis_sign.py
    asserts on seeds 0-7, which are never looked at here);
-4. the lowest 10-replicate loss among those left is written. If none is left, nothing is
-   written and the exit code is 1.
+4. the lowest N-replicate loss among those left is written (provenance
+   ``loss_10_replicates``, or ``loss_pick_replicates`` with ``pick_replicates`` N when N
+   is not 10). If none is left, nothing is written and the exit code is 1.
 
 The seeds that score the set (1-3) and the test's seeds (0-7) are never used.
 """
@@ -80,9 +82,19 @@ def main(argv: list[str]) -> int:
         type=int,
         action="append",
         default=None,
-        help="also require implausibility 0 on 10 replicates of this seed (repeatable)",
+        help="also require implausibility 0 on the pick's replicates of this seed (repeatable)",
+    )
+    ap.add_argument(
+        "--replicates",
+        type=int,
+        default=REPLICATES,
+        help=f"replicates each of the five best is evaluated on (default {REPLICATES}); more "
+        "than the study's own, which they include",
     )
     a = ap.parse_args(argv)
+    if a.replicates < 1:
+        ap.error(f"--replicates {a.replicates}: expected a whole number of at least 1")
+    n_rep = a.replicates
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         hold = parse_holdout(a.holdout)
@@ -99,13 +111,13 @@ def main(argv: list[str]) -> int:
     shrinkage = float(doc["provenance"].get("shrinkage") or 0.0)
 
     def on_replicates(params: dict[str, Any], seed: int) -> dict[str, Any]:
-        """The study's loss on REPLICATES replicates of ``seed``."""
+        """The study's loss on the pick's replicates (``--replicates``) of ``seed``."""
         return evaluate(
             "baseline",
             params,
             facts,
             held,
-            REPLICATES,
+            n_rep,
             seed,
             0.0,
             a.plausibility,
@@ -119,7 +131,7 @@ def main(argv: list[str]) -> int:
         params = {**doc["params"], **t.params}
         r = on_replicates(params, a.seed)
         line = (
-            f"#{t.number}: loss {t.value:.2f} (study), {r['loss']:.2f} on {REPLICATES} "
+            f"#{t.number}: loss {t.value:.2f} (study), {r['loss']:.2f} on {n_rep} "
             f"replicates, {r['passed_in']}/{r['total_in']} in sample, "
             f"implausibility {r['implausibility']:.3f}"
         )
@@ -149,13 +161,17 @@ def main(argv: list[str]) -> int:
         study_best_trial=study.best_trial.number,
         trials_completed=len(done),
         loss_in_sample=t.value,
-        loss_10_replicates=loss,
+        **(
+            {"loss_10_replicates": loss}
+            if n_rep == REPLICATES
+            else {"loss_pick_replicates": loss, "pick_replicates": n_rep}
+        ),
         passed_in_sample_10_replicates=r["passed_in"],
         selection=(
-            f"of the study's {TOP} best trials, those with implausibility 0 on {REPLICATES} "
+            f"of the study's {TOP} best trials, those with implausibility 0 on {n_rep} "
             f"replicates of seed {a.seed} (its own streams)"
             + (
-                f" and on {REPLICATES} replicates of seed"
+                f" and on {n_rep} replicates of seed"
                 + ("s " if len(a.check_seed) > 1 else " ")
                 + ", ".join(str(x) for x in a.check_seed)
                 if a.check_seed

@@ -125,6 +125,38 @@ def test_thesis_sign_excludes_a_trial_whose_subsidies_raise_investment(
     assert "thesis's sign" in pv["selection"]
 
 
+def test_replicates_sets_how_many_the_five_are_evaluated_on(
+    pick: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--replicates 20 (a study that ran 10 a trial): every evaluation runs 20, and the
+    provenance names the loss and the count."""
+    runs: list[int] = []
+    fake = pick.evaluate
+
+    def counting(scenario: str, params: dict[str, Any], *args: Any, **kw: Any) -> dict[str, Any]:
+        runs.append(args[2])  # evaluate(scenario, params, facts, held, runs, seed, ...)
+        return fake(scenario, params, *args, **kw)
+
+    monkeypatch.setattr(pick, "evaluate", counting)
+    rc, out = _main(pick, tmp_path, "--replicates", "20")
+    assert rc == 0
+    assert runs and set(runs) == {20}
+    pv = json.loads(out.read_text())["provenance"]
+    assert pv["selected_trial"] == 3
+    assert pv["loss_pick_replicates"] == 3.0
+    assert pv["pick_replicates"] == 20
+    assert "loss_10_replicates" not in pv
+    assert "implausibility 0 on 20 replicates" in pv["selection"]
+
+
+def test_replicates_below_one_is_a_one_line_error(
+    pick: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        _main(pick, tmp_path, "--replicates", "0")
+    assert "--replicates 0" in capsys.readouterr().err
+
+
 def test_writes_nothing_when_no_trial_meets_the_rule(
     pick: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
