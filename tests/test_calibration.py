@@ -676,3 +676,53 @@ def test_parse_holdout_reads_a_span_one_year_or_none() -> None:
     for bad in ("2019-2013", "x", "2013-"):
         with pytest.raises(ValueError):
             parse_holdout(bad)
+
+
+def test_a_deadline_stops_the_study_and_writes_what_completed(tiny: str, tmp_path: Path) -> None:
+    """No trial starts after the deadline: a study asked for 1,000 trials with a few
+    seconds to run writes the set of the trials it completed and says it stopped."""
+    import datetime as dt
+
+    out = calibrate(
+        tiny,
+        trials=1000,
+        runs_per_trial=1,
+        storage=tmp_path / "d.journal",
+        seed=1,
+        params=["investment.visibility"],
+        deadline=dt.datetime.now() + dt.timedelta(seconds=4),
+    )
+    pv = out["provenance"]
+    assert 1 <= pv["trials_completed"] < 1000
+    assert pv["stopped_at_deadline"] is True
+    assert pv["deadline"] is not None
+    # a deadline already past: no trial runs, and the error says so
+    with pytest.raises(ValueError, match="no trial completed before it"):
+        calibrate(
+            tiny,
+            trials=5,
+            runs_per_trial=1,
+            storage=tmp_path / "e.journal",
+            seed=1,
+            params=["investment.visibility"],
+            deadline=dt.datetime.now() - dt.timedelta(seconds=1),
+        )
+
+
+def test_until_is_read_as_the_next_such_time_and_a_bad_one_is_a_clear_error(
+    tiny: str, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from overcap.cli import _clock
+
+    now = dt.datetime.now()
+    for text in ("00:00", "23:59", now.strftime("%H:%M")):
+        at = _clock(text)
+        assert now < at <= now + dt.timedelta(days=1)
+        assert at.strftime("%H:%M") == text
+    exe = [*_calibrate_tiny(tiny, tmp_path / "u.journal"), "--trials", "1", "--until", "25:00"]
+    proc = subprocess.run(exe, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "--until '25:00': expected a time HH:MM" in proc.stderr
+    assert not (tmp_path / "u.journal").exists()

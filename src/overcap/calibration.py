@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -427,6 +428,7 @@ class _Job:
     x0: dict[str, float] | None = None
     sigma0: float = 0.1
     plausibility_seeds: tuple[int, ...] = ()
+    deadline: float | None = None  # epoch seconds after which no trial starts
 
 
 def _worker(job: _Job) -> None:
@@ -435,6 +437,11 @@ def _worker(job: _Job) -> None:
 
     if completed(job.name, Path(job.storage_path)) >= job.target:
         return  # nothing left to do (a resumed study that is already complete)
+    # a deadline: optuna starts no trial once the time left has run out (a trial under
+    # way finishes)
+    timeout = None if job.deadline is None else job.deadline - time.time()
+    if timeout is not None and timeout <= 0:
+        return
     facts, _ = load_facts(job.facts_path)
     held = holdout_mask(facts, job.holdout)
     study = _study(
@@ -466,6 +473,7 @@ def _worker(job: _Job) -> None:
             job.plausibility_seeds,
         ),
         n_trials=job.target,  # upper bound; the callback stops at the shared target
+        timeout=timeout,
         callbacks=[
             optuna.study.MaxTrialsCallback(job.target, states=(TrialState.COMPLETE,)),
             orphaned,
@@ -505,6 +513,7 @@ def calibrate(
     sampler: str = "tpe",
     sigma0: float = 0.1,
     plausibility_seeds: Sequence[int] = (),
+    deadline: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) a calibration and return the calibrated parameter set with its
     provenance. The study is keyed by ``study_name`` (default: scenario, seed, replicates
@@ -517,7 +526,11 @@ def calibrate(
     ``sigma0``, a share of each range. With a holdout the trials' runs stop in the year
     before it (the held-out facts are not evaluated in them); the best set is run to the
     end once to record its held-out loss and count;
-    ``plausibility_seeds`` measure the internal states on further seeds' replicates too."""
+    ``plausibility_seeds`` measure the internal states on further seeds' replicates too.
+    ``deadline`` (a time, say the end of a working session) stops the study early: no
+    trial starts after it, the ones under way finish, and the set is written from the
+    trials completed (provenance ``deadline``, ``stopped_at_deadline``); a ValueError if
+    none completed."""
     import optuna
 
     if not (np.isfinite(robustness) and robustness >= 0):
@@ -597,6 +610,7 @@ def calibrate(
         x0=centre,
         sigma0=sigma0,
         plausibility_seeds=tuple(plausibility_seeds),
+        deadline=None if deadline is None else deadline.timestamp(),
     )
     jobs = [replace(job, worker=w) for w in range(max(1, workers))]
     if workers <= 1:
@@ -608,6 +622,13 @@ def calibrate(
             _run_with_progress(lambda: pending.wait(), name, storage_path, trials, progress)
             pending.get()
     study = optuna.load_study(study_name=name, storage=_storage(storage_path))
+    n_done = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
+    if n_done == 0:
+        raise ValueError(
+            f"--until {deadline:%H:%M}: no trial completed before it; allowed: a later time"
+            if deadline is not None
+            else "no trial completed (every trial failed)"
+        )
     best = study.best_trial
     values = {**fixed, **dict(best.params)}
     held_out: dict[str, Any] = {"loss_holdout": None, "passed_out": None}
@@ -637,10 +658,10 @@ def calibrate(
             "storage": str(storage_path),
             "facts_sha256": digest,
             "facts_file": str(facts_path) if facts_path else "overcap/data/facts.csv",
-            "trials_completed": len(
-                study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-            ),
+            "trials_completed": n_done,
             "trials_before_this_call": before,
+            "deadline": None if deadline is None else deadline.isoformat(timespec="minutes"),
+            "stopped_at_deadline": deadline is not None and n_done < trials,
             "runs_per_trial": runs_per_trial,
             "seed": seed,
             "seeds": f"replicates 0..{runs_per_trial - 1} of seed {seed} (common random numbers)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import shlex
@@ -1053,6 +1054,13 @@ def calibrate(
             "states too (the implausibility summed over them and --seed; docs/CALIBRATION.md).",
         ),
     ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            help="Stop starting trials at this time, HH:MM on a 24-hour clock (the next such "
+            "time: before now means tomorrow); the set is written from the trials completed.",
+        ),
+    ] = None,
 ) -> None:
     """Calibrate a scenario's parameters against the facts (resumable). With a holdout,
     the study's runs stop in the year before it (the best set is then run to the end once,
@@ -1071,6 +1079,7 @@ def calibrate(
         _fail(str(exc))
         return
     span = None if holdout.strip().lower() == "none" else _years(holdout, "--holdout")
+    deadline = None if until is None else _clock(until)
     extra_seeds: list[int] = []
     for part in (plausibility_seeds or "").split(","):
         if not part.strip():
@@ -1119,6 +1128,7 @@ def calibrate(
                 sampler=sampler,
                 sigma0=sigma0,
                 plausibility_seeds=extra_seeds,
+                deadline=deadline,
             )
         except ValueError as exc:
             _fail(str(exc))
@@ -1131,6 +1141,8 @@ def calibrate(
         if show_holdout or not pv["total_holdout"]
         else f"{pv['total_holdout']} facts held out, not shown (--show-holdout)"
     )
+    if pv.get("stopped_at_deadline"):
+        console.print(f"stopped at --until {until}: {pv['trials_completed']} of {trials} trials")
     console.print(
         f"{pv['trials_completed']} trials ({pv['trials_before_this_call']} were already in "
         f"{journal}). Best loss {pv['loss_in_sample']:.3f}: {pv['passed_in_sample']}/"
@@ -1146,6 +1158,19 @@ def calibrate(
         console.print(
             f'installed as {dest}; scenarios with calibration = "{Path(scenario).stem}" load it'
         )
+
+
+def _clock(text: str) -> dt.datetime:
+    """The next time it is ``text`` (HH:MM, 24-hour clock) on this machine: today, or
+    tomorrow if that time has passed today. A one-line error for anything else."""
+    try:
+        t = dt.datetime.strptime(text.strip(), "%H:%M").time()
+    except ValueError:
+        _fail(f"--until {text!r}: expected a time HH:MM on a 24-hour clock, e.g. 11:35")
+        raise  # not reached: _fail exits
+    now = dt.datetime.now()
+    at = dt.datetime.combine(now.date(), t)
+    return at if at > now else at + dt.timedelta(days=1)
 
 
 def _writable_dir(path: Path) -> str | None:
