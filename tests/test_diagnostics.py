@@ -221,6 +221,33 @@ def test_margins_by_period_and_worst_window(one: dg.Diagnostics) -> None:
     bad = {y: (-0.9 if y == 2009 else 0.1) for y in range(2009, 2014)}
     assert w.loc["li_batteries", "worst_margin"] == pytest.approx(_ratio_of_sums(bad))
     assert w.loc["li_batteries", "window_start"] == 2009
+    # the best window: +0.1 wherever the five years hold no bad one
+    assert w.loc["steel", "best_margin"] == pytest.approx(0.1)
+    assert w.loc["steel", "best_end"] - w.loc["steel", "best_start"] == 4
+    assert w.loc["steel", "best_end"] <= 2012 or w.loc["steel", "best_start"] >= 2018
+    assert w.loc["li_batteries", "best_margin"] == pytest.approx(0.1)
+    assert w.loc["li_batteries", "best_start"] >= 2010
+
+
+def test_best_margin_check_names_the_sector_and_window_above_the_bound() -> None:
+    """A five-year margin above summary.MARGIN_MAX (0.3) fails the check, whichever
+    sector holds it; the detail names that sector and its window."""
+    table = pd.DataFrame(
+        {
+            "sector": ["coal", "steel", "electric_vehicles"],
+            "worst_margin": [-0.2, -0.1, np.nan],
+            "window_start": [2012.0, 2013.0, np.nan],
+            "window_end": [2016.0, 2017.0, np.nan],
+            "best_margin": [0.45, 0.12, np.nan],
+            "best_start": [2003.0, 2005.0, np.nan],
+            "best_end": [2007.0, 2009.0, np.nan],
+        }
+    )
+    value, passed, detail = dg._best_margin({"margin_worst": table}, 1995, 2030)
+    assert value == pytest.approx(0.45) and passed is False and detail == "coal 2003-2007"
+    table.loc[0, "best_margin"] = 0.25
+    value, passed, detail = dg._best_margin({"margin_worst": table}, 1995, 2030)
+    assert value == pytest.approx(0.25) and passed is True and detail == "coal 2003-2007"
 
 
 def test_trade_first_years(one: dg.Diagnostics) -> None:
@@ -255,6 +282,8 @@ def test_checks_values_and_verdicts(one: dg.Diagnostics) -> None:
     assert c.loc["worst_margin", "median"] == pytest.approx(-0.5)
     assert not c.loc["worst_margin", "passed"]
     assert c.loc["worst_margin", "detail"] == "steel 2013-2017"
+    assert c.loc["best_margin", "median"] == pytest.approx(0.1)
+    assert c.loc["best_margin", "passed"]
     # capacity grows by one unit a year from 10: no jump
     assert c.loc["capacity_jumps", "median"] == 0.0
     assert c.loc["capacity_jumps", "passed"]

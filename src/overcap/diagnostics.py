@@ -27,6 +27,7 @@ from overcap.scenario import Scenario, load_scenario
 from overcap.summary import (
     JUMP_RATIO,
     JUMPS_MAX,
+    MARGIN_MAX,
     MARGIN_WINDOW,
     NEW_ENERGY,
     capacity_changes,
@@ -37,7 +38,9 @@ from overcap.summary import (
 )
 
 # metrics (and key numbers) that are years
-YEAR_METRICS = frozenset({"first_in_force", "first_new_measure", "window_start", "window_end"})
+YEAR_METRICS = frozenset(
+    {"first_in_force", "first_new_measure", "window_start", "window_end", "best_start", "best_end"}
+)
 YEAR_ITEMS = frozenset({"solar_first_measure"})
 
 STEEL_YEARS = (1995, 2000)
@@ -413,19 +416,34 @@ def margins(sec: pd.DataFrame) -> pd.DataFrame:
 
 def margin_worst(sec: pd.DataFrame) -> pd.DataFrame:
     """Per sector, the worst margin (profit over revenue, summed) over five consecutive
-    years (all five with revenue) and the window's first and last year; NaN with fewer
-    than five."""
+    years (all five with revenue) and the window's first and last year, and the best
+    margin over such a window and its years (best_margin, best_start, best_end); NaN with
+    fewer than five."""
     profit, revenue = _books(sec)
     roll = rolling_margins(profit, revenue)
-    rows: list[tuple[Any, float, float, float]] = []
+    rows: list[tuple[Any, ...]] = []
+    nan4 = (np.nan, np.nan, np.nan)
     for s in revenue.columns:
         col = roll[s]
         if col.notna().any():
-            end = _year_of(col, min)
-            rows.append((s, float(col.min()), float(end - WINDOW + 1), float(end)))
+            lo, hi = _year_of(col, min), _year_of(col, max)
+            worst = (float(col.min()), float(lo - WINDOW + 1), float(lo))
+            best = (float(col.max()), float(hi - WINDOW + 1), float(hi))
+            rows.append((s, *worst, *best))
         else:
-            rows.append((s, np.nan, np.nan, np.nan))
-    return pd.DataFrame(rows, columns=["sector", "worst_margin", "window_start", "window_end"])
+            rows.append((s, *nan4, *nan4))
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "sector",
+            "worst_margin",
+            "window_start",
+            "window_end",
+            "best_margin",
+            "best_start",
+            "best_end",
+        ],
+    )
 
 
 def trade_first(trade: pd.DataFrame, sectors: Sequence[str]) -> pd.DataFrame:
@@ -772,6 +790,15 @@ def _worst_margin(t: dict[str, pd.DataFrame], a: int, b: int) -> Verdict:
     return float(row["worst_margin"]), bool(row["worst_margin"] >= -0.3), detail
 
 
+def _best_margin(t: dict[str, pd.DataFrame], a: int, b: int) -> Verdict:
+    w = t["margin_worst"].dropna(subset=["best_margin"])
+    if w.empty:
+        return float("nan"), None, ""
+    row = w.iloc[int(np.argmax(w["best_margin"].to_numpy()))]
+    detail = f"{row['sector']} {int(row['best_start'])}-{int(row['best_end'])}"
+    return float(row["best_margin"]), bool(row["best_margin"] <= MARGIN_MAX), detail
+
+
 def _capacity_jumps(t: dict[str, pd.DataFrame], a: int, b: int) -> Verdict:
     ch = t["_capacity_changes"]
     if ch.notna().to_numpy().sum() == 0:
@@ -855,6 +882,13 @@ CHECKS: tuple[
         ">= -0.3",
         "sectors.profit / revenue",
         _worst_margin,
+    ),
+    (
+        "best_margin",
+        "best five-year margin of a sector (profit over revenue, summed)",
+        f"<= {MARGIN_MAX:g}",
+        "sectors.profit / revenue",
+        _best_margin,
     ),
     (
         "capacity_jumps",
@@ -1093,23 +1127,29 @@ def render(d: Diagnostics, overrides: Sequence[str] = ()) -> list[Any]:
         out.append(t)
     mw = _lookup(d.summary["margin_worst"], ("sector",))
     per_seed = d.tables["margin_worst"].dropna(subset=["worst_margin"])
-    window = (
-        per_seed.assign(
-            w=per_seed["window_start"].astype(int).astype(str)
-            + "-"
-            + per_seed["window_end"].astype(int).astype(str)
-        )
-        .groupby("sector")["w"]
-        .agg(lambda w: w.mode().iloc[0])
-    )
+
+    def most_seeds(start: str, end: str) -> pd.Series:
+        span = per_seed[start].astype(int).astype(str) + "-" + per_seed[end].astype(int).astype(str)
+        return per_seed.assign(w=span).groupby("sector")["w"].agg(lambda w: w.mode().iloc[0])
+
+    window = most_seeds("window_start", "window_end")
+    best_window = most_seeds("best_start", "best_end")
     t = _table(
-        "Worst five-year margin by sector (ratio of sums)",
+        "Worst and best five-year margin by sector (ratio of sums)",
         "sector",
-        "margin",
+        "worst",
+        "window (most seeds)",
+        "best",
         "window (most seeds)",
     )
     for s_ in sectors:
-        t.add_row(s_, _cell(mw.get((s_, "worst_margin")), "r", n), str(window.get(s_, "-")))
+        t.add_row(
+            s_,
+            _cell(mw.get((s_, "worst_margin")), "r", n),
+            str(window.get(s_, "-")),
+            _cell(mw.get((s_, "best_margin")), "r", n),
+            str(best_window.get(s_, "-")),
+        )
     out.append(t)
 
     # investors' expectations
