@@ -122,9 +122,11 @@ def saturated(rate: F8, demand_e: F8, s: float) -> F8:
     at s = 0 R itself (no bound)."""
     if s <= 0.0:
         return rate
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         share = np.where(demand_e > 0, rate / demand_e, 0.0)
-    return rate / (1.0 + s * share)
+        # an infinite share (a subnormal expected demand) makes inf / inf: NaN, which the
+        # draw reads as no entrant (entrants: np.nan_to_num)
+        return rate / (1.0 + s * share)
 
 
 def entrants(

@@ -155,7 +155,8 @@ def expected_utilisation(demand_e: F8, visible: F8) -> F8:
 
     v < 1: each investor sees capacity in place but only a share v of capacity under
     construction, so all of them plan to fill the same gap (Lin, Wu and Xing 2010)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # a visible capacity that is a subnormal number overflows the ratio: clipped to 1
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         u = np.where(visible > 0, demand_e / visible, 1.0)
     return np.clip(u, 0.0, 1.0)
 
@@ -165,7 +166,7 @@ def perceived_gap(demand_e: F8, visible: F8, u_n: float) -> F8:
     sees, as a share of visible capacity (the same for all investors; each plans to fill
     its share: Lin, Wu and Xing 2010)."""
     gap = np.maximum(demand_e / u_n - visible, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.where(visible > 0, gap / visible, 0.0)
 
 
