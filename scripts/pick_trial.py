@@ -22,8 +22,10 @@ trials (by the loss on its 3 or 5 replicates):
    median of 8 paired replicates of the study's own seed (the sign tests/test_thesis_sign.py
    asserts on seeds 0-7, which are never looked at here);
 4. the lowest N-replicate loss among those left is written (provenance
-   ``loss_10_replicates``, or ``loss_pick_replicates`` with ``pick_replicates`` N when N
-   is not 10). If none is left, nothing is written and the exit code is 1.
+   ``loss_10_replicates`` and ``passed_in_sample_10_replicates``, or
+   ``loss_pick_replicates`` and ``passed_in_sample_pick_replicates`` with
+   ``pick_replicates`` N when N is not 10). If none is left, nothing is written and the
+   exit code is 1.
 
 The seeds that score the set (1-3) and the test's seeds (0-7) are never used.
 """
@@ -162,11 +164,14 @@ def main(argv: list[str]) -> int:
         trials_completed=len(done),
         loss_in_sample=t.value,
         **(
-            {"loss_10_replicates": loss}
+            {"loss_10_replicates": loss, "passed_in_sample_10_replicates": r["passed_in"]}
             if n_rep == REPLICATES
-            else {"loss_pick_replicates": loss, "pick_replicates": n_rep}
+            else {
+                "loss_pick_replicates": loss,
+                "passed_in_sample_pick_replicates": r["passed_in"],
+                "pick_replicates": n_rep,
+            }
         ),
-        passed_in_sample_10_replicates=r["passed_in"],
         selection=(
             f"of the study's {TOP} best trials, those with implausibility 0 on {n_rep} "
             f"replicates of seed {a.seed} (its own streams)"

@@ -422,7 +422,7 @@ def margin_worst(sec: pd.DataFrame) -> pd.DataFrame:
     profit, revenue = _books(sec)
     roll = rolling_margins(profit, revenue)
     rows: list[tuple[Any, ...]] = []
-    nan4 = (np.nan, np.nan, np.nan)
+    nan3 = (np.nan, np.nan, np.nan)
     for s in revenue.columns:
         col = roll[s]
         if col.notna().any():
@@ -431,7 +431,7 @@ def margin_worst(sec: pd.DataFrame) -> pd.DataFrame:
             best = (float(col.max()), float(hi - WINDOW + 1), float(hi))
             rows.append((s, *worst, *best))
         else:
-            rows.append((s, *nan4, *nan4))
+            rows.append((s, *nan3, *nan3))
     return pd.DataFrame(
         rows,
         columns=[

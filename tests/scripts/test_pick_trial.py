@@ -145,7 +145,8 @@ def test_replicates_sets_how_many_the_five_are_evaluated_on(
     assert pv["selected_trial"] == 3
     assert pv["loss_pick_replicates"] == 3.0
     assert pv["pick_replicates"] == 20
-    assert "loss_10_replicates" not in pv
+    assert pv["passed_in_sample_pick_replicates"] == 40
+    assert "loss_10_replicates" not in pv and "passed_in_sample_10_replicates" not in pv
     assert "implausibility 0 on 20 replicates" in pv["selection"]
 
 
