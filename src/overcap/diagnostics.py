@@ -28,6 +28,7 @@ from overcap.summary import (
     JUMP_RATIO,
     JUMPS_MAX,
     MARGIN_MAX,
+    MARGIN_MIN,
     MARGIN_WINDOW,
     NEW_ENERGY,
     capacity_changes,
@@ -781,22 +782,31 @@ def _economy_mean(col: str, limit: float) -> Callable[[dict[str, pd.DataFrame], 
     return check
 
 
-def _worst_margin(t: dict[str, pd.DataFrame], a: int, b: int) -> Verdict:
-    w = t["margin_worst"].dropna(subset=["worst_margin"])
-    if w.empty:
-        return float("nan"), None, ""
-    row = w.iloc[int(np.argmin(w["worst_margin"].to_numpy()))]
-    detail = f"{row['sector']} {int(row['window_start'])}-{int(row['window_end'])}"
-    return float(row["worst_margin"]), bool(row["worst_margin"] >= -0.3), detail
+def _extreme_margin(worst: bool) -> Callable[[dict[str, pd.DataFrame], int, int], Verdict]:
+    """The check of the lowest (``worst``) or highest five-year margin of any sector
+    against the internal range (summary.MARGIN_MIN, MARGIN_MAX); detail: the sector and
+    its window."""
+    col, start, end = (
+        ("worst_margin", "window_start", "window_end")
+        if worst
+        else ("best_margin", "best_start", "best_end")
+    )
+
+    def check(t: dict[str, pd.DataFrame], a: int, b: int) -> Verdict:
+        w = t["margin_worst"].dropna(subset=[col])
+        if w.empty:
+            return float("nan"), None, ""
+        values = w[col].to_numpy()
+        row = w.iloc[int(np.argmin(values) if worst else np.argmax(values))]
+        v = float(row[col])
+        detail = f"{row['sector']} {int(row[start])}-{int(row[end])}"
+        return v, bool(v >= MARGIN_MIN if worst else v <= MARGIN_MAX), detail
+
+    return check
 
 
-def _best_margin(t: dict[str, pd.DataFrame], a: int, b: int) -> Verdict:
-    w = t["margin_worst"].dropna(subset=["best_margin"])
-    if w.empty:
-        return float("nan"), None, ""
-    row = w.iloc[int(np.argmax(w["best_margin"].to_numpy()))]
-    detail = f"{row['sector']} {int(row['best_start'])}-{int(row['best_end'])}"
-    return float(row["best_margin"]), bool(row["best_margin"] <= MARGIN_MAX), detail
+_worst_margin = _extreme_margin(worst=True)
+_best_margin = _extreme_margin(worst=False)
 
 
 def _capacity_jumps(t: dict[str, pd.DataFrame], a: int, b: int) -> Verdict:
@@ -879,7 +889,7 @@ CHECKS: tuple[
     (
         "worst_margin",
         "worst five-year margin of a sector (profit over revenue, summed)",
-        ">= -0.3",
+        f">= {MARGIN_MIN:g}",
         "sectors.profit / revenue",
         _worst_margin,
     ),
