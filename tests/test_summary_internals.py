@@ -7,6 +7,7 @@ import pandas as pd
 
 from overcap.summary import (
     JUMPS_MAX,
+    MARGIN_MAX,
     Internals,
     capacity_changes,
     implausibility,
@@ -75,6 +76,29 @@ def test_implausibility_is_zero_inside_the_ranges_and_grows_outside() -> None:
     assert np.isclose(implausibility([outside]), 5.0)
     assert np.isclose(implausibility([outside, outside, inside]), 5.0)
     assert implausibility([outside, inside, inside]) == 0.0
+
+
+def test_internals_reads_the_best_five_year_margin_too() -> None:
+    """Steel's margins 0.1, 0.5 x5, 0.1: the best five-year margin is 0.5, the worst
+    (0.1 + 4 x 0.5) / 5 = 0.42; coal's both 0.1."""
+    sec, prov, eco = _frames([0.1, 0.5, 0.5, 0.5, 0.5, 0.5, 0.1])
+    got = internals(sec, prov, eco)
+    assert np.isclose(got.best_margin["steel"], 0.5)
+    assert np.isclose(got.worst_margin["steel"], 0.42)
+    assert np.isclose(got.best_margin["coal"], 0.1)
+
+
+def test_a_best_margin_above_its_bound_enters_the_implausibility() -> None:
+    """A best five-year margin 0.6 (0.3 above MARGIN_MAX) is one unit of 0.3; at the
+    bound, none; each sector apart, and the median over runs counts."""
+    at_bound = Internals(0.1, 3.0, {"steel": -0.1}, 0.0, {"steel": MARGIN_MAX, "coal": 0.2})
+    assert implausibility([at_bound]) == 0.0
+    rich = Internals(0.1, 3.0, {"steel": -0.1}, 0.0, {"steel": 0.6, "coal": 0.45})
+    assert np.isclose(implausibility([rich]), 1.5)
+    assert np.isclose(implausibility([rich, rich, at_bound]), 1.5)
+    assert implausibility([rich, at_bound, at_bound]) == 0.0
+    # a run without the best margins (older callers) adds nothing
+    assert implausibility([Internals(0.1, 3.0, {"steel": -0.1})]) == 0.0
 
 
 def _capacity(paths: dict[str, list[float]]) -> pd.DataFrame:

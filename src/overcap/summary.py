@@ -8,7 +8,7 @@ Frames here are results tables stacked over runs: a ``run`` column plus the colu
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -128,7 +128,7 @@ def thesis_totals(
 # University NADS 2016: 7.5% of industrial firms 2005-13, about 30% at the 2000 peak),
 # provincial industrial-policy spending over GDP (CSIS Red Ink 2022: 1.7-4% in 2019), and
 # no sector's five-year margin (profit over revenue, summed) far below zero (steel's
-# worst, 2015: -1.5%, CISA).
+# worst, 2015: -1.5%, CISA) nor far above the best the record shows (MARGIN_MAX, below).
 ZOMBIE_MAX = 0.2  # mean share of firms over the run
 SPENDING_MAX = 5.0  # mean provincial industrial-policy spending, % of GDP
 MARGIN_MIN = -0.3  # worst five-year margin (summed profit / summed revenue) of any sector
@@ -136,9 +136,10 @@ MARGIN_MIN = -0.3  # worst five-year margin (summed profit / summed revenue) of 
 # (NBS, industrial enterprises above designated size, recalled, R: coal mining about 16%
 # in 2011 and 25% in 2022, pooled over five years under 0.2; ferrous smelting at most
 # about 7-8%, 2004-07). A five-year margin above this is a scarcity rent no Chinese
-# industry earned: diagnosed (docs/DIAGNOSTICS.md, check `best_margin`), not yet in the
-# calibration's plausibility term (session 23: no parameter of the 72 brings coal's
-# 2003-07 boom below 0.39).
+# industry earned: diagnosed (docs/DIAGNOSTICS.md, check `best_margin`) and, from session
+# 24, in the calibration's plausibility term as the worst margin is (session 23 found no
+# parameter of the 72 that brought coal's 2003-07 boom below 0.39; the scarcity price,
+# calibratable from session 24, does: docs/CALIBRATION.md).
 MARGIN_MAX = 0.3  # best five-year margin of any sector
 MARGIN_WINDOW = 5  # years in a rolling margin window
 # A mature sector's capacity does not jump (session 15): in the record no established
@@ -214,29 +215,33 @@ class Internals:
     spending_mean: float  # % of GDP
     worst_margin: dict[str, float]  # sector -> worst five-year margin (ratio of sums)
     capacity_jumps: float = 0.0  # share of mature sector-years with a jump of capacity
+    best_margin: dict[str, float] = field(default_factory=dict)  # sector -> best one
 
 
 def internals(sectors: pd.DataFrame, provinces: pd.DataFrame, economy: pd.DataFrame) -> Internals:
     """A run's mean economy-wide zombie share, mean provincial industrial-policy spending
     (subsidies plus the provinces' part of rescues) over GDP in percent, each sector's
     worst margin (profit over revenue, summed) over five consecutive years with revenue,
-    and the share of mature sector-years whose capacity jumps (:func:`jump_share`)."""
+    and the share of mature sector-years whose capacity jumps (:func:`jump_share`); and
+    each sector's best five-year margin."""
     eco = economy.set_index("year")
     prov = provinces.groupby("year")[["subsidies", "bailouts"]].sum()
     spend = 100.0 * (prov["subsidies"] + prov["bailouts"]) / eco["gdp"]
-    roll = rolling_margins(*sector_books(sectors)).min()
+    roll = rolling_margins(*sector_books(sectors))
     return Internals(
         zombie_mean=float(eco["zombie_share"].mean()),
         spending_mean=float(spend.mean()),
-        worst_margin={str(s): float(v) for s, v in roll.dropna().items()},
+        worst_margin={str(s): float(v) for s, v in roll.min().dropna().items()},
         capacity_jumps=jump_share(capacity_changes(sectors)),
+        best_margin={str(s): float(v) for s, v in roll.max().dropna().items()},
     )
 
 
 def implausibility(runs: Sequence[Internals]) -> float:
     """How far the runs' medians lie outside the internal ranges, in units of a tenth of
-    a share (zombies), 2.5 points of GDP (spending), 0.3 of margin (each sector apart) and
-    0.05 of the sector-years (capacity jumps), summed: 0 when every median is inside."""
+    a share (zombies), 2.5 points of GDP (spending), 0.3 of margin (each sector's worst
+    below ``MARGIN_MIN`` and its best above ``MARGIN_MAX``, apart) and 0.05 of the
+    sector-years (capacity jumps), summed: 0 when every median is inside."""
     if not runs:
         return 0.0
     med = pd.DataFrame(
@@ -247,4 +252,6 @@ def implausibility(runs: Sequence[Internals]) -> float:
     out += max(0.0, float(med["s"]) - SPENDING_MAX) / 2.5
     out += max(0.0, float(med["j"]) - JUMPS_MAX) / 0.05
     out += float(((MARGIN_MIN - margins).clip(lower=0.0) / 0.3).sum())
+    best = pd.DataFrame([r.best_margin for r in runs]).median()
+    out += float(((best - MARGIN_MAX).clip(lower=0.0) / 0.3).sum())
     return out
