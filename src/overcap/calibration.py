@@ -248,8 +248,8 @@ def evaluate(
     median that sits just inside a band (and flips with the random streams) counts for
     less than one well inside, and a sign or boolean fact is graded by its share of
     passing runs instead of all or nothing. ``plausibility`` weighs in how far the runs'
-    internal states (zombie share, provincial spending over GDP, each sector's worst
-    five-year margin) lie outside the ranges of the record
+    internal states (zombie share, provincial spending over GDP, each sector's worst and
+    best five-year margins, capacity jumps) lie outside the ranges of the record
     (:func:`overcap.summary.implausibility`), over the years up to ``until`` (a fit that
     holds out later years must not see their internal states either). ``shrinkage``
     adds :func:`shrinkage_penalty` of the overrides (the parameters' distance from their
