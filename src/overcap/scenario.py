@@ -681,10 +681,11 @@ class MarketParams(Section):
         "highest price; demand above it is rationed. In the record's scarcities the state "
         "capped the price and rationed the rest (Price Law 1997, art. 30: temporary "
         "intervention): thermal coal at Qinhuangdao capped at RMB 860/t in June 2008, about "
-        "1.7-1.9 times its 2005-06 level, and long-term contracts at RMB 1,200/t in October "
-        "2021 against a 'reasonable range' of 570-770 set in 2022, about 1.8 times its "
-        "middle, with power rationed in 2004, 2008 and 2021; the default 2.5 is the model's "
-        "earlier, unanchored bound, the calibration searches 1.3-2.5",
+        "1.7-1.9 times its 2005-06 level; after the interventions of October 2021 the spot "
+        "price fell back to about RMB 1,000-1,200/t, 1.5-1.8 times the middle of the "
+        "570-770 'reasonable range' set in 2022; power rationed in 2004, 2008 and 2021 "
+        "(recalled, to be checked against the NDRC's notices); the default 2.5 is the "
+        "model's earlier, unanchored bound, the calibration searches 1.3-2.5",
         calibratable=True,
         calibration_range=(1.3, 2.5),
         anchor="NDRC temporary price interventions on thermal coal (2008; 2021) and the "
