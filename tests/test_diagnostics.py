@@ -386,6 +386,43 @@ def test_parse_seeds() -> None:
             dg.parse_seeds(bad)
 
 
+def test_replicates_pass_a_seed_by_strict_majority(scenario: overcap.Scenario) -> None:
+    # zombie share 0.1 + shift against "< 0.2": seed 0's replicates 0.1, 0.3, 0.25 (one
+    # passes of three: the seed fails, value the median 0.25); seed 1's 0.1, 0.15, 0.3
+    # (two of three: it passes, 0.15)
+    shifts = {0: (0.0, 0.2, 0.15), 1: (0.0, 0.05, 0.2)}
+    results = [_result(scenario, seed, s) for seed, row in shifts.items() for s in row]
+    d = dg.diagnose(results, replicates=3)
+    assert d.seeds == (0, 1) and d.replicates == 3
+    eco = d.tables["economy"]
+    assert list(eco.columns[:2]) == ["seed", "replicate"]
+    assert set(zip(eco["seed"], eco["replicate"], strict=True)) == {
+        (s, r) for s in (0, 1) for r in range(3)
+    }
+    z = d.checks.set_index("check").loc["zombie_share"]
+    assert z["evaluable"] == 2 and z["passing"] == 1 and not z["passed"]
+    assert np.isclose(z["min"], 0.15) and np.isclose(z["max"], 0.25)
+    # the tables' summaries are over the six runs
+    zs = d.summary["economy"]
+    row = zs[(zs["metric"] == "zombie_share") & (zs["year"] == YEARS[0])].iloc[0]
+    assert row["seeds"] == 6 and np.isclose(row["max"], 0.3)
+    assert d.to_dict()["replicates"] == 3
+    # one replicate each: the seed's own verdict, as before
+    single = dg.diagnose([_result(scenario, 0, 0.15)]).checks.set_index("check")
+    assert not single.loc["zombie_share", "passed"]
+
+
+def test_replicates_must_be_consecutive_runs_of_a_seed(scenario: overcap.Scenario) -> None:
+    runs = [_result(scenario, 0), _result(scenario, 1), _result(scenario, 0)]
+    with pytest.raises(dg.DiagnosticsError, match="not 3 consecutive runs"):
+        dg.diagnose(runs, replicates=3)
+    with pytest.raises(dg.DiagnosticsError, match="not 2 consecutive runs"):
+        dg.diagnose(runs, replicates=2)
+    for bad in (0, -1):
+        with pytest.raises(dg.DiagnosticsError, match="--replicates"):
+            dg.diagnose(runs[:1], replicates=bad)
+
+
 def test_diagnose_rejects_years_outside_the_record(scenario: overcap.Scenario) -> None:
     with pytest.raises(dg.DiagnosticsError, match="outside the recorded years 2009-2024"):
         dg.diagnose([_result(scenario, 0)], years=(1990, 2000))
@@ -412,6 +449,21 @@ def test_cli_at_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "Steel 1995-2000 (Mt)" in res.stdout
     # checks on years after 2000 cannot be evaluated; the zombie check can
     assert "n/a" in res.stdout and "zombie share" in res.stdout
+
+
+def test_cli_replicates_run_each_seeds_streams() -> None:
+    res = invoke("diagnose", "--seeds", "3", "--replicates", "2", "--json", *SHORT)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["seeds"] == [3] and out["replicates"] == 2
+    eco = pd.DataFrame(out["tables"]["economy"])
+    assert set(eco["replicate"]) == {0, 1} and set(eco["seed"]) == {3}
+    # replicate 1 is the ensemble's second stream, not a copy of the first
+    a, b = (eco[eco["replicate"] == r]["aggregate_utilisation"].to_numpy() for r in (0, 1))
+    assert not np.allclose(a, b)
+    sc = overcap.load_scenario("baseline", SHORT[1:])
+    first = overcap.run(sc, seed=3, replicate=0).economy
+    assert np.allclose(a, first.loc[first["year"] >= 1995, "aggregate_utilisation"].to_numpy())
 
 
 def test_cli_json_and_csv(tmp_path: Path) -> None:
@@ -442,6 +494,7 @@ def test_cli_json_and_csv(tmp_path: Path) -> None:
         (["--set", "investment.visibility=2"], ["investment.visibility", "0.0 to 1.0"]),
         (["--set", "nope.x=1"], ["nope"]),
         (["--json", "--csv", "somewhere"], ["--json and --csv"]),
+        (["--replicates", "0"], ["--replicates 0", "at least 1"]),
     ],
 )
 def test_cli_bad_input_one_line(args: list[str], fragments: list[str]) -> None:

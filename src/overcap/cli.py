@@ -2498,6 +2498,13 @@ def diagnose(
     years: Annotated[
         str | None, typer.Option(help="Years to show and check, FROM-TO (default: all).")
     ] = None,
+    replicates: Annotated[
+        int,
+        typer.Option(
+            help="Runs per seed (replicates 0..N-1, the calibration's streams); a seed passes "
+            "a check when a strict majority of its replicates do. 1: one run per seed."
+        ),
+    ] = 1,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object (checks, summaries, runs).")
     ] = False,
@@ -2521,6 +2528,7 @@ def diagnose(
         _fail("--json and --csv: choose one")
     try:
         seed_list = dg.parse_seeds(seeds)
+        dg.check_replicates(replicates)
         sc = load_scenario(scenario, set_ or [])
     except (dg.DiagnosticsError, ScenarioError) as exc:
         _fail(str(exc))
@@ -2533,6 +2541,8 @@ def diagnose(
     if csv is not None and (problem := _writable_dir(csv)) is not None:
         _fail(f"--csv {csv}: {problem}")
     label = f"{sc.name}, {len(seed_list)} seed{'s' if len(seed_list) > 1 else ''}"
+    if replicates > 1:
+        label += f" x {replicates} replicates"
     if _progress_enabled(quiet or as_json):
         with Bar(
             TextColumn("{task.description}"),
@@ -2543,14 +2553,17 @@ def diagnose(
             console=err,
             transient=True,
         ) as bar:
-            task = bar.add_task(label, total=len(seed_list))
+            task = bar.add_task(label, total=len(seed_list) * replicates)
             results = dg.run_seeds(
-                sc, seed_list, progress=lambda done, total: bar.update(task, completed=done)
+                sc,
+                seed_list,
+                progress=lambda done, total: bar.update(task, completed=done),
+                replicates=replicates,
             )
     else:
-        results = dg.run_seeds(sc, seed_list)
+        results = dg.run_seeds(sc, seed_list, replicates=replicates)
     try:
-        diag = dg.diagnose(results, span)
+        diag = dg.diagnose(results, span, replicates)
     except dg.DiagnosticsError as exc:
         _fail(str(exc))
         return

@@ -4,8 +4,12 @@
 :class:`Diagnostics`: tidy per-seed tables (a ``seed`` column, one row per seed and key),
 their summaries over the seeds (median, min, max; one row per key and metric) and the
 checks of issue 14 as booleans with the measured value. Nothing here runs or changes the
-engine; ``run_seeds`` only calls :func:`overcap.run` once per seed. What each table means
-and which recorded column each number comes from: docs/DIAGNOSTICS.md.
+engine; ``run_seeds`` only calls :func:`overcap.run` once per seed, or once per replicate
+of each seed (``replicates``): then the tables hold one row per run (a ``replicate``
+column), the summaries are over every run, and a seed passes a check when a strict
+majority of its replicates do (the calibration's plausibility term reads the median over
+the replicates of a seed; with an odd number of replicates the two agree exactly). What
+each table means and which recorded column each number comes from: docs/DIAGNOSTICS.md.
 
 Where a quantity the issue asks for is not recorded, the table holds the closest recorded
 proxy under its own name (``NOT_RECORDED`` lists them).
@@ -128,19 +132,32 @@ def run_seeds(
     seeds: Sequence[int] = (0, 1, 2, 3),
     overrides: dict[str, Any] | list[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    replicates: int = 1,
 ) -> list[Result]:
     """One :func:`overcap.run` per seed, in this process, one after another;
-    ``progress(done, total)`` after each. Bad scenarios or overrides raise
-    :class:`overcap.ScenarioError` before any run."""
+    ``progress(done, total)`` after each. With ``replicates`` R > 1, replicates 0..R-1 of
+    each seed (the streams an ensemble and the calibration run), seed by seed. Bad
+    scenarios or overrides raise :class:`overcap.ScenarioError` before any run."""
     if not seeds:
         raise DiagnosticsError("seeds: give at least one seed")
+    check_replicates(replicates)
     sc = load_scenario(scenario, overrides)
     out: list[Result] = []
-    for i, s in enumerate(seeds):
-        out.append(run(sc, seed=int(s)))
-        if progress is not None:
-            progress(i + 1, len(seeds))
+    total = len(seeds) * replicates
+    for s in seeds:
+        for r in range(replicates):
+            out.append(run(sc, seed=int(s), replicate=None if replicates == 1 else r))
+            if progress is not None:
+                progress(len(out), total)
     return out
+
+
+def check_replicates(replicates: int) -> None:
+    """A user error unless ``replicates`` is a whole number of at least 1."""
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
+        raise DiagnosticsError(
+            f"--replicates {replicates!r}: expected a whole number of at least 1 (runs per seed)"
+        )
 
 
 # ------------------------------------------------------------------------------ result
@@ -150,11 +167,13 @@ def run_seeds(
 class Diagnostics:
     """The diagnostics of one scenario over seeds.
 
-    ``tables``: per seed, tidy (``seed`` + the keys of ``KEYS`` + one column per metric).
-    ``summary``: per table, one row per key and metric with ``median``, ``min``, ``max``
-    over the seeds and ``seeds`` (how many had a value). ``checks``: one row per check of
-    issue 14 with the median value, its range, how many seeds pass and ``passed`` (a
-    strict majority of the seeds that could be evaluated)."""
+    ``tables``: per run, tidy (``seed``, with several replicates a seed also
+    ``replicate``, + the keys of ``KEYS`` + one column per metric). ``summary``: per
+    table, one row per key and metric with ``median``, ``min``, ``max`` over the runs and
+    ``seeds`` (how many runs had a value). ``checks``: one row per check of issue 14 with
+    the median value (of each seed's median over its replicates), its range, how many
+    seeds pass and ``passed`` (a strict majority of the seeds that could be evaluated).
+    ``seeds`` lists each seed once; ``replicates`` is the runs per seed."""
 
     scenario: str
     seeds: tuple[int, ...]
@@ -162,6 +181,7 @@ class Diagnostics:
     tables: dict[str, pd.DataFrame]
     summary: dict[str, pd.DataFrame]
     checks: pd.DataFrame
+    replicates: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: scenario, seeds, years, checks, summaries and per-seed tables
@@ -173,6 +193,7 @@ class Diagnostics:
         return {
             "scenario": self.scenario,
             "seeds": list(self.seeds),
+            "replicates": self.replicates,
             "years": list(self.years),
             "checks": records(self.checks),
             "summary": {k: records(v) for k, v in self.summary.items()},
@@ -194,11 +215,23 @@ class Diagnostics:
         return paths
 
 
-def diagnose(results: Sequence[Result], years: tuple[int, int] | None = None) -> Diagnostics:
-    """The diagnostics tables of ``results`` (one per seed, same scenario) over ``years``
-    (inclusive; default all recorded years). Pure: reads only the result frames."""
+def diagnose(
+    results: Sequence[Result], years: tuple[int, int] | None = None, replicates: int = 1
+) -> Diagnostics:
+    """The diagnostics tables of ``results`` (one per seed, same scenario; or, with
+    ``replicates`` R, R consecutive runs per seed, as :func:`run_seeds` returns them) over
+    ``years`` (inclusive; default all recorded years). Pure: reads only the result
+    frames."""
     if not results:
         raise DiagnosticsError("results: give at least one run")
+    check_replicates(replicates)
+    if len(results) % replicates or any(
+        results[i].seed != results[i - i % replicates].seed for i in range(len(results))
+    ):
+        raise DiagnosticsError(
+            f"replicates {replicates}: the results are not {replicates} consecutive runs of "
+            "each seed"
+        )
     first = int(min(r.economy["year"].min() for r in results))
     last = int(max(r.economy["year"].max() for r in results))
     if years is None:
@@ -211,24 +244,52 @@ def diagnose(results: Sequence[Result], years: tuple[int, int] | None = None) ->
             raise DiagnosticsError(f"--years {a}-{b}: outside the recorded years {first}-{last}")
         a, b = max(a, first), min(b, last)
     per_seed: dict[str, list[pd.DataFrame]] = {k: [] for k in KEYS}
-    for res in results:
+    labels = ["seed"] if replicates == 1 else ["seed", "replicate"]
+    for i, res in enumerate(results):
         one = _one_run(res, a, b)
         for name, df in one.items():
-            per_seed[name].append(df.assign(seed=res.seed))
+            df = df.assign(seed=res.seed)
+            if replicates > 1:
+                df = df.assign(replicate=i % replicates)
+            per_seed[name].append(df)
     tables: dict[str, pd.DataFrame] = {}
     for name, parts in per_seed.items():
         df = pd.concat(parts, ignore_index=True)
-        cols = ["seed", *[c for c in df.columns if c != "seed"]]
+        cols = [*labels, *[c for c in df.columns if c not in labels]]
         tables[name] = df[cols]
     summary = {name: summarise(df, KEYS[name]) for name, df in tables.items() if name != "checks"}
     return Diagnostics(
         scenario=results[0].scenario.name,
-        seeds=tuple(r.seed for r in results),
+        seeds=tuple(r.seed for r in results[::replicates]),
         years=(a, b),
         tables=tables,
         summary=summary,
-        checks=summarise_checks(tables["checks"]),
+        checks=summarise_checks(_by_seed(tables["checks"])),
+        replicates=replicates,
     )
+
+
+def _by_seed(checks: pd.DataFrame) -> pd.DataFrame:
+    """Per-run checks collapsed to one row per seed and check: the median value over the
+    seed's evaluable replicates, evaluable if any is, passed if a strict majority of them
+    pass, the most frequent detail. Unchanged without a ``replicate`` column."""
+    if "replicate" not in checks.columns:
+        return checks
+    rows = []
+    for (seed, _), g in checks.groupby(["seed", "check"], sort=False):
+        ev = g[g["evaluable"]]
+        detail = ev["detail"][ev["detail"] != ""]
+        rows.append(
+            {
+                **g.iloc[0][["check", "what", "target", "record"]].to_dict(),
+                "seed": seed,
+                "value": ev["value"].median() if len(ev) else float("nan"),
+                "evaluable": bool(len(ev)),
+                "passed": bool(ev["passed"].sum() * 2 > len(ev)),
+                "detail": str(detail.mode().iloc[0]) if len(detail) else "",
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def summarise(df: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
@@ -1011,15 +1072,24 @@ def render(d: Diagnostics, overrides: Sequence[str] = ()) -> list[Any]:
     """The diagnostics as rich renderables (text and tables), laid out for 80 columns."""
     from rich.markup import escape
 
-    n = len(d.seeds)
+    n = len(d.seeds) * d.replicates  # runs
     out: list[Any] = []
     seeds = _seed_text(d.seeds)
     span = f"{d.years[0]}-{d.years[1]}"
-    head = f"[bold]overcap diagnose[/] {escape(d.scenario)}: seeds {seeds}, years {span}"
+    reps = f" x {d.replicates} replicates" if d.replicates > 1 else ""
+    head = f"[bold]overcap diagnose[/] {escape(d.scenario)}: seeds {seeds}{reps}, years {span}"
     if overrides:
         head += "; " + escape(", ".join(overrides))
     out.append(head)
-    if n > 1:
+    if d.replicates > 1:
+        out.append(
+            f"Cells: the median over the {n} runs ({len(d.seeds)} seeds x {d.replicates} "
+            "replicates); a second, dim line: min-max over the runs (min..max when negative; "
+            "years as two digits). *: not every run has a value. -: none. Checks: a seed's "
+            "value is the median over its replicates and it passes when a strict majority "
+            "of them do; pass counts seeds."
+        )
+    elif n > 1:
         out.append(
             f"Cells: the median over the {n} seeds; a second, dim line: min-max over the "
             "seeds (min..max when negative; years as two digits). *: not every seed has a "
