@@ -690,7 +690,8 @@ class MarketParams(Section):
         calibration_range=(1.3, 2.5),
         anchor="NDRC temporary price interventions on thermal coal (2008; 2021) and the "
         "2022 reasonable range for Qinhuangdao 5,500 kcal coal (recalled, R); Price Law of "
-        "the PRC (1997) art. 30",
+        "the PRC (1997) art. 30; the 2008 ratio checked against the annual Qinhuangdao spot "
+        "price of the BP Statistical Review of World Energy 2021 (about 1.7 in yuan)",
     )
     price_adjustment: float = param(
         1.0,
