@@ -202,7 +202,7 @@ class Diagnostics:
         }
 
     def write_csv(self, directory: str | Path) -> list[Path]:
-        """One CSV per table: ``NAME.csv`` (per seed), ``NAME-summary.csv`` (over seeds),
+        """One CSV per table: ``NAME.csv`` (per run), ``NAME-summary.csv`` (over the runs),
         ``checks-summary.csv``. Returns the paths written."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
