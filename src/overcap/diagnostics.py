@@ -277,19 +277,26 @@ def _by_seed(checks: pd.DataFrame) -> pd.DataFrame:
         return checks
     rows = []
     for (seed, _), g in checks.groupby(["seed", "check"], sort=False):
-        ev = g[g["evaluable"]]
-        detail = ev["detail"][ev["detail"] != ""]
+        ev, n_pass, detail = _pooled(g)
         rows.append(
             {
                 **g.iloc[0][["check", "what", "target", "record"]].to_dict(),
                 "seed": seed,
                 "value": ev["value"].median() if len(ev) else float("nan"),
                 "evaluable": bool(len(ev)),
-                "passed": bool(ev["passed"].sum() * 2 > len(ev)),
-                "detail": str(detail.mode().iloc[0]) if len(detail) else "",
+                "passed": n_pass * 2 > len(ev),
+                "detail": detail,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _pooled(g: pd.DataFrame) -> tuple[pd.DataFrame, int, str]:
+    """A check's rows pooled (runs of a seed, or seeds): the evaluable rows, how many of
+    them pass and their most frequent detail ("" if none has one)."""
+    ev = g[g["evaluable"]]
+    detail = ev["detail"][ev["detail"] != ""]
+    return ev, int(ev["passed"].sum()), str(detail.mode().iloc[0]) if len(detail) else ""
 
 
 def summarise(df: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
@@ -320,9 +327,7 @@ def summarise_checks(checks: pd.DataFrame) -> pd.DataFrame:
     none is evaluable) and the most frequent detail."""
     rows = []
     for name, g in checks.groupby("check", sort=False):
-        ev = g[g["evaluable"]]
-        n_pass = int(ev["passed"].sum())
-        detail = ev["detail"][ev["detail"] != ""]
+        ev, n_pass, detail = _pooled(g)
         rows.append(
             {
                 "check": name,
@@ -335,7 +340,7 @@ def summarise_checks(checks: pd.DataFrame) -> pd.DataFrame:
                 "evaluable": len(ev),
                 "passing": n_pass,
                 "passed": (n_pass * 2 > len(ev)) if len(ev) else None,
-                "detail": str(detail.mode().iloc[0]) if len(detail) else "",
+                "detail": detail,
             }
         )
     return pd.DataFrame(rows)
