@@ -12,7 +12,8 @@ trials (by the loss on its 3 or 5 replicates):
 
 1. each is evaluated again on 10 replicates of the study's own seed (``--replicates N``:
    N; a study that ran 10 replicates a trial needs more, or the pick re-reads its own
-   streams), with the same loss and holdout (``overcap.calibration.evaluate``);
+   streams), with the same loss (its shrinkage and robustness weights, read from
+   STUDY_OUT.json) and holdout (``overcap.calibration.evaluate``);
 2. only those whose internal states stay inside the record's ranges on those replicates
    (implausibility 0) are kept; with ``--check-seed S``, also on N replicates of seed S
    (a seed no study, score or test uses: 17 from session 12 on), since a set checked on
@@ -109,8 +110,10 @@ def main(argv: list[str]) -> int:
     held = holdout_mask(facts, hold)
     doc = json.loads(a.study_out.read_text())
     until = None if hold is None else hold[0] - 1
-    # the study's own loss: with its shrinkage toward the documented values, if it had one
+    # the study's own loss: with its shrinkage toward the documented values and its
+    # robustness term (each fact's share of failing runs), if it had them
     shrinkage = float(doc["provenance"].get("shrinkage") or 0.0)
+    robustness = float(doc["provenance"].get("robustness") or 0.0)
 
     def on_replicates(params: dict[str, Any], seed: int) -> dict[str, Any]:
         """The study's loss on the pick's replicates (``--replicates``) of ``seed``."""
@@ -121,7 +124,7 @@ def main(argv: list[str]) -> int:
             held,
             n_rep,
             seed,
-            0.0,
+            robustness,
             a.plausibility,
             until,
             shrinkage,

@@ -150,6 +150,30 @@ def test_replicates_sets_how_many_the_five_are_evaluated_on(
     assert "implausibility 0 on 20 replicates" in pv["selection"]
 
 
+def test_the_study_s_robustness_and_shrinkage_enter_the_pick_s_loss(
+    pick: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A study fitted with --robustness W and --shrinkage L is picked on the same loss:
+    both weights, read from its output's provenance, reach every evaluation."""
+    seen: list[tuple[float, float]] = []
+    fake = pick.evaluate
+
+    def spying(scenario: str, params: dict[str, Any], *args: Any, **kw: Any) -> dict[str, Any]:
+        # evaluate(scenario, params, facts, held, runs, seed, robustness, plausibility,
+        #          until, shrinkage, stop=...)
+        seen.append((args[4], args[7]))
+        return fake(scenario, params, *args, **kw)
+
+    monkeypatch.setattr(pick, "evaluate", spying)
+    journal, study_out = _study(tmp_path)
+    doc = json.loads(study_out.read_text())
+    doc["provenance"].update(robustness=1.5, shrinkage=0.1)
+    study_out.write_text(json.dumps(doc))
+    argv = [str(journal), str(study_out), str(tmp_path / "p.json"), "--seed", "11"]
+    assert pick.main([*argv, "--plausibility", "3"]) == 0
+    assert seen and set(seen) == {(1.5, 0.1)}
+
+
 def test_replicates_below_one_is_a_one_line_error(
     pick: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
