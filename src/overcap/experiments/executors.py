@@ -134,6 +134,10 @@ class DaskExecutor:
                     env=dict(WORKER_ENV),
                 )
             self.client = Client(self.cluster)
+            # the driver closes its own cluster: a heartbeat caught by that is no error
+            from overcap.experiments.worker_logs import QuietClose
+
+            self.client.register_plugin(QuietClose())
             self.description = f"LocalCluster, {n} worker{'s' if n != 1 else ''}"
         if self.cluster is None:
             try:
