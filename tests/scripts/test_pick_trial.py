@@ -37,7 +37,8 @@ SECOND_CHECK_SEED = 19
 RANGES = {A: [0.0, 1.0], B: [0.3, 1.0]}
 
 
-def _study(tmp: Path) -> tuple[Path, Path]:
+def _study(tmp: Path, **provenance: Any) -> tuple[Path, Path]:
+    """A fake study and its output; ``provenance`` adds to the output's provenance."""
     journal = tmp / "study.journal"
     storage = optuna.storages.JournalStorage(JournalFileBackend(str(journal)))
     study = optuna.create_study(study_name="s", storage=storage)
@@ -57,15 +58,16 @@ def _study(tmp: Path) -> tuple[Path, Path]:
     doc = {
         "scenario": "baseline",
         "params": {A: 0.9, B: 0.9, "exit.rescue_soe": 0.7},
-        "provenance": {"ranges": RANGES, "seed": 11},
+        "provenance": {"ranges": RANGES, "seed": 11, **provenance},
     }
     out.write_text(json.dumps(doc))
     return journal, out
 
 
-def _main(pick: ModuleType, tmp: Path, *extra: str) -> tuple[int, Path]:
-    """Run the script on the fake study in ``tmp``; returns its exit code and out path."""
-    journal, study_out = _study(tmp)
+def _main(pick: ModuleType, tmp: Path, *extra: str, **provenance: Any) -> tuple[int, Path]:
+    """Run the script on the fake study in ``tmp`` (``provenance``: see :func:`_study`);
+    returns its exit code and out path."""
+    journal, study_out = _study(tmp, **provenance)
     out = tmp / "picked.json"
     argv = [str(journal), str(study_out), str(out), "--seed", "11", "--plausibility", "3"]
     return pick.main([*argv, *extra]), out
@@ -165,12 +167,8 @@ def test_the_study_s_robustness_and_shrinkage_enter_the_pick_s_loss(
         return fake(scenario, params, *args, **kw)
 
     monkeypatch.setattr(pick, "evaluate", spying)
-    journal, study_out = _study(tmp_path)
-    doc = json.loads(study_out.read_text())
-    doc["provenance"].update(robustness=1.5, shrinkage=0.1)
-    study_out.write_text(json.dumps(doc))
-    argv = [str(journal), str(study_out), str(tmp_path / "p.json"), "--seed", "11"]
-    assert pick.main([*argv, "--plausibility", "3"]) == 0
+    rc, _ = _main(pick, tmp_path, robustness=1.5, shrinkage=0.1)
+    assert rc == 0
     assert seen and set(seen) == {(1.5, 0.1)}
 
 
