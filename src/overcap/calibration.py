@@ -57,9 +57,11 @@ REGIME_KNOBS: dict[tuple[str, str], tuple[float, float]] = {
 # utilisation, solar's glut margin): the cost structure differs by sector by construction.
 # Build lags (recalled, R) are searched for the three new-energy sectors, whose record
 # times each year of the wave (output, capacity and utilisation year by year: solar
-# 2010-19, EVs 2015-19, batteries 2016-19): how long a line takes to build differs by
-# sector by construction (a module line in months, a coal mine in years), and within the
-# documented range it decides in which year a wave's capacity arrives.
+# 2010-19, EVs 2015-19, batteries 2016-19), and, from session 27, for coal, whose record
+# times its glut (capacity and utilisation in 2015 and 2016, the 2016-18 campaign's cut):
+# how long a line takes to build differs by sector by construction (a module line in
+# months, a coal mine in years), and within the documented range it decides in which
+# year a wave's capacity arrives.
 SECTOR_KNOBS: tuple[tuple[str, str], ...] = (
     ("solar_pv", "export_share"),
     ("li_batteries", "export_share"),
@@ -73,6 +75,7 @@ SECTOR_KNOBS: tuple[tuple[str, str], ...] = (
     ("solar_pv", "build_lag"),
     ("li_batteries", "build_lag"),
     ("electric_vehicles", "build_lag"),
+    ("coal", "build_lag"),
 )
 SECTOR_KNOB_MEANING: dict[str, tuple[str, str]] = {
     "export_share": (
