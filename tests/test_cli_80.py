@@ -312,7 +312,7 @@ def test_paragraphs_rewrap_docstrings() -> None:
     assert paragraphs(doc) == "First line goes on.\n\nSecond paragraph also."
 
 
-def test_check_shows_the_fact_in_words_with_unit_and_source() -> None:
+def test_check_shows_the_fact_in_words_with_unit_source_and_note() -> None:
     from overcap.evidence import load_facts
 
     facts, _ = load_facts()
@@ -327,6 +327,13 @@ def test_check_shows_the_fact_in_words_with_unit_and_source() -> None:
     f26 = by_id["F26"]
     assert f"F26 {f26.label()}" in cells and f"{f26.unit}; {joined(f26.source)}" in cells
     assert "F26 output steel 2015 value" not in cells  # not the machine form
+    # a fact's note (its definition, scope or caveat) under its source; none where empty
+    f65 = by_id["F65"]
+    assert f65.note.startswith("all industry") and not f26.note
+    assert f"note: {joined(f65.note)}" in cells
+    assert cells.count("note: ") == sum(1 for f in facts if f.note)
     out = json.loads(invoke(*args, "--json").stdout)
     row = next(f for f in out["facts"] if f["id"] == "F26")
     assert (row["label"], row["unit"], row["source"]) == (f26.label(), f26.unit, f26.source)
+    notes = {f["id"]: f["note"] for f in out["facts"]}
+    assert notes["F26"] == "" and notes["F65"] == f65.note

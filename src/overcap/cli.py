@@ -772,6 +772,7 @@ def check(
                     "label": r.label,
                     "unit": r.unit,
                     "source": r.source,
+                    "note": r.note,
                     "value": None if not r.evaluable else r.value,
                     "low": _opt(r.low),
                     "high": _opt(r.high),
@@ -816,6 +817,8 @@ def check(
         mark = "[green]pass[/]" if r.passed else "[red]fail[/]"
         unit = str(r.unit) + "; " if r.unit else ""
         fact = f"{escape(str(r.id))} {escape(str(r.label))}\n[dim]{escape(unit + str(r.source))}[/]"
+        if r.note:
+            fact += f"\n[dim italic]note: {escape(str(r.note))}[/]"
         cells = [fact, escape(value), escape(band), mark, f"{r.share_passing:.0%}"]
         if span:
             cells.append("out of time" if h else "in-sample")

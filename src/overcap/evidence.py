@@ -114,6 +114,7 @@ class Fact:
     unit: str
     source: str
     row: int
+    note: str = ""  # the facts file's note: a definition, a scope, a caveat (may be empty)
 
     @property
     def kind(self) -> str:
@@ -281,6 +282,7 @@ def parse_facts(text: str, name: str = "facts") -> list[Fact]:
                 (r.get("unit") or "").strip(),
                 (r.get("source") or "").strip(),
                 i,
+                (r.get("note") or "").strip(),
             )
         )
     if not facts:
@@ -542,7 +544,8 @@ def check(
 ) -> pd.DataFrame:
     """Evaluate every fact on a result or an ensemble of results.
 
-    One row per fact: id, what (the machine form), label (in words), unit, source, value
+    One row per fact: id, what (the machine form), label (in words), unit, source, note
+    (the facts file's, empty where it has none), value
     (median over runs), low, high, target, passed (the median passes), share_passing,
     evaluable, reason, distance (for calibration).
     """
@@ -577,6 +580,7 @@ def check(
                 "label": fact.label(),
                 "unit": fact.unit,
                 "source": fact.source,
+                "note": fact.note,
                 "value": med,
                 "low": fact.low,
                 "high": fact.high,
