@@ -1413,10 +1413,14 @@ class TradeParams(Section):
         "weight of the other side's cumulative output in a country's producers' experience: "
         "China's producers learn on X_cn + w X_f, foreign producers on X_f + w X_cn (1: both "
         "on world output, 0: each on its own only)",
+        calibratable=True,
+        calibration_range=(0.5, 1.0),
         anchor="Irwin and Klenow 1994 (JPE, semiconductors): a firm learns three times as "
         "much from its own output as from other firms', and as much from foreign as from "
         "domestic others; for a firm with a tenth of its country's output that makes the "
-        "country-level weight 1/3 / (0.1 + 0.9/3) = 0.83, taken as 0.8",
+        "country-level weight 1/3 / (0.1 + 0.9/3) = 0.83, taken as 0.8; the calibration "
+        "range 0.5-1.0 is the same formula for a leading firm's share of its country's "
+        "output from a half (0.5) to negligible (1.0)",
     )
     measure_years: int = param(
         5,
