@@ -61,7 +61,9 @@ REGIME_KNOBS: dict[tuple[str, str], tuple[float, float]] = {
 # times its glut (capacity and utilisation in 2015 and 2016, the 2016-18 campaign's cut):
 # how long a line takes to build differs by sector by construction (a module line in
 # months, a coal mine in years), and within the documented range it decides in which
-# year a wave's capacity arrives.
+# year a wave's capacity arrives. From session 28, appliances' Armington share (the record
+# has the share of 2001's refrigerators sold at home, F03) and flat glass's cost structure
+# (its utilisation 2011-15, F13): data/sectors.csv documents both ranges.
 SECTOR_KNOBS: tuple[tuple[str, str], ...] = (
     ("solar_pv", "export_share"),
     ("li_batteries", "export_share"),
@@ -76,6 +78,8 @@ SECTOR_KNOBS: tuple[tuple[str, str], ...] = (
     ("li_batteries", "build_lag"),
     ("electric_vehicles", "build_lag"),
     ("coal", "build_lag"),
+    ("appliances", "export_share"),
+    ("flat_glass", "vc_share"),
 )
 SECTOR_KNOB_MEANING: dict[str, tuple[str, str]] = {
     "export_share": (
