@@ -137,3 +137,26 @@ def test_both_renderers_draw_the_selected_data(small_data: ReportData) -> None:
         assert drawn and np.array_equal(drawn[0].get_ydata(), p.series.frame["median"])
     sel = select.policy_cycle(small_data)
     assert not sel.target.bands and sel.events == small_data.events()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-TW"])
+def test_fact_hovers_carry_the_facts_note(small_data: ReportData, lang: str) -> None:
+    """A fact's note (its scope or caveat, e.g. F54's "power cells") is in the hover of
+    its mark on the utilisation waves and the history panels; a fact without one adds
+    nothing."""
+    noted = {f.id: f.note for f in small_data.facts if f.note}
+    label = messages.t("legend.fact_note", lang, note="")
+    hovers = [
+        str(t.hovertext or "")
+        for fig in (figures.utilisation_waves(small_data, lang), figures.history(small_data, lang))
+        for t in fig.data
+        if t.hovertext
+    ]
+    assert any(label in h for h in hovers), "no fact mark shows its note"
+    for h in hovers:
+        for fid, note in noted.items():
+            if h.startswith(f"{fid} "):  # a history panel's mark: "F54 2017-2017: 0.4..."
+                assert label + note[:40] in h
+        if label in h:
+            assert any(note[:40] in h for note in noted.values())
+    assert figures.fact_note(next(f for f in small_data.facts if not f.note), lang) == ""

@@ -436,6 +436,7 @@ def utilisation_waves(data: ReportData, lang: str, scenario: str | None = None) 
         ylab = m.sector(mark.row, lang)
         value = f"{mark.percent:.0f}%"
         hover = m.t("legend.fact_hover", lang, value=value, source=f.source[:120])
+        hover += fact_note(f, lang)
         mid = (mark.start + mark.end) / 2
         fig.add_trace(
             go.Scatter(
@@ -664,6 +665,14 @@ def evidence(data: ReportData, lang: str, **_: Any) -> go.Figure:
     return fig
 
 
+def fact_note(f: Fact, lang: str) -> str:
+    """A fact's note from the facts file (its definition, scope or caveat, in English as
+    its source is) as a hover line, or nothing when it has none."""
+    if not f.note:
+        return ""
+    return "<br>" + m.t("legend.fact_note", lang, note=f.note[:120])
+
+
 # ---------------------------------------------------------------------- issue 17's figures
 def _record_trace(
     fig: go.Figure, points: list[select.RecordPoint], lang: str, row: int, col: int, first: bool
@@ -685,7 +694,8 @@ def _record_trace(
                 name=m.t("legend.record", lang),
                 legendgroup="record",
                 showlegend=first and k == 0,
-                hovertext=f"{r.fact.id} {r.start}-{r.end}: {r.value:.3g}<br>{r.fact.source[:120]}",
+                hovertext=f"{r.fact.id} {r.start}-{r.end}: {r.value:.3g}<br>{r.fact.source[:120]}"
+                + fact_note(r.fact, lang),
                 hoverinfo="text",
             ),
             row=row,
