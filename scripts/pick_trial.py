@@ -22,11 +22,15 @@ trials (by the loss on its 3 or 5 replicates):
    off lowers both total investment and the mean zombie share over 2005-2025, in the
    median of 8 paired replicates of the study's own seed (the sign tests/test_thesis_sign.py
    asserts on seeds 0-7, which are never looked at here);
-4. the lowest N-replicate loss among those left is written (provenance
-   ``loss_10_replicates`` and ``passed_in_sample_10_replicates``, or
-   ``loss_pick_replicates`` and ``passed_in_sample_pick_replicates`` with
-   ``pick_replicates`` N when N is not 10). If none is left, nothing is written and the
-   exit code is 1.
+4. the lowest N-replicate loss among those left is the pick; if none is left, nothing
+   is written and the exit code is 1;
+5. with ``--against SHIPPED.json``, the shipped set's loss on the same replicates and
+   seed is measured too (provenance ``shipped_set_loss_pick_replicates``); if the pick's
+   is not below it, nothing is written and the exit code is 1 (the rule that installs a
+   pick, docs/CALIBRATION.md);
+6. the pick is written (provenance ``loss_10_replicates`` and
+   ``passed_in_sample_10_replicates``, or ``loss_pick_replicates`` and
+   ``passed_in_sample_pick_replicates`` with ``pick_replicates`` N when N is not 10).
 
 The seeds that score the set (1-3) and the test's seeds (0-7) are never used.
 """
@@ -94,6 +98,13 @@ def main(argv: list[str]) -> int:
         help=f"replicates each of the five best is evaluated on (default {REPLICATES}); more "
         "than the study's own, which they include",
     )
+    ap.add_argument(
+        "--against",
+        type=Path,
+        default=None,
+        help="the shipped set (a calibrated-set JSON): its loss on the same replicates, "
+        "seed and loss is measured, and the pick is written only if its loss is below it",
+    )
     a = ap.parse_args(argv)
     if a.replicates < 1:
         ap.error(f"--replicates {a.replicates}: expected a whole number of at least 1")
@@ -159,6 +170,19 @@ def main(argv: list[str]) -> int:
         print("no trial of the five meets the rule: nothing written")
         return 1
     loss, t, r, params, sign = min(kept, key=lambda x: x[0])
+    shipped_loss = None
+    if a.against is not None:
+        shipped = json.loads(a.against.read_text())["params"]
+        shipped_loss = float(on_replicates(shipped, a.seed)["loss"])
+        verdict = "below" if loss < shipped_loss else "not below"
+        print(
+            f"#{t.number}: {loss:.3f} on {n_rep} replicates of seed {a.seed}; the shipped set "
+            f"{a.against.name}: {shipped_loss:.3f}: {verdict}",
+            flush=True,
+        )
+        if loss >= shipped_loss:
+            print("the pick does not beat the shipped set: nothing written")
+            return 1
     pv = doc["provenance"]
     u = t.user_attrs
     pv.update(
@@ -199,6 +223,8 @@ def main(argv: list[str]) -> int:
         pv["plausibility_check_seed"] = (
             a.check_seed[0] if len(a.check_seed) == 1 else list(a.check_seed)
         )
+    if shipped_loss is not None:
+        pv["shipped_set_loss_pick_replicates"] = shipped_loss
     if sign is not None:
         pv["thesis_sign_study_seed"] = {"investment": sign[0], "zombie_share": sign[1]}
     for key, attr in (

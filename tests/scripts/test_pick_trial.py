@@ -234,3 +234,35 @@ def test_a_bad_holdout_is_a_one_line_error(
             ]
         )
     assert "--holdout '2019-2013': expected FROM-TO" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("shipped_loss", "written"), [(3.5, True), (3.0, False), (2.0, False)])
+def test_against_writes_the_pick_only_below_the_shipped_sets_loss(
+    pick: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    shipped_loss: float,
+    written: bool,
+) -> None:
+    """--against SHIPPED.json: the shipped set is evaluated on the same replicates and
+    seed; the pick (trial 3, loss 3.0) is written only if its loss is below the shipped
+    set's, with that loss in its provenance; a tie does not install it."""
+    shipped = tmp_path / "shipped.json"
+    shipped.write_text(json.dumps({"params": {A: 0.9, B: 0.9, "exit.rescue_soe": 0.1}}))
+    fake = pick.evaluate
+    seen: list[tuple[float, int]] = []
+
+    def evaluate(scenario: str, params: dict[str, Any], *args: Any, **kw: Any) -> dict[str, Any]:
+        if params.get("exit.rescue_soe") == 0.1:  # the shipped set
+            seen.append((params[A], args[3]))
+            return {"loss": shipped_loss, "implausibility": 0.0, "passed_in": 40, "total_in": 71}
+        return fake(scenario, params, *args, **kw)
+
+    monkeypatch.setattr(pick, "evaluate", evaluate)
+    rc, out = _main(pick, tmp_path, "--against", str(shipped))
+    assert seen == [(0.9, 11)]  # once, on the study's seed
+    assert (rc == 0) is written and out.exists() is written
+    if written:
+        pv = json.loads(out.read_text())["provenance"]
+        assert pv["selected_trial"] == 3
+        assert pv["shipped_set_loss_pick_replicates"] == shipped_loss
