@@ -8,8 +8,9 @@ off it.
     python scripts/ledger.py --set trade.learning_spillover=0.5   # a probe
     python scripts/ledger.py --seeds 1,2,3 --runs 10 --json ledger.json
 
-A set file is a calibrated set's JSON (its ``params`` are overrides over the baseline
-scenario, which the shipped set is already in); ``--set`` adds overrides to both sides.
+A set file is a calibrated set's JSON; it takes the shipped set's place the way
+``overcap score`` puts the out-of-time set there (a parameter the file lacks keeps its
+default); ``--set`` adds overrides on top, on both sides.
 Runs are ``overcap check``'s: replicate i of each seed, 10 runs by default, in this
 process, with NumPy's AVX-512 kernels off as ``make test`` runs them.
 """
@@ -17,7 +18,6 @@ process, with NumPy's AVX-512 kernels off as ``make test`` runs them.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,28 +25,28 @@ from typing import Any
 import pandas as pd
 
 from overcap._kernels import ensure_neutral
+from overcap.calibration import scenario_with_set
 from overcap.evidence import check, load_facts
 from overcap.experiments import ensemble
 from overcap.scenario import ScenarioError, load_scenario, parse_override
 
 
-def _overrides(set_file: Path | None, extra: list[str]) -> dict[str, Any]:
+def _overrides(extra: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    if set_file is not None:
-        doc = json.loads(set_file.read_text(encoding="utf-8"))
-        if not isinstance(doc, dict) or not isinstance(doc.get("params"), dict):
-            raise ValueError(f"{set_file}: not a calibrated set (no 'params' table)")
-        out.update(doc["params"])
     for item in extra:
         path, value = parse_override(item)
         out[".".join(path)] = value
     return out
 
 
-def ledger(overrides: dict[str, Any], seeds: list[int], runs: int) -> pd.DataFrame:
+def ledger(
+    set_file: Path | None, overrides: dict[str, Any], seeds: list[int], runs: int
+) -> pd.DataFrame:
     """One row per fact and seed: id, seed, value (median of ``runs``), passed, low,
-    high, label."""
-    sc = load_scenario("baseline", overrides or None)
+    high, label. ``set_file`` takes the shipped set's place as ``overcap score`` puts the
+    out-of-time set in it (``calibration.scenario_with_set``); ``overrides`` go on top."""
+    base = scenario_with_set("baseline", set_file) if set_file else load_scenario("baseline")
+    sc = load_scenario(base, overrides) if overrides else base
     facts, _ = load_facts(None)
     frames = []
     for seed in seeds:
@@ -116,8 +116,9 @@ def main(argv: list[str]) -> int:
     if not seeds or a.runs < 1:
         ap.error("expected at least one seed and --runs of at least 1")
     try:
-        main_rows = ledger(_overrides(a.set_file, a.set), seeds, a.runs)
-        other = ledger(_overrides(a.against, a.set), seeds, a.runs) if a.against else None
+        extra = _overrides(a.set)
+        main_rows = ledger(a.set_file, extra, seeds, a.runs)
+        other = ledger(a.against, extra, seeds, a.runs) if a.against else None
     except (ValueError, ScenarioError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

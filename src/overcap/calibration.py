@@ -839,6 +839,18 @@ def set_info(path: str | Path) -> dict[str, Any]:
     }
 
 
+def scenario_with_set(scenario: str, path: str | Path) -> Scenario:
+    """The scenario as load_scenario builds it, with the calibrated set at ``path`` in
+    place of the one it names: the set's values replace the defaults, the scenario's own
+    file still wins over them, and a parameter the set lacks keeps its default (not the
+    shipped set's value)."""
+    from overcap.scenario import _resolve, apply_calibration
+
+    raw = apply_calibration(_resolve(scenario), str(path))
+    raw["calibration"] = str(path)
+    return Scenario.model_validate(raw)
+
+
 def _median(xs: list[int]) -> float | int:
     m = float(np.median(xs))
     return int(m) if m.is_integer() else m
@@ -885,14 +897,7 @@ def measure_scores(
         plan.append(("in_sample", sc, shipped["fit_seed"]))
     plan += [("out_of_stream", sc, s) for s in seeds]
     if hold is not None:
-        # the scenario as load_scenario builds it, with the out-of-time set in place of
-        # the shipped one
-        from overcap.scenario import _resolve, apply_calibration
-
-        raw = apply_calibration(_resolve(scenario), str(hold_path))
-        raw["calibration"] = str(hold_path)
-        hsc = Scenario.model_validate(raw)
-        plan += [("out_of_time", hsc, s) for s in seeds]
+        plan += [("out_of_time", scenario_with_set(scenario, hold_path), s) for s in seeds]
     total = len(plan) * runs
     scored: dict[str, dict[int, dict[str, list[int]]]] = {}
     for k, (role, s_sc, seed) in enumerate(plan):

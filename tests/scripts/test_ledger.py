@@ -51,15 +51,25 @@ def test_render_counts_seeds_lists_the_facts_failing_everywhere_and_what_moved(
     assert "F02: passes" not in text
 
 
-def test_overrides_read_a_set_and_the_set_options(led: ModuleType, tmp_path: Path) -> None:
+def test_a_set_file_takes_the_shipped_sets_place(led: ModuleType, tmp_path: Path) -> None:
+    """A set file replaces the shipped set as ``overcap score`` puts the out-of-time set in
+    its place: a parameter the file lacks keeps its default, not the shipped value;
+    ``--set`` overrides go on top."""
+    from overcap.calibration import scenario_with_set
+    from overcap.scenario import load_scenario
+
     f = tmp_path / "set.json"
-    f.write_text(json.dumps({"params": {"investment.visibility": 0.5, "a.b": 1}}))
-    got = led._overrides(f, ["investment.visibility=0.7", "trade.learning_spillover=0.6"])
-    assert got == {"investment.visibility": 0.7, "a.b": 1, "trade.learning_spillover": 0.6}
+    f.write_text(json.dumps({"params": {"investment.visibility": 0.5}}))
+    assert led._overrides(["trade.learning_spillover=0.6"]) == {"trade.learning_spillover": 0.6}
+    sc = scenario_with_set("baseline", f)
+    default = load_scenario("baseline", calibrated=False)
+    assert sc.investment.visibility == 0.5
+    assert sc.market.price_adjustment == default.market.price_adjustment
+    assert load_scenario("baseline").market.price_adjustment != default.market.price_adjustment
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"scenario": "baseline"}))
-    with pytest.raises(ValueError, match="not a calibrated set"):
-        led._overrides(bad, [])
+    with pytest.raises(ValueError, match="not a calibration file"):
+        scenario_with_set("baseline", bad)
 
 
 @pytest.mark.parametrize(
@@ -90,7 +100,7 @@ def test_rows_are_overcap_checks(led: ModuleType) -> None:
     from overcap.evidence import check
     from overcap.experiments import ensemble
 
-    rows = led.ledger({}, [5], 2)
+    rows = led.ledger(None, {}, [5], 2)
     want = check(ensemble("baseline", runs=2, seed=5, workers=0))
     assert list(rows["id"]) == list(want["id"])
     pd.testing.assert_series_equal(
