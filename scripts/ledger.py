@@ -22,9 +22,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# overcap first, so that NumPy loads with make test's kernels and warns of nothing
+from overcap._kernels import ensure_neutral
+
+# isort: split
 import pandas as pd
 
-from overcap._kernels import ensure_neutral
 from overcap.calibration import scenario_with_set
 from overcap.evidence import check, load_facts
 from overcap.experiments import ensemble

@@ -43,12 +43,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# overcap first, so that NumPy loads with make test's kernels and warns of nothing
+from overcap._kernels import ensure_neutral
+
+# isort: split
 import numpy as np
 import optuna
 from optuna.storages.journal import JournalFileBackend
 
 from overcap import model
-from overcap._kernels import ensure_neutral
 from overcap.calibration import evaluate, holdout_mask, parse_holdout
 from overcap.evidence import load_facts
 from overcap.scenario import load_scenario
