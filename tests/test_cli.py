@@ -148,6 +148,32 @@ def test_version() -> None:
     assert res.stdout.strip() == f"overcap {overcap.__version__}"
 
 
+# Every command that shows a progress bar takes --quiet (-q), which turns it off
+# (it is also off in CI and when stderr is not a terminal).
+LONG_COMMANDS = (
+    "run",
+    "compare",
+    "score",
+    "calibrate",
+    "report",
+    "sweep",
+    "sensitivity",
+    "attribute",
+    "discover",
+    "diagnose",
+)
+
+
+@pytest.mark.parametrize("name", LONG_COMMANDS)
+def test_long_commands_take_quiet(name: str) -> None:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    cmd = group.commands[name]  # type: ignore[attr-defined]
+    opts = {o for p in cmd.params for o in p.opts}
+    assert {"--quiet", "-q"} <= opts, name
+
+
 # --------------------------------------------------------------------------- run
 
 

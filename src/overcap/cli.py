@@ -1064,6 +1064,7 @@ def calibrate(
             "time: before now means tomorrow); the set is written from the trials completed.",
         ),
     ] = None,
+    quiet: Quiet = False,
 ) -> None:
     """Calibrate a scenario's parameters against the facts (resumable). With a holdout,
     the study's runs stop in the year before it (the best set is then run to the end once,
@@ -1108,7 +1109,7 @@ def calibrate(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err,
-        disable=not err.is_terminal,
+        disable=not _progress_enabled(quiet),
     ) as bar:
         task = bar.add_task(f"calibrating {scenario}", total=trials)
         try:
@@ -1239,6 +1240,7 @@ def report(
     ] = None,
     workers: Workers = None,
     scheduler: SchedulerAddr = None,
+    quiet: Quiet = False,
 ) -> None:
     """Write the report: one HTML file and PNG figures, in zh-TW or English.
 
@@ -1306,7 +1308,7 @@ def report(
             MofNCompleteColumn(),
             TimeRemainingColumn(),
             console=err,
-            disable=not err.is_terminal,
+            disable=not _progress_enabled(quiet),
         ) as bar:
             tasks = {sc.name: bar.add_task(sc.name, total=runs) for sc in loaded}
             try:
