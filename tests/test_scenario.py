@@ -196,6 +196,8 @@ CASES: list[Bad] = [
         ("growth_targets",), ("at least one year",)),
     Bad("growth-target-year", _over(["centre.growth_targets={1800=7.0}"]),
         ("growth_targets", "1800"), ("allowed: 1950 to 2100",)),
+    Bad("campaign-sectors-unknown", _over(["centre.campaign_sectors=['steel', 'tvs']"]),
+        ("centre.campaign_sectors", "'tvs'"), ("allowed: ALL,", "appliances")),
     Bad("strategic-unknown-sector", _over(["centre.strategic={steal=[[2000, 2010]]}"]),
         ("centre.strategic", "'steal'"), ("allowed:", "steel")),
     Bad("strategic-years-reversed", _over(["centre.strategic={steel=[[2010, 2000]]}"]),

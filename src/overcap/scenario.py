@@ -1286,6 +1286,28 @@ class CentreParams(Section):
         ["steel", "cement", "flat_glass", "aluminium"],
         description="sectors that feed construction (stimulus demand)",
     )
+    campaign_sectors: list[str] = Field(
+        [
+            "steel",
+            "coal",
+            "cement",
+            "aluminium",
+            "flat_glass",
+            "shipbuilding",
+            "refining",
+            "autos",
+            "solar_pv",
+        ],
+        description="sectors the regime's campaigns (capacity cuts, the approvals freeze "
+        "and output caps) can reach: those the centre's overcapacity documents named. "
+        "Anchors: State Council General Office 1999 (small refineries, small coal mines); "
+        "State Council No. 11 (2006: steel, aluminium, autos, cement, coal and others); "
+        "State Council No. 38 (2009: steel, cement, flat glass, polysilicon, aluminium, "
+        "shipbuilding); Guidance No. 41 (2013: steel, cement, aluminium, flat glass, "
+        "shipbuilding); Opinions No. 6 and No. 7 (2016: steel, coal). Consumer electronics "
+        "and appliances were never named (recalled, R). Scripted campaign events reach "
+        "the sectors they name",
+    )
 
     @model_validator(mode="after")
     def _tables(self) -> CentreParams:
@@ -1600,16 +1622,17 @@ class Scenario(Section):
                 f"centre.initial_regime {self.centre.initial_regime!r} unknown; allowed: "
                 + ", ".join(REGIMES)
             )
-        for label, names in (
-            ("centre.construction_sectors", self.centre.construction_sectors),
-            ("trade.rare_earth_intensity", list(self.trade.rare_earth_intensity)),
-            ("centre.strategic", list(self.centre.strategic or {})),
+        for label, names, extra in (
+            ("centre.construction_sectors", self.centre.construction_sectors, ""),
+            ("centre.campaign_sectors", self.centre.campaign_sectors, "ALL, "),
+            ("trade.rare_earth_intensity", list(self.trade.rare_earth_intensity), ""),
+            ("centre.strategic", list(self.centre.strategic or {}), ""),
         ):
-            bad = [x for x in names if x not in self.sectors]
+            bad = [x for x in names if x not in self.sectors and not (extra and x == "ALL")]
             if bad:
                 raise ValueError(
                     f"{label}: unknown sector {bad[0]!r}; "
-                    f"allowed: {', '.join(sorted(self.sectors))}"
+                    f"allowed: {extra}{', '.join(sorted(self.sectors))}"
                 )
         return self
 

@@ -12,7 +12,8 @@ import pytest
 import overcap
 from overcap.engine import centre, exits, investment, market, provinces, terms
 from overcap.engine.terms import Context, Strengths, script, transition
-from overcap.scenario import Scenario, ScenarioError, Switches
+from overcap.model import simulate
+from overcap.scenario import Scenario, ScenarioError, Switches, load_scenario
 from tests.engine.tiny import no_exports
 
 SC = overcap.load_scenario("baseline", calibrated=False)
@@ -169,6 +170,46 @@ def test_the_regime_spares_strategic_sectors_but_not_the_script() -> None:
         centre.campaign_targets(_a(0.9, 0.6, 0.6), 0.8, np.zeros(3, dtype=bool)),
         [False, True, True],
     )
+
+
+def test_the_regime_reaches_only_the_campaign_sectors() -> None:
+    """All three sectors run below the goal, none strategic; only the first two are on the
+    campaigns' list, so the regime's campaign and cap spare the third (as the baseline
+    spares television sets and refrigerators); without a list every sector is reached."""
+    util = _a(0.6, 0.6, 0.6)
+    none = np.zeros(3, dtype=bool)
+    reach = np.array([True, True, False])
+    targets = centre.campaign_targets(util, 0.8, none, reach)
+    np.testing.assert_array_equal(targets, [True, True, False])
+    np.testing.assert_allclose(centre.output_caps(0.8, _a(1, 1, 1), targets, True), [0.8, 0.8, 1])
+    np.testing.assert_array_equal(centre.campaign_targets(util, 0.8, none), [True] * 3)
+
+
+def test_the_baseline_campaigns_spare_television_sets_and_refrigerators() -> None:
+    """In the shipped baseline's control years (the scripted 1993-96 and 2016-18) the
+    regime's campaign retires capacity in steel and coal but never in the two sectors no
+    campaign named; listing every sector (ALL) brings the cuts there back."""
+    ids = SC.sector_ids
+    light = [ids.index("consumer_electronics"), ids.index("appliances")]
+    heavy = [ids.index("steel"), ids.index("coal")]
+    years = list(range(1993, 1997)) + list(range(2016, 2019))
+
+    def cuts(sc: Scenario) -> np.ndarray:
+        out = np.zeros(len(ids))
+
+        def on_records(r: Any) -> None:
+            if r.yr.year in years:
+                out[:] += r.pol.campaign.reported
+
+        simulate(sc, np.random.SeedSequence(3, spawn_key=(0,)), on_records=on_records)
+        return out
+
+    shipped = load_scenario("baseline")
+    listed = cuts(shipped)
+    assert np.all(listed[light] == 0.0)
+    assert np.all(listed[heavy] > 0.0)
+    every = cuts(load_scenario(shipped, ["centre.campaign_sectors=['ALL']"]))
+    assert np.all(every[light] > 0.0)
 
 
 def test_the_baseline_scripts_coal_and_steel_restrictions() -> None:

@@ -99,17 +99,24 @@ def regime_instruments(regime: int, sc: Scenario) -> RegimeInstruments:
     return out
 
 
-def campaign_targets(util_prev: F8, goal: float, strategic: np.ndarray) -> np.ndarray:
+def campaign_targets(
+    util_prev: F8, goal: float, strategic: np.ndarray, reach: np.ndarray | None = None
+) -> np.ndarray:
     """The sectors the regime's campaign targets: utilisation below the goal u* last year,
-    and not strategic this year. The centre cuts the traditional sectors it finds in
-    surplus, not those it promotes: the State Council's 2013 Guidance on severe
-    overcapacity (No. 41) named steel, cement, electrolytic aluminium, flat glass and
-    shipbuilding; the 2016 Opinions (No. 6 and 7) steel and coal; while solar, batteries
-    and new-energy vehicles, strategic emerging industries from 2010 (State Council
-    Decision, October 2010), had entry standards and demand support instead. Scripted
-    campaigns and restrictions (events) apply to the sectors they name, strategic or not
-    (the 2024-25 anti-involution rules)."""
-    return np.asarray((util_prev < goal) & ~strategic)
+    not strategic this year, and within the campaigns' reach (``reach``, the sectors of
+    ``centre.campaign_sectors``; all when None). The centre cuts the traditional sectors
+    it finds in surplus, not those it promotes: the State Council's 2013 Guidance on
+    severe overcapacity (No. 41) named steel, cement, electrolytic aluminium, flat glass
+    and shipbuilding; the 2016 Opinions (No. 6 and 7) steel and coal; while solar,
+    batteries and new-energy vehicles, strategic emerging industries from 2010 (State
+    Council Decision, October 2010), had entry standards and demand support instead. No
+    campaign named television sets or refrigerators, whose makers fought price wars
+    instead. Scripted campaigns and restrictions (events) apply to the sectors they name,
+    strategic or not (the 2024-25 anti-involution rules)."""
+    out = (util_prev < goal) & ~strategic
+    if reach is not None:
+        out &= reach
+    return np.asarray(out)
 
 
 def output_caps(ri_cap: float, scripted: F8, targets: np.ndarray, on: bool) -> F8:
@@ -135,7 +142,8 @@ def instruments(state: CentreState, yr: Year, unit_cost_prev: F8, util_prev: F8)
         stimulus = stimulus + extra
     if not sw.stimulus:
         stimulus = np.zeros(S)
-    targets = campaign_targets(util_prev, sc.centre.campaign_goal, yr.strategic)
+    reach = sector_mask(sc.centre.campaign_sectors, yr.sectors)
+    targets = campaign_targets(util_prev, sc.centre.campaign_goal, yr.strategic, reach)
     campaign = np.maximum(np.where(targets, ri.campaign_intensity, 0.0), scr.campaign_s)
     if not sw.campaigns:
         campaign = np.zeros(S)
