@@ -117,6 +117,18 @@ def test_show_lists_every_parameter_unbroken() -> None:
     assert missing == []
 
 
+def test_show_lists_the_sector_lists() -> None:
+    """The sectors the stimulus and the campaigns reach are parameters a user can see (and
+    find by --search), not only in --json."""
+    res = invoke("show", "baseline", "--search", "campaign")
+    assert res.exit_code == 0, res.output
+    rows = {r[0]: r for r in parameter_rows(overcap.load_scenario("baseline"))}
+    assert rows["centre.campaign_sectors"][1].startswith("steel, coal")
+    assert "appliances" not in rows["centre.campaign_sectors"][1]
+    assert rows["centre.construction_sectors"][3] == "sectors"
+    assert "centre.campaign_sectors" in res.stdout
+
+
 def test_show_json() -> None:
     res = invoke("show", "baseline", "--json")
     assert res.exit_code == 0, res.output

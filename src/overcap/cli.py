@@ -2369,8 +2369,9 @@ def _sector_view(sc: Scenario) -> Any:
 
 
 def parameter_rows(sc: Scenario) -> list[tuple[str, str, str, str, str, str]]:
-    """(path, value, source, unit, range, meaning) of every scalar parameter; the source
-    is 'calibrated' for values from the scenario's calibrated set, else 'scenario'."""
+    """(path, value, source, unit, range, meaning) of every scalar parameter and every
+    list of sector names (joined by commas); the source is 'calibrated' for values from
+    the scenario's calibrated set, else 'scenario'."""
     rows: list[tuple[str, str, str, str, str, str]] = []
     calibrated = set((sc.calibrated or {}).get("params", {}))
 
@@ -2379,6 +2380,10 @@ def parameter_rows(sc: Scenario) -> list[tuple[str, str, str, str, str, str]]:
         rng = f"[{lo}, {hi}]" if lo is not None or hi is not None else ""
         if finfo.annotation is bool:
             rng = "on/off"
+        if isinstance(value, list):  # a list of sector names
+            value = ", ".join(value) or "(none)"
+            unit = unit or "sectors"
+            rng = "sector names (or ALL)" if path == "centre.campaign_sectors" else "sector names"
         source = "calibrated" if path in calibrated else "scenario"
         rows.append((path, str(value), source, unit, rng, finfo.description or ""))
 
@@ -2388,6 +2393,8 @@ def parameter_rows(sc: Scenario) -> list[tuple[str, str, str, str, str, str]]:
             if isinstance(value, BaseModel):
                 walk(finfo.annotation, value, f"{prefix}{name}.")
             elif isinstance(value, bool | int | float | str):
+                add(f"{prefix}{name}", value, finfo)
+            elif isinstance(value, list) and all(isinstance(x, str) for x in value):
                 add(f"{prefix}{name}", value, finfo)
 
     for section in Scenario.model_fields:

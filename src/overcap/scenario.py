@@ -1299,14 +1299,9 @@ class CentreParams(Section):
             "solar_pv",
         ],
         description="sectors the regime's campaigns (capacity cuts, the approvals freeze "
-        "and output caps) can reach: those the centre's overcapacity documents named. "
-        "Anchors: State Council General Office 1999 (small refineries, small coal mines); "
-        "State Council No. 11 (2006: steel, aluminium, autos, cement, coal and others); "
-        "State Council No. 38 (2009: steel, cement, flat glass, polysilicon, aluminium, "
-        "shipbuilding); Guidance No. 41 (2013: steel, cement, aluminium, flat glass, "
-        "shipbuilding); Opinions No. 6 and No. 7 (2016: steel, coal). Consumer electronics "
-        "and appliances were never named (recalled, R). Scripted campaign events reach "
-        "the sectors they name",
+        "and output caps) can reach: those the centre's overcapacity documents named, "
+        "1999-2016 (anchors: docs/ODD.md 7.10.4); ALL reaches every sector. Scripted "
+        "campaign events reach the sectors they name",
     )
 
     @model_validator(mode="after")
