@@ -2383,7 +2383,7 @@ def parameter_rows(sc: Scenario) -> list[tuple[str, str, str, str, str, str]]:
         if isinstance(value, list):  # a list of sector names
             value = ", ".join(value) or "(none)"
             unit = unit or "sectors"
-            rng = "sector names (or ALL)" if path == "centre.campaign_sectors" else "sector names"
+            rng = "sector names"  # which lists also take ALL: the meaning says
         source = "calibrated" if path in calibrated else "scenario"
         rows.append((path, str(value), source, unit, rng, finfo.description or ""))
 
