@@ -1617,17 +1617,17 @@ class Scenario(Section):
                 f"centre.initial_regime {self.centre.initial_regime!r} unknown; allowed: "
                 + ", ".join(REGIMES)
             )
-        for label, names, extra in (
-            ("centre.construction_sectors", self.centre.construction_sectors, ""),
-            ("centre.campaign_sectors", self.centre.campaign_sectors, "ALL, "),
-            ("trade.rare_earth_intensity", list(self.trade.rare_earth_intensity), ""),
-            ("centre.strategic", list(self.centre.strategic or {}), ""),
+        for label, names, takes_all in (
+            ("centre.construction_sectors", self.centre.construction_sectors, False),
+            ("centre.campaign_sectors", self.centre.campaign_sectors, True),
+            ("trade.rare_earth_intensity", list(self.trade.rare_earth_intensity), False),
+            ("centre.strategic", list(self.centre.strategic or {}), False),
         ):
-            bad = [x for x in names if x not in self.sectors and not (extra and x == "ALL")]
+            allowed = (["ALL"] if takes_all else []) + sorted(self.sectors)
+            bad = [x for x in names if x not in allowed]
             if bad:
                 raise ValueError(
-                    f"{label}: unknown sector {bad[0]!r}; "
-                    f"allowed: {extra}{', '.join(sorted(self.sectors))}"
+                    f"{label}: unknown sector {bad[0]!r}; allowed: {', '.join(allowed)}"
                 )
         return self
 
