@@ -1387,6 +1387,17 @@ class TradeParams(Section):
         "dumping margin at or below which no measure is opened or kept (the case is terminated)",
         anchor="WTO Anti-Dumping Agreement art. 5.8: de minimis below 2% of the export price",
     )
+    negligible_share: float = param(
+        0.03,
+        0.0,
+        0.2,
+        "share of the partner's market",
+        "China's share of a partner's market below which its exports there are negligible "
+        "and no case is opened (measures in force are still reviewed as before)",
+        anchor="WTO Anti-Dumping Agreement art. 5.8 (imports from a country under 3% of the "
+        "importing Member's imports of the product are negligible; the model's partners "
+        "have no third-country imports, so China's share of the market stands in)",
+    )
     measure_duty: float = param(
         0.25,
         0.0,

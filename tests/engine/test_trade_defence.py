@@ -238,3 +238,26 @@ def test_only_the_aggregate_partners_measure_is_partial() -> None:
         want[row] = c
         np.testing.assert_array_equal(x.cover[:, 0], want)
         np.testing.assert_array_equal(x.measure, np.where(st.trade.in_force, 0.25, 0.0))
+
+
+def test_negligible_exports_open_no_case() -> None:
+    """art. 5.8: a case may open only where China exports and holds at least the
+    negligible share of the partner's market (3% by default); 0 lets any exports in."""
+    exports = np.array([[0.0, 1.0, 1.0, 1.0]])
+    share = np.array([[0.5, 0.002, 0.03, 0.4]])
+    np.testing.assert_array_equal(
+        trade.non_negligible(exports, share, 0.03), [[False, False, True, True]]
+    )
+    np.testing.assert_array_equal(
+        trade.non_negligible(exports, share, 0.0), [[False, True, True, True]]
+    )
+
+
+def test_no_measure_opens_on_a_negligible_share(baseline: overcap.Result) -> None:
+    """In the baseline, every measure opened (new_measure) is on a partner-sector whose
+    China share that year is at least trade.negligible_share."""
+    t = baseline.trade
+    floor = baseline.scenario.trade.negligible_share
+    opened = t[t["new_measure"] > 0]
+    assert len(opened) > 0
+    assert (opened["china_share"] >= floor).all(), opened[opened["china_share"] < floor]

@@ -141,6 +141,14 @@ def injury_margin(price: F8, p_norm: F8, freight: F8, duty_other: F8, foreign: F
     return np.maximum((foreign - landed) / np.maximum(foreign, 1e-12), 0.0)
 
 
+def non_negligible(exports: F8, share: F8, floor: float) -> B1:
+    """Partner-sectors where a case may open (arrays (J, S)): China exports there and its
+    share of the partner's market is at least ``floor`` (``trade.negligible_share``; art.
+    5.8 of the Anti-Dumping Agreement treats imports under 3% of a Member's imports of the
+    product as negligible, and the model's market share stands in for the import share)."""
+    return (exports > 0) & (share >= floor)
+
+
 def defend(
     ts: TradeState,
     share_now: F8,
@@ -152,7 +160,8 @@ def defend(
     rng: np.random.Generator,
 ) -> F8:
     """Trade defence for one year (arrays (J, S); ``margin`` may be (S,)). A case needs
-    both dumping above de minimis (m > m_min, art. 5.8) and injury (u > 0).
+    both dumping above de minimis (m > m_min, art. 5.8) and injury (u > 0), and opens
+    only where ``exporting`` (:func:`non_negligible`).
 
     A measure in force counts down to its sunset review (art. 11.3), where it is renewed
     with probability rho while dumping and injury persist, else it lapses. Where none is
@@ -262,7 +271,8 @@ def respond(
     injury = injury_margin(
         clr.price, x.p_norm, x.freight, other_duty(scripted, sc, yr.year), x.foreign_cost
     )
-    new_measures = defend(ts, china_share, x_by > 0, margin, injury, yr.partners, sc, rng)
+    eligible = non_negligible(x_by, china_share, sc.trade.negligible_share)
+    new_measures = defend(ts, china_share, eligible, margin, injury, yr.partners, sc, rng)
     scripted_start = (scripted > ts.scripted_prev + 1e-12).any(axis=1)
     ts.scripted_prev = scripted
     escalated = counter(ts, x.duty, x_by, scripted_start, yr.partners, sc, rng)
