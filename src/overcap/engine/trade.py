@@ -152,7 +152,7 @@ def non_negligible(exports: F8, share: F8, floor: float) -> B1:
 def defend(
     ts: TradeState,
     share_now: F8,
-    exporting: B1,
+    eligible: B1,
     margin: F8,
     injury: F8,
     pd_: PartnerData,
@@ -161,7 +161,8 @@ def defend(
 ) -> F8:
     """Trade defence for one year (arrays (J, S); ``margin`` may be (S,)). A case needs
     both dumping above de minimis (m > m_min, art. 5.8) and injury (u > 0), and opens
-    only where ``exporting`` (:func:`non_negligible`).
+    only where ``eligible`` (:func:`non_negligible`: China exports there, above the
+    negligible share).
 
     A measure in force counts down to its sunset review (art. 11.3), where it is renewed
     with probability rho while dumping and injury persist, else it lapses. Where none is
@@ -195,7 +196,7 @@ def defend(
     if not sc.switches.trade_defence:
         opened = np.zeros((J, S), dtype=bool)
     else:
-        opened = ~ts.in_force & exporting & case & (draw < hazard)
+        opened = ~ts.in_force & eligible & case & (draw < hazard)
     ts.in_force |= opened
     lesser = np.minimum(np.broadcast_to(margin, (J, S)), injury)
     ts.measure_duty[opened] = t.measure_duty + t.measure_duty_per_margin * lesser[opened]
