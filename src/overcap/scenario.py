@@ -1398,6 +1398,21 @@ class TradeParams(Section):
         "importing Member's imports of the product are negligible; the model's partners "
         "have no third-country imports, so China's share of the market stands in)",
     )
+    injury_output_growth: float = param(
+        0.0,
+        -0.5,
+        1e9,
+        "growth a year",
+        "a case opens only where the partner's producers' output (its market less China's "
+        "exports to it) grew by less than this over the year (0: it fell), or was nil the "
+        "year before; 1e9 opens cases whatever it did, the rule before session 33",
+        calibratable=True,
+        anchor="WTO Anti-Dumping Agreement art. 3.1 and 3.4 (material injury on positive "
+        "evidence: a decline in output, sales, market share); filings are countercyclical, "
+        "rising as the domestic industry's output falls (Knetter and Prusa 2003; Bown and "
+        "Crowley 2013)",
+        calibration_range=(-0.1, 0.1),
+    )
     measure_duty: float = param(
         0.25,
         0.0,

@@ -93,7 +93,7 @@ SHARES = {
 }
 NON_NEGATIVE = {
     "sectors": ("capacity", "output", "sales", "domestic_sales", "exports", "inventory"),
-    "trade": ("exports",),
+    "trade": ("exports", "partner_output"),
 }
 
 

@@ -261,3 +261,38 @@ def test_no_measure_opens_on_a_negligible_share(baseline: overcap.Result) -> Non
     opened = t[t["new_measure"] > 0]
     assert len(opened) > 0
     assert (opened["china_share"] >= floor).all(), opened[opened["china_share"] < floor]
+
+
+def test_a_case_needs_the_partners_output_to_have_fallen() -> None:
+    """art. 3.4, session 33: a case may open only where the partner's producers' output
+    grew by less than trade.injury_output_growth over the year (0: it fell), or was nil
+    the year before (retardation of an industry's establishment, art. 3 note 9); 1e9
+    lets any change through (the rule before session 33)."""
+    now = np.array([[90.0, 100.0, 105.0, 5.0, 1e6]])
+    before = np.array([[100.0, 100.0, 100.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(
+        trade.output_declined(now, before, 0.0), [[True, False, False, True, False]]
+    )
+    np.testing.assert_array_equal(
+        trade.output_declined(now, before, 0.06), [[True, True, True, True, False]]
+    )
+    np.testing.assert_array_equal(
+        trade.output_declined(now, before, 1e9), [[True, True, True, True, True]]
+    )
+
+
+def test_no_measure_opens_while_the_partners_output_grows(baseline: overcap.Result) -> None:
+    """In the baseline, every measure opened (new_measure) is on a partner-sector whose
+    producers' output (partner_output) grew by less than trade.injury_output_growth
+    since the year before; and the rule bites: some partner-sector-years with dumping
+    and a non-negligible share see their partner's output grow."""
+    t = baseline.trade.sort_values(["partner", "sector", "year"])
+    g = baseline.scenario.trade.injury_output_growth
+    prev = t.groupby(["partner", "sector"])["partner_output"].shift(1)
+    grew = (t["partner_output"] >= (1.0 + g) * prev) & (prev > 0)
+    opened = t["new_measure"] > 0
+    assert opened.sum() > 0
+    assert not (opened & grew).any(), t[opened & grew]
+    floor = baseline.scenario.trade.negligible_share
+    blocked = grew & (t["dumping_margin"] > 0.02) & (t["china_share"] >= floor)
+    assert blocked.sum() > 0

@@ -210,6 +210,7 @@ TRADE: dict[str, Column] = {  # arrays (J, S)
     "duty": lambda r, e: r.dem.curve.exports.market_duty(),
     "exports": lambda r, e: r.prd.clearing.exports_by_partner,
     "china_share": lambda r, e: r.trd.china_share_js,
+    "partner_output": lambda r, e: r.trd.partner_output_js,
     "dumping_margin": lambda r, e: r.trd.margin_js,
     "new_measure": lambda r, e: r.trd.new_measures_js.astype(np.int64),
 }

@@ -76,6 +76,7 @@ class TradeState:
     countermeasure_left: np.ndarray  # (J,) years of export controls left
     duty_prev: F8  # (J,) export-weighted mean duty last year
     scripted_prev: F8  # (J, S) scripted tariffs last year
+    partner_output_prev: F8  # (J, S) partners' producers' output last year
 
     @classmethod
     def empty(cls, J: int, S: int) -> TradeState:
@@ -87,6 +88,7 @@ class TradeState:
             countermeasure_left=np.zeros(J, dtype=np.int64),
             duty_prev=np.zeros(J),
             scripted_prev=np.zeros((J, S)),
+            partner_output_prev=np.zeros((J, S)),
         )
 
 
@@ -149,6 +151,17 @@ def non_negligible(exports: F8, share: F8, floor: float) -> B1:
     return (exports > 0) & (share >= floor)
 
 
+def output_declined(output: F8, output_prev: F8, growth: float) -> B1:
+    """Partner-sectors whose producers can show injury (arrays (J, S)): their output grew
+    by less than ``growth`` (``trade.injury_output_growth``, 0: it fell) over the year,
+    Y_t < (1 + g) Y_{t-1}. Art. 3.4 of the Anti-Dumping Agreement weighs a decline in the
+    industry's output, sales and market share; filings rise as the domestic industry's
+    output falls (Knetter and Prusa 2003; Bown and Crowley 2013). Where the partner had no
+    output last year the test is passed: art. 3 (note 9) also counts material retardation
+    of the establishment of an industry."""
+    return (output < (1.0 + growth) * output_prev) | (output_prev <= 0.0)
+
+
 def defend(
     ts: TradeState,
     share_now: F8,
@@ -162,7 +175,8 @@ def defend(
     """Trade defence for one year (arrays (J, S); ``margin`` may be (S,)). A case needs
     both dumping above de minimis (m > m_min, art. 5.8) and injury (u > 0), and opens
     only where ``eligible`` (:func:`non_negligible`: China exports there, above the
-    negligible share).
+    negligible share; and :func:`output_declined`: the partner's producers' output
+    fell).
 
     A measure in force counts down to its sunset review (art. 11.3), where it is renewed
     with probability rho while dumping and injury persist, else it lapses. Where none is
@@ -252,6 +266,7 @@ class TradeFlows:
     china_share_js: F8  # China's share of each partner's market
     margin_js: F8  # dumping margin (the same for every partner: one ex-works price)
     injury_js: F8  # injury margin (price undercutting of the partner's producers)
+    partner_output_js: F8  # the partner's producers' output: its market less China's exports
     new_measures_js: B1  # measures opened this year (in force from next year)
     escalated_j: B1  # major partners that escalated this year
     in_force_js: B1  # measures in force at the end of the year, or scripted tariffs
@@ -261,8 +276,9 @@ def respond(
     st: State, yr: Year, dem: Demand, prd: Production, bks: Books, rng: np.random.Generator
 ) -> TradeFlows:
     """Phase j: partners read this year's import surge, dumping margins (the price against
-    the books' unit cost) and injury margins (the landed price against their producers'
-    cost), and open, renew or let lapse their measures (:func:`defend`); escalations are
+    the books' unit cost), injury margins (the landed price against their producers'
+    cost) and their producers' output (their market less China's exports, against last
+    year's), and open, renew or let lapse their measures (:func:`defend`); escalations are
     answered by export controls from next year (:func:`counter`)."""
     sc, ts, clr, x = yr.sc, st.trade, prd.clearing, dem.curve.exports
     x_by = clr.exports_by_partner
@@ -272,7 +288,11 @@ def respond(
     injury = injury_margin(
         clr.price, x.p_norm, x.freight, other_duty(scripted, sc, yr.year), x.foreign_cost
     )
-    eligible = non_negligible(x_by, china_share, sc.trade.negligible_share)
+    partner_output = np.maximum(x.market - x_by, 0.0)
+    eligible = non_negligible(x_by, china_share, sc.trade.negligible_share) & output_declined(
+        partner_output, ts.partner_output_prev, sc.trade.injury_output_growth
+    )
+    ts.partner_output_prev = partner_output
     new_measures = defend(ts, china_share, eligible, margin, injury, yr.partners, sc, rng)
     scripted_start = (scripted > ts.scripted_prev + 1e-12).any(axis=1)
     ts.scripted_prev = scripted
@@ -281,6 +301,7 @@ def respond(
         china_share_js=china_share,
         margin_js=np.broadcast_to(margin, x_by.shape).copy(),
         injury_js=injury,
+        partner_output_js=partner_output,
         new_measures_js=new_measures,
         escalated_j=escalated,
         in_force_js=ts.in_force | (scripted > 0),
