@@ -175,8 +175,8 @@ def defend(
     """Trade defence for one year (arrays (J, S); ``margin`` may be (S,)). A case needs
     both dumping above de minimis (m > m_min, art. 5.8) and injury (u > 0), and opens
     only where ``eligible`` (:func:`non_negligible`: China exports there, above the
-    negligible share; and :func:`output_declined`: the partner's producers' output
-    fell).
+    negligible share; and :func:`output_declined`: the partner's producers' output grew
+    by less than ``trade.injury_output_growth``, by default fell).
 
     A measure in force counts down to its sunset review (art. 11.3), where it is renewed
     with probability rho while dumping and injury persist, else it lapses. Where none is
