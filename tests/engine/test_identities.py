@@ -126,9 +126,13 @@ def test_a_replacement_rule_holds_what_a_sector_starts_to_its_quota() -> None:
     """A capacity_replacement event on steel (ratio 1.25, full compliance): in each year
     of the rule, steel's capacity started by incumbents and entrants together is at most
     its quota (capacity retired last year and by this year's campaign, over 1.25); before
-    the rule and in other sectors nothing is held back."""
+    the rule and in other sectors nothing is held back. Compliance is set to 1 here, not
+    left to the calibrated set (session 33's is 0.87, which builds part of the new capacity
+    as if there were no rule: centre.replacement_compliance, docs/ODD.md)."""
     ev = {"kind": "capacity_replacement", "years": [2014, 2030], "sectors": ["steel"], "size": 1.25}
-    sc = overcap.load_scenario("baseline", {"events.repl": ev})
+    sc = overcap.load_scenario(
+        "baseline", {"events.repl": ev, "centre.replacement_compliance": 1.0}
+    )
     seen: list[tuple[int, float, float]] = []
 
     def keep(r: Any) -> None:
