@@ -163,6 +163,7 @@ class Books:
     credit_sub_s: F8  # interest saved against the market rate (credit subsidy)
     unit_cost_s: F8  # (variable + fixed + depreciation) / output
     foreign_output_s: F8  # rest-of-world producers' output
+    foreign_output_js: F8  # (J, S) each partner's producers': its market less China's exports
     op_sub_p: F8
     credit_sub_p: F8
     value_added_p: F8  # modelled value added at reference prices
@@ -190,7 +191,7 @@ def close_books(st: State, yr: Year, pol: Policy, prd: Production, inv: Wave) ->
     )
     paid = pay_out(f, sc.credit.payout_ratio)
     credit_sub_i = np.maximum(sc.credit.market_rate - f.rate, 0.0) * np.maximum(f.debt + 0.0, 0.0)
-    foreign_output = learn(st, yr, prd)
+    foreign_output_js = learn(st, yr, prd)
 
     def by_s(w: np.ndarray) -> F8:
         return sum_by(f.sector, w, S)
@@ -218,7 +219,8 @@ def close_books(st: State, yr: Year, pol: Policy, prd: Production, inv: Wave) ->
         op_sub_s=by_s(op_sub),
         credit_sub_s=by_s(credit_sub_i),
         unit_cost_s=safe_div(vcost_s + fixed_s + dep_s, prd.output_s),
-        foreign_output_s=foreign_output,
+        foreign_output_s=foreign_output_js.sum(axis=0),
+        foreign_output_js=foreign_output_js,
         op_sub_p=by_p(op_sub),
         credit_sub_p=by_p(credit_sub_i),
         value_added_p=by_p(f.output * va_unit[f.sector]),
@@ -232,13 +234,14 @@ def learn(st: State, yr: Year, prd: Production) -> F8:
     all); China's and the rest of the world's cumulative outputs grow by their own. With
     ``switches.learning`` the learning factors follow: with ``switches.own_learning``
     China's and foreign producers' each on their own experience (:func:`learning_factors`),
-    else both on world output (:func:`learning_factor`). Returns the rest of the world's
-    output by sector."""
+    else both on world output (:func:`learning_factor`). Returns each partner's producers'
+    output, (J, S): its market less China's exports there (trade defence reads it too)."""
     sec, sw = st.sectors, yr.sc.switches
-    foreign_output = np.maximum(
+    by_partner = np.maximum(
         yr.foreign_demand[None, :] * yr.partners.market_share - prd.clearing.exports_by_partner,
         0.0,
-    ).sum(axis=0)
+    )
+    foreign_output = by_partner.sum(axis=0)
     sec.cum_output = sec.cum_output + prd.output_s + foreign_output
     sec.cum_china = sec.cum_china + prd.output_s
     sec.cum_foreign = sec.cum_foreign + foreign_output
@@ -257,4 +260,4 @@ def learn(st: State, yr: Year, prd: Production) -> F8:
                 sec.cum_output, yr.cum_world_anchor, yr.const.learning_exp
             )
             sec.learning_foreign = sec.learning.copy()
-    return np.asarray(foreign_output)
+    return np.asarray(by_partner)

@@ -288,7 +288,7 @@ def respond(
     injury = injury_margin(
         clr.price, x.p_norm, x.freight, other_duty(scripted, sc, yr.year), x.foreign_cost
     )
-    partner_output = np.maximum(x.market - x_by, 0.0)
+    partner_output = bks.foreign_output_js
     eligible = non_negligible(x_by, china_share, sc.trade.negligible_share) & output_declined(
         partner_output, ts.partner_output_prev, sc.trade.injury_output_growth
     )
