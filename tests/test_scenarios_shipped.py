@@ -130,17 +130,17 @@ def test_no_wave_of_new_capacity_when_the_2016_18_freeze_ends() -> None:
     """The control regime of 2016-18 freezes approvals in the sectors its campaign cuts;
     without the replacement rules, every investor saw the same gap in 2019 and steel
     started 0.8 of its capacity in that year, coal 0.45 (session 33's set, seeds 1-3).
-    Under the baseline's rules each starts less than a quarter of it, on two seeds; with
-    the rules removed (a test that can fail) steel's wave comes back."""
+    The baseline's rules bind the calibrated share of projects
+    (centre.replacement_compliance: 0.87 in session 33's set, 0.70 in session 34's), so
+    the test compares the same seed with the rules moved out of the run: under them,
+    steel and coal start less than half of what they start without them in 2019 (session
+    34's set, seeds 0 and 1: steel 0.23-0.26 of its capacity against 0.66-0.68, coal
+    0.14-0.17 against 0.43-0.48)."""
 
     def ratio(s: pd.DataFrame, sector: str) -> float:
         d = s[s["sector"] == sector].set_index("year")
         return float(d.loc[2019, "capacity_started"] / d.loc[2018, "capacity"])
 
-    for seed in (0, 1):
-        s = overcap.run("baseline", seed=seed).sectors
-        assert ratio(s, "steel") < 0.25, seed
-        assert ratio(s, "coal") < 0.25, seed
     off = {
         f"events.{n}.years": [2029, 2030]
         for n in (
@@ -149,5 +149,8 @@ def test_no_wave_of_new_capacity_when_the_2016_18_freeze_ends() -> None:
             "coal_reduction_replacement_2016",
         )
     }
-    s = overcap.run("baseline", seed=0, overrides=off).sectors
-    assert ratio(s, "steel") > 0.25
+    for seed in (0, 1):
+        on = overcap.run("baseline", seed=seed).sectors
+        without = overcap.run("baseline", seed=seed, overrides=off).sectors
+        for sector in ("steel", "coal"):
+            assert ratio(on, sector) < 0.5 * ratio(without, sector), (seed, sector)
