@@ -141,14 +141,13 @@ def test_no_wave_of_new_capacity_when_the_2016_18_freeze_ends() -> None:
         d = s[s["sector"] == sector].set_index("year")
         return float(d.loc[2019, "capacity_started"] / d.loc[2018, "capacity"])
 
+    base = overcap.load_scenario("baseline")
     off = {
         f"events.{n}.years": [2029, 2030]
-        for n in (
-            "replacement_guidance_41",
-            "steel_replacement_2021",
-            "coal_reduction_replacement_2016",
-        )
+        for n, ev in base.events.items()
+        if ev.kind == "capacity_replacement"
     }
+    assert len(off) == 3
     for seed in (0, 1):
         on = overcap.run("baseline", seed=seed).sectors
         without = overcap.run("baseline", seed=seed, overrides=off).sectors

@@ -162,7 +162,6 @@ class Books:
     op_sub_s: F8  # operating subsidies
     credit_sub_s: F8  # interest saved against the market rate (credit subsidy)
     unit_cost_s: F8  # (variable + fixed + depreciation) / output
-    foreign_output_s: F8  # rest-of-world producers' output
     foreign_output_js: F8  # (J, S) each partner's producers': its market less China's exports
     op_sub_p: F8
     credit_sub_p: F8
@@ -219,7 +218,6 @@ def close_books(st: State, yr: Year, pol: Policy, prd: Production, inv: Wave) ->
         op_sub_s=by_s(op_sub),
         credit_sub_s=by_s(credit_sub_i),
         unit_cost_s=safe_div(vcost_s + fixed_s + dep_s, prd.output_s),
-        foreign_output_s=foreign_output_js.sum(axis=0),
         foreign_output_js=foreign_output_js,
         op_sub_p=by_p(op_sub),
         credit_sub_p=by_p(credit_sub_i),

@@ -169,7 +169,7 @@ SECTOR: dict[str, Column] = {
     "equity_removed": lambda r, e: r.xf.flows.equity_removed,
     "payouts": lambda r, e: r.bks.payout_s,
     "china_world_share": lambda r, e: safe_div(
-        r.prd.output_s, r.prd.output_s + r.bks.foreign_output_s
+        r.prd.output_s, r.prd.output_s + r.bks.foreign_output_js.sum(axis=0)
     ),
     "sold_over_capacity": lambda r, e: safe_div(r.prd.clearing.sales, r.bks.capacity_s),
     "domestic_sales_over_output": lambda r, e: safe_div(
