@@ -4,11 +4,11 @@ the selected trial.
 
     python scripts/pick_trial.py STUDY.journal STUDY_OUT.json OUT.json \\
         --seed 11 --holdout none --plausibility 3 [--thesis-sign] \\
-        [--check-seed 17 ...]
+        [--check-seed 17 ...] [--top 10 --validate-seed 181 ...]
 
 STUDY_OUT.json is what ``overcap calibrate --out`` wrote for the study (its provenance
 is kept; its shrinkage, if any, enters the loss here too). Of the study's five best
-trials (by the loss on its 3 or 5 replicates):
+trials (by the loss on its 3 or 5 replicates; ``--top N``: the N best):
 
 1. each is evaluated again on 10 replicates of the study's own seed (``--replicates N``:
    N; a study that ran 10 replicates a trial needs more, or the pick re-reads its own
@@ -24,15 +24,24 @@ trials (by the loss on its 3 or 5 replicates):
    asserts on seeds 0-7, which are never looked at here);
 4. the lowest N-replicate loss among those left is the pick; if none is left, nothing
    is written and the exit code is 1;
+   with ``--validate-seed S`` (repeatable; session 35), the pick is instead the one
+   that passes the most in-sample facts on the validation seeds, by the score's own
+   rule (the median of VALIDATE_RUNS runs inside the band, ``overcap.evidence.check``),
+   averaged over the seeds; ties go to the lower N-replicate loss. Seeds no study,
+   score or test uses: a lower loss on the study's own streams has come with fewer facts
+   passed on others' (docs/CALIBRATION.md, "Picking a trial");
 5. with ``--against SHIPPED.json``, the shipped set's loss on the same replicates and
    seed is measured too (provenance ``shipped_set_loss_pick_replicates``); if the pick's
    is not below it, nothing is written and the exit code is 1 (the rule that installs a
-   pick, docs/CALIBRATION.md);
+   pick, docs/CALIBRATION.md); with validation seeds, the shipped set's mean count on
+   them is measured instead (``shipped_set_validation_passed``), and the pick is written
+   only if its mean count is above it;
 6. the pick is written (provenance ``loss_10_replicates`` and
    ``passed_in_sample_10_replicates``, or ``loss_pick_replicates`` and
    ``passed_in_sample_pick_replicates`` with ``pick_replicates`` N when N is not 10).
 
 The seeds that score the set (1-3) and the test's seeds (0-7) are never used.
+``--top N`` looks at the study's N best trials instead of five.
 """
 
 from __future__ import annotations
@@ -59,6 +68,7 @@ from overcap.summary import thesis_totals
 
 TOP = 5
 REPLICATES = 10
+VALIDATE_RUNS = 10  # runs a validation seed's count is the median of, as the score's
 SIGN_REPLICATES = 8
 EDGE = 0.02  # share of a range within which a value counts as at its edge
 
@@ -108,9 +118,31 @@ def main(argv: list[str]) -> int:
         help="the shipped set (a calibrated-set JSON): its loss on the same replicates, "
         "seed and loss is measured, and the pick is written only if its loss is below it",
     )
+    ap.add_argument(
+        "--top",
+        type=int,
+        default=TOP,
+        help=f"how many of the study's best trials are looked at (default {TOP})",
+    )
+    ap.add_argument(
+        "--validate-seed",
+        type=int,
+        action="append",
+        default=None,
+        help="pick the trial passing the most in-sample facts on this seed's "
+        f"{VALIDATE_RUNS} runs, averaged over the seeds given (repeatable)",
+    )
     a = ap.parse_args(argv)
     if a.replicates < 1:
         ap.error(f"--replicates {a.replicates}: expected a whole number of at least 1")
+    if a.top < 1:
+        ap.error(f"--top {a.top}: expected a whole number of at least 1")
+    validate = list(a.validate_seed or [])
+    if set(validate) & {*range(8), a.seed}:
+        ap.error(
+            f"--validate-seed {validate}: expected seeds other than the study's ({a.seed}) "
+            "and the test's 0-7"
+        )
     n_rep = a.replicates
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
@@ -145,8 +177,17 @@ def main(argv: list[str]) -> int:
             stop=until,  # as the study: the runs end before the held-out years
         )
 
+    def validation(params: dict[str, Any]) -> float:
+        """The in-sample facts passed on each validation seed's VALIDATE_RUNS runs (the
+        score's rule), averaged over the seeds."""
+        counts = [
+            evaluate("baseline", params, facts, held, VALIDATE_RUNS, s, stop=until)["passed_in"]
+            for s in validate
+        ]
+        return float(np.mean(counts))
+
     kept = []
-    for t in sorted(done, key=lambda t: float(t.value or 0.0))[:TOP]:
+    for t in sorted(done, key=lambda t: float(t.value or 0.0))[: a.top]:
         params = {**doc["params"], **t.params}
         r = on_replicates(params, a.seed)
         line = (
@@ -166,15 +207,34 @@ def main(argv: list[str]) -> int:
             sign = thesis_sign(params, a.seed)
             ok = sign[0] < 0 and sign[1] < 0
             line += f", subsidies off: investment {sign[0] / 1e6:+.2f} tn, zombies {sign[1]:+.4f}"
+        passed_val = 0.0  # not validated
+        if ok and validate:
+            passed_val = validation(params)
+            line += f", {passed_val:.1f} facts passed on the validation seeds"
         print(line + ("" if ok else "  (excluded)"), flush=True)
         if ok:
-            kept.append((r["loss"], t, r, params, sign))
+            kept.append((r["loss"], t, r, params, sign, passed_val))
     if not kept:
-        print("no trial of the five meets the rule: nothing written")
+        print(f"no trial of the {a.top} meets the rule: nothing written")
         return 1
-    loss, t, r, params, sign = min(kept, key=lambda x: x[0])
-    shipped_loss = None
-    if a.against is not None:
+    if validate:
+        loss, t, r, params, sign, passed_val = min(kept, key=lambda x: (-x[5], x[0]))
+    else:
+        loss, t, r, params, sign, passed_val = min(kept, key=lambda x: x[0])
+    shipped_loss: float | None = None
+    shipped_val: float | None = None
+    if a.against is not None and validate:
+        shipped_val = validation(json.loads(a.against.read_text())["params"])
+        verdict = "above" if passed_val > shipped_val else "not above"
+        print(
+            f"#{t.number}: {passed_val:.1f} facts passed on the validation seeds; the shipped "
+            f"set {a.against.name}: {shipped_val:.1f}: {verdict}",
+            flush=True,
+        )
+        if passed_val <= shipped_val:
+            print("the pick does not beat the shipped set: nothing written")
+            return 1
+    elif a.against is not None:
         shipped = json.loads(a.against.read_text())["params"]
         shipped_loss = float(on_replicates(shipped, a.seed)["loss"])
         verdict = "below" if loss < shipped_loss else "not below"
@@ -203,7 +263,7 @@ def main(argv: list[str]) -> int:
             }
         ),
         selection=(
-            f"of the study's {TOP} best trials, those with implausibility 0 on {n_rep} "
+            f"of the study's {a.top} best trials, those with implausibility 0 on {n_rep} "
             f"replicates of seed {a.seed} (its own streams)"
             + (
                 f" and on {n_rep} replicates of seed"
@@ -219,9 +279,22 @@ def main(argv: list[str]) -> int:
                 if a.thesis_sign
                 else ""
             )
-            + ", the lowest loss on those replicates (scripts/pick_trial.py)"
+            + (
+                f", the most in-sample facts passed on {VALIDATE_RUNS} runs of seed"
+                + ("s " if len(validate) > 1 else " ")
+                + ", ".join(str(x) for x in validate)
+                + " (the mean over the seeds; ties: the lowest loss on those replicates)"
+                if validate
+                else ", the lowest loss on those replicates"
+            )
+            + " (scripts/pick_trial.py)"
         ),
     )
+    if validate:
+        pv["validation_seeds"] = validate
+        pv["validation_passed"] = passed_val
+        if shipped_val is not None:
+            pv["shipped_set_validation_passed"] = shipped_val
     if a.check_seed:
         pv["plausibility_check_seed"] = (
             a.check_seed[0] if len(a.check_seed) == 1 else list(a.check_seed)
