@@ -116,7 +116,9 @@ def main(argv: list[str]) -> int:
         type=Path,
         default=None,
         help="the shipped set (a calibrated-set JSON): its loss on the same replicates, "
-        "seed and loss is measured, and the pick is written only if its loss is below it",
+        "seed and loss is measured, and the pick is written only if its loss is below it "
+        "(with --validate-seed: only if its mean count of facts passed there is above the "
+        "shipped set's)",
     )
     ap.add_argument(
         "--top",
