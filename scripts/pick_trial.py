@@ -219,10 +219,9 @@ def main(argv: list[str]) -> int:
     if not kept:
         print(f"no trial of the {a.top} meets the rule: nothing written")
         return 1
-    if validate:
-        loss, t, r, params, sign, passed_val = min(kept, key=lambda x: (-x[5], x[0]))
-    else:
-        loss, t, r, params, sign, passed_val = min(kept, key=lambda x: x[0])
+    # the most facts passed on the validation seeds, then the lowest loss (without
+    # validation seeds every count is 0, so the loss alone decides)
+    loss, t, r, params, sign, passed_val = min(kept, key=lambda x: (-x[5], x[0]))
     shipped_loss: float | None = None
     shipped_val: float | None = None
     if a.against is not None and validate:
