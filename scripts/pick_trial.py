@@ -162,6 +162,8 @@ def main(argv: list[str]) -> int:
     # robustness term (each fact's share of failing runs), if it had them
     shrinkage = float(doc["provenance"].get("shrinkage") or 0.0)
     robustness = float(doc["provenance"].get("robustness") or 0.0)
+    # and its plausibility margin (session 36): the bounds moved inward by it
+    margin = float(doc["provenance"].get("plausibility_margin") or 0.0)
 
     def on_replicates(params: dict[str, Any], seed: int) -> dict[str, Any]:
         """The study's loss on the pick's replicates (``--replicates``) of ``seed``."""
@@ -177,16 +179,32 @@ def main(argv: list[str]) -> int:
             until,
             shrinkage,
             stop=until,  # as the study: the runs end before the held-out years
+            plausibility_margin=margin,
         )
 
-    def validation(params: dict[str, Any]) -> float:
+    def validation(params: dict[str, Any]) -> tuple[float, float]:
         """The in-sample facts passed on each validation seed's VALIDATE_RUNS runs (the
-        score's rule), averaged over the seeds."""
-        counts = [
-            evaluate("baseline", params, facts, held, VALIDATE_RUNS, s, stop=until)["passed_in"]
+        score's rule), averaged over the seeds; and the largest implausibility on them, on
+        the record's ranges themselves (no margin; session 36: a set must stay inside
+        them on the validation seeds' streams too)."""
+        rs = [
+            evaluate(
+                "baseline",
+                params,
+                facts,
+                held,
+                VALIDATE_RUNS,
+                s,
+                plausibility=1.0,
+                until=until,
+                stop=until,
+            )
             for s in validate
         ]
-        return float(np.mean(counts))
+        return (
+            float(np.mean([r["passed_in"] for r in rs])),
+            max(float(r["implausibility"]) for r in rs),
+        )
 
     kept = []
     for t in sorted(done, key=lambda t: float(t.value or 0.0))[: a.top]:
@@ -211,8 +229,12 @@ def main(argv: list[str]) -> int:
             line += f", subsidies off: investment {sign[0] / 1e6:+.2f} tn, zombies {sign[1]:+.4f}"
         passed_val = 0.0  # not validated
         if ok and validate:
-            passed_val = validation(params)
-            line += f", {passed_val:.1f} facts passed on the validation seeds"
+            passed_val, val_implausible = validation(params)
+            ok = val_implausible == 0
+            line += (
+                f", {passed_val:.1f} facts passed on the validation seeds, largest "
+                f"implausibility there {val_implausible:.3f}"
+            )
         print(line + ("" if ok else "  (excluded)"), flush=True)
         if ok:
             kept.append((r["loss"], t, r, params, sign, passed_val))
@@ -225,7 +247,7 @@ def main(argv: list[str]) -> int:
     shipped_loss: float | None = None
     shipped_val: float | None = None
     if a.against is not None and validate:
-        shipped_val = validation(json.loads(a.against.read_text())["params"])
+        shipped_val = validation(json.loads(a.against.read_text())["params"])[0]
         verdict = "above" if passed_val > shipped_val else "not above"
         print(
             f"#{t.number}: {passed_val:.1f} facts passed on the validation seeds; the shipped "

@@ -208,6 +208,25 @@ def test_plausibility_seeds_add_each_seeds_implausibility(tiny: str) -> None:
         calibrate(tiny, trials=1, runs_per_trial=1, seed=1, plausibility_seeds=[1])
 
 
+def test_a_plausibility_margin_only_adds_implausibility(tiny: str) -> None:
+    """A margin moves the ranges' bounds inward: the implausibility can only grow with it,
+    and the facts' part of the loss is the same; a margin outside [0, 1) is refused."""
+    from overcap.calibration import evaluate, holdout_mask
+
+    facts, _ = load_facts()
+    held = holdout_mask(facts, (2016, 2019))
+    bad = {"exit.rescue_soe": 0.999, "exit.rescue_private": 0.999}
+    plain = evaluate(tiny, bad, facts, held, 2, 4, plausibility=1.0)
+    tight = evaluate(tiny, bad, facts, held, 2, 4, plausibility=1.0, plausibility_margin=0.5)
+    assert tight["implausibility"] > plain["implausibility"] > 0
+    assert tight["loss"] - tight["implausibility"] == pytest.approx(
+        plain["loss"] - plain["implausibility"]
+    )
+    for bad_margin in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="--plausibility-margin"):
+            calibrate(tiny, trials=1, runs_per_trial=1, plausibility_margin=bad_margin)
+
+
 def _calibrate_tiny(tiny: str, journal: Path) -> list[str]:
     """`overcap calibrate` on the tiny scenario, one replicate a trial, one parameter."""
     return [

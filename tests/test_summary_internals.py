@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from overcap.summary import (
     JUMPS_MAX,
@@ -99,6 +100,22 @@ def test_a_best_margin_above_its_bound_enters_the_implausibility() -> None:
     assert implausibility([rich, at_bound, at_bound]) == 0.0
     # a run without the best margins (older callers) adds nothing
     assert implausibility([Internals(0.1, 3.0, {"steel": -0.1})]) == 0.0
+
+
+def test_a_plausibility_margin_moves_every_bound_inward() -> None:
+    """With a margin of 0.1 units the bounds are 0.19 (zombies), 4.75% (spending), -0.27
+    and 0.27 (margins) and 0.025 (jumps): a set inside the plain ranges but within 0.1
+    units of each bound is outside by what it crosses, in the same units."""
+    near = Internals(0.195, 4.8, {"steel": -0.285}, 0.0275, {"coal": 0.285})
+    assert implausibility([near]) == 0.0
+    # 0.005/0.1 + 0.05/2.5 + 0.015/0.3 + 0.0025/0.05 + 0.015/0.3
+    want = 0.05 + 0.02 + 0.05 + 0.05 + 0.05
+    assert np.isclose(implausibility([near], margin=0.1), want)
+    inside = Internals(0.1, 3.0, {"steel": -0.1}, 0.0, {"coal": 0.1})
+    assert implausibility([inside], margin=0.1) == 0.0
+    for bad in (-0.1, float("nan")):
+        with pytest.raises(ValueError, match="plausibility margin"):
+            implausibility([inside], margin=bad)
 
 
 def _capacity(paths: dict[str, list[float]]) -> pd.DataFrame:

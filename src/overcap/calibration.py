@@ -245,6 +245,7 @@ def evaluate(
     shrinkage: float = 0.0,
     stop: int | None = None,
     plausibility_seeds: Sequence[int] = (),
+    plausibility_margin: float = 0.0,
 ) -> dict[str, Any]:
     """Loss and scores of one parameter set (K replicates, common random numbers).
 
@@ -266,7 +267,8 @@ def evaluate(
     evaluated and their loss and count are None. ``plausibility_seeds`` are further seeds
     whose K replicates are run only to measure the internal states: the implausibility
     is then the sum of each seed's (the study's own first), so that a set inside the
-    ranges on one seed's streams alone is not preferred."""
+    ranges on one seed's streams alone is not preferred. ``plausibility_margin`` moves
+    each range's bounds inward by that many of its units (``summary.implausibility``)."""
     sc = load_scenario(scenario, overrides, calibrated=False)
     if stop is not None and stop < sc.time.end_year:
         sc = load_scenario(scenario, {**overrides, "time.end_year": stop}, calibrated=False)
@@ -294,7 +296,8 @@ def evaluate(
 
     def implausible_on(rs: Sequence[Any]) -> float:
         return implausibility(
-            [internals(upto(r.sectors), upto(r.provinces), upto(r.economy)) for r in rs]
+            [internals(upto(r.sectors), upto(r.provinces), upto(r.economy)) for r in rs],
+            plausibility_margin,
         )
 
     implausible = 0.0
@@ -383,6 +386,7 @@ def _objective(
     until: int | None = None,
     shrinkage: float = 0.0,
     plausibility_seeds: Sequence[int] = (),
+    plausibility_margin: float = 0.0,
 ) -> Callable[[Any], float]:
     def objective(trial: Any) -> float:
         ov: dict[str, Any] = dict(fixed or {})
@@ -404,6 +408,7 @@ def _objective(
             shrinkage,
             stop=until,  # a fit that holds out the years after ``until`` stops there
             plausibility_seeds=plausibility_seeds,
+            plausibility_margin=plausibility_margin,
         )
         keys = ("loss_holdout", "passed_in", "total_in", "passed_out", "total_out")
         for key in (*keys, "implausibility", "shrinkage_penalty"):
@@ -436,6 +441,7 @@ class _Job:
     sigma0: float = 0.1
     plausibility_seeds: tuple[int, ...] = ()
     deadline: float | None = None  # epoch seconds after which no trial starts
+    plausibility_margin: float = 0.0
 
 
 def _worker(job: _Job) -> None:
@@ -478,6 +484,7 @@ def _worker(job: _Job) -> None:
             None if job.holdout is None else job.holdout[0] - 1,
             job.shrinkage,
             job.plausibility_seeds,
+            job.plausibility_margin,
         ),
         n_trials=job.target,  # upper bound; the callback stops at the shared target
         timeout=timeout,
@@ -521,6 +528,7 @@ def calibrate(
     sigma0: float = 0.1,
     plausibility_seeds: Sequence[int] = (),
     deadline: dt.datetime | None = None,
+    plausibility_margin: float = 0.0,
 ) -> dict[str, Any]:
     """Run (or resume) a calibration and return the calibrated parameter set with its
     provenance. The study is keyed by ``study_name`` (default: scenario, seed, replicates
@@ -533,7 +541,8 @@ def calibrate(
     ``sigma0``, a share of each range. With a holdout the trials' runs stop in the year
     before it (the held-out facts are not evaluated in them); the best set is run to the
     end once to record its held-out loss and count;
-    ``plausibility_seeds`` measure the internal states on further seeds' replicates too.
+    ``plausibility_seeds`` measure the internal states on further seeds' replicates too;
+    ``plausibility_margin`` moves the ranges' bounds inward (``summary.implausibility``).
     ``deadline`` (a time, say the end of a working session) stops the study early: no
     trial starts after it, the ones under way finish, and the set is written from the
     trials completed (provenance ``deadline``, ``stopped_at_deadline``); a ValueError if
@@ -544,6 +553,10 @@ def calibrate(
         raise ValueError(f"--robustness: {robustness!r}; allowed: a number >= 0")
     if not (np.isfinite(plausibility) and plausibility >= 0):
         raise ValueError(f"--plausibility: {plausibility!r}; allowed: a number >= 0")
+    if not (np.isfinite(plausibility_margin) and 0 <= plausibility_margin < 1):
+        raise ValueError(
+            f"--plausibility-margin: {plausibility_margin!r}; allowed: a number in [0, 1)"
+        )
     if not (np.isfinite(shrinkage) and shrinkage >= 0):
         raise ValueError(f"--shrinkage: {shrinkage!r}; allowed: a number >= 0")
     bad_seeds = [x for x in plausibility_seeds if int(x) < 0 or int(x) == seed]
@@ -574,7 +587,9 @@ def calibrate(
     fixed = {p: v for p, v in (start_from or {}).items() if p not in searched}
     name = study_name or f"{Path(scenario).stem}-seed{seed}-k{runs_per_trial}" + (
         f"-w{robustness:g}" if robustness else ""
-    ) + (f"-p{plausibility:g}" if plausibility else "") + (f"-s{shrinkage:g}" if shrinkage else "")
+    ) + (f"-p{plausibility:g}" if plausibility else "") + (
+        f"-m{plausibility_margin:g}" if plausibility and plausibility_margin else ""
+    ) + (f"-s{shrinkage:g}" if shrinkage else "")
     if sampler != "tpe" and not study_name:
         name += f"-{sampler}{sigma0:g}"
     # warm start: the first trial evaluates a given parameter set (e.g. the best of an
@@ -618,6 +633,7 @@ def calibrate(
         sigma0=sigma0,
         plausibility_seeds=tuple(plausibility_seeds),
         deadline=None if deadline is None else deadline.timestamp(),
+        plausibility_margin=plausibility_margin,
     )
     jobs = [replace(job, worker=w) for w in range(max(1, workers))]
     if workers <= 1:
@@ -675,6 +691,7 @@ def calibrate(
             "robustness": robustness,
             "plausibility": plausibility,
             "plausibility_seeds": [seed, *plausibility_seeds] if plausibility else [],
+            "plausibility_margin": plausibility_margin if plausibility else 0.0,
             "runs_end": None if holdout is None else holdout[0] - 1,
             "shrinkage": shrinkage,
             "loss": (
@@ -686,6 +703,11 @@ def calibrate(
                     + (
                         f", summed over seeds {', '.join(map(str, [seed, *plausibility_seeds]))}"
                         if plausibility_seeds
+                        else ""
+                    )
+                    + (
+                        f", each bound moved {plausibility_margin:g} of its unit inward"
+                        if plausibility_margin
                         else ""
                     )
                     + ")"

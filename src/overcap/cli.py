@@ -1057,6 +1057,16 @@ def calibrate(
             "states too (the implausibility summed over them and --seed; docs/CALIBRATION.md).",
         ),
     ] = None,
+    plausibility_margin: Annotated[
+        float,
+        typer.Option(
+            "--plausibility-margin",
+            help="With --plausibility: move each range's bounds this many of its units "
+            "inward (0.1: zombie share 0.19, margins -0.27 to 0.27), so that a set is not "
+            "picked at a bound it leaves on other seeds' streams; in [0, 1) "
+            "(docs/CALIBRATION.md).",
+        ),
+    ] = 0.0,
     until: Annotated[
         str | None,
         typer.Option(
@@ -1133,6 +1143,7 @@ def calibrate(
                 sigma0=sigma0,
                 plausibility_seeds=extra_seeds,
                 deadline=deadline,
+                plausibility_margin=plausibility_margin,
             )
         except ValueError as exc:
             _fail(str(exc))

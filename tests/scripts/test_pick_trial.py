@@ -352,3 +352,48 @@ def test_a_validation_seed_that_scores_tests_or_fits_is_a_one_line_error(
     with pytest.raises(SystemExit):
         _main(pick, tmp_path, "--validate-seed", seed)
     assert "--validate-seed" in capsys.readouterr().err
+
+
+def test_a_trial_outside_the_ranges_on_a_validation_seed_is_excluded(
+    pick: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Trial 3 passes the most facts on the validation seeds but leaves the record's
+    ranges on seed 191's runs (session 36): it is excluded and trials 0 and 4 tie at 41.5,
+    the tie going to the lower loss (trial 4)."""
+    fake = pick.evaluate
+
+    def evaluate(scenario: str, params: dict[str, Any], *args: Any, **kw: Any) -> dict[str, Any]:
+        r = fake(scenario, params, *args, **kw)
+        if args[3] == 191 and r["passed_in"] == 44:  # trial 3 on the second seed
+            r = {**r, "implausibility": 0.05}
+        return r
+
+    monkeypatch.setattr(pick, "evaluate", evaluate)
+    rc, out = _main(pick, tmp_path, *_validating())
+    assert rc == 0
+    assert json.loads(out.read_text())["provenance"]["selected_trial"] == 4
+
+
+def test_the_studys_plausibility_margin_holds_on_its_replicates_not_on_validation(
+    pick: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A study run with --plausibility-margin 0.1 is re-evaluated with the same margin on
+    its own and the check seeds' replicates (its own loss); the validation seeds measure
+    the record's ranges themselves (margin 0), with the implausibility computed."""
+    fake = pick.evaluate
+    seen: list[tuple[int, float, float]] = []
+
+    def evaluate(scenario: str, params: dict[str, Any], *args: Any, **kw: Any) -> dict[str, Any]:
+        plaus = kw.get("plausibility", args[5] if len(args) > 5 else 0.0)
+        seen.append((args[3], kw.get("plausibility_margin", 0.0), plaus))
+        return fake(scenario, params, *args, **kw)
+
+    monkeypatch.setattr(pick, "evaluate", evaluate)
+    rc, _ = _main(
+        pick, tmp_path, "--check-seed", str(CHECK_SEED), *_validating(), plausibility_margin=0.1
+    )
+    assert rc == 0
+    own = [(m, p) for s, m, p in seen if s in (11, CHECK_SEED)]
+    val = [(m, p) for s, m, p in seen if s in VALIDATE_SEEDS]
+    assert own and all(m == 0.1 and p > 0 for m, p in own)
+    assert val and all(m == 0.0 and p > 0 for m, p in val)
