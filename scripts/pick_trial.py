@@ -213,7 +213,7 @@ def main(argv: list[str]) -> int:
         line = (
             f"#{t.number}: loss {t.value:.2f} (study), {r['loss']:.2f} on {n_rep} "
             f"replicates, {r['passed_in']}/{r['total_in']} in sample, "
-            f"implausibility {r['implausibility']:.3f}"
+            f"implausibility {r['implausibility']:.3g}"
         )
         ok = r["implausibility"] == 0
         for check_seed in a.check_seed or []:
@@ -221,7 +221,7 @@ def main(argv: list[str]) -> int:
                 break
             r_check = on_replicates(params, check_seed)
             ok = r_check["implausibility"] == 0
-            line += f", implausibility {r_check['implausibility']:.3f} on seed {check_seed}"
+            line += f", implausibility {r_check['implausibility']:.3g} on seed {check_seed}"
         sign = None
         if ok and a.thesis_sign:
             sign = thesis_sign(params, a.seed)
@@ -233,7 +233,7 @@ def main(argv: list[str]) -> int:
             ok = val_implausible == 0
             line += (
                 f", {passed_val:.1f} facts passed on the validation seeds, largest "
-                f"implausibility there {val_implausible:.3f}"
+                f"implausibility there {val_implausible:.3g}"
             )
         print(line + ("" if ok else "  (excluded)"), flush=True)
         if ok:
@@ -288,6 +288,7 @@ def main(argv: list[str]) -> int:
         selection=(
             f"of the study's {a.top} best trials, those with implausibility 0 on {n_rep} "
             f"replicates of seed {a.seed} (its own streams)"
+            + (f", each range's bounds moved {margin:g} of its unit inward" if margin else "")
             + (
                 f" and on {n_rep} replicates of seed"
                 + ("s " if len(a.check_seed) > 1 else " ")
@@ -303,7 +304,9 @@ def main(argv: list[str]) -> int:
                 else ""
             )
             + (
-                f", the most in-sample facts passed on {VALIDATE_RUNS} runs of seed"
+                f", inside the ranges themselves (implausibility 0, no margin) on {VALIDATE_RUNS}"
+                " runs of each validation seed, the most in-sample facts passed on those runs"
+                " of seed"
                 + ("s " if len(validate) > 1 else " ")
                 + ", ".join(str(x) for x in validate)
                 + " (the mean over the seeds; ties: the lowest loss on those replicates)"

@@ -291,7 +291,9 @@ def test_validation_seeds_pick_the_most_facts_passed_not_the_lowest_loss(
     assert pv["selected_trial"] == 3
     assert pv["validation_seeds"] == list(VALIDATE_SEEDS)
     assert pv["validation_passed"] == 44.0
-    assert "most in-sample facts passed on 10 runs of seeds 181, 191" in pv["selection"]
+    assert "inside the ranges themselves (implausibility 0, no margin)" in pv["selection"]
+    assert "most in-sample facts passed on those runs of seeds 181, 191" in pv["selection"]
+    assert "moved" not in pv["selection"]  # the study had no margin
     (tmp_path / "sign").mkdir()
     rc, out = _main(pick, tmp_path / "sign", *_validating("--thesis-sign"))
     assert rc == 0
@@ -397,3 +399,5 @@ def test_the_studys_plausibility_margin_holds_on_its_replicates_not_on_validatio
     val = [(m, p) for s, m, p in seen if s in VALIDATE_SEEDS]
     assert own and all(m == 0.1 and p > 0 for m, p in own)
     assert val and all(m == 0.0 and p > 0 for m, p in val)
+    pv = json.loads((tmp_path / "picked.json").read_text())["provenance"]
+    assert "bounds moved 0.1 of its unit inward" in pv["selection"]
