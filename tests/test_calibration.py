@@ -745,3 +745,24 @@ def test_until_is_read_as_the_next_such_time_and_a_bad_one_is_a_clear_error(
     assert proc.returncode == 2
     assert "--until '25:00': expected a time HH:MM" in proc.stderr
     assert not (tmp_path / "u.journal").exists()
+
+
+def test_a_bad_plausibility_margin_is_one_line_on_the_command_line(
+    tiny: str, tmp_path: Path
+) -> None:
+    """`overcap calibrate --plausibility-margin -1` names the option and what is allowed,
+    and writes no study."""
+    exe = [
+        *_calibrate_tiny(tiny, tmp_path / "m.journal"),
+        "--trials",
+        "1",
+        "--plausibility",
+        "1",
+        "--plausibility-margin",
+        "-1",
+    ]
+    proc = subprocess.run(exe, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "--plausibility-margin: -1.0; allowed: a number in [0, 1)" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "m.journal").exists()
