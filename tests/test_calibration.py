@@ -224,7 +224,12 @@ def test_a_plausibility_margin_only_adds_implausibility(tiny: str) -> None:
     )
     for bad_margin in (-0.1, 1.0):
         with pytest.raises(ValueError, match="--plausibility-margin"):
-            calibrate(tiny, trials=1, runs_per_trial=1, plausibility_margin=bad_margin)
+            calibrate(
+                tiny, trials=1, runs_per_trial=1, plausibility=1.0, plausibility_margin=bad_margin
+            )
+    # a margin without the term it moves would be recorded and do nothing
+    with pytest.raises(ValueError, match="allowed: with --plausibility above 0"):
+        calibrate(tiny, trials=1, runs_per_trial=1, plausibility_margin=0.1)
 
 
 def _calibrate_tiny(tiny: str, journal: Path) -> list[str]:

@@ -557,6 +557,11 @@ def calibrate(
         raise ValueError(
             f"--plausibility-margin: {plausibility_margin!r}; allowed: a number in [0, 1)"
         )
+    if plausibility_margin and not plausibility:
+        raise ValueError(
+            f"--plausibility-margin {plausibility_margin:g}: moves the plausibility term's "
+            "bounds, which weigh nothing without it; allowed: with --plausibility above 0"
+        )
     if not (np.isfinite(shrinkage) and shrinkage >= 0):
         raise ValueError(f"--shrinkage: {shrinkage!r}; allowed: a number >= 0")
     bad_seeds = [x for x in plausibility_seeds if int(x) < 0 or int(x) == seed]

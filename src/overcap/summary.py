@@ -248,7 +248,7 @@ def implausibility(runs: Sequence[Internals], margin: float = 0.0) -> float:
     inside -0.27 to 0.27 and the jumps under 0.025. A set whose median sits just inside a
     bound on one seed's streams leaves it on others' (session 35: solar's worst margin,
     -0.30 on the study's seeds, -0.33 to -0.27 on seeds 0-3); the margin is the room
-    between the two (docs/CALIBRATION.md, "The plausibility term")."""
+    between the two (docs/CALIBRATION.md, "A margin inside each range")."""
     if not (np.isfinite(margin) and margin >= 0):
         raise ValueError(f"plausibility margin: {margin!r}; allowed: a number >= 0")
     if not runs:
