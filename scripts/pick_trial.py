@@ -3,7 +3,7 @@ states ("Picking a trial"), and write it as a calibrated set whose provenance de
 the selected trial.
 
     python scripts/pick_trial.py STUDY.journal STUDY_OUT.json OUT.json \\
-        --seed 11 --holdout none --plausibility 3 [--thesis-sign] \\
+        --seed 11 --holdout none --plausibility 3 [--thesis-sign] [--replacement] \\
         [--check-seed 17 ...] [--top 10 --validate-seed 181 ...]
 
 STUDY_OUT.json is what ``overcap calibrate --out`` wrote for the study (its provenance
@@ -22,6 +22,12 @@ trials (by the loss on its 3 or 5 replicates; ``--top N``: the N best):
    off lowers both total investment and the mean zombie share over 2005-2025, in the
    median of 8 paired replicates of the study's own seed (the sign tests/test_thesis_sign.py
    asserts on seeds 0-7, which are never looked at here);
+   with ``--replacement`` (session 37; a study without a holdout), only those under
+   which the baseline's capacity-replacement rules stop the wave after the 2016-18
+   freeze: on replicates 0 and 1 of the study's own seed, steel and coal start less
+   than half in 2019 of what they start with the rules moved out
+   (``overcap.calibration.replacement_starts``, the measurement
+   tests/test_scenarios_shipped.py asserts on seeds 0 and 1, never looked at here);
 4. the lowest N-replicate loss among those left is the pick; if none is left, nothing
    is written and the exit code is 1;
    with ``--validate-seed S`` (repeatable; session 35), the pick is instead the one
@@ -61,7 +67,7 @@ import optuna
 from optuna.storages.journal import JournalFileBackend
 
 from overcap import model
-from overcap.calibration import evaluate, holdout_mask, parse_holdout
+from overcap.calibration import evaluate, holdout_mask, parse_holdout, replacement_starts
 from overcap.evidence import load_facts
 from overcap.scenario import load_scenario
 from overcap.summary import thesis_totals
@@ -70,6 +76,7 @@ TOP = 5
 REPLICATES = 10
 VALIDATE_RUNS = 10  # runs a validation seed's count is the median of, as the score's
 SIGN_REPLICATES = 8
+REPLACEMENT_REPLICATES = 2  # replicates of the study's seed the replacement check runs
 EDGE = 0.02  # share of a range within which a value counts as at its edge
 
 
@@ -88,6 +95,19 @@ def thesis_sign(params: dict[str, Any], seed: int) -> tuple[float, float]:
     return float(d[0]), float(d[1])
 
 
+def replacement_ok(params: dict[str, Any], seed: int) -> tuple[bool, float]:
+    """Whether the replacement rules halve steel's and coal's 2019 starts on each of
+    REPLACEMENT_REPLICATES replicates of ``seed`` under ``params``, and the largest
+    ratio of starts with the rules to starts without them."""
+    sc = load_scenario("baseline", params, calibrated=False)
+    worst = max(
+        on / without if without > 0 else float("inf")
+        for rep in range(REPLACEMENT_REPLICATES)
+        for on, without in replacement_starts(sc, seed, replicate=rep).values()
+    )
+    return worst < 0.5, worst
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("journal", type=Path)
@@ -97,6 +117,12 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--holdout", default="none", help="none or FROM-TO, as the study's")
     ap.add_argument("--plausibility", type=float, required=True)
     ap.add_argument("--thesis-sign", action="store_true")
+    ap.add_argument(
+        "--replacement",
+        action="store_true",
+        help="keep only trials under which the replacement rules halve steel's and coal's "
+        "2019 starts on the study's seed (a study without a holdout)",
+    )
     ap.add_argument(
         "--check-seed",
         type=int,
@@ -151,6 +177,11 @@ def main(argv: list[str]) -> int:
         hold = parse_holdout(a.holdout)
     except ValueError:
         ap.error(f"--holdout {a.holdout!r}: expected FROM-TO (e.g. 2013-2019) or none")
+    if a.replacement and hold is not None:
+        ap.error(
+            "--replacement: the check reads 2019, which a study with a holdout does not run; "
+            "allowed only with --holdout none"
+        )
     storage = optuna.storages.JournalStorage(JournalFileBackend(str(a.journal)))
     study = optuna.load_study(study_name=optuna.get_all_study_names(storage)[0], storage=storage)
     done = [t for t in study.trials if t.value is not None]
@@ -227,6 +258,10 @@ def main(argv: list[str]) -> int:
             sign = thesis_sign(params, a.seed)
             ok = sign[0] < 0 and sign[1] < 0
             line += f", subsidies off: investment {sign[0] / 1e6:+.2f} tn, zombies {sign[1]:+.4f}"
+        repl = None
+        if ok and a.replacement:
+            ok, repl = replacement_ok(params, a.seed)
+            line += f", 2019 starts with the replacement rules over without: at most {repl:.2f}"
         passed_val = 0.0  # not validated
         if ok and validate:
             passed_val, val_implausible = validation(params)
@@ -237,13 +272,13 @@ def main(argv: list[str]) -> int:
             )
         print(line + ("" if ok else "  (excluded)"), flush=True)
         if ok:
-            kept.append((r["loss"], t, r, params, sign, passed_val))
+            kept.append((r["loss"], t, r, params, sign, passed_val, repl))
     if not kept:
         print(f"no trial of the {a.top} meets the rule: nothing written")
         return 1
     # the most facts passed on the validation seeds, then the lowest loss (without
     # validation seeds every count is 0, so the loss alone decides)
-    loss, t, r, params, sign, passed_val = min(kept, key=lambda x: (-x[5], x[0]))
+    loss, t, r, params, sign, passed_val, repl = min(kept, key=lambda x: (-x[5], x[0]))
     shipped_loss: float | None = None
     shipped_val: float | None = None
     if a.against is not None and validate:
@@ -304,6 +339,13 @@ def main(argv: list[str]) -> int:
                 else ""
             )
             + (
+                f", the replacement rules halving steel's and coal's 2019 starts (replicates "
+                f"0-{REPLACEMENT_REPLICATES - 1} of seed {a.seed}, with the rules against "
+                "without them)"
+                if a.replacement
+                else ""
+            )
+            + (
                 f", inside the ranges themselves (implausibility 0, no margin) on {VALIDATE_RUNS}"
                 " runs of each validation seed, the most in-sample facts passed on those runs"
                 " of seed"
@@ -327,6 +369,8 @@ def main(argv: list[str]) -> int:
         )
     if shipped_loss is not None:
         pv["shipped_set_loss_pick_replicates"] = shipped_loss
+    if repl is not None:
+        pv["replacement_ratio_study_seed"] = repl
     if sign is not None:
         pv["thesis_sign_study_seed"] = {"investment": sign[0], "zombie_share": sign[1]}
     for key, attr in (

@@ -24,6 +24,8 @@ from overcap.calibration import (
     knobs,
     load_scores,
     replace_score_block,
+    replacement_rules_off,
+    replacement_starts,
     score_block,
     score_entry,
     score_parts,
@@ -771,3 +773,21 @@ def test_a_bad_plausibility_margin_is_one_line_on_the_command_line(
     assert "--plausibility-margin: -1.0; allowed: a number in [0, 1)" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "m.journal").exists()
+
+
+def test_replacement_rules_off_moves_each_replacement_event_out_of_the_recorded_years() -> None:
+    sc = overcap.load_scenario("baseline", calibrated=False)
+    off = replacement_rules_off(sc)
+    names = {n for n, e in sc.events.items() if e.kind == "capacity_replacement"}
+    assert set(off) == {f"events.{n}.years" for n in names} and len(names) == 3
+    moved = overcap.load_scenario(sc, off)
+    assert all(moved.events[n].years[0] > 2019 for n in names)
+
+
+def test_replacement_starts_needs_a_replacement_event() -> None:
+    sc = overcap.load_scenario("baseline", calibrated=False)
+    bare = sc.model_copy(
+        update={"events": {n: e for n, e in sc.events.items() if e.kind != "capacity_replacement"}}
+    )
+    with pytest.raises(ValueError, match="no capacity_replacement event"):
+        replacement_starts(bare, 0)

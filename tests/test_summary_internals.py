@@ -14,6 +14,7 @@ from overcap.summary import (
     implausibility,
     internals,
     jump_share,
+    starts_after_freeze,
 )
 
 
@@ -172,3 +173,16 @@ def test_thesis_totals_sum_investment_and_average_zombies_over_the_years() -> No
     assert inv == 42.0  # 21 years, two sectors
     assert np.isclose(zombies, 0.2)
     assert thesis_totals(sectors, economy, (2026, 2027)) == (4.0, 1.0)
+
+
+def test_starts_after_freeze_is_the_years_starts_over_last_years_capacity() -> None:
+    s = pd.DataFrame(
+        {
+            "year": [2018, 2019, 2018, 2019],
+            "sector": ["steel", "steel", "coal", "coal"],
+            "capacity": [1000.0, 1100.0, 4000.0, 3900.0],
+            "capacity_started": [50.0, 300.0, 0.0, 400.0],
+        }
+    )
+    assert starts_after_freeze(s, "steel") == pytest.approx(0.3)
+    assert starts_after_freeze(s, "coal") == pytest.approx(0.1)

@@ -30,11 +30,12 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
+from overcap import model
 from overcap._version import __version__
 from overcap.evidence import Fact, check, load_facts, parse_span
 from overcap.experiments import ensemble
 from overcap.scenario import Scenario, field_bounds, load_scenario, sector_table
-from overcap.summary import implausibility, internals
+from overcap.summary import FREEZE_END_SECTORS, implausibility, internals, starts_after_freeze
 
 HOLDOUT_DEFAULT = (2016, 2019)
 REGIME_PREFIXES = {"centre.loosen.", "centre.control.", "centre.stagnation."}
@@ -863,6 +864,35 @@ def set_info(path: str | Path) -> dict[str, Any]:
         "fit_seed": None if seed is None else int(seed),
         "fit_facts_sha256": prov.get("facts_sha256"),
         "holdout_years": None if held is None else [int(y) for y in held],
+    }
+
+
+def replacement_rules_off(sc: Scenario) -> dict[str, list[int]]:
+    """Overrides that move every capacity-replacement event of ``sc`` out of the
+    recorded years (to 2029-30), the counterfactual the replacement rules' check
+    compares with."""
+    return {
+        f"events.{name}.years": [2029, 2030]
+        for name, ev in sc.events.items()
+        if ev.kind == "capacity_replacement"
+    }
+
+
+def replacement_starts(
+    sc: Scenario, seed: int, replicate: int | None = None
+) -> dict[str, tuple[float, float]]:
+    """For steel and coal, the capacity started in 2019 over the capacity of 2018
+    (``summary.starts_after_freeze``) in one run of ``sc`` and in the same run with its
+    replacement events moved out (``replacement_rules_off``): the rules work when the
+    first is below half the second (tests/test_scenarios_shipped.py; the pick's
+    ``--replacement`` condition, docs/CALIBRATION.md "Picking a trial")."""
+    off = replacement_rules_off(sc)
+    if not off:
+        raise ValueError(f"scenario {sc.name!r} has no capacity_replacement event to move out")
+    on = model.run(sc, seed, replicate=replicate).sectors
+    without = model.run(sc, seed, overrides=off, replicate=replicate).sectors
+    return {
+        s: (starts_after_freeze(on, s), starts_after_freeze(without, s)) for s in FREEZE_END_SECTORS
     }
 
 

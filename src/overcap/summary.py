@@ -123,6 +123,24 @@ def thesis_totals(
     return float(sec["investment"].sum()), float(eco["zombie_share"].mean())
 
 
+# The replacement rules' check (docs/ODD.md 7.10.6): the control regime of 2016-18
+# freezes approvals in the sectors its campaign cuts, and when it ends every investor
+# sees the same gap; the baseline's capacity-replacement events are there to stop the
+# wave of 2019 that follows. tests/test_scenarios_shipped.py asserts it on the shipped
+# set, and from session 37 scripts/pick_trial.py on a candidate set (``--replacement``).
+FREEZE_END_YEAR = 2019
+FREEZE_END_SECTORS = ("steel", "coal")
+
+
+def starts_after_freeze(sectors: pd.DataFrame, sector: str, year: int = FREEZE_END_YEAR) -> float:
+    """Capacity a sector starts in ``year`` over its capacity at the end of the year
+    before: the size of the wave when the freeze ends."""
+    d = sectors[sectors["sector"] == sector].set_index("year")
+    started = d["capacity_started"].to_numpy(float)[d.index.get_loc(year)]
+    before = d["capacity"].to_numpy(float)[d.index.get_loc(year - 1)]
+    return float(started / before)
+
+
 # The internal ranges of the record a fit must also respect (issue 14's checks; the
 # calibration's plausibility term, docs/CALIBRATION.md): economy-wide zombie share (Renmin
 # University NADS 2016: 7.5% of industrial firms 2005-13, about 30% at the 2000 peak),

@@ -401,3 +401,55 @@ def test_the_studys_plausibility_margin_holds_on_its_replicates_not_on_validatio
     assert val and all(m == 0.0 and p > 0 for m, p in val)
     pv = json.loads((tmp_path / "picked.json").read_text())["provenance"]
     assert "bounds moved 0.1 of its unit inward" in pv["selection"]
+
+
+def test_replacement_excludes_a_trial_whose_rules_do_not_halve_the_2019_starts(
+    pick: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Trial 3 (the pick without the check) lets steel start 0.6 of what it starts
+    without the rules on replicate 1 (session 36's candidate did so): with --replacement
+    it is excluded and trial 4 is picked; the check runs replicates 0 and 1 of the
+    study's own seed."""
+    calls: list[tuple[int, int | None]] = []
+
+    def starts(sc: Any, seed: int, replicate: int | None = None) -> dict[str, tuple[float, float]]:
+        calls.append((seed, replicate))
+        bad = sc.investment.visibility == pytest.approx(0.35) and replicate == 1
+        return {"steel": (0.6 if bad else 0.3, 1.0), "coal": (0.2, 1.0)}
+
+    monkeypatch.setattr(pick, "replacement_starts", starts)
+    rc, out = _main(pick, tmp_path, "--replacement")
+    assert rc == 0
+    pv = json.loads(out.read_text())["provenance"]
+    assert pv["selected_trial"] == 4
+    assert pv["replacement_ratio_study_seed"] == pytest.approx(0.3)
+    assert "replacement rules halving" in pv["selection"]
+    assert set(calls) == {(11, 0), (11, 1)}
+
+
+def test_replacement_worst_ratio_and_a_sector_that_starts_nothing_without_the_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    mod = _script()
+    answers = {
+        0: {"steel": (0.2, 0.5), "coal": (0.1, 0.4)},
+        1: {"steel": (0.1, 0.4), "coal": (0.0, 0.0)},
+    }
+    monkeypatch.setattr(
+        mod, "replacement_starts", lambda sc, seed, replicate=None: answers[replicate]
+    )
+    ok, worst = mod.replacement_ok({}, 11)
+    assert not ok and worst == float("inf")  # 0 of 0: no evidence the rules work
+    answers[1]["coal"] = (0.0, 0.3)
+    assert mod.replacement_ok({}, 11) == (True, pytest.approx(0.4))
+
+
+def test_replacement_with_a_holdout_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal, out = _study(tmp_path)
+    argv = [str(journal), str(out), str(tmp_path / "x.json"), "--seed", "11"]
+    with pytest.raises(SystemExit):
+        _script().main([*argv, "--plausibility", "3", "--holdout", "2013-2019", "--replacement"])
+    assert "--replacement: the check reads 2019" in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists()
