@@ -791,3 +791,9 @@ def test_replacement_starts_needs_a_replacement_event() -> None:
     )
     with pytest.raises(ValueError, match="no capacity_replacement event"):
         replacement_starts(bare, 0)
+
+
+def test_replacement_starts_needs_a_run_that_reaches_2019() -> None:
+    sc = overcap.load_scenario("baseline", {"time.end_year": 2015}, calibrated=False)
+    with pytest.raises(ValueError, match="time.end_year must be 2019 or later"):
+        replacement_starts(sc, 0)

@@ -35,7 +35,13 @@ from overcap._version import __version__
 from overcap.evidence import Fact, check, load_facts, parse_span
 from overcap.experiments import ensemble
 from overcap.scenario import Scenario, field_bounds, load_scenario, sector_table
-from overcap.summary import FREEZE_END_SECTORS, implausibility, internals, starts_after_freeze
+from overcap.summary import (
+    FREEZE_END_SECTORS,
+    FREEZE_END_YEAR,
+    implausibility,
+    internals,
+    starts_after_freeze,
+)
 
 HOLDOUT_DEFAULT = (2016, 2019)
 REGIME_PREFIXES = {"centre.loosen.", "centre.control.", "centre.stagnation."}
@@ -886,6 +892,11 @@ def replacement_starts(
     replacement events moved out (``replacement_rules_off``): the rules work when the
     first is below half the second (tests/test_scenarios_shipped.py; the pick's
     ``--replacement`` condition, docs/CALIBRATION.md "Picking a trial")."""
+    if sc.time.end_year < FREEZE_END_YEAR:
+        raise ValueError(
+            f"scenario {sc.name!r} ends in {sc.time.end_year}; the replacement check reads "
+            f"{FREEZE_END_YEAR}: time.end_year must be {FREEZE_END_YEAR} or later"
+        )
     off = replacement_rules_off(sc)
     if not off:
         raise ValueError(f"scenario {sc.name!r} has no capacity_replacement event to move out")
