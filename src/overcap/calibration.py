@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from overcap import model
 from overcap._version import __version__
 from overcap.evidence import Fact, check, load_facts, parse_span
 from overcap.experiments import ensemble
+from overcap.model import run as run_model
 from overcap.scenario import Scenario, field_bounds, load_scenario, sector_table
 from overcap.summary import (
     FREEZE_END_SECTORS,
@@ -900,8 +900,8 @@ def replacement_starts(
     off = replacement_rules_off(sc)
     if not off:
         raise ValueError(f"scenario {sc.name!r} has no capacity_replacement event to move out")
-    on = model.run(sc, seed, replicate=replicate).sectors
-    without = model.run(sc, seed, overrides=off, replicate=replicate).sectors
+    on = run_model(sc, seed, replicate=replicate).sectors
+    without = run_model(sc, seed, overrides=off, replicate=replicate).sectors
     return {
         s: (starts_after_freeze(on, s), starts_after_freeze(without, s)) for s in FREEZE_END_SECTORS
     }
