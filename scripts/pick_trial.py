@@ -67,7 +67,13 @@ import optuna
 from optuna.storages.journal import JournalFileBackend
 
 from overcap import model
-from overcap.calibration import evaluate, holdout_mask, parse_holdout, replacement_starts
+from overcap.calibration import (
+    REPLACEMENT_MAX_RATIO,
+    evaluate,
+    holdout_mask,
+    parse_holdout,
+    replacement_starts,
+)
 from overcap.evidence import load_facts
 from overcap.scenario import load_scenario
 from overcap.summary import thesis_totals
@@ -105,7 +111,7 @@ def replacement_ok(params: dict[str, Any], seed: int) -> tuple[bool, float]:
         for rep in range(REPLACEMENT_REPLICATES)
         for on, without in replacement_starts(sc, seed, replicate=rep).values()
     )
-    return worst < 0.5, worst
+    return worst < REPLACEMENT_MAX_RATIO, worst
 
 
 def main(argv: list[str]) -> int:

@@ -7,7 +7,11 @@ import pandas as pd
 import pytest
 
 import overcap
-from overcap.calibration import replacement_rules_off, replacement_starts
+from overcap.calibration import (
+    REPLACEMENT_MAX_RATIO,
+    replacement_rules_off,
+    replacement_starts,
+)
 from tests.engine.properties import equity_sides
 
 
@@ -143,4 +147,4 @@ def test_no_wave_of_new_capacity_when_the_2016_18_freeze_ends() -> None:
     assert len(replacement_rules_off(base)) == 3
     for seed in (0, 1):
         for sector, (on, without) in replacement_starts(base, seed).items():
-            assert on < 0.5 * without, (seed, sector, on, without)
+            assert on < REPLACEMENT_MAX_RATIO * without, (seed, sector, on, without)
