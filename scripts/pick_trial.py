@@ -69,9 +69,11 @@ from optuna.storages.journal import JournalFileBackend
 from overcap import model
 from overcap.calibration import (
     REPLACEMENT_MAX_RATIO,
+    REPLACEMENT_REPLICATES,
     evaluate,
     holdout_mask,
     parse_holdout,
+    replacement_ratio,
     replacement_starts,
 )
 from overcap.evidence import load_facts
@@ -82,7 +84,6 @@ TOP = 5
 REPLICATES = 10
 VALIDATE_RUNS = 10  # runs a validation seed's count is the median of, as the score's
 SIGN_REPLICATES = 8
-REPLACEMENT_REPLICATES = 2  # replicates of the study's seed the replacement check runs
 EDGE = 0.02  # share of a range within which a value counts as at its edge
 
 
@@ -107,7 +108,7 @@ def replacement_ok(params: dict[str, Any], seed: int) -> tuple[bool, float]:
     ratio of starts with the rules to starts without them."""
     sc = load_scenario("baseline", params, calibrated=False)
     worst = max(
-        on / without if without > 0 else float("inf")
+        replacement_ratio(on, without)
         for rep in range(REPLACEMENT_REPLICATES)
         for on, without in replacement_starts(sc, seed, replicate=rep).values()
     )
@@ -201,6 +202,8 @@ def main(argv: list[str]) -> int:
     robustness = float(doc["provenance"].get("robustness") or 0.0)
     # and its plausibility margin (session 36): the bounds moved inward by it
     margin = float(doc["provenance"].get("plausibility_margin") or 0.0)
+    # and its replacement term (session 38), if it had one
+    replacement = float(doc["provenance"].get("replacement") or 0.0)
 
     def on_replicates(params: dict[str, Any], seed: int) -> dict[str, Any]:
         """The study's loss on the pick's replicates (``--replicates``) of ``seed``."""
@@ -217,6 +220,7 @@ def main(argv: list[str]) -> int:
             shrinkage,
             stop=until,  # as the study: the runs end before the held-out years
             plausibility_margin=margin,
+            replacement=replacement,
         )
 
     def validation(params: dict[str, Any]) -> tuple[float, float]:

@@ -24,6 +24,8 @@ from overcap.calibration import (
     knobs,
     load_scores,
     replace_score_block,
+    replacement_excess,
+    replacement_ratio,
     replacement_rules_off,
     replacement_starts,
     score_block,
@@ -797,3 +799,81 @@ def test_replacement_starts_needs_a_run_that_reaches_2019() -> None:
     sc = overcap.load_scenario("baseline", {"time.end_year": 2015}, calibrated=False)
     with pytest.raises(ValueError, match="time.end_year must be 2019 or later"):
         replacement_starts(sc, 0)
+
+
+TINY_2019 = TINY.replace("start_year = 2010", "start_year = 2014").replace(
+    "end_year = 2017", "end_year = 2019"
+)
+
+
+def test_the_replacement_term_is_the_picks_measure_above_its_bound(tmp_path: Path) -> None:
+    """evaluate(replacement=w) adds w times the ratios of 2019 starts with the rules to
+    starts without them above REPLACEMENT_MAX_RATIO, capped, summed over the first two
+    replicates and steel and coal: the measure the pick's --replacement reads
+    (replacement_starts); nothing else in the loss moves."""
+    from overcap.calibration import (
+        REPLACEMENT_MAX_RATIO,
+        REPLACEMENT_RATIO_CAP,
+        REPLACEMENT_REPLICATES,
+        evaluate,
+    )
+
+    path = tmp_path / "tiny2019.toml"
+    path.write_text(TINY_2019, encoding="utf-8")
+    facts, _ = load_facts()
+    held = holdout_mask(facts, None)
+    plain = evaluate(str(path), {}, facts, held, 3, 4)
+    with_term = evaluate(str(path), {}, facts, held, 3, 4, replacement=2.0)
+    sc = overcap.load_scenario(str(path), calibrated=False)
+    ratios = [
+        replacement_ratio(on, without)
+        for rep in range(REPLACEMENT_REPLICATES)
+        for on, without in replacement_starts(sc, 4, replicate=rep).values()
+    ]
+    want = sum(max(0.0, min(r, REPLACEMENT_RATIO_CAP) - REPLACEMENT_MAX_RATIO) for r in ratios)
+    assert len(ratios) == 4
+    assert with_term["replacement_excess"] == pytest.approx(want)
+    assert with_term["replacement_ratio"] == pytest.approx(max(ratios))
+    assert with_term["loss"] == pytest.approx(plain["loss"] + 2.0 * want)
+    assert plain["replacement_excess"] == 0.0 and plain["replacement_ratio"] is None
+    assert with_term["passed_in"] == plain["passed_in"]
+
+
+def test_a_sector_that_starts_nothing_without_the_rules_fails_but_is_capped() -> None:
+    assert replacement_ratio(0.02, 0.1) == pytest.approx(0.2)
+    assert replacement_ratio(0.0, 0.0) == float("inf")
+
+
+def test_the_replacement_term_needs_runs_to_2019_and_the_rules(tiny: str) -> None:
+    """A study whose runs stop before 2019 (a holdout, a short scenario) or a scenario
+    without the replacement events cannot weigh the term: a one-line error naming
+    --replacement and what is allowed, and no study is written."""
+    with pytest.raises(ValueError, match="--replacement 1: the term reads 2019.*--holdout none"):
+        calibrate("baseline", trials=1, runs_per_trial=1, replacement=1.0, holdout=(2016, 2019))
+    with pytest.raises(ValueError, match="--replacement: -1.0; allowed: a number >= 0"):
+        calibrate(tiny, trials=1, runs_per_trial=1, replacement=-1.0, holdout=None)
+    with pytest.raises(ValueError, match="--replacement: the runs end in 2017"):
+        calibrate(tiny, trials=1, runs_per_trial=1, replacement=1.0, holdout=None)
+    short = overcap.load_scenario(tiny, calibrated=False)
+    with pytest.raises(ValueError, match="--replacement: the runs end in 2017"):
+        replacement_excess(short, 0, [])
+    sc = overcap.load_scenario("baseline", calibrated=False)
+    bare = sc.model_copy(
+        update={"events": {n: e for n, e in sc.events.items() if e.kind != "capacity_replacement"}}
+    )
+    with pytest.raises(ValueError, match="no capacity_replacement event"):
+        replacement_excess(bare, 0, [])
+
+
+def test_the_replacement_term_with_the_default_holdout_is_one_line_on_the_command_line(
+    tiny: str, tmp_path: Path
+) -> None:
+    """`overcap calibrate --replacement 1` keeps the default holdout (2016-2019), whose
+    runs stop before 2019: one line naming the option and what is allowed, no study."""
+    exe = [*_calibrate_tiny(tiny, tmp_path / "r.journal"), "--trials", "1", "--replacement", "1"]
+    proc = subprocess.run(exe, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "--replacement 1: the term reads 2019" in proc.stderr
+    assert "allowed: with --holdout none" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "r.journal").exists()

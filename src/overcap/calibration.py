@@ -253,6 +253,7 @@ def evaluate(
     stop: int | None = None,
     plausibility_seeds: Sequence[int] = (),
     plausibility_margin: float = 0.0,
+    replacement: float = 0.0,
 ) -> dict[str, Any]:
     """Loss and scores of one parameter set (K replicates, common random numbers).
 
@@ -275,7 +276,10 @@ def evaluate(
     whose K replicates are run only to measure the internal states: the implausibility
     is then the sum of each seed's (the study's own first), so that a set inside the
     ranges on one seed's streams alone is not preferred. ``plausibility_margin`` moves
-    each range's bounds inward by that many of its units (``summary.implausibility``)."""
+    each range's bounds inward by that many of its units (``summary.implausibility``).
+    ``replacement`` weighs in :func:`replacement_excess`: how far the baseline's
+    capacity-replacement rules fall short of halving steel's and coal's 2019 starts on
+    the first replicates (session 38; the runs must reach 2019)."""
     sc = load_scenario(scenario, overrides, calibrated=False)
     if stop is not None and stop < sc.time.end_year:
         sc = load_scenario(scenario, {**overrides, "time.end_year": stop}, calibrated=False)
@@ -312,11 +316,17 @@ def evaluate(
         implausible = implausible_on(results)
         for other in plausibility_seeds:
             implausible += implausible_on(ensemble(sc, runs=runs, seed=other, workers=0))
+    excess, worst_ratio = replacement_excess(sc, seed, results) if replacement else (0.0, None)
     penalty = shrinkage_penalty(overrides, documented_knobs(), shrinkage) if shrinkage else 0.0
     skipped = bool(beyond.any())
     return {
-        "loss": float(dist[~on].sum()) + plausibility * implausible + penalty,
+        "loss": float(dist[~on].sum())
+        + plausibility * implausible
+        + replacement * excess
+        + penalty,
         "implausibility": implausible,
+        "replacement_excess": excess,
+        "replacement_ratio": worst_ratio,
         "shrinkage_penalty": penalty,
         "loss_holdout": None if skipped else float(dist[on].sum()),
         "passed_in": int(passed[~on].sum()),
@@ -394,6 +404,7 @@ def _objective(
     shrinkage: float = 0.0,
     plausibility_seeds: Sequence[int] = (),
     plausibility_margin: float = 0.0,
+    replacement: float = 0.0,
 ) -> Callable[[Any], float]:
     def objective(trial: Any) -> float:
         ov: dict[str, Any] = dict(fixed or {})
@@ -416,9 +427,11 @@ def _objective(
             stop=until,  # a fit that holds out the years after ``until`` stops there
             plausibility_seeds=plausibility_seeds,
             plausibility_margin=plausibility_margin,
+            replacement=replacement,
         )
         keys = ("loss_holdout", "passed_in", "total_in", "passed_out", "total_out")
-        for key in (*keys, "implausibility", "shrinkage_penalty"):
+        extra = ("replacement_excess", "replacement_ratio") if replacement else ()
+        for key in (*keys, "implausibility", "shrinkage_penalty", *extra):
             trial.set_user_attr(key, res[key])
         return float(res["loss"])
 
@@ -449,6 +462,7 @@ class _Job:
     plausibility_seeds: tuple[int, ...] = ()
     deadline: float | None = None  # epoch seconds after which no trial starts
     plausibility_margin: float = 0.0
+    replacement: float = 0.0
 
 
 def _worker(job: _Job) -> None:
@@ -492,6 +506,7 @@ def _worker(job: _Job) -> None:
             job.shrinkage,
             job.plausibility_seeds,
             job.plausibility_margin,
+            job.replacement,
         ),
         n_trials=job.target,  # upper bound; the callback stops at the shared target
         timeout=timeout,
@@ -536,6 +551,7 @@ def calibrate(
     plausibility_seeds: Sequence[int] = (),
     deadline: dt.datetime | None = None,
     plausibility_margin: float = 0.0,
+    replacement: float = 0.0,
 ) -> dict[str, Any]:
     """Run (or resume) a calibration and return the calibrated parameter set with its
     provenance. The study is keyed by ``study_name`` (default: scenario, seed, replicates
@@ -549,7 +565,9 @@ def calibrate(
     before it (the held-out facts are not evaluated in them); the best set is run to the
     end once to record its held-out loss and count;
     ``plausibility_seeds`` measure the internal states on further seeds' replicates too;
-    ``plausibility_margin`` moves the ranges' bounds inward (``summary.implausibility``).
+    ``plausibility_margin`` moves the ranges' bounds inward (``summary.implausibility``);
+    ``replacement`` weighs in how far the replacement rules fall short of halving the
+    2019 starts (:func:`replacement_excess`; not with a holdout, whose runs stop before).
     ``deadline`` (a time, say the end of a working session) stops the study early: no
     trial starts after it, the ones under way finish, and the set is written from the
     trials completed (provenance ``deadline``, ``stopped_at_deadline``); a ValueError if
@@ -571,6 +589,16 @@ def calibrate(
         )
     if not (np.isfinite(shrinkage) and shrinkage >= 0):
         raise ValueError(f"--shrinkage: {shrinkage!r}; allowed: a number >= 0")
+    if not (np.isfinite(replacement) and replacement >= 0):
+        raise ValueError(f"--replacement: {replacement!r}; allowed: a number >= 0")
+    if replacement and holdout is not None and holdout[0] <= FREEZE_END_YEAR:
+        raise ValueError(
+            f"--replacement {replacement:g}: the term reads {FREEZE_END_YEAR}, which a study "
+            f"holding out {holdout[0]}-{holdout[1]} does not run; allowed: with --holdout "
+            f"none (or a block after {FREEZE_END_YEAR})"
+        )
+    if replacement:
+        replacement_term_allowed(load_scenario(scenario, calibrated=False))
     bad_seeds = [x for x in plausibility_seeds if int(x) < 0 or int(x) == seed]
     if bad_seeds:
         raise ValueError(
@@ -601,7 +629,7 @@ def calibrate(
         f"-w{robustness:g}" if robustness else ""
     ) + (f"-p{plausibility:g}" if plausibility else "") + (
         f"-m{plausibility_margin:g}" if plausibility and plausibility_margin else ""
-    ) + (f"-s{shrinkage:g}" if shrinkage else "")
+    ) + (f"-s{shrinkage:g}" if shrinkage else "") + (f"-r{replacement:g}" if replacement else "")
     if sampler != "tpe" and not study_name:
         name += f"-{sampler}{sigma0:g}"
     # warm start: the first trial evaluates a given parameter set (e.g. the best of an
@@ -646,6 +674,7 @@ def calibrate(
         plausibility_seeds=tuple(plausibility_seeds),
         deadline=None if deadline is None else deadline.timestamp(),
         plausibility_margin=plausibility_margin,
+        replacement=replacement,
     )
     jobs = [replace(job, worker=w) for w in range(max(1, workers))]
     if workers <= 1:
@@ -706,6 +735,7 @@ def calibrate(
             "plausibility_margin": plausibility_margin if plausibility else 0.0,
             "runs_end": None if holdout is None else holdout[0] - 1,
             "shrinkage": shrinkage,
+            "replacement": replacement,
             "loss": (
                 "sum over in-sample facts of the median's distance outside the band"
                 + (f" + {robustness:g} x the share of runs failing" if robustness else "")
@@ -727,6 +757,14 @@ def calibrate(
                     else ""
                 )
                 + (
+                    f" + {replacement:g} x how far the ratio of steel's and coal's 2019 "
+                    "starts with the replacement rules to starts without them lies above "
+                    f"{REPLACEMENT_MAX_RATIO:g}, summed over replicates "
+                    f"0..{REPLACEMENT_REPLICATES - 1} (calibration.replacement_excess)"
+                    if replacement
+                    else ""
+                )
+                + (
                     f" + {shrinkage:g} x the set's parameters' squared distances from "
                     "their documented values, in widths of their ranges "
                     "(calibration.shrinkage_penalty)"
@@ -736,6 +774,8 @@ def calibrate(
             ),
             "implausibility": best.user_attrs.get("implausibility"),
             "shrinkage_penalty": best.user_attrs.get("shrinkage_penalty"),
+            "replacement_excess": best.user_attrs.get("replacement_excess"),
+            "replacement_ratio": best.user_attrs.get("replacement_ratio"),
             "holdout_years": list(holdout) if holdout else None,
             "holdout_ids": [f.id for f, h in zip(facts, held, strict=True) if h],
             "loss_in_sample": best.value,
@@ -877,6 +917,11 @@ def set_info(path: str | Path) -> dict[str, Any]:
 # starts with the rules moved out (replacement_starts; the shipped-baseline test and the
 # pick's --replacement read the same bound)
 REPLACEMENT_MAX_RATIO = 0.5
+# the replicates of a seed the check runs (the pick's --replacement, the loss's term)
+REPLACEMENT_REPLICATES = 2
+# the loss's replacement term counts a ratio at most this (a sector that starts nothing
+# without the rules has an infinite ratio: a failure, but a bounded one in the loss)
+REPLACEMENT_RATIO_CAP = 2.0
 
 
 def replacement_rules_off(sc: Scenario) -> dict[str, list[int]]:
@@ -912,6 +957,55 @@ def replacement_starts(
     return {
         s: (starts_after_freeze(on, s), starts_after_freeze(without, s)) for s in FREEZE_END_SECTORS
     }
+
+
+def replacement_ratio(on: float, without: float) -> float:
+    """Starts with the replacement rules over starts without them; infinite when nothing
+    starts without them (the rules then stopped no wave: a failure)."""
+    return on / without if without > 0 else float("inf")
+
+
+def replacement_term_allowed(sc: Scenario) -> dict[str, list[int]]:
+    """The overrides that move ``sc``'s replacement events out (``replacement_rules_off``),
+    or a one-line error when the loss's replacement term cannot be measured on it: runs
+    that end before 2019, or no replacement event."""
+    if sc.time.end_year < FREEZE_END_YEAR:
+        raise ValueError(
+            f"--replacement: the runs end in {sc.time.end_year}; the replacement term reads "
+            f"{FREEZE_END_YEAR}: allowed only with runs to {FREEZE_END_YEAR} or later "
+            "(time.end_year, no holdout before it)"
+        )
+    off = replacement_rules_off(sc)
+    if not off:
+        raise ValueError(
+            f"--replacement: scenario {sc.name!r} has no capacity_replacement event to move "
+            "out; allowed: a scenario with the replacement rules (baseline)"
+        )
+    return off
+
+
+def replacement_excess(sc: Scenario, seed: int, on: Sequence[Any]) -> tuple[float, float]:
+    """The loss's replacement term (``evaluate(replacement=...)``) and the largest ratio
+    it saw. ``on`` are runs of ``sc`` (replicate i of ``seed`` at index i, as
+    ``ensemble`` returns them); for each of the first REPLACEMENT_REPLICATES the same
+    replicate is run with the replacement events moved out, and the term sums, over
+    those replicates and FREEZE_END_SECTORS, how far the ratio of 2019 starts with the
+    rules to starts without them (``replacement_ratio``, at most REPLACEMENT_RATIO_CAP)
+    lies above REPLACEMENT_MAX_RATIO: 0 when every ratio is at most that bound (the
+    pick's ``--replacement`` condition, docs/CALIBRATION.md "The replacement rules
+    hold", wants each below it)."""
+    off = replacement_term_allowed(sc)
+    n = min(REPLACEMENT_REPLICATES, len(on))
+    excess, worst = 0.0, 0.0
+    for rep in range(n):
+        without = run_model(sc, seed, overrides=off, replicate=rep).sectors
+        for s in FREEZE_END_SECTORS:
+            ratio = replacement_ratio(
+                starts_after_freeze(on[rep].sectors, s), starts_after_freeze(without, s)
+            )
+            worst = max(worst, ratio)
+            excess += max(0.0, min(ratio, REPLACEMENT_RATIO_CAP) - REPLACEMENT_MAX_RATIO)
+    return excess, worst
 
 
 def scenario_with_set(scenario: str, path: str | Path) -> Scenario:

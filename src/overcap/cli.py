@@ -1067,6 +1067,16 @@ def calibrate(
             "(docs/CALIBRATION.md).",
         ),
     ] = 0.0,
+    replacement: Annotated[
+        float,
+        typer.Option(
+            help="Add this weight times how far the baseline's capacity-replacement rules "
+            "fall short of halving steel's and coal's 2019 starts (the ratio of starts with "
+            "the rules to starts without them above 0.5, summed over two replicates and "
+            "the two sectors); needs --holdout none (docs/CALIBRATION.md).",
+            min=0.0,
+        ),
+    ] = 0.0,
     until: Annotated[
         str | None,
         typer.Option(
@@ -1144,6 +1154,7 @@ def calibrate(
                 plausibility_seeds=extra_seeds,
                 deadline=deadline,
                 plausibility_margin=plausibility_margin,
+                replacement=replacement,
             )
         except ValueError as exc:
             _fail(str(exc))
@@ -1166,6 +1177,12 @@ def calibrate(
     )
     if pv["at_edge_of_range"]:
         console.print("at the edge of their range: " + ", ".join(pv["at_edge_of_range"]))
+    if pv.get("replacement") and pv.get("replacement_ratio") is not None:
+        console.print(
+            f"2019 starts with the replacement rules over without them: at most "
+            f"{pv['replacement_ratio']:.2f} (the term adds {pv['replacement_excess']:.3f} "
+            f"x {pv['replacement']:g})"
+        )
     console.print(f"calibrated set written to [bold]{target}[/]")
     if install:
         dest = calibration_dir() / f"{Path(scenario).stem}.json"
