@@ -453,3 +453,30 @@ def test_replacement_with_a_holdout_is_a_one_line_error(
         _script().main([*argv, "--plausibility", "3", "--holdout", "2013-2019", "--replacement"])
     assert "--replacement: the check reads 2019" in capsys.readouterr().err
     assert not (tmp_path / "x.json").exists()
+
+
+def test_the_studys_replacement_weight_enters_the_picks_loss_on_its_replicates(
+    pick: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A study run with --replacement 10 (session 38) is re-evaluated with that term on
+    its own and the check seeds' replicates; the validation seeds count facts and
+    measure the ranges, without it; a study without the term passes 0."""
+    fake = pick.evaluate
+    seen: list[tuple[int, float]] = []
+
+    def evaluate(scenario: str, params: dict[str, Any], *args: Any, **kw: Any) -> dict[str, Any]:
+        seen.append((args[3], kw.get("replacement", 0.0)))
+        return fake(scenario, params, *args, **kw)
+
+    monkeypatch.setattr(pick, "evaluate", evaluate)
+    rc, _ = _main(pick, tmp_path, "--check-seed", str(CHECK_SEED), *_validating(), replacement=10)
+    assert rc == 0
+    own = [w for s, w in seen if s in (11, CHECK_SEED)]
+    val = [w for s, w in seen if s in VALIDATE_SEEDS]
+    assert own and set(own) == {10.0}
+    assert val and set(val) == {0.0}
+    seen.clear()
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    rc, _ = _main(pick, plain)
+    assert rc == 0 and seen and {w for _, w in seen} == {0.0}
