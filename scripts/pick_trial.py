@@ -12,8 +12,9 @@ trials (by the loss on its 3 or 5 replicates; ``--top N``: the N best):
 
 1. each is evaluated again on 10 replicates of the study's own seed (``--replicates N``:
    N; a study that ran 10 replicates a trial needs more, or the pick re-reads its own
-   streams), with the same loss (its shrinkage and robustness weights, read from
-   STUDY_OUT.json) and holdout (``overcap.calibration.evaluate``);
+   streams), with the same loss (its shrinkage, robustness and, from session 38,
+   replacement weights and its plausibility margin, read from STUDY_OUT.json) and
+   holdout (``overcap.calibration.evaluate``);
 2. only those whose internal states stay inside the record's ranges on those replicates
    (implausibility 0) are kept; with ``--check-seed S``, also on N replicates of seed S
    (a seed no study, score or test uses: 17 from session 12 on), since a set checked on
