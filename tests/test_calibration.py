@@ -833,7 +833,7 @@ def test_the_replacement_term_is_the_picks_measure_above_its_bound(tmp_path: Pat
     want = sum(max(0.0, min(r, REPLACEMENT_RATIO_CAP) - REPLACEMENT_MAX_RATIO) for r in ratios)
     assert len(ratios) == 4
     assert with_term["replacement_excess"] == pytest.approx(want)
-    assert with_term["replacement_ratio"] == pytest.approx(max(ratios))
+    assert with_term["replacement_ratio"] == pytest.approx(min(max(ratios), REPLACEMENT_RATIO_CAP))
     assert with_term["loss"] == pytest.approx(plain["loss"] + 2.0 * want)
     assert plain["replacement_excess"] == 0.0 and plain["replacement_ratio"] is None
     assert with_term["passed_in"] == plain["passed_in"]

@@ -986,14 +986,16 @@ def replacement_term_allowed(sc: Scenario) -> dict[str, list[int]]:
 
 def replacement_excess(sc: Scenario, seed: int, on: Sequence[Any]) -> tuple[float, float]:
     """The loss's replacement term (``evaluate(replacement=...)``) and the largest ratio
-    it saw. ``on`` are runs of ``sc`` (replicate i of ``seed`` at index i, as
-    ``ensemble`` returns them); for each of the first REPLACEMENT_REPLICATES the same
-    replicate is run with the replacement events moved out, and the term sums, over
-    those replicates and FREEZE_END_SECTORS, how far the ratio of 2019 starts with the
-    rules to starts without them (``replacement_ratio``, at most REPLACEMENT_RATIO_CAP)
-    lies above REPLACEMENT_MAX_RATIO: 0 when every ratio is at most that bound (the
-    pick's ``--replacement`` condition, docs/CALIBRATION.md "The replacement rules
-    hold", wants each below it)."""
+    it saw, at most REPLACEMENT_RATIO_CAP (the cap stands for "that or more", or nothing
+    started without the rules: a number JSON writes, where infinity is not). ``on`` are
+    runs of ``sc`` (replicate i of ``seed`` at index i, as ``ensemble`` returns them);
+    for each of the first REPLACEMENT_REPLICATES the same replicate is run with the
+    replacement events moved out, and the term sums, over those replicates and
+    FREEZE_END_SECTORS, how far the ratio of 2019 starts with the rules to starts
+    without them (``replacement_ratio``, at most REPLACEMENT_RATIO_CAP) lies above
+    REPLACEMENT_MAX_RATIO: 0 when every ratio is at most that bound (the pick's
+    ``--replacement`` condition, docs/CALIBRATION.md "The replacement rules hold", wants
+    each below it)."""
     off = replacement_term_allowed(sc)
     n = min(REPLACEMENT_REPLICATES, len(on))
     excess, worst = 0.0, 0.0
@@ -1003,8 +1005,9 @@ def replacement_excess(sc: Scenario, seed: int, on: Sequence[Any]) -> tuple[floa
             ratio = replacement_ratio(
                 starts_after_freeze(on[rep].sectors, s), starts_after_freeze(without, s)
             )
-            worst = max(worst, ratio)
-            excess += max(0.0, min(ratio, REPLACEMENT_RATIO_CAP) - REPLACEMENT_MAX_RATIO)
+            capped = min(ratio, REPLACEMENT_RATIO_CAP)
+            worst = max(worst, capped)
+            excess += max(0.0, capped - REPLACEMENT_MAX_RATIO)
     return excess, worst
 
 
