@@ -598,7 +598,7 @@ def calibrate(
             f"none (or a block after {FREEZE_END_YEAR})"
         )
     if replacement:
-        replacement_term_allowed(load_scenario(scenario, calibrated=False))
+        replacement_check_overrides(load_scenario(scenario, calibrated=False), "--replacement")
     bad_seeds = [x for x in plausibility_seeds if int(x) < 0 or int(x) == seed]
     if bad_seeds:
         raise ValueError(
@@ -944,14 +944,7 @@ def replacement_starts(
     first is below REPLACEMENT_MAX_RATIO of the second (tests/test_scenarios_shipped.py;
     the pick's ``--replacement`` condition, docs/CALIBRATION.md "The replacement rules
     hold")."""
-    if sc.time.end_year < FREEZE_END_YEAR:
-        raise ValueError(
-            f"scenario {sc.name!r} ends in {sc.time.end_year}; the replacement check reads "
-            f"{FREEZE_END_YEAR}: time.end_year must be {FREEZE_END_YEAR} or later"
-        )
-    off = replacement_rules_off(sc)
-    if not off:
-        raise ValueError(f"scenario {sc.name!r} has no capacity_replacement event to move out")
+    off = replacement_check_overrides(sc)
     on = run_model(sc, seed, replicate=replicate).sectors
     without = run_model(sc, seed, overrides=off, replicate=replicate).sectors
     return {
@@ -965,21 +958,23 @@ def replacement_ratio(on: float, without: float) -> float:
     return on / without if without > 0 else float("inf")
 
 
-def replacement_term_allowed(sc: Scenario) -> dict[str, list[int]]:
+def replacement_check_overrides(sc: Scenario, option: str = "") -> dict[str, list[int]]:
     """The overrides that move ``sc``'s replacement events out (``replacement_rules_off``),
-    or a one-line error when the loss's replacement term cannot be measured on it: runs
-    that end before 2019, or no replacement event."""
+    or a one-line error (prefixed by the ``option`` it concerns, if any) when the
+    replacement rules' check cannot be measured on it: runs that end before 2019, or no
+    replacement event (``replacement_starts``, ``replacement_excess``)."""
+    prefix = f"{option}: " if option else ""
     if sc.time.end_year < FREEZE_END_YEAR:
         raise ValueError(
-            f"--replacement: the runs end in {sc.time.end_year}; the replacement term reads "
-            f"{FREEZE_END_YEAR}: allowed only with runs to {FREEZE_END_YEAR} or later "
-            "(time.end_year, no holdout before it)"
+            f"{prefix}the runs end in {sc.time.end_year} (scenario {sc.name!r}); the "
+            f"replacement check reads {FREEZE_END_YEAR}: time.end_year must be "
+            f"{FREEZE_END_YEAR} or later (no holdout before it)"
         )
     off = replacement_rules_off(sc)
     if not off:
         raise ValueError(
-            f"--replacement: scenario {sc.name!r} has no capacity_replacement event to move "
-            "out; allowed: a scenario with the replacement rules (baseline)"
+            f"{prefix}scenario {sc.name!r} has no capacity_replacement event to move out; "
+            "allowed: a scenario with the replacement rules (baseline)"
         )
     return off
 
@@ -996,7 +991,7 @@ def replacement_excess(sc: Scenario, seed: int, on: Sequence[Any]) -> tuple[floa
     REPLACEMENT_MAX_RATIO: 0 when every ratio is at most that bound (the pick's
     ``--replacement`` condition, docs/CALIBRATION.md "The replacement rules hold", wants
     each below it)."""
-    off = replacement_term_allowed(sc)
+    off = replacement_check_overrides(sc, "--replacement")
     n = min(REPLACEMENT_REPLICATES, len(on))
     excess, worst = 0.0, 0.0
     for rep in range(n):
