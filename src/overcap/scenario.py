@@ -85,6 +85,10 @@ class TimeParams(Section):
         return self
 
 
+# switches read once, when a run's exogenous paths are built (engine/inputs.py)
+INPUT_SWITCHES = ("switches.input_prices", "switches.imports")
+
+
 class Switches(Section):
     """Each box of the mechanism can be switched off (docs/ODD.md section 8)."""
 
@@ -127,6 +131,11 @@ class Switches(Section):
         True, "world prices of iron ore and crude oil move steel's and refining's costs"
     )
     exports: bool = switch(True, "Chinese firms sell to the rest of the world")
+    imports: bool = switch(
+        True,
+        "part of China's consumption is supplied from outside its production (coal's net "
+        "imports and stock draws, data/imports.csv)",
+    )
     own_learning: bool = switch(
         True,
         "China's and foreign producers' costs follow Wright's law on their own cumulative "
@@ -1027,6 +1036,12 @@ class Event(Section):
                         f"params.{key}: a set event cannot change {head} during a run; "
                         "allowed: switches, provinces, investment, credit, market, exit, "
                         "macro, centre, trade, reform"
+                    )
+                if key in INPUT_SWITCHES:
+                    raise ValueError(
+                        f"params.{key}: the run's exogenous paths are built once, at its "
+                        "start, so a set event cannot change this switch during a run; "
+                        "set it in the scenario's [switches] instead"
                     )
                 _check_path(key.split("."), f"params.{key}")
         return self

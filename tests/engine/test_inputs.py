@@ -64,3 +64,74 @@ def test_input_prices_move_the_normal_price_and_the_switch_turns_them_off() -> N
         solar_on.set_index(["sector", "year"]).loc["solar_pv", "normal_price"][1995],
         solar_off.set_index(["sector", "year"]).loc["solar_pv", "normal_price"][1995],
     )
+
+
+# China's consumption its production does not cover (engine/inputs.py: import_share_paths,
+# build_inputs; docs/ODD.md 7.1)
+
+
+def _import_rows() -> dict[int, tuple[float, float, float]]:
+    with data_path("imports.csv").open(newline="", encoding="utf-8") as fh:
+        return {
+            int(r["year"]): (
+                float(r["share"]),
+                float(r["consumption_twh"]),
+                float(r["production_twh"]),
+            )
+            for r in csv.DictReader(fh)
+            if r["sector"] == "coal"
+        }
+
+
+def test_the_import_share_is_the_gap_between_consumption_and_production() -> None:
+    """Each row's share is max(0, 1 - production / consumption) of its own columns, and
+    the file keeps the data's holdout rule: no row after 2019."""
+    rows = _import_rows()
+    assert max(rows) == 2019
+    for year, (share, cons, prod) in rows.items():
+        assert share == pytest.approx(max(0.0, 1.0 - prod / cons), abs=5e-5), year
+    assert rows[2016][0] > 0.09 and rows[2000][0] == 0.0
+
+
+def test_the_import_share_holds_its_ends_and_is_zero_without_rows() -> None:
+    from overcap.engine.inputs import import_share_paths
+
+    rows = _import_rows()
+    m = import_share_paths(YEARS, ["coal", "steel"])
+    assert m[YEARS == 2016, 0][0] == pytest.approx(rows[2016][0])
+    assert np.allclose(m[YEARS >= 2019, 0], rows[2019][0])
+    assert np.allclose(m[:, 1], 0.0)
+
+
+def test_imports_lower_coal_demand_and_count_in_world_output() -> None:
+    """With the switch on, coal's domestic base is consumption less the share and the
+    column ``imports`` is the rest; with it off both are as before the rule, and no other
+    sector's demand moves."""
+    from overcap.engine.inputs import build_inputs
+    from overcap.scenario import load_scenario
+
+    on = build_inputs(load_scenario("baseline"))
+    off = build_inputs(load_scenario("baseline", {"switches.imports": False}))
+    c = on.sectors.index("coal")
+    t = on.year_index(2016)
+    share = _import_rows()[2016][0]
+    assert on.china_demand[t, c] == pytest.approx(off.china_demand[t, c] * (1.0 - share))
+    assert on.imports[t, c] == pytest.approx(off.china_demand[t, c] * share)
+    assert np.allclose(off.imports, 0.0)
+    others = [j for j in range(len(on.sectors)) if j != c]
+    assert np.array_equal(on.china_demand[:, others], off.china_demand[:, others])
+    res = overcap.run("baseline", seed=0).sectors.set_index(["sector", "year"])
+    coal = res.loc["coal"]
+    assert coal.loc[2016, "imports"] == pytest.approx(on.imports[t, c])
+    # the rest of the world makes China's imports: they count in world output
+    world = coal.loc[2016, "output"] / coal.loc[2016, "china_world_share"]
+    assert world > coal.loc[2016, "output"] + coal.loc[2016, "imports"]
+
+
+def test_a_set_event_cannot_switch_the_run_inputs() -> None:
+    from overcap.scenario import ScenarioError, load_scenario
+
+    for key in ("switches.imports", "switches.input_prices"):
+        ev = {"kind": "set", "years": [2010, 2010], "params": {key: False}}
+        with pytest.raises(ScenarioError, match=rf"params\.{key}: the run's exogenous paths"):
+            load_scenario("baseline", {"events.flip": ev})

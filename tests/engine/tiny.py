@@ -87,6 +87,7 @@ def inputs() -> Inputs:
         cum_world_anchor=np.full(S, 1e3),
         cum_world_start=np.full(S, 1e3),
         input_cost=np.ones((T, S)),
+        imports=np.zeros((T, S)),
         cum_china_start=np.full(S, 500.0),
         cum_foreign_start=np.full(S, 500.0),
         cum_china_anchor=np.full(S, 500.0),

@@ -229,7 +229,8 @@ def close_books(st: State, yr: Year, pol: Policy, prd: Production, inv: Wave) ->
 def learn(st: State, yr: Year, prd: Production) -> F8:
     """World cumulative output grows by China's output and the rest of the world's (which
     supplies its own markets net of China's exports, also when China does not export at
-    all); China's and the rest of the world's cumulative outputs grow by their own. With
+    all, and China's imports, 7.1); China's and the rest of the world's cumulative outputs
+    grow by their own. With
     ``switches.learning`` the learning factors follow: with ``switches.own_learning``
     China's and foreign producers' each on their own experience (:func:`learning_factors`),
     else both on world output (:func:`learning_factor`). Returns each partner's producers'
@@ -239,7 +240,7 @@ def learn(st: State, yr: Year, prd: Production) -> F8:
         yr.foreign_demand[None, :] * yr.partners.market_share - prd.clearing.exports_by_partner,
         0.0,
     )
-    foreign_output = by_partner.sum(axis=0)
+    foreign_output = by_partner.sum(axis=0) + yr.imports
     sec.cum_output = sec.cum_output + prd.output_s + foreign_output
     sec.cum_china = sec.cum_china + prd.output_s
     sec.cum_foreign = sec.cum_foreign + foreign_output

@@ -29,7 +29,9 @@ class Inputs:
     sectors: list[str]  # (S,)
     provinces: list[str]  # (P,)
     provinces_zh: list[str]
-    china_demand: FloatArray  # (T, S) domestic demand at normal prices, units/yr
+    # (T, S) domestic demand for China's producers at normal prices, units/yr: China's
+    # consumption less ``imports``
+    china_demand: FloatArray
     foreign_demand: FloatArray  # (T, S) rest-of-world demand, units/yr
     strategic: NDArray[np.bool_]  # (T, S)
     growth_target: FloatArray  # (T,) percent
@@ -37,6 +39,9 @@ class Inputs:
     cum_world_anchor: FloatArray  # (S,) cumulative world output to the anchor year 2023
     cum_world_start: FloatArray  # (S,) cumulative world output before the first year
     input_cost: FloatArray  # (T, S) variable-cost factor from world input prices, 1 in 2023
+    # (T, S) China's consumption its recorded production does not cover (net imports,
+    # stock changes: data/imports.csv), units/yr; 0 where a sector has no rows
+    imports: FloatArray
     # the same cumulative output split by origin (China, rest of the world): own learning
     cum_china_start: FloatArray  # (S,) China's cumulative output before the first year
     cum_foreign_start: FloatArray  # (S,) the rest of the world's
@@ -138,6 +143,24 @@ def input_cost_factor(years: np.ndarray, sectors: list[str]) -> FloatArray:
     return out
 
 
+def import_share_paths(years: np.ndarray, sectors: list[str]) -> FloatArray:
+    """m_{t,s}: the share of China's consumption of sector s that its recorded production
+    does not cover in year t (data/imports.csv: net imports, stock changes), linear
+    between rows; a sector's series holds its first value before its first row and its
+    last after its last row (the model makes no trade forecast), 0 for a sector with no
+    rows."""
+    rows: dict[str, dict[int, float]] = {}
+    with data_path("imports.csv").open(newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["sector"] in sectors:
+                rows.setdefault(r["sector"], {})[int(r["year"])] = float(r["share"])
+    out = np.zeros((len(years), len(sectors)))
+    for s, series in rows.items():
+        ys = np.array(sorted(series), dtype=float)
+        out[:, sectors.index(s)] = np.interp(years.astype(float), ys, [series[int(y)] for y in ys])
+    return out
+
+
 def build_inputs(sc: Scenario) -> Inputs:
     t0 = sc.time.start_year - sc.time.spinup_years
     years = np.arange(t0, sc.time.end_year + 1)
@@ -148,10 +171,16 @@ def build_inputs(sc: Scenario) -> Inputs:
     # a run that stops early (a fit that holds out later years) is the same run, year by
     # year, as one that goes on (tests/engine/test_determinism.py)
     full = np.arange(t0, max(sc.time.end_year, ANCHOR_YEAR) + 1)
-    china_full, foreign_full = _demand_paths(
+    consumption_full, foreign_full = _demand_paths(
         full.astype(float), sectors, sc.macro.extrapolation_damping
     )
-    china, foreign = china_full[:T], foreign_full[:T]
+    # what China's producers sell at home is its consumption less what its production
+    # does not cover (7.1); the rest of the world makes that part
+    imports_full = consumption_full * (
+        import_share_paths(full, sectors) if sc.switches.imports else 0.0
+    )
+    china_full = consumption_full - imports_full
+    china, foreign, imports = china_full[:T], foreign_full[:T], imports_full[:T]
     span = min(START_SPAN, len(full) - 1)  # 0 in a path of one year: no growth seen
     start_growth = np.log(
         np.maximum(china_full[span], 1e-12) / np.maximum(china_full[0], 1e-12)
@@ -175,9 +204,9 @@ def build_inputs(sc: Scenario) -> Inputs:
             names_zh.append(r4["name_zh"])
             gdp95.append(float(r4["gdp_1995_bn_rmb"]))
     weight = np.array(gdp95) / np.sum(gdp95)
-    cum_start, cum_anchor = _cumulative(sc, full, china_full + foreign_full)
+    cum_start, cum_anchor = _cumulative(sc, full, consumption_full + foreign_full)
     cn_start, f_start, cn_anchor, f_anchor = _cumulative_by_origin(
-        sc, china_full, foreign_full, cum_start, cum_anchor
+        sc, china_full, foreign_full + imports_full, cum_start, cum_anchor
     )
     input_cost = input_cost_factor(years, sectors) if sc.switches.input_prices else np.ones((T, S))
     plan_growth = plan_growth_paths(years, sectors)
@@ -195,6 +224,7 @@ def build_inputs(sc: Scenario) -> Inputs:
         cum_world_anchor=cum_anchor,
         cum_world_start=cum_start,
         input_cost=input_cost,
+        imports=imports,
         cum_china_start=cn_start,
         cum_foreign_start=f_start,
         cum_china_anchor=cn_anchor,

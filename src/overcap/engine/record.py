@@ -169,7 +169,7 @@ SECTOR: dict[str, Column] = {
     "equity_removed": lambda r, e: r.xf.flows.equity_removed,
     "payouts": lambda r, e: r.bks.payout_s,
     "china_world_share": lambda r, e: safe_div(
-        r.prd.output_s, r.prd.output_s + r.bks.foreign_output_js.sum(axis=0)
+        r.prd.output_s, r.prd.output_s + r.bks.foreign_output_js.sum(axis=0) + r.yr.imports
     ),
     "sold_over_capacity": lambda r, e: safe_div(r.prd.clearing.sales, r.bks.capacity_s),
     "domestic_sales_over_output": lambda r, e: safe_div(
@@ -181,6 +181,7 @@ SECTOR: dict[str, Column] = {
     "trade_measures": lambda r, e: r.trd.in_force_js.sum(axis=0).astype(float),
     "duty_mean": _duty_mean,
     "demand_domestic_base": lambda r, e: r.dem.curve.base,
+    "imports": lambda r, e: r.yr.imports,
     "foreign_market": lambda r, e: r.dem.curve.exports.market.sum(axis=0),
     "strategic": lambda r, e: r.pol.instruments.strategic.astype(float),
     "price_change": lambda r, e: r.mac.price_change_s,

@@ -117,7 +117,8 @@ class Year:
     n_provinces: int
     record: bool  # the year is recorded (after the spin-up)
     # exogenous paths
-    china_demand: F8  # domestic demand at normal prices, units/yr
+    china_demand: F8  # domestic demand for China's producers at normal prices, units/yr
+    imports: F8  # China's consumption its production does not cover, units/yr (7.1)
     foreign_demand: F8  # rest-of-world demand, units/yr
     strategic: B1  # the centre's strategic label
     plan_growth: F8  # growth/yr of the centre's plan target in force (NaN: none)
@@ -220,6 +221,7 @@ class Context:
             n_provinces=len(inp.provinces),
             record=year >= self.record_from,
             china_demand=inp.china_demand[ti],
+            imports=inp.imports[ti],
             foreign_demand=inp.foreign_demand[ti],
             strategic=inp.strategic[ti].copy(),
             plan_growth=inp.plan_growth[ti].copy(),
