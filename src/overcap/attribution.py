@@ -88,7 +88,7 @@ def _player(name: str, off: dict[str, Any], doc: str) -> Player:
 #: No two players override the same key, so any coalition's overrides are well defined.
 #: Not players: the centre's growth targets (no switch: they are data) and the scripted
 #: regime events (the policy cycle switch already ignores them); the switches that are
-#: not mechanisms of the thesis (stimulus, learning, input prices, exports, entry) stay
+#: not mechanisms of the thesis (stimulus, learning, input prices, exports, imports, entry) stay
 #: as the base scenario sets them.
 PLAYERS: tuple[Player, ...] = (
     _player(
