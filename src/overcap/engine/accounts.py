@@ -230,10 +230,10 @@ def learn(st: State, yr: Year, prd: Production) -> F8:
     """World cumulative output grows by China's output and the rest of the world's (which
     supplies its own markets net of China's exports, also when China does not export at
     all, and China's imports, 7.1); China's and the rest of the world's cumulative outputs
-    grow by their own. With
-    ``switches.learning`` the learning factors follow: with ``switches.own_learning``
-    China's and foreign producers' each on their own experience (:func:`learning_factors`),
-    else both on world output (:func:`learning_factor`). Returns each partner's producers'
+    grow by their own. With ``switches.learning`` the learning factors follow: with
+    ``switches.own_learning`` China's and foreign producers' each on their own
+    experience (:func:`learning_factors`), else both on world output
+    (:func:`learning_factor`). Returns each partner's producers'
     output, (J, S): its market less China's exports there (trade defence reads it too)."""
     sec, sw = st.sectors, yr.sc.switches
     by_partner = np.maximum(
