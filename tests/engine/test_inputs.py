@@ -135,3 +135,58 @@ def test_a_set_event_cannot_switch_the_run_inputs() -> None:
         ev = {"kind": "set", "years": [2010, 2010], "params": {key: False}}
         with pytest.raises(ScenarioError, match=rf"params\.{key}: the run's exogenous paths"):
             load_scenario("baseline", {"events.flip": ev})
+
+
+def _demand_rows(sector: str) -> dict[int, tuple[float, str]]:
+    """{year: (China's demand, the rest of the world's as written)} of one sector."""
+    with data_path("demand.csv").open(newline="", encoding="utf-8") as fh:
+        return {
+            int(r["year"]): (float(r["china_demand"]), r["world_ex_china_demand"].strip())
+            for r in csv.DictReader(fh)
+            if r["sector"] == sector and r["china_demand"].strip()
+        }
+
+
+@pytest.mark.parametrize("sector", ["cement", "steel"])
+def test_an_annual_china_only_row_moves_china_and_leaves_the_world_on_its_anchors(
+    sector: str,
+) -> None:
+    """A row with a blank rest-of-world column is a China-only anchor (data/README.md): the
+    year's China demand is the row's, and the rest of the world's path interpolates
+    log-linearly between the rows that give it, as if the China-only row were absent."""
+    from overcap.engine.inputs import build_inputs
+    from overcap.scenario import load_scenario
+
+    rows = _demand_rows(sector)
+    china_only = sorted(y for y, (_, fx) in rows.items() if fx == "")
+    assert china_only, f"{sector} has no annual China-only rows"
+    anchors = {y: float(fx) for y, (_, fx) in rows.items() if fx != ""}
+    # the first China row carries the world too (the split of earlier world-only rows
+    # reads it)
+    assert min(rows) in anchors
+    inp = build_inputs(load_scenario("baseline"))
+    j = inp.sectors.index(sector)
+    ay = np.array(sorted(anchors), dtype=float)
+    av = np.log([anchors[int(y)] for y in ay])
+    for y in china_only:
+        t = inp.year_index(y)
+        assert inp.china_demand[t, j] == pytest.approx(rows[y][0], rel=1e-12), y
+        assert inp.foreign_demand[t, j] == pytest.approx(np.exp(np.interp(y, ay, av))), y
+
+
+def test_steel_annual_rows_keep_the_anchors_ratio_of_use_to_production() -> None:
+    """Steel's annual rows are worldsteel's crude steel production times apparent use over
+    production, the ratio linear between the five-year anchors: each row's note states
+    both numbers, and their product is the row's demand."""
+    with data_path("demand.csv").open(newline="", encoding="utf-8") as fh:
+        rows = [
+            r
+            for r in csv.DictReader(fh)
+            if r["sector"] == "steel" and not r["world_ex_china_demand"].strip()
+        ]
+    assert rows
+    for r in rows:
+        words = r["notes"].split()
+        prod = float(words[words.index("production") + 1])
+        ratio = float(words[words.index("production", words.index("over")) + 1].rstrip(","))
+        assert float(r["china_demand"]) == pytest.approx(prod * ratio, abs=0.1), r["year"]

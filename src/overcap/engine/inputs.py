@@ -99,12 +99,13 @@ def _read_demand(sectors: list[str]) -> dict[str, dict[str, dict[int, float]]]:
                 continue
             y = int(r["year"])
             cn = r["china_demand"].strip()
-            fx = float(r["world_ex_china_demand"])
+            fx = r["world_ex_china_demand"].strip()
             if cn == "":
-                rows[s]["world"][y] = fx  # world total, China not split
+                rows[s]["world"][y] = float(fx)  # world total, China not split
             else:
                 rows[s]["china"][y] = float(cn)
-                rows[s]["foreign"][y] = fx
+                if fx != "":  # blank: an annual China-only row, the rest of the
+                    rows[s]["foreign"][y] = float(fx)  # world between its anchors
     return rows
 
 
