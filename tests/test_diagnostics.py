@@ -562,3 +562,27 @@ def test_expectations_missing_from_older_results(one: dg.Diagnostics) -> None:
     assert ex[["expects_distress", "log_error"]].isna().all().all()
     k = one.tables["key_numbers"].set_index("item")["value"]
     assert np.isnan(k["expects_distress"])
+
+
+def test_soe_zombie_ratio_check_reads_the_ownership_shares_of_2005_13() -> None:
+    """State-owned over private zombie share, mean 2005-13: 0.18 / 0.06 = 3 passes, 0.08 /
+    0.06 fails; a result without the columns (recorded since session 40) or whose years
+    miss 2005-13 is not evaluable."""
+    years = list(range(2003, 2016))
+    eco = pd.DataFrame(
+        {
+            "year": years,
+            # outside 2005-13 the shares would change the mean: they must not count
+            "zombie_share_soe": [0.9, 0.9] + [0.18] * 9 + [0.9, 0.9],
+            "zombie_share_private": [0.01, 0.01] + [0.06] * 9 + [0.01, 0.01],
+        }
+    )
+    value, passed, detail = dg._soe_zombie_ratio({"economy": eco}, 1995, 2030)
+    assert value == pytest.approx(3.0) and passed is True
+    assert detail == "state 0.180, private 0.060"
+    eco["zombie_share_soe"] = 0.08
+    value, passed, _ = dg._soe_zombie_ratio({"economy": eco}, 1995, 2030)
+    assert value == pytest.approx(0.08 / 0.06) and passed is False
+    assert dg._soe_zombie_ratio({"economy": eco}, 2010, 2030)[1] is None
+    old = eco.drop(columns=["zombie_share_soe", "zombie_share_private"])
+    assert dg._soe_zombie_ratio({"economy": old}, 1995, 2030)[1] is None

@@ -429,6 +429,9 @@ def economy(res: Result, a: int, b: int) -> pd.DataFrame:
             "bailout_share_of_provincial_spending": _ratio(bail, spend),
         }
     )
+    for col in ("zombie_share_soe", "zombie_share_private"):  # recorded since session 40
+        if col in eco:
+            out[col] = eco[col]
     return out.rename_axis("year").reset_index()
 
 
@@ -871,6 +874,26 @@ def _extreme_margin(worst: bool) -> Callable[[dict[str, pd.DataFrame], int, int]
     return check
 
 
+# state-owned firms' zombie share over private firms', mean 2005-13: about 3 in the record
+# (Lam et al. 2017, IMF WP/17/266; Tan, Huang and Woo 2016; recalled, R), the ratio the
+# rescue probabilities of docs/ODD.md 7.9.2 were derived for; at least 2 passes
+SOE_ZOMBIE_RATIO_MIN = 2.0
+SOE_ZOMBIE_YEARS = (2005, 2013)
+
+
+def _soe_zombie_ratio(t: dict[str, pd.DataFrame], a: int, b: int) -> Verdict:
+    e = t["economy"].set_index("year")
+    lo, hi = SOE_ZOMBIE_YEARS
+    if "zombie_share_soe" not in e or lo < a or hi > b:  # older results, other years
+        return float("nan"), None, ""
+    w = e.loc[lo:hi]
+    soe, private = float(w["zombie_share_soe"].mean()), float(w["zombie_share_private"].mean())
+    ratio = soe / private if private > 0 else float("inf") if soe > 0 else float("nan")
+    if np.isnan(ratio):
+        return ratio, None, "no zombies"
+    return ratio, bool(ratio >= SOE_ZOMBIE_RATIO_MIN), f"state {soe:.3f}, private {private:.3f}"
+
+
 _worst_margin = _extreme_margin(worst=True)
 _best_margin = _extreme_margin(worst=False)
 
@@ -944,6 +967,14 @@ CHECKS: tuple[
         "< 0.2",
         "economy.zombie_share",
         _economy_mean("zombie_share", 0.2),
+    ),
+    (
+        "soe_zombie_ratio",
+        f"state-owned over private firms' zombie share, mean {SOE_ZOMBIE_YEARS[0]}-"
+        f"{SOE_ZOMBIE_YEARS[1]}",
+        f">= {SOE_ZOMBIE_RATIO_MIN:g}",
+        "economy.zombie_share_soe, zombie_share_private",
+        _soe_zombie_ratio,
     ),
     (
         "provincial_spending",

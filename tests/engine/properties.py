@@ -87,7 +87,12 @@ def is_pending_crash(exc: BaseException) -> bool:
 
 SHARES = {
     "sectors": ("utilisation", "loss_making_share", "zombie_share", "china_world_share"),
-    "economy": ("aggregate_utilisation", "zombie_share"),
+    "economy": (
+        "aggregate_utilisation",
+        "zombie_share",
+        "zombie_share_soe",
+        "zombie_share_private",
+    ),
     "provinces": ("zombie_share", "subsidy_intensity"),
     "trade": ("china_share",),
 }

@@ -450,3 +450,17 @@ def test_an_exit_with_asset_sales_scraps_only_the_unsold_part() -> None:
     np.testing.assert_allclose(xf.bad_loans, [0.0, 70.0])
     assert f.capacity[1] == pytest.approx(cap1 + 4.0)
     assert f.debt[1] == pytest.approx(20.0 + 0.3 * 0.4 * 60.0)  # salvage on capital 60
+
+
+def test_the_zombie_share_by_ownership_splits_the_economy_wide_one() -> None:
+    """economy.zombie_share_soe and zombie_share_private come from the counts of
+    zombie_share: the economy-wide share is a weighted mean of the two, so it lies between
+    them every year; in the baseline's 2005-13 state-owned firms are zombies more often
+    than private ones (the record: about three times, docs/ODD.md 7.9.2)."""
+    eco = overcap.run("baseline", seed=0).economy.set_index("year")
+    lo = np.minimum(eco["zombie_share_soe"], eco["zombie_share_private"])
+    hi = np.maximum(eco["zombie_share_soe"], eco["zombie_share_private"])
+    assert ((eco["zombie_share"] >= lo - 1e-12) & (eco["zombie_share"] <= hi + 1e-12)).all()
+    assert (eco["zombie_share_soe"] != eco["zombie_share_private"]).any()
+    w = eco.loc[2005:2013]
+    assert w["zombie_share_soe"].mean() > w["zombie_share_private"].mean()

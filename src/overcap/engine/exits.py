@@ -230,6 +230,8 @@ class Exits:
     zombie_s: F8  # live firms that meet the zombie test
     firms_p: F8
     zombie_p: F8
+    firms_soe: float  # live state-owned firms
+    zombie_soe: float  # live state-owned firms that meet the zombie test
 
 
 def resolve(st: State, yr: Year, pol: Policy, prd: Production, rng: np.random.Generator) -> Exits:
@@ -250,6 +252,7 @@ def resolve(st: State, yr: Year, pol: Policy, prd: Production, rng: np.random.Ge
     counts = np.bincount(code, minlength=S * 8).reshape(S, 8).astype(float)
     zombie_p = sum_by(f.province, zombie & alive, P)
     firms_p = sum_by(f.province, alive, P)
+    soe_alive = f.soe & alive
     xf = resolve_insolvency(
         f, (val_p, yr.p_norm), S, P, sc, rng, pol.stability, yr.strength.bailouts
     )
@@ -262,4 +265,6 @@ def resolve(st: State, yr: Year, pol: Policy, prd: Production, rng: np.random.Ge
         zombie_s=counts[:, [5, 7]].sum(axis=1),
         firms_p=firms_p,
         zombie_p=zombie_p,
+        firms_soe=float(np.count_nonzero(soe_alive)),
+        zombie_soe=float(np.count_nonzero(zombie & soe_alive)),
     )

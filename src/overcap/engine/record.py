@@ -238,6 +238,16 @@ ECONOMY: dict[str, Column] = {
     "investment": lambda r, e: float(r.ent.total.spending.sum()),
     "sales_value": lambda r, e: float(np.sum(r.prd.clearing.sales * r.prd.clearing.price)),
     "zombie_share": lambda r, e: e.zombie_share,
+    # by ownership, from the same counts as zombie_share (before the year's exits)
+    "zombie_share_soe": lambda r, e: float(
+        safe_div(np.array(r.xf.zombie_soe), np.array(r.xf.firms_soe))
+    ),
+    "zombie_share_private": lambda r, e: float(
+        safe_div(
+            np.array(r.xf.zombie_s.sum() - r.xf.zombie_soe),
+            np.array(r.xf.firms_s.sum() - r.xf.firms_soe),
+        )
+    ),
     "firms": lambda r, e: float(e.firms_s.sum()),
     "bad_loans": lambda r, e: float(r.xf.flows.bad_loans.sum()),
     "npl_stock": lambda r, e: float(r.bnk.npl_stock_s.sum()),
