@@ -888,9 +888,12 @@ def _soe_zombie_ratio(t: dict[str, pd.DataFrame], a: int, b: int) -> Verdict:
         return float("nan"), None, ""
     w = e.loc[lo:hi]
     soe, private = float(w["zombie_share_soe"].mean()), float(w["zombie_share_private"].mean())
-    ratio = soe / private if private > 0 else float("inf") if soe > 0 else float("nan")
-    if np.isnan(ratio):
-        return ratio, None, "no zombies"
+    if private > 0:
+        ratio = soe / private
+    elif soe > 0:
+        ratio = float("inf")  # zombies, all of them state-owned
+    else:
+        return float("nan"), None, "no zombies"
     return ratio, bool(ratio >= SOE_ZOMBIE_RATIO_MIN), f"state {soe:.3f}, private {private:.3f}"
 
 

@@ -104,8 +104,8 @@ def _read_demand(sectors: list[str]) -> dict[str, dict[str, dict[int, float]]]:
                 rows[s]["world"][y] = float(fx)  # world total, China not split
             else:
                 rows[s]["china"][y] = float(cn)
-                if fx != "":  # blank: an annual China-only row, the rest of the
-                    rows[s]["foreign"][y] = float(fx)  # world between its anchors
+                if fx != "":  # blank: a China-only row (the world between its anchors)
+                    rows[s]["foreign"][y] = float(fx)
     return rows
 
 
