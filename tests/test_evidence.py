@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import textwrap
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import pandas as pd
 import pytest
 
 import overcap
-from overcap.evidence import FactsError, check, load_facts, parse_facts
+from overcap.evidence import FactsError, check, load_facts, parse_facts, unit_conversions
 from overcap.model import Result
+from overcap.scenario import data_path
 
 YEARS = [2000, 2001, 2002, 2003]
 
@@ -203,6 +205,9 @@ BAD += [
     ("unknown sector", HEADER + "F1,output,stel,,2000,2000,value,,0,1\n", "row 2, column sector"),
     ("unknown pooled sector", HEADER + "F1,output,steel+x,,2000,2000,value,,0,1\n",
      "row 2, column sector: 'x'"),
+    ("a quantity in a unit with no conversion",
+     HEADER.replace("high", "high,unit") + "F1,capacity,coal,,2015,2015,value,,0,1,bn t\n",
+     "row 2, column unit: 'bn t' is not coal's unit in the model ('Mtce')"),
 ]  # fmt: skip
 
 
@@ -222,6 +227,63 @@ def test_packaged_facts_parse_and_hash(tmp_path: Path) -> None:
     p.write_text(FACTS, encoding="utf-8")
     mine, d2 = load_facts(p)
     assert len(mine) == 18 and d2 != digest
+    # the digest is of the facts and of the conversions to the model's units
+    units = data_path("fact_units.csv").read_bytes()
+    assert digest == hashlib.sha256(data_path("facts.csv").read_bytes() + units).hexdigest()
+
+
+def test_a_bad_unit_table_names_its_row_and_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import overcap.evidence as ev
+
+    good = data_path("fact_units.csv").read_text(encoding="utf-8").splitlines()
+    cases = [
+        (good[1].replace(",Mtce,", ",Mt coal,"), "row 2, column model_unit: 'Mt coal'"),
+        (good[1].replace(",0.7143,", ",-1,"), "row 2, column factor: must be above 0"),
+        ("coke" + good[1][4:], "row 2, column sector: 'coke' unknown"),
+    ]
+    for line, where in cases:
+        (tmp_path / "fact_units.csv").write_text(good[0] + "\n" + line + "\n", encoding="utf-8")
+        monkeypatch.setattr(ev, "data_path", lambda name: tmp_path / name)
+        ev.unit_conversions.cache_clear()
+        try:
+            with pytest.raises(FactsError, match=where):
+                ev.unit_conversions()
+        finally:
+            monkeypatch.undo()
+            ev.unit_conversions.cache_clear()
+
+
+def test_quantity_facts_are_compared_in_the_models_unit() -> None:
+    """A quantity fact in another unit than the model's for its sector is converted by
+    data/fact_units.csv (raw coal to standard coal, as facts.csv converts F67 itself);
+    the model's unit, an empty unit, a ratio and a sign are left as they are; the digest
+    covers the conversions."""
+    head = HEADER.replace("high", "high,unit")
+    rows = [
+        "F1,capacity_retired_by_campaign,coal,,2016,2018,sum,700,460,900,Mt",
+        "F2,capacity,coal,,2015,2015,value,4070,3700,4400,Mtce",
+        "F3,capacity,coal,,2015,2015,value,4070,3700,4400,",
+        "F4,utilisation,coal,,2015,2015,value,0.65,0.58,0.72,ratio",
+        "F5,output,steel,,2015,2015,value,804,700,900,Mt",
+        "F6,output,coal,,2015,2015,sign,1,,,Mt",
+    ]
+    f = {x.id: x for x in parse_facts(head + "\n".join(rows) + "\n")}
+    factor = unit_conversions()[("coal", "Mt")]
+    assert factor == pytest.approx(0.7143)
+    assert (f["F1"].target, f["F1"].low, f["F1"].high) == pytest.approx(
+        (700 * factor, 460 * factor, 900 * factor)
+    )
+    assert f["F1"].unit == "Mtce" and "converted from Mt (700, 460, 900)" in f["F1"].note
+    for k in ("F2", "F3", "F4"):
+        assert (f[k].low, f[k].high) == (float(rows[int(k[1]) - 1].split(",")[8]),
+                                         float(rows[int(k[1]) - 1].split(",")[9]))  # fmt: skip
+    assert (f["F5"].low, f["F5"].high, f["F5"].unit) == (700, 900, "Mt finished steel")
+    assert f["F6"].target == 1.0
+    packaged = {x.id: x for x in load_facts()[0]}
+    assert packaged["F22"].high == pytest.approx(900 * factor)
+    assert packaged["F67"].high == 4400  # already in Mtce in the file
 
 
 def test_every_packaged_fact_is_evaluable_on_a_baseline_run(baseline: overcap.Result) -> None:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from overcap.model import Result
-from overcap.scenario import PARTNERS, data_path, sector_table
+from overcap.scenario import PARTNERS, data_path, sector_table, sector_units
 
 COLUMNS = (
     "id",
@@ -94,8 +94,94 @@ WEIGHTED = {
 }
 
 
+# indicators in a sector's own physical unit (data/sectors.csv, column unit): a fact on
+# one of them is compared in the model's unit, converted by data/fact_units.csv
+QUANTITIES = frozenset(
+    {
+        "capacity",
+        "capacity_end",
+        "capacity_started",
+        "capacity_under_construction",
+        "capacity_retired_by_campaign",
+        "capacity_retired_real",
+        "race_capacity_started",
+        "output",
+        "sales",
+        "liquidation_sales",
+        "domestic_sales",
+        "exports",
+        "imports",
+        "inventory",
+        "inventory_start",
+        "demand_domestic_base",
+        "foreign_market",
+    }
+)
+UNITS_FILE = "fact_units.csv"
+# the statistics whose target and band are in the indicator's unit (a sign is -1 or 1)
+_SCALED = ("value", "mean", "sum", "below", "all_below")
+
+
 class FactsError(ValueError):
     """A malformed facts file: names the row and the column."""
+
+
+@cache
+def unit_conversions() -> dict[tuple[str, str], float]:
+    """(sector, a fact's unit) -> factor to the sector's unit in the model, from
+    data/fact_units.csv (whose model_unit column must be data/sectors.csv's unit)."""
+    units = sector_units()
+    out: dict[tuple[str, str], float] = {}
+    with data_path(UNITS_FILE).open(newline="", encoding="utf-8") as fh:
+        for i, r in enumerate(csv.DictReader(fh), start=2):
+            sector, unit = r["sector"].strip(), r["unit"].strip()
+            if sector not in units:
+                raise FactsError(f"{UNITS_FILE} row {i}, column sector: {sector!r} unknown")
+            if r["model_unit"].strip() != units[sector]:
+                raise FactsError(
+                    f"{UNITS_FILE} row {i}, column model_unit: {r['model_unit']!r} is not "
+                    f"{sector}'s unit in data/sectors.csv ({units[sector]!r})"
+                )
+            factor = _num(r["factor"], i, "factor", True)
+            if factor is None or not factor > 0:
+                raise FactsError(f"{UNITS_FILE} row {i}, column factor: must be above 0")
+            out[(sector, unit)] = factor
+    return out
+
+
+def _in_model_unit(
+    name: str,
+    row: int,
+    indicator: str,
+    sector: str,
+    stat: str,
+    unit: str,
+    note: str,
+    values: tuple[float | None, float | None, float | None],
+) -> tuple[tuple[float | None, float | None, float | None], str, str]:
+    """A quantity fact's (target, low, high), unit and note in the model's unit of its
+    sector: converted by data/fact_units.csv where the facts file gives another unit (the
+    note says so); a unit with no conversion is a FactsError naming the row."""
+    model_unit = sector_units().get(sector)
+    if indicator not in QUANTITIES or model_unit is None or unit in ("", model_unit):
+        return values, unit, note
+    factor = unit_conversions().get((sector, unit))
+    if factor is None:
+        known = sorted(u for s, u in unit_conversions() if s == sector)
+        raise FactsError(
+            f"{name} row {row}, column unit: {unit!r} is not {sector}'s unit in the model "
+            f"({model_unit!r}) and data/{UNITS_FILE} has no conversion from it; allowed: "
+            + ", ".join(repr(u) for u in [model_unit, *known])
+            + " or empty (the model's unit)"
+        )
+    if factor == 1.0 or stat.split(":")[0] not in _SCALED:
+        return values, model_unit, note
+    shown = ", ".join(f"{v:g}" for v in values if v is not None)
+    said = (
+        f"converted from {unit} ({shown}) at {factor:g} {model_unit} per {unit}, data/{UNITS_FILE}"
+    )
+    scaled = tuple(None if v is None else v * factor for v in values)
+    return (scaled[0], scaled[1], scaled[2]), model_unit, f"{note}; {said}" if note else said
 
 
 @dataclass(frozen=True)
@@ -266,6 +352,16 @@ def parse_facts(text: str, name: str = "facts") -> list[Fact]:
         if kind == "sign" and target not in (-1.0, 1.0):
             raise FactsError(f"{name} row {i}, column target: sign needs -1 or 1")
         _check_names(name, i, ind, sector)
+        (target, low, high), unit, note = _in_model_unit(
+            name,
+            i,
+            ind,
+            sector,
+            stat,
+            (r.get("unit") or "").strip(),
+            (r.get("note") or "").strip(),
+            (target, low, high),
+        )
         facts.append(
             Fact(
                 fid,
@@ -279,10 +375,10 @@ def parse_facts(text: str, name: str = "facts") -> list[Fact]:
                 target,
                 low,
                 high,
-                (r.get("unit") or "").strip(),
+                unit,
                 (r.get("source") or "").strip(),
                 i,
-                (r.get("note") or "").strip(),
+                note,
             )
         )
     if not facts:
@@ -340,7 +436,9 @@ def _check_names(name: str, row: int, indicator: str, sector: str) -> None:
 
 
 def load_facts(path: str | Path | None = None) -> tuple[list[Fact], str]:
-    """Facts and the SHA-256 of the file's bytes (default: the packaged facts.csv)."""
+    """Facts and their digest (default: the packaged facts.csv). The digest is the SHA-256
+    of the file's bytes followed by those of data/fact_units.csv, the conversions that
+    put the facts in the model's units: the record as the model is judged on it."""
     p = Path(path) if path is not None else data_path("facts.csv")
     try:
         raw = p.read_bytes()
@@ -350,7 +448,8 @@ def load_facts(path: str | Path | None = None) -> tuple[list[Fact], str]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FactsError(f"cannot read facts file {p}: not UTF-8 text") from None
-    return parse_facts(text, p.name), hashlib.sha256(raw).hexdigest()
+    units = data_path(UNITS_FILE).read_bytes()
+    return parse_facts(text, p.name), hashlib.sha256(raw + units).hexdigest()
 
 
 class NotEvaluable(Exception):
