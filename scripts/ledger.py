@@ -82,7 +82,7 @@ def render(main: pd.DataFrame, other: pd.DataFrame | None, seeds: list[int]) -> 
     for fid in by.index:
         row = by.loc[fid]
         label = str(row["label"].iloc[0])
-        band = f"[{row['low'].iloc[0]}, {row['high'].iloc[0]}]"
+        band = f"[{row['low'].iloc[0]:g}, {row['high'].iloc[0]:g}]"
         cells = " ".join(_cell(row["value"][s], bool(row["passed"][s])) for s in seeds)
         n_pass = int(sum(bool(row["passed"][s]) for s in seeds))
         line = f"{fid} {band:>18} {cells}"
