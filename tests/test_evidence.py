@@ -240,7 +240,8 @@ def test_a_bad_unit_table_names_its_row_and_column(
     good = data_path("fact_units.csv").read_text(encoding="utf-8").splitlines()
     cases = [
         (good[1].replace(",Mtce,", ",Mt coal,"), "row 2, column model_unit: 'Mt coal'"),
-        (good[1].replace(",0.7143,", ",-1,"), "row 2, column factor: must be above 0"),
+        (good[1].replace(",0.7143,", ",-1,"), "row 2, column factor: '-1'; allowed: a number"),
+        (good[1].replace(",0.7143,", ",x,"), "fact_units.csv row 2, column factor: 'x'"),
         ("coke" + good[1][4:], "row 2, column sector: 'coke' unknown"),
     ]
     for line, where in cases:

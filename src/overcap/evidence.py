@@ -142,9 +142,15 @@ def unit_conversions() -> dict[tuple[str, str], float]:
                     f"{UNITS_FILE} row {i}, column model_unit: {r['model_unit']!r} is not "
                     f"{sector}'s unit in data/sectors.csv ({units[sector]!r})"
                 )
-            factor = _num(r["factor"], i, "factor", True)
-            if factor is None or not factor > 0:
-                raise FactsError(f"{UNITS_FILE} row {i}, column factor: must be above 0")
+            try:
+                factor = float(r["factor"])
+            except ValueError:
+                factor = math.nan
+            if not factor > 0 or math.isinf(factor):
+                raise FactsError(
+                    f"{UNITS_FILE} row {i}, column factor: {r['factor']!r}; allowed: a number "
+                    "above 0"
+                )
             out[(sector, unit)] = factor
     return out
 
