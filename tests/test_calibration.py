@@ -627,6 +627,35 @@ def test_score_block_is_generated_and_replaced() -> None:
         replace_score_block("no block here", block)
 
 
+def test_a_set_fitted_before_the_unit_table_is_flagged_only_if_it_fitted_a_converted_fact() -> None:
+    """Session 41's digest covers data/fact_units.csv: a set fitted on the same facts.csv
+    before it carries no caveat when no conversion changes a fact it was fitted on (the
+    out-of-time set, which holds F22 out), and does when one does."""
+    import copy
+    import hashlib
+
+    from overcap.calibration import fitted_elsewhere
+    from overcap.evidence import load_facts
+    from overcap.scenario import data_path
+
+    before = hashlib.sha256(data_path("facts.csv").read_bytes()).hexdigest()
+    doc = {
+        "facts_sha256": load_facts()[1],
+        "sets": {
+            "shipped": {"file": "a.json", "sha256": "a" * 64, "fit_facts_sha256": before},
+            "holdout": {"file": "b.json", "sha256": "b" * 64, "fit_facts_sha256": before},
+        },
+        "out_of_time": {"holdout_years": [2013, 2019]},
+    }
+    assert [s["file"] for s in fitted_elsewhere(doc)] == ["a.json"]  # F22 was fitted
+    late = copy.deepcopy(doc)
+    late["out_of_time"]["holdout_years"] = [2019, 2019]  # F22 (2016-2018) fitted too
+    assert [s["file"] for s in fitted_elsewhere(late)] == ["a.json", "b.json"]
+    other = copy.deepcopy(doc)
+    other["sets"]["holdout"]["fit_facts_sha256"] = "c" * 64  # another facts file
+    assert [s["file"] for s in fitted_elsewhere(other)] == ["a.json", "b.json"]
+
+
 def test_stored_scores_are_those_of_the_shipped_sets() -> None:
     """The stored scores were measured on the facts and calibrated sets in the package
     (after installing new sets, run python scripts/score_shipped.py)."""

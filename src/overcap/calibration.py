@@ -16,7 +16,9 @@ their documented values, where the facts do not say otherwise.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -34,7 +36,7 @@ from overcap._version import __version__
 from overcap.evidence import Fact, check, load_facts, parse_span
 from overcap.experiments import ensemble
 from overcap.model import run as run_model
-from overcap.scenario import Scenario, field_bounds, load_scenario, sector_table
+from overcap.scenario import Scenario, data_path, field_bounds, load_scenario, sector_table
 from overcap.summary import (
     FREEZE_END_SECTORS,
     FREEZE_END_YEAR,
@@ -877,8 +879,6 @@ def scores_file(calibration_file: str | Path) -> Path:
 
 
 def sha256_of(path: str | Path) -> str:
-    import hashlib
-
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
@@ -1199,12 +1199,43 @@ def score_parts(doc: dict[str, Any]) -> dict[str, str]:
     return parts
 
 
+def _saw_the_same_facts(role: str, fit_digest: str, doc: dict[str, Any]) -> bool:
+    """A set fitted on the packaged facts.csv's bytes before the digest covered
+    data/fact_units.csv (session 41), none of whose fitted facts a conversion changes:
+    the facts it was fitted on are those scored. The out-of-time set fits the facts
+    whose window ends before its holdout; the shipped set fits them all."""
+    if doc.get("facts_sha256") != load_facts()[1]:
+        return False  # scored on other facts than the packaged ones
+    raw = data_path("facts.csv").read_bytes()
+    if fit_digest != hashlib.sha256(raw).hexdigest():
+        return False
+    with data_path("facts.csv").open(newline="", encoding="utf-8-sig") as fh:
+        given = {r["id"].strip(): r for r in csv.DictReader(fh)}
+    oot = doc.get("out_of_time") or {}
+    start = oot.get("holdout_years", [None])[0] if role == "holdout" else None
+    for f in load_facts()[0]:
+        if start is not None and f.year_to >= int(start):
+            continue  # held out: never fitted
+        r = given[f.id]
+        for col, v in (("target", f.target), ("low", f.low), ("high", f.high)):
+            if (r.get(col) or "").strip() and v is not None and float(r[col]) != v:
+                return False
+    return True
+
+
 def fitted_elsewhere(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The scored sets (as in ``doc["sets"]``) that were fitted on another facts file
-    than the one scored."""
+    than the one scored, unless only the unit conversions differ and they change none of
+    the facts the set was fitted on (:func:`_saw_the_same_facts`)."""
     digest = doc.get("facts_sha256")
-    sets = [doc["sets"][k] for k in ("shipped", "holdout")]
-    return [s for s in sets if s.get("sha256") and s.get("fit_facts_sha256") not in (None, digest)]
+    out = []
+    for role in ("shipped", "holdout"):
+        s = doc["sets"][role]
+        fit = s.get("fit_facts_sha256")
+        if s.get("sha256") and fit not in (None, digest):
+            if not _saw_the_same_facts(role, str(fit), doc):
+                out.append(s)
+    return out
 
 
 def fit_notes(doc: dict[str, Any]) -> list[str]:
