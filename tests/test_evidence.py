@@ -277,6 +277,8 @@ def test_quantity_facts_are_compared_in_the_models_unit() -> None:
         (700 * factor, 460 * factor, 900 * factor)
     )
     assert f["F1"].unit == "Mtce" and "converted from Mt (700, 460, 900)" in f["F1"].note
+    assert f["F1"].factor == factor
+    assert all(f[k].factor == 1.0 for k in ("F2", "F3", "F4", "F5", "F6"))
     for k in ("F2", "F3", "F4"):
         assert (f[k].low, f[k].high) == (float(rows[int(k[1]) - 1].split(",")[8]),
                                          float(rows[int(k[1]) - 1].split(",")[9]))  # fmt: skip

@@ -16,7 +16,6 @@ their documented values, where the facts do not say otherwise.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -1204,23 +1203,15 @@ def _saw_the_same_facts(role: str, fit_digest: str, doc: dict[str, Any]) -> bool
     data/fact_units.csv (session 41), none of whose fitted facts a conversion changes:
     the facts it was fitted on are those scored. The out-of-time set fits the facts
     whose window ends before its holdout; the shipped set fits them all."""
-    if doc.get("facts_sha256") != load_facts()[1]:
+    facts, digest = load_facts()
+    if doc.get("facts_sha256") != digest:
         return False  # scored on other facts than the packaged ones
-    raw = data_path("facts.csv").read_bytes()
-    if fit_digest != hashlib.sha256(raw).hexdigest():
+    if fit_digest != sha256_of(data_path("facts.csv")):
         return False
-    with data_path("facts.csv").open(newline="", encoding="utf-8-sig") as fh:
-        given = {r["id"].strip(): r for r in csv.DictReader(fh)}
     oot = doc.get("out_of_time") or {}
     start = oot.get("holdout_years", [None])[0] if role == "holdout" else None
-    for f in load_facts()[0]:
-        if start is not None and f.year_to >= int(start):
-            continue  # held out: never fitted
-        r = given[f.id]
-        for col, v in (("target", f.target), ("low", f.low), ("high", f.high)):
-            if (r.get(col) or "").strip() and v is not None and float(r[col]) != v:
-                return False
-    return True
+    fitted = [f for f in facts if start is None or f.year_to < int(start)]
+    return all(f.factor == 1.0 for f in fitted)
 
 
 def fitted_elsewhere(doc: dict[str, Any]) -> list[dict[str, Any]]:

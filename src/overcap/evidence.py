@@ -164,13 +164,14 @@ def _in_model_unit(
     unit: str,
     note: str,
     values: tuple[float | None, float | None, float | None],
-) -> tuple[tuple[float | None, float | None, float | None], str, str]:
-    """A quantity fact's (target, low, high), unit and note in the model's unit of its
-    sector: converted by data/fact_units.csv where the facts file gives another unit (the
-    note says so); a unit with no conversion is a FactsError naming the row."""
+) -> tuple[tuple[float | None, float | None, float | None], str, str, float]:
+    """A quantity fact's (target, low, high), unit, note and the factor applied, in the
+    model's unit of its sector: converted by data/fact_units.csv where the facts file
+    gives another unit (the note says so); a unit with no conversion is a FactsError
+    naming the row."""
     model_unit = sector_units().get(sector)
     if indicator not in QUANTITIES or model_unit is None or unit in ("", model_unit):
-        return values, unit, note
+        return values, unit, note, 1.0
     factor = unit_conversions().get((sector, unit))
     if factor is None:
         known = sorted(u for s, u in unit_conversions() if s == sector)
@@ -181,13 +182,14 @@ def _in_model_unit(
             + " or empty (the model's unit)"
         )
     if factor == 1.0 or stat.split(":")[0] not in _SCALED:
-        return values, model_unit, note
+        return values, model_unit, note, 1.0
     shown = ", ".join(f"{v:g}" for v in values if v is not None)
     said = (
         f"converted from {unit} ({shown}) at {factor:g} {model_unit} per {unit}, data/{UNITS_FILE}"
     )
     scaled = tuple(None if v is None else v * factor for v in values)
-    return (scaled[0], scaled[1], scaled[2]), model_unit, f"{note}; {said}" if note else said
+    note = f"{note}; {said}" if note else said
+    return (scaled[0], scaled[1], scaled[2]), model_unit, note, factor
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,8 @@ class Fact:
     source: str
     row: int
     note: str = ""  # the facts file's note: a definition, a scope, a caveat (may be empty)
+    # the factor data/fact_units.csv multiplied target, low and high by (1: as in the file)
+    factor: float = 1.0
 
     @property
     def kind(self) -> str:
@@ -358,7 +362,7 @@ def parse_facts(text: str, name: str = "facts") -> list[Fact]:
         if kind == "sign" and target not in (-1.0, 1.0):
             raise FactsError(f"{name} row {i}, column target: sign needs -1 or 1")
         _check_names(name, i, ind, sector)
-        (target, low, high), unit, note = _in_model_unit(
+        (target, low, high), unit, note, factor = _in_model_unit(
             name,
             i,
             ind,
@@ -385,6 +389,7 @@ def parse_facts(text: str, name: str = "facts") -> list[Fact]:
                 (r.get("source") or "").strip(),
                 i,
                 note,
+                factor,
             )
         )
     if not facts:
