@@ -1235,6 +1235,21 @@ class CentreParams(Section):
         "utilisation a campaign aims for; sectors below it are targeted",
         anchor="State Council Guiding Opinions on overcapacity 2013; NDRC 2016",
     )
+    campaign_plan_years: int = param(
+        3,
+        0,
+        5,
+        "years",
+        "a campaign's plan: the cut k (u* - u) K is set once, in the year the campaign "
+        "starts in a sector, and carried out in equal parts over this many years while the "
+        "campaign lasts; 0 = the cut recomputed every year from that year's utilisation gap",
+        anchor="State Council Opinions No. 6 (2016): steel to cut 100-150 Mt in five years; "
+        "No. 7 (2016): coal to retire about 500 Mt in three to five years; Guidance No. 41 "
+        "(2013): five years; the NDRC's yearly targets spread them (steel 45, 50 and 30 Mt "
+        "in 2016-18; coal 250, 150 and 150 Mt; recalled, R)",
+        calibratable=True,
+        calibration_range=(1, 5),
+    )
     campaign_compliance: float = param(
         0.7,
         0.0,

@@ -30,7 +30,7 @@ def _to_books(
     before = {k: v.copy() for k, v in st.firms.arrays().items()}
     if item is not None:
         z = np.zeros(yr.S)
-        pol = replace(pol, campaign=centre.CampaignResult(z, z, z, item))
+        pol = replace(pol, campaign=centre.CampaignResult(z, z, z, item, z))
     bks = accounts.close_books(st, yr, pol, prd, inv)
     return st, yr, prd, bks, before
 

@@ -100,7 +100,7 @@ def test_campaigns_retire_capacity_and_can_be_switched_off() -> None:
 
 
 def test_campaign_retires_highest_cost_first() -> None:
-    sc = overcap.load_scenario("baseline")
+    sc = overcap.load_scenario("baseline", {"centre.campaign_plan_years": 1})  # the plan, whole
     f = overcap.engine.state.Firms.empty(6)  # type: ignore[attr-defined]
     f.sector[:] = 0
     f.capacity[:] = 10.0
@@ -138,7 +138,7 @@ def test_campaign_closes_zombie_firms_first() -> None:
     the other 2 of the cut is the highest-cost capacity left (firm 5).
     Zombie share 1: all 12 from zombies (firm 1 whole, 2 of firm 0). Zombie share 0: the
     highest-cost rule alone (10 from firm 5, 2 from firm 4)."""
-    over = {"centre.campaign_compliance": 1.0}
+    over = {"centre.campaign_compliance": 1.0, "centre.campaign_plan_years": 1}
 
     def cut(zshare: float) -> np.ndarray:
         sc = overcap.load_scenario(
@@ -266,3 +266,41 @@ def test_the_regimes_campaigns_spare_strategic_sectors(baseline: overcap.Result)
     cut = s[s["capacity_retired_by_campaign"] > 0]
     assert len(cut) > 0
     assert not cut["strategic"].astype(bool).any(), cut[["year", "sector"]].to_string()
+
+
+def test_a_campaign_is_a_plan_carried_out_in_equal_parts() -> None:
+    """Plan years P = 3, k = 1, u* = 0.8, u = 0.6 and K = 60 in the first year: the plan is
+    0.2 x 60 = 12, so 4 is reported each year the campaign lasts, whatever the gap and the
+    capacity do meanwhile; the plan ends with the campaign, and the next one sets a new
+    plan from its own first year. P = 0 recomputes k gap K every year."""
+    k = np.array([1.0])
+    plan, rep = centre.campaign_plan(k, np.array([0.2]), np.array([60.0]), np.zeros(1), 3)
+    assert rep[0] == pytest.approx(4.0) and plan[0] == pytest.approx(4.0)
+    plan, rep = centre.campaign_plan(k, np.array([0.05]), np.array([50.0]), plan, 3)
+    assert rep[0] == pytest.approx(4.0)  # the plan, not 0.05 x 50 / 3
+    plan, rep = centre.campaign_plan(np.zeros(1), np.array([0.3]), np.array([50.0]), plan, 3)
+    assert rep[0] == 0.0 and plan[0] == 0.0  # the campaign ended
+    plan, rep = centre.campaign_plan(k, np.array([0.3]), np.array([50.0]), plan, 3)
+    assert rep[0] == pytest.approx(5.0)  # a new campaign, a new plan: 0.3 x 50 / 3
+    plan, rep = centre.campaign_plan(k, np.array([0.05]), np.array([50.0]), plan, 0)
+    assert rep[0] == pytest.approx(2.5) and plan[0] == 0.0  # P = 0: the yearly rule
+    _, rep = centre.campaign_plan(k, np.array([0.2]), np.array([3.0]), np.array([9.0]), 3)
+    assert rep[0] == pytest.approx(3.0)  # never more than the capacity left
+
+
+def test_the_campaign_carries_its_plan_from_year_to_year() -> None:
+    """In a run, a sector's yearly reported cut stays the same while a campaign lasts:
+    the 2016-18 steel and coal campaign of the baseline reports equal cuts (P = 3), and
+    P = 0 reports a falling one (the gap closes as capacity goes)."""
+
+    def cuts(p: int) -> np.ndarray:
+        sc = overcap.load_scenario("baseline", {"centre.campaign_plan_years": p})
+        s = overcap.run(sc, seed=1).sectors
+        s = s[(s.sector == "coal") & s.year.between(2016, 2018)]
+        return np.asarray(s.sort_values("year")["capacity_retired_by_campaign"])
+
+    planned = cuts(3)
+    assert planned[0] > 0
+    np.testing.assert_allclose(planned, planned[0], rtol=1e-9)
+    yearly = cuts(0)
+    assert yearly[0] > 2 * yearly[1] > 0

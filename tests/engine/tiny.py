@@ -152,6 +152,7 @@ def world(sc: Scenario | None = None) -> tuple[State, Context]:
         sold_util_prev=np.full(S, 0.85),
         glut_prev=np.zeros(S, dtype=bool),
         retired_prev=np.zeros(S),
+        campaign_plan=np.zeros(S),
         price_ref_rel=np.ones(S),
     )
     prov = ProvinceState(

@@ -170,6 +170,7 @@ class CampaignResult:
     real: F8  # (S,) capacity actually retired
     compensation: F8  # (S,) paid by the state, US$ m
     firm_extra: F8  # (N,) compensation minus capital written off, to profit
+    plan: F8  # (S,) the running campaign's reported cut a year (0 where none)
 
     def firm_item(self, n: int) -> F8:
         """The extraordinary item of each of ``n`` firms: entrants came after the
@@ -203,32 +204,59 @@ def fill_from_top(cost_eff: F8, sector: np.ndarray, weight: F8, target: F8, n_se
     return np.where((target[sector] > 0) & (weight > 0), share, 0.0)
 
 
+def campaign_plan(
+    intensity: F8, gap: F8, cap_s: F8, plan_prev: F8, plan_years: int
+) -> tuple[F8, F8]:
+    """(plan, reported): the campaign's reported cut this year by sector.
+
+    With plan years P >= 1, the cut C_s = min(k_s gap_s K_s, K_s) is set once, in the
+    first year the campaign runs in sector s (no plan last year), and a share 1/P of it
+    is reported each year while the campaign lasts there (``plan``, carried to next year;
+    0 where no campaign runs, so the next campaign sets a new plan). With P = 0 the cut is
+    recomputed every year from that year's gap (the rule before session 42)."""
+    cut = np.minimum(intensity * gap * cap_s, cap_s)
+    if plan_years <= 0:
+        return np.zeros_like(cut), cut
+    on = intensity > 0
+    plan = np.where(on, np.where(plan_prev > 0, plan_prev, cut / plan_years), 0.0)
+    return plan, np.minimum(plan, cap_s)
+
+
 def campaign(
-    f: Firms, intensity: F8, utilisation_prev: F8, sc: Scenario, n_sectors: int
+    f: Firms,
+    intensity: F8,
+    utilisation_prev: F8,
+    sc: Scenario,
+    n_sectors: int,
+    plan_prev: F8 | None = None,
 ) -> CampaignResult:
     """Capacity cuts, zombie firms first, then highest-cost first (step 8).
 
     In a targeted sector (utilisation below the goal u*) the centre orders a cut
     C_s = k_s max(0, u* - u_s) K_s: the size follows from the rule, never a tonnage.
-    A share c (compliance) is real; the rest is on paper. The real cut first closes
-    zombie firms (last year's zombie test), up to a share ``centre.campaign_zombie_share``
-    of their capacity, highest cost first (the disposal of zombie enterprises, Opinions
-    No. 6/7 of 2016); the rest of it retires the highest-cost capacity left
-    (:func:`fill_from_top`). The state compensates a share of the book value of what is
-    retired; the rest of that book value is written off (an extraordinary loss)."""
+    The cut is a plan (``centre.campaign_plan_years`` P): set in the campaign's first
+    year and carried out in equal parts, C_s / P a year, while the campaign lasts
+    (:func:`campaign_plan`). A share c (compliance) is real; the rest is on paper. The
+    real cut first closes zombie firms (last year's zombie test), up to a share
+    ``centre.campaign_zombie_share`` of their capacity, highest cost first (the disposal
+    of zombie enterprises, Opinions No. 6/7 of 2016); the rest of it retires the
+    highest-cost capacity left (:func:`fill_from_top`). The state compensates a share of
+    the book value of what is retired; the rest of that book value is written off (an
+    extraordinary loss)."""
     S = n_sectors
     N = len(f)
     c = sc.centre
     if not np.any(intensity > 0):
         z = np.zeros(S)
-        return CampaignResult(z, z.copy(), z.copy(), np.zeros(N))
+        return CampaignResult(z, z.copy(), z.copy(), np.zeros(N), z.copy())
     cap_s = sum_by(f.sector, f.capacity, S)
     gap = np.maximum(c.campaign_goal - utilisation_prev, 0.0)
-    reported = np.minimum(intensity * gap * cap_s, cap_s)
+    prev = np.zeros(S) if plan_prev is None else plan_prev
+    plan, reported = campaign_plan(intensity, gap, cap_s, prev, c.campaign_plan_years)
     real = c.campaign_compliance * reported
     if not np.any(real > 0):
         z = np.zeros(S)
-        return CampaignResult(z, z.copy(), z.copy(), np.zeros(N))
+        return CampaignResult(z, z.copy(), z.copy(), np.zeros(N), plan)
     zombie = f.alive & (f.zombie_run >= sc.exit.zombie_years)
     share = np.zeros(N)
     if c.campaign_zombie_share > 0 and np.any(zombie):
@@ -253,6 +281,7 @@ def campaign(
         real=sum_by(f.sector, retired, S),
         compensation=sum_by(f.sector, comp, S),
         firm_extra=comp - written_off,
+        plan=plan,
     )
 
 
@@ -284,7 +313,8 @@ def set_policy(st: State, yr: Year) -> Policy:
     )
     move(st.centre, signals, sc, yr.script.regime)
     ins = instruments(st.centre, yr, sec.unit_cost_prev, sec.util_prev)
-    camp = campaign(st.firms, ins.campaign_intensity, sec.util_prev, sc, yr.S)
+    camp = campaign(st.firms, ins.campaign_intensity, sec.util_prev, sc, yr.S, sec.campaign_plan)
+    sec.campaign_plan = camp.plan
     approval = ins.entry_approval * np.where(camp.reported > 0, sc.centre.campaign_approval, 1.0)
     return Policy(
         regime=st.centre.regime,

@@ -94,6 +94,7 @@ def initial_state(
         sold_util_prev=np.full(S, sc.market.normal_utilisation),
         glut_prev=np.zeros(S, dtype=bool),
         retired_prev=np.zeros(S),
+        campaign_plan=np.zeros(S),
         price_ref_rel=np.ones(S),
     )
     provinces, economy = _provinces_and_economy(

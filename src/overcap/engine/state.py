@@ -280,6 +280,7 @@ class SectorState:
     glut_prev: np.ndarray  # (S,) bool: last year's price was the distress price (a glut)
     price_ref_rel: F8  # reference price of domestic demand over the normal price (an EMA)
     retired_prev: F8  # last year's capacity retired: at the end of its life and by exits
+    campaign_plan: F8  # a running campaign's reported cut a year, set when it started (0 = none)
 
 
 @dataclass
