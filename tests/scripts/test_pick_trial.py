@@ -427,6 +427,32 @@ def test_replacement_excludes_a_trial_whose_rules_do_not_halve_the_2019_starts(
     assert set(calls) == {(11, 0), (11, 1)}
 
 
+def test_replacement_is_checked_on_the_validation_seeds_too(
+    pick: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Session 41's pick held the condition on its study's seed and failed it on another
+    stream. With validation seeds, trial 3 (the pick without the check: the most facts
+    there) lets steel start 0.6 on replicate 1 of the second validation seed only, so it
+    is excluded; the check reads replicates 0 and 1 of the study's seed and of each
+    validation seed, and the pick's provenance keeps both worst ratios."""
+    calls: list[tuple[int, int | None]] = []
+    bad_seed = VALIDATE_SEEDS[1]
+
+    def starts(sc: Any, seed: int, replicate: int | None = None) -> dict[str, tuple[float, float]]:
+        calls.append((seed, replicate))
+        bad = sc.investment.visibility == pytest.approx(0.35) and (seed, replicate) == (bad_seed, 1)
+        return {"steel": (0.6 if bad else 0.3, 1.0), "coal": (0.2, 1.0)}
+
+    monkeypatch.setattr(pick, "replacement_starts", starts)
+    rc, out = _main(pick, tmp_path, "--replacement", *_validating())
+    assert rc == 0
+    pv = json.loads(out.read_text())["provenance"]
+    assert pv["selected_trial"] != 3
+    assert pv["replacement_ratio_study_seed"] == pytest.approx(0.3)
+    assert pv["replacement_ratio_validation_seeds"] == pytest.approx(0.3)
+    assert {(s, r) for s in (11, *VALIDATE_SEEDS) for r in (0, 1)} <= set(calls)
+
+
 def test_replacement_worst_ratio_and_a_sector_that_starts_nothing_without_the_rules(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
