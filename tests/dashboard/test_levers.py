@@ -66,7 +66,10 @@ def test_lever_bounds_come_from_the_schema(lever) -> None:
     if lever.kind == "slider":
         lo, hi, u = lever.bounds
         assert lo is not None and hi is not None and u
-        assert lever.step and 10 <= (hi - lo) / lever.step <= 1000
+        if finfo.annotation is int:  # a count: one step a whole number
+            assert lever.step == 1
+        else:
+            assert lever.step and 10 <= (hi - lo) / lever.step <= 1000
         assert messages.has(unit_key(u)), f"no translation of the unit {u!r}"
     else:
         assert finfo.annotation is bool
@@ -235,3 +238,19 @@ def test_extra_overrides_are_part_of_every_spec() -> None:
 def test_every_lever_id_is_known() -> None:
     assert set(BY_ID) == {lv.id for lv in LEVERS}
     assert len(BY_ID) == len(LEVERS)
+
+
+def test_a_lever_over_a_count_takes_whole_numbers_only() -> None:
+    """centre.campaign_plan_years is a whole number of years: 2 (or "2", or 2.0) is taken
+    as the integer 2; 2.5 is refused naming the path, before anything runs."""
+    from overcap.dashboard.levers import parse_lever
+
+    for raw in (2, "2", 2.0):
+        v = parse_lever("campaign_plan_years", raw)
+        assert v == 2 and isinstance(v, int)
+    with pytest.raises(InputError) as err:
+        parse_lever("campaign_plan_years", 2.5)
+    assert err.value.field == "centre.campaign_plan_years"
+    with pytest.raises(InputError) as err:
+        parse_lever("campaign_plan_years", 6)
+    assert err.value.key == "dash.error.range"

@@ -75,6 +75,7 @@ LEVERS: tuple[Lever, ...] = (
     Lever("campaign_intensity", "centre.control.campaign_intensity", "slider", "campaigns", 0.05),
     Lever("campaign_compliance", "centre.campaign_compliance", "slider", "campaigns", 0.01),
     Lever("campaign_approval", "centre.campaign_approval", "slider", "campaigns", 0.01),
+    Lever("campaign_plan_years", "centre.campaign_plan_years", "slider", "campaigns", 1.0),
     Lever("price_floor", "centre.control.price_floor", "slider", "price_floor", 0.01),
     Lever("floor_evasion", "centre.floor_evasion", "slider", "price_floor", 0.01),
     Lever("trade_defence", "switches.trade_defence", "switch", "trade"),
@@ -343,7 +344,9 @@ def parse_lever(lever_id: Any, raw: Any) -> Any:
     if lv.kind == "switch":
         return parse_switch(raw, lv.path)
     lo, hi, unit = lv.bounds
-    return parse_number(raw, lv.path, lo, hi, unit)
+    whole = _field(lv.path).annotation is int  # a count (years): no fractions
+    v = parse_number(raw, lv.path, lo, hi, unit, integer=whole)
+    return int(v) if whole else v
 
 
 @dataclass(frozen=True)

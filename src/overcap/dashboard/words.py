@@ -82,6 +82,13 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "While a campaign cuts, the share of new capacity still approved: 0 freezes "
         "approvals.",
     },
+    "dash.tip.campaign_plan_years": {
+        "zh-TW": "中央在運動開始時定下削減總量，分這麼多年平均執行（2016 年鋼鐵、煤炭的"
+        "三至五年目標）；0 表示每年依當年的利用率缺口重新計算。",
+        "en": "The centre sets a campaign's total cut when it starts and carries it out "
+        "in equal parts over this many years (the three-to-five-year targets for steel "
+        "and coal in 2016); 0 recomputes the cut every year from that year's gap.",
+    },
     "dash.tip.price_floor": {
         "zh-TW": "「管」的年份中，價格不得低於平均成本的這個倍數：1 即成本價，0 沒有下限。",
         "en": "In 管 (control) years, prices may not fall below this multiple of "
