@@ -212,8 +212,9 @@ def campaign_plan(
     With plan years P >= 1, the cut C_s = min(k_s gap_s K_s, K_s) is set once, in the
     first year the campaign runs in sector s (no plan last year), and a share 1/P of it
     is reported each year while the campaign lasts there (``plan``, carried to next year;
-    0 where no campaign runs, so the next campaign sets a new plan). With P = 0 the cut is
-    recomputed every year from that year's gap (the rule before session 42)."""
+    0 where no campaign runs, so the next campaign sets a new plan; a plan of 0, no gap
+    in its first year, is set again the next year). With P = 0 the cut is recomputed
+    every year from that year's gap (the rule before session 42)."""
     cut = np.minimum(intensity * gap * cap_s, cap_s)
     if plan_years <= 0:
         return np.zeros_like(cut), cut
