@@ -291,7 +291,9 @@ def test_a_campaign_is_a_plan_carried_out_in_equal_parts() -> None:
 def test_the_campaign_carries_its_plan_from_year_to_year() -> None:
     """In a run, a sector's yearly reported cut stays the same while a campaign lasts:
     the 2016-18 steel and coal campaign of the baseline reports equal cuts (P = 3), and
-    P = 0 reports a falling one (the gap closes as capacity goes)."""
+    P = 0 recomputes the cut every year from last year's gap, so the cuts differ. Whether
+    they fall or rise depends on the path (they fell under session 35's set and rise in
+    2017 under session 43's), so the test asks only that they are not carried."""
 
     def cuts(p: int) -> np.ndarray:
         sc = overcap.load_scenario("baseline", {"centre.campaign_plan_years": p})
@@ -303,4 +305,5 @@ def test_the_campaign_carries_its_plan_from_year_to_year() -> None:
     assert planned[0] > 0
     np.testing.assert_allclose(planned, planned[0], rtol=1e-9)
     yearly = cuts(0)
-    assert yearly[0] > 2 * yearly[1] > 0
+    assert yearly[0] > 0 and yearly[1] > 0
+    assert np.ptp(yearly) > 0.05 * yearly.max()  # recomputed, not carried
