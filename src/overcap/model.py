@@ -101,7 +101,7 @@ def make_context(
     partners = PartnerData.load(inp.sectors)
     rec.partners = partners.ids
     st.centre = CentreState(regime=REGIMES.index(sc.centre.initial_regime), years_in_regime=1)
-    st.trade = TradeState.empty(len(partners.ids), len(inp.sectors))
+    st.trade = TradeState.empty(len(partners.ids), len(inp.sectors), inp.presence_start)
     st.bank = BankState.empty(len(inp.sectors))
     return Context(
         sc=sc,

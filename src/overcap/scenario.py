@@ -86,7 +86,7 @@ class TimeParams(Section):
 
 
 # switches read once, when a run's exogenous paths are built (engine/inputs.py)
-INPUT_SWITCHES = ("switches.input_prices", "switches.imports")
+INPUT_SWITCHES = ("switches.input_prices", "switches.imports", "switches.export_presence")
 
 
 class Switches(Section):
@@ -151,6 +151,13 @@ class Switches(Section):
         True,
         "provinces race to host projects in strategic sectors (sponsored state-owned plants), "
         "whether or not demand leaves a gap",
+    )
+    export_presence: bool = switch(
+        False,
+        "China's presence in foreign markets starts where the record starts it "
+        "(sectors.<id>.presence_start) and is won by exporting (trade.presence_rate); off: "
+        "full presence from the start. Off by default until a calibration fits it; read "
+        "once, at the start of a run",
     )
 
 
@@ -1080,6 +1087,13 @@ class SectorParams(Section):
         description="share of the sector's learning embodied in a production line: capacity "
         "of an older vintage keeps that share of its cost gap to today's frontier",
     )
+    presence_start: float = Field(
+        ...,
+        gt=0,
+        le=1,
+        description="China's presence in foreign markets at the start of a run, as a share of "
+        "its Armington base share (read with switches.export_presence)",
+    )
 
 
 SECTOR_PARAMS = tuple(SectorParams.model_fields)
@@ -1363,6 +1377,21 @@ class TradeParams(Section):
     """Trade partners, trade defence and countermeasures."""
 
     wto_year: int = param(2001, 1950, 2100, "year", "China joins the WTO")
+    presence_rate: float = param(
+        0.5,
+        0.0,
+        2.0,
+        "per year",
+        "how fast China wins a foreign market it is not yet present in (with "
+        "switches.export_presence): presence k grows by this rate times exports over their "
+        "full-presence level times (1 - k), a logistic in the exports themselves",
+        anchor="logistic diffusion: Griliches 1957 (hybrid corn, logistic slopes of about 0.4 "
+        "to 1 a year across US states; recalled, flag R); customers won by selling, Drozd "
+        "and Nosal 2012 (AER) and Gourio and Rudanko 2014 (REStud): a new exporter's sales "
+        "in a market grow over years at given prices; the calibration range 0.2-1.0 spans "
+        "the diffusion slopes",
+        calibration_range=(0.2, 1.0),
+    )
     pre_wto_duty: float = param(
         0.10,
         0.0,

@@ -129,3 +129,38 @@ def test_exports_by_partner_add_up(baseline: overcap.Result) -> None:
     by_partner = baseline.trade.groupby(["year", "sector"])["exports"].sum()
     total = baseline.sectors.set_index(["year", "sector"])["exports"]
     assert np.allclose(by_partner.reindex(total.index), total, rtol=1e-9, atol=1e-9)
+
+
+def test_presence_is_won_by_exporting_and_never_lost() -> None:
+    """win_presence (ODD 7.11.5): a logistic in the exports, bounded by 1, never falling;
+    no exports (or no market) leave it where it is."""
+    from overcap.engine.trade import win_presence
+
+    k = np.array([0.01, 0.01, 0.01, 0.5, 1.0, 0.3])
+    exports = np.array([0.0, 1.0, 4.0, 1.0, 5.0, 2.0])
+    potential = np.array([10.0, 10.0, 10.0, 10.0, 10.0, 0.0])
+    out = win_presence(k, exports, potential, 0.5)
+    assert out[0] == k[0] and out[5] == k[5]  # nothing sold, or no market: unchanged
+    assert out[1] > k[1] and out[2] > out[1]  # more exports win more presence
+    assert np.all(out >= k) and np.all(out <= 1.0)
+    assert out[4] == 1.0  # full presence stays full, bit for bit
+    np.testing.assert_allclose(out[3], 0.5 + 0.5 * 0.1 * 0.5)
+    # a glut's exports far above the full-presence level cannot carry it past 1
+    assert win_presence(np.array([0.9]), np.array([100.0]), np.array([1.0]), 2.0)[0] == 1.0
+
+
+def test_export_presence_starts_solar_small_and_grows() -> None:
+    """With switches.export_presence, China's solar starts with about 1% of the rest of
+    the world's market (sectors.solar_pv.presence_start) and wins it by exporting; off,
+    it holds its Armington base share from the start (docs/ODD.md 7.11.5)."""
+    ov = {"time.end_year": 2008, "population.firms_start": 3000}
+    on = overcap.run("baseline", seed=0, overrides={**ov, "switches.export_presence": True})
+    off = overcap.run("baseline", seed=0, overrides=ov)
+
+    def share(r: overcap.Result, year: int) -> float:
+        s = r.sectors
+        row = s[(s.sector == "solar_pv") & (s.year == year)].iloc[0]
+        return float(row["exports"] / row["foreign_market"])
+
+    assert share(on, 1995) < 0.1 < 0.4 < share(off, 1995)
+    assert share(on, 1995) < share(on, 2000) < share(on, 2005)

@@ -94,6 +94,7 @@ def inputs() -> Inputs:
         cum_foreign_anchor=np.full(S, 500.0),
         plan_growth=np.full((T, S), np.nan),
         start_growth=np.zeros(S),
+        presence_start=np.ones(S),
     )
 
 

@@ -64,7 +64,7 @@ def this_year(st: State, yr: Year, pol: Policy) -> Demand:
         ),
         ref_ratio=tech.foreign_cost_ratio,
         duty=trade.total_duty(st.trade, yr.script.duty_js, sc, yr.year),
-        share0=tech.export_share,
+        share0=tech.export_share * st.trade.presence,
         sigma=sc.market.export_elasticity,
         cap=sc.market.export_share_cap,
         p_norm=yr.p_norm,

@@ -51,6 +51,9 @@ class Inputs:
     # (S,) log growth/yr of China's demand over the first START_SPAN years, from the demand
     # paths whatever the run's last year: the pipeline the first firms start with
     start_growth: FloatArray
+    # (S,) China's presence in foreign markets at the start, a share of its Armington base
+    # share: ``sectors.<id>.presence_start`` with ``switches.export_presence``, else 1
+    presence_start: FloatArray
 
     def year_index(self, year: int) -> int:
         return int(year - self.years[0])
@@ -206,8 +209,9 @@ def build_inputs(sc: Scenario) -> Inputs:
             gdp95.append(float(r4["gdp_1995_bn_rmb"]))
     weight = np.array(gdp95) / np.sum(gdp95)
     cum_start, cum_anchor = _cumulative(sc, full, consumption_full + foreign_full)
+    presence = presence_start(sc)
     cn_start, f_start, cn_anchor, f_anchor = _cumulative_by_origin(
-        sc, china_full, foreign_full + imports_full, cum_start, cum_anchor
+        sc, china_full, foreign_full + imports_full, cum_start, cum_anchor, presence
     )
     input_cost = input_cost_factor(years, sectors) if sc.switches.input_prices else np.ones((T, S))
     plan_growth = plan_growth_paths(years, sectors)
@@ -232,6 +236,7 @@ def build_inputs(sc: Scenario) -> Inputs:
         cum_foreign_anchor=f_anchor,
         plan_growth=plan_growth,
         start_growth=start_growth,
+        presence_start=presence,
     )
 
 
@@ -318,17 +323,32 @@ def _cumulative(
     return cum_start, cum_start + world[upto].sum(axis=0)
 
 
+def presence_start(sc: Scenario) -> FloatArray:
+    """k0_s, China's presence in foreign markets when the run starts, as a share of its
+    Armington base share (docs/ODD.md 7.11.5): the datum ``presence_start`` of
+    data/sectors.csv with ``switches.export_presence``, else 1 (full presence)."""
+    if not sc.switches.export_presence:
+        return np.ones(len(sc.sector_ids))
+    return np.array([sc.sectors[s].presence_start for s in sc.sector_ids], dtype=float)
+
+
 def _cumulative_by_origin(
-    sc: Scenario, china: FloatArray, foreign: FloatArray, cum_start: FloatArray, anchor: FloatArray
+    sc: Scenario,
+    china: FloatArray,
+    foreign: FloatArray,
+    cum_start: FloatArray,
+    anchor: FloatArray,
+    presence: FloatArray,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """World cumulative output split into China's and the rest of the world's (own
     learning, docs/ODD.md 7.8.3).
 
     Start: China's share of the initial stock is its share of world output in the year the
     stock is based on (the first year, or the first active one), taken as its own demand
-    plus the Armington base share a_s of the rest of the world's, theta0 = (D^cn + a_s M) /
-    (D^cn + M). Anchor: China's share of world cumulative output to 2023 is the datum
-    ``china_cum_share`` (data/sectors.csv). Each split sums to the world figure."""
+    plus its start share of the rest of the world's, the Armington base share a_s times
+    its start presence k0_s: theta0 = (D^cn + k0_s a_s M) / (D^cn + M). Anchor: China's
+    share of world cumulative output to 2023 is the datum ``china_cum_share``
+    (data/sectors.csv). Each split sums to the world figure."""
     S = china.shape[1]
     theta0 = np.full(S, 0.5)
     for j, s in enumerate(sc.sector_ids):  # loop over sectors
@@ -336,7 +356,7 @@ def _cumulative_by_origin(
         active = np.nonzero(world > 0)[0]
         if len(active):
             k = active[0]
-            a = sc.sectors[s].export_share
+            a = sc.sectors[s].export_share * presence[j]
             theta0[j] = min(1.0, (china[k, j] + a * foreign[k, j]) / world[k])
     share = np.array([sc.sectors[s].china_cum_share for s in sc.sector_ids])
     return theta0 * cum_start, (1.0 - theta0) * cum_start, share * anchor, (1.0 - share) * anchor

@@ -59,7 +59,7 @@ def initial_state(
             foreign_cost=k.foreign_cost_ratio * p_foreign,
             ref_ratio=k.foreign_cost_ratio,
             duty=np.zeros(S),
-            share0=k.export_share,
+            share0=k.export_share * inp.presence_start,
             sigma=sc.market.export_elasticity,
             cap=sc.market.export_share_cap,
             p_norm=p_norm,

@@ -77,9 +77,11 @@ class TradeState:
     duty_prev: F8  # (J,) export-weighted mean duty last year
     scripted_prev: F8  # (J, S) scripted tariffs last year
     partner_output_prev: F8  # (J, S) partners' producers' output last year
+    presence: F8  # (S,) China's presence in foreign markets, a share of its base share
 
     @classmethod
-    def empty(cls, J: int, S: int) -> TradeState:
+    def empty(cls, J: int, S: int, presence: F8 | None = None) -> TradeState:
+        """No measures in force; presence ``presence`` (full, 1, where None)."""
         return cls(
             in_force=np.zeros((J, S), dtype=bool),
             measure_duty=np.zeros((J, S)),
@@ -89,6 +91,7 @@ class TradeState:
             duty_prev=np.zeros(J),
             scripted_prev=np.zeros((J, S)),
             partner_output_prev=np.zeros((J, S)),
+            presence=np.ones(S) if presence is None else np.asarray(presence, dtype=float).copy(),
         )
 
 
@@ -272,6 +275,17 @@ class TradeFlows:
     in_force_js: B1  # measures in force at the end of the year, or scripted tariffs
 
 
+def win_presence(presence: F8, exports: F8, potential: F8, rate: float) -> F8:
+    """k_{s,t+1} = min(1, k_s + lambda q_s (1 - k_s)), q_s = X_s / (a_s M_s): China's
+    presence in foreign markets grows with its exports this year over what it would sell
+    at full presence, at its normal price, duty-free (a_s M_s, ``potential``), a logistic
+    in the exports themselves (customers are won by selling: Drozd and Nosal 2012, Gourio
+    and Rudanko 2014; diffusion, Griliches 1957). It never falls, and it stays at 1 once
+    there (no sector starts below it without ``switches.export_presence``)."""
+    q = np.where(potential > 0, exports / np.where(potential > 0, potential, 1.0), 0.0)
+    return np.minimum(1.0, presence + rate * q * (1.0 - presence))
+
+
 def respond(
     st: State, yr: Year, dem: Demand, prd: Production, bks: Books, rng: np.random.Generator
 ) -> TradeFlows:
@@ -279,7 +293,8 @@ def respond(
     the books' unit cost), injury margins (the landed price against their producers'
     cost) and their producers' output (their market less China's exports, against last
     year's), and open, renew or let lapse their measures (:func:`defend`); escalations are
-    answered by export controls from next year (:func:`counter`)."""
+    answered by export controls from next year (:func:`counter`); China's presence in
+    foreign markets grows with this year's exports (:func:`win_presence`)."""
     sc, ts, clr, x = yr.sc, st.trade, prd.clearing, dem.curve.exports
     x_by = clr.exports_by_partner
     china_share = safe_div(x_by, x.market)
@@ -297,6 +312,12 @@ def respond(
     scripted_start = (scripted > ts.scripted_prev + 1e-12).any(axis=1)
     ts.scripted_prev = scripted
     escalated = counter(ts, x.duty, x_by, scripted_start, yr.partners, sc, rng)
+    ts.presence = win_presence(
+        ts.presence,
+        x_by.sum(axis=0),
+        yr.const.export_share * x.market.sum(axis=0),
+        sc.trade.presence_rate,
+    )
     return TradeFlows(
         china_share_js=china_share,
         margin_js=np.broadcast_to(margin, x_by.shape).copy(),
