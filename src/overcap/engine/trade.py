@@ -282,7 +282,7 @@ def win_presence(presence: F8, exports: F8, potential: F8, rate: float) -> F8:
     in the exports themselves (customers are won by selling: Drozd and Nosal 2012, Gourio
     and Rudanko 2014; diffusion, Griliches 1957). It never falls, and it stays at 1 once
     there (no sector starts below it without ``switches.export_presence``)."""
-    q = np.where(potential > 0, exports / np.where(potential > 0, potential, 1.0), 0.0)
+    q = safe_div(exports, potential)
     return np.minimum(1.0, presence + rate * q * (1.0 - presence))
 
 
