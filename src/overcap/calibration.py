@@ -71,7 +71,10 @@ REGIME_KNOBS: dict[tuple[str, str], tuple[float, float]] = {
 # months, a coal mine in years), and within the documented range it decides in which
 # year a wave's capacity arrives. From session 28, appliances' Armington share (the record
 # has the share of 2001's refrigerators sold at home, F03) and flat glass's cost structure
-# (its utilisation 2011-15, F13): data/sectors.csv documents both ranges.
+# (its utilisation 2011-15, F13): data/sectors.csv documents both ranges. From session
+# 45, solar's start presence in foreign markets (read with switches.export_presence,
+# docs/ODD.md 7.11.5): the record has solar's world share from about 1% in 2000 (F38's
+# 2010 share and the 2007 datum of S_CN_PV_EARLY); the other sectors start present.
 SECTOR_KNOBS: tuple[tuple[str, str], ...] = (
     ("solar_pv", "export_share"),
     ("li_batteries", "export_share"),
@@ -88,6 +91,7 @@ SECTOR_KNOBS: tuple[tuple[str, str], ...] = (
     ("coal", "build_lag"),
     ("appliances", "export_share"),
     ("flat_glass", "vc_share"),
+    ("solar_pv", "presence_start"),
 )
 SECTOR_KNOB_MEANING: dict[str, tuple[str, str]] = {
     "export_share": (
@@ -99,6 +103,11 @@ SECTOR_KNOB_MEANING: dict[str, tuple[str, str]] = {
         "share",
         "variable (cash) cost's share of the reference price: inputs, energy, labour "
         "(data/sectors.csv)",
+    ),
+    "presence_start": (
+        "share",
+        "China's presence in foreign markets at the start of a run, as a share of its "
+        "Armington base share (data/sectors.csv; read with switches.export_presence)",
     ),
     "build_lag": (
         "years",

@@ -1391,6 +1391,7 @@ class TradeParams(Section):
         "in a market grow over years at given prices; the calibration range 0.2-1.0 spans "
         "the diffusion slopes",
         calibration_range=(0.2, 1.0),
+        calibratable=True,
     )
     pre_wto_duty: float = param(
         0.10,
