@@ -343,6 +343,27 @@ def test_defaults_lie_inside_the_calibration_ranges() -> None:
         assert k.lo <= float(obj) <= k.hi, (k.path, obj, k.lo, k.hi)  # type: ignore[arg-type]
 
 
+def test_every_calibratable_parameter_names_its_anchor() -> None:
+    """Every knob of the scenario's schema names the paper or data its value or range
+    rests on (sector parameters are anchored in data/sectors.csv's source_ids)."""
+    from pydantic import BaseModel
+
+    from overcap.scenario import Scenario
+
+    for k in knobs():
+        if k.path.startswith("sectors."):
+            continue
+        model: type[BaseModel] = Scenario
+        parts = k.path.split(".")
+        for part in parts[:-1]:
+            sub = model.model_fields[part].annotation
+            assert isinstance(sub, type) and issubclass(sub, BaseModel), k.path
+            model = sub
+        extra = model.model_fields[parts[-1]].json_schema_extra
+        anchor = extra.get("anchor") if isinstance(extra, dict) else None
+        assert isinstance(anchor, str) and anchor.strip(), f"{k.path} names no anchor"
+
+
 def test_a_subset_is_searched_with_the_rest_held_at_the_warm_start(
     tiny: str, tmp_path: Path
 ) -> None:

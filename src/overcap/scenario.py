@@ -176,6 +176,9 @@ class PopulationParams(Section):
         "dispersion of unit variable cost within a sector (Hsieh and Klenow 2009 report wide "
         "TFP dispersion in Chinese manufacturing)",
         calibratable=True,
+        anchor="Hsieh and Klenow 2009 (QJE): wide TFP dispersion in Chinese manufacturing; no "
+        "published estimate of the dispersion of unit variable cost within a sector: set in "
+        "the documented range and calibrated (flag R)",
     )
     initial_leverage: float = param(
         0.55, 0.0, 0.95, "debt/assets", "leverage of the initial firms (1990s industrial firms)"
@@ -190,6 +193,9 @@ class PopulationParams(Section):
         "share",
         "extra unit cost of state-owned firms (Hsieh and Klenow 2009; Brandt et al. 2012)",
         calibratable=True,
+        anchor="Hsieh and Klenow 2009 (QJE); Brandt, Van Biesebroeck and Zhang 2012 (JDE): "
+        "state-owned firms' extra unit cost in Chinese manufacturing; no published estimate "
+        "of its size: set in the documented range and calibrated (flag R)",
     )
     max_firms_ratio: float = param(
         5.0,
@@ -221,6 +227,10 @@ class ProvinceParams(Section):
         "index 0-1",
         "baseline subsidy intensity of a province in any sector",
         calibratable=True,
+        anchor="no published estimate: set in the documented range and calibrated (flag R); "
+        "the rule's anchors (docs/ODD.md 7.3) are Li and Zhou 2005, Zhou 2007 (the promotion "
+        "tournament) and Jiang et al. 2012 (local land and credit subsidies that externalise "
+        "cost and risk)",
     )
     w_align: float = param(
         0.35,
@@ -238,6 +248,10 @@ class ProvinceParams(Section):
         "index",
         "weight on other provinces' mean intensity last year",
         calibratable=True,
+        anchor="no published estimate: set in the documented range and calibrated (flag R); "
+        "the rule's anchor is step 2 of the specification (herding: provinces subsidise what "
+        "other provinces subsidise) and Zhou 2007, Li and Zhou 2005 (the tournament's effort "
+        "spills over to rivals, hence duplication; docs/ODD.md 7.3)",
     )
     w_tournament: float = param(
         0.4,
@@ -277,6 +291,10 @@ class ProvinceParams(Section):
         "share of price",
         "operating subsidy (tax breaks) per unit of output",
         calibratable=True,
+        anchor="no published estimate of the rate per unit: set in the documented range and "
+        "calibrated (flag R); the rule's anchors: operating subsidies stand for the tax "
+        "breaks of IMF WP/25/155 (Garcia-Macia et al. 2025: tax 1.5% of GDP of a fiscal cost "
+        "of 4.4% in 2023; docs/ODD.md section 11) and Jiang et al. 2012 (docs/ODD.md 7.3)",
     )
     credit_subsidy_spread: float = param(
         0.02, 0.0, 0.06, "rate", "interest discount for firms at full subsidy intensity"
@@ -332,6 +350,10 @@ class ProvinceParams(Section):
         "probability",
         "mean share of private entrants a province protects",
         calibratable=True,
+        anchor="no published estimate: set in the documented range and calibrated (flag R); "
+        "the rule's anchor is Zhou 2007 and Li and Zhou 2005 (the promotion tournament: "
+        "effort spills over to rivals, hence duplication and protectionism; the "
+        "specification's anchors, docs/ODD.md 7.3)",
     )
     promotion_intercept: float = param(
         -1.0,
@@ -463,6 +485,9 @@ class InvestmentParams(Section):
         "elasticity",
         "elasticity of the expected price to the expected change in utilisation",
         calibratable=True,
+        anchor="no published estimate: set in the documented range and calibrated (flag R; "
+        "docs/ODD.md 7.5.3: the adaptive rule's, no anchor); the rule's anchor is Lin, Wu "
+        "and Xing 2010 (the wave: investors' expectations, docs/ODD.md 7.5)",
     )
     fundamental_weight: float = param(
         0.0,
@@ -635,6 +660,10 @@ class MarketParams(Section):
         "utilisation state-owned and protected firms must keep",
         calibratable=True,
         calibration_range=(0.5, 0.9),
+        anchor="no published estimate: set in the documented range and calibrated over "
+        "0.5-0.9 (flag R); the rule's anchor is step 5 of the specification (docs/ODD.md "
+        "7.6): state-owned and protected firms must run at a target utilisation whatever "
+        "the price (output and employment targets)",
     )
     overtime_premium: float = param(
         0.3,
@@ -644,6 +673,9 @@ class MarketParams(Section):
         "extra marginal cost of running a plant above normal utilisation (short-run marginal "
         "cost rises steeply near capacity)",
         calibratable=True,
+        anchor="no published estimate: set in the documented range and calibrated (flag R); "
+        "the rule, a merit-order short-run supply whose marginal cost rises steeply near "
+        "capacity (docs/ODD.md sections 4, 7.6 and 7.7), cites no source either",
     )
     inventory_sell_rate: float = param(
         0.5, 0.0, 1.0, "share/yr", "share of inventory offered each year whatever the price"
@@ -732,6 +764,11 @@ class MarketParams(Section):
         "Armington elasticity of China's export share to relative delivered price",
         calibratable=True,
         calibration_range=(2.0, 8.0),
+        anchor="Armington / trade elasticity: Broda and Weinstein 2006 (QJE), median "
+        "elasticity of substitution among imported varieties about 3; Simonovska and Waugh "
+        "2014 (JIE), trade elasticity about 4; Head and Mayer 2014 (Handbook of "
+        "International Economics), meta-analysis median about 5 (recalled, flag R); the "
+        "calibration range 2-8 spans them",
     )
     export_share_cap: float = param(
         0.8, 0.1, 1.0, "share", "largest share of a foreign market China can take"
@@ -915,6 +952,9 @@ class MacroParams(Section):
         "half-life of the convergence of trend growth",
         calibratable=True,
         calibration_range=(5.0, 40.0),
+        anchor="no published estimate of the half-life: set in the documented range and "
+        "calibrated over 5-40 years (flag R); the rule's anchor is Pritchett and Summers "
+        "2014 (NBER WP 20573): growth converges toward a long-run rate (docs/ODD.md 7.12.1)",
     )
     income_feedback: float = param(
         0.5,
@@ -1103,7 +1143,18 @@ class RegimeInstruments(Section):
     """What the centre does in one regime of the policy cycle."""
 
     subsidy_multiplier: float = param(
-        1.0, 0.0, 3.0, "multiplier", "multiplies provinces' subsidy targets", calibratable=True
+        1.0,
+        0.0,
+        3.0,
+        "multiplier",
+        "multiplies provinces' subsidy targets",
+        calibratable=True,
+        anchor="no published estimate: each regime's value is set in its documented range "
+        "and calibrated (flag R): loosen 1-2, control 0.3-1, stagnation 0.5-1.2, chaos "
+        "neutral at 1 (docs/CALIBRATION.md; calibration.REGIME_KNOBS); the rule's anchor is "
+        "the specification's policy cycle (一放就亂，一亂就管，一管就死，一死就放): loosen "
+        "puts credit and subsidies up, control cuts capacity and tightens credit (docs/ODD.md "
+        "7.10.2)",
     )
     credit_spread: float = param(
         0.0, -0.05, 0.05, "rate", "added to every lending rate (negative = easy credit)"
@@ -1118,6 +1169,12 @@ class RegimeInstruments(Section):
         "share of the utilisation gap",
         "capacity cut per year as a share of capacity x (goal - utilisation), in targeted sectors",
         calibratable=True,
+        anchor="no published estimate: set in the documented range and calibrated in the "
+        "control regime over 0.1-3 (flag R; 0 by default in the other regimes, which run "
+        "no campaigns); the rule's anchor is step 8 of the specification (in the control regime "
+        "targeted sectors retire a share of capacity, highest-cost first) and the 2016 "
+        "campaigns of State Council Opinions No. 6 and No. 7: the cut follows from the "
+        "utilisation gap, never a tonnage (docs/ODD.md 7.10.4)",
     )
     stimulus_demand: float = param(
         0.0,
@@ -1172,6 +1229,10 @@ class CentreParams(Section):
         "loosen -> chaos when aggregate utilisation falls below this",
         calibratable=True,
         calibration_range=(0.65, 0.9),
+        anchor="no published estimate: set in the documented range and calibrated (flag R); "
+        "the rule's anchor is the specification's policy cycle (一放就亂，一亂就管，"
+        "一管就死，一死就放): chaos when overcapacity, deflation or the zombie share cross "
+        "thresholds (docs/ODD.md 7.10.1)",
     )
     chaos_ppi: float = param(
         -2.0,
@@ -1181,6 +1242,10 @@ class CentreParams(Section):
         "... or producer prices fall faster than this",
         calibratable=True,
         calibration_range=(-8.0, 0.0),
+        anchor="no published estimate: set in the documented range and calibrated (flag R); "
+        "the rule's anchor is the specification's policy cycle (一放就亂，一亂就管，"
+        "一管就死，一死就放): chaos when overcapacity, deflation or the zombie share cross "
+        "thresholds (docs/ODD.md 7.10.1)",
     )
     chaos_zombie_share: float = param(
         0.15,
@@ -1190,6 +1255,10 @@ class CentreParams(Section):
         "... or the zombie share rises above this",
         calibratable=True,
         calibration_range=(0.05, 0.4),
+        anchor="no published estimate: set in the documented range and calibrated (flag R); "
+        "the rule's anchor is the specification's policy cycle (一放就亂，一亂就管，"
+        "一管就死，一死就放): chaos when overcapacity, deflation or the zombie share cross "
+        "thresholds (docs/ODD.md 7.10.1)",
     )
     reaction_lag: int = param(
         2,
@@ -1199,6 +1268,10 @@ class CentreParams(Section):
         "chaos -> control after chaos has lasted this long",
         calibratable=True,
         calibration_range=(1, 4),
+        anchor="no published estimate: set in the documented range and calibrated (flag R); "
+        "the rule's anchor is the specification's policy cycle (一放就亂，一亂就管，"
+        "一管就死，一死就放): disorderly competition is tolerated for a reaction lag before "
+        "control (docs/ODD.md 7.10.1)",
     )
     stagnation_margin: float = param(
         0.5,
@@ -1208,6 +1281,10 @@ class CentreParams(Section):
         "control -> stagnation when GDP growth falls this far below its target",
         calibratable=True,
         calibration_range=(-1.0, 3.0),
+        anchor="no published estimate: set in the documented range and calibrated (flag R); "
+        "the rule's anchor is the specification's policy cycle (一放就亂，一亂就管，"
+        "一管就死，一死就放): stagnation when growth falls below target by a margin under "
+        "control (docs/ODD.md 7.10.1)",
     )
     control_max_years: int = param(
         4,
@@ -1217,6 +1294,10 @@ class CentreParams(Section):
         "control -> stagnation at the latest after this long (campaigns end); 20 = only "
         "the growth rule of docs/ODD.md section 7.10 ends control",
         calibratable=True,
+        anchor="campaign-style enforcement of Chinese industrial policy: campaigns run a few "
+        "years and are then relaxed (Kostka and Hobbs 2012 on energy-saving campaigns; the "
+        "2004 macro-control campaign lasted until the 2008 stimulus; docs/ODD.md 7.10.1); "
+        "calibrated over the whole range, 20 leaving only the specification's growth rule",
     )
     stagnation_lag: int = param(
         2,
@@ -1226,6 +1307,9 @@ class CentreParams(Section):
         "stagnation -> loosen after stagnation has lasted this long",
         calibratable=True,
         calibration_range=(1, 4),
+        anchor="no published estimate: set in the documented range and calibrated (flag R); "
+        "the rule's anchor is the specification's policy cycle (一放就亂，一亂就管，"
+        "一管就死，一死就放): loosen when stagnation has lasted its lag (docs/ODD.md 7.10.1)",
     )
     loosen: RegimeInstruments = RegimeInstruments(
         subsidy_multiplier=1.2, credit_spread=-0.005, entry_approval=1.1, stimulus_demand=0.02
@@ -1271,6 +1355,10 @@ class CentreParams(Section):
         "share",
         "share of a reported cut that is real (the rest is on paper)",
         calibratable=True,
+        anchor="no published estimate: set in the documented range and calibrated (flag R); "
+        "the rule's anchor is step 8 of the specification (campaigns retire capacity with a "
+        "compliance rate, part of the cut on paper only) and the 2016 campaigns of State "
+        "Council Opinions No. 6 and No. 7 (docs/ODD.md 7.10.4)",
     )
     campaign_approval: float = param(
         0.0,
@@ -1408,6 +1496,10 @@ class TradeParams(Section):
         "logit",
         "yearly trade-defence hazard with no surge and no dumping",
         calibratable=True,
+        anchor="no published estimate: set in the documented range and calibrated (flag R); "
+        "the rule's anchors (docs/ODD.md 7.11) are Bown and Crowley 2013 (JIE: trade defence "
+        "triggered by import surges) and the WTO Anti-Dumping Agreement (art. 2 dumping "
+        "margin, art. 11.3 five-year sunset)",
     )
     defence_surge: float = param(
         20.0,
