@@ -129,6 +129,21 @@ def test_show_lists_the_sector_lists() -> None:
     assert "centre.campaign_sectors" in res.stdout
 
 
+def test_show_prints_anchors_on_request_and_finds_them() -> None:
+    """--anchors prints what a value rests on; --search also reads the anchors (a user
+    looking for a paper finds the parameters it anchors), and without --anchors the
+    meaning stands alone."""
+    res = invoke("show", "baseline", "--search", "Griliches", "--anchors")
+    assert res.exit_code == 0, res.output
+    assert "trade.presence_rate" in res.stdout and "anchor:" in res.stdout
+    plain = invoke("show", "baseline", "--search", "Griliches")
+    assert plain.exit_code == 0, plain.output
+    assert "trade.presence_rate" in plain.stdout and "anchor:" not in plain.stdout
+    rows = {r[0]: r for r in parameter_rows(overcap.load_scenario("baseline"), anchors=True)}
+    assert "Broda and Weinstein 2006" in rows["market.export_elasticity"][5]
+    assert "anchor:" not in parameter_rows(overcap.load_scenario("baseline"))[0][5]
+
+
 def test_show_json() -> None:
     res = invoke("show", "baseline", "--json")
     assert res.exit_code == 0, res.output

@@ -2277,20 +2277,30 @@ def show(
     ] = None,
     search: Annotated[
         str | None,
-        typer.Option(help="Only the parameters whose name, unit or meaning holds WORD."),
+        typer.Option(help="Only the parameters whose name, unit, meaning or anchor holds WORD."),
     ] = None,
+    anchors: Annotated[
+        bool,
+        typer.Option(
+            "--anchors",
+            help="Print each parameter's anchor (the paper or data source its value or "
+            "range rests on) after its meaning.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the parameters as JSON.")] = False,
 ) -> None:
     """Show every parameter of a scenario with its unit, range and meaning.
 
     At 80 columns each parameter is a block: its name, value, unit, range and source on
-    one line, its meaning below. --group and --search narrow the list."""
+    one line, its meaning below. --group and --search narrow the list; --anchors adds
+    what each value rests on."""
     try:
         sc = load_scenario(scenario, set_ or [])
     except ScenarioError as exc:
         _fail(str(exc))
         return
-    rows = parameter_rows(sc)
+    rows = parameter_rows(sc, anchors=anchors)
+    anchor_of = {r[0]: r[5] for r in parameter_rows(sc, anchors=True)}
     sections = list(dict.fromkeys(r[0].split(".")[0] for r in rows)) + ["sectors"]
     if group is not None and group not in sections:
         _fail(f"--group {group!r}: unknown section; allowed: {', '.join(sections)}")
@@ -2302,7 +2312,7 @@ def show(
         r
         for r in rows
         if (group is None or r[0].split(".")[0] == group)
-        and (not word or any(word in x.lower() for x in (r[0], r[3], r[5])))
+        and (not word or any(word in x.lower() for x in (r[0], r[3], anchor_of[r[0]])))
     ]
     console.print(f"[bold]{escape(sc.name)}[/]: {escape(sc.description)}", highlight=False)
     cal = sc.calibrated or {}
@@ -2396,10 +2406,13 @@ def _sector_view(sc: Scenario) -> Any:
     return Group(*parts)
 
 
-def parameter_rows(sc: Scenario) -> list[tuple[str, str, str, str, str, str]]:
+def parameter_rows(
+    sc: Scenario, anchors: bool = False
+) -> list[tuple[str, str, str, str, str, str]]:
     """(path, value, source, unit, range, meaning) of every scalar parameter and every
     list of sector names (joined by commas); the source is 'calibrated' for values from
-    the scenario's calibrated set, else 'scenario'."""
+    the scenario's calibrated set, else 'scenario'. With ``anchors``, the meaning ends
+    with the parameter's anchor ("anchor: ..."), where the schema names one."""
     rows: list[tuple[str, str, str, str, str, str]] = []
     calibrated = set((sc.calibrated or {}).get("params", {}))
 
@@ -2413,7 +2426,11 @@ def parameter_rows(sc: Scenario) -> list[tuple[str, str, str, str, str, str]]:
             unit = unit or "sectors"
             rng = "sector names"  # which lists also take ALL: the meaning says
         source = "calibrated" if path in calibrated else "scenario"
-        rows.append((path, str(value), source, unit, rng, finfo.description or ""))
+        meaning = finfo.description or ""
+        extra = finfo.json_schema_extra if isinstance(finfo.json_schema_extra, dict) else {}
+        if anchors and extra.get("anchor"):
+            meaning = f"{meaning} (anchor: {extra['anchor']})"
+        rows.append((path, str(value), source, unit, rng, meaning))
 
     def walk(model: Any, obj: Any, prefix: str) -> None:
         for name, finfo in type(obj).model_fields.items():
