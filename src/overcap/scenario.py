@@ -62,6 +62,8 @@ class Section(BaseModel):
 
 
 YEARS = (1950, 2100)  # the years a scenario, its events and its tables may name
+# the anchor of the policy cycle's rules (docs/ODD.md 7.10), which their parameters cite
+CYCLE_ANCHOR = "the specification's policy cycle (一放就亂，一亂就管，一管就死，一死就放)"
 
 
 class TimeParams(Section):
@@ -1152,7 +1154,7 @@ class RegimeInstruments(Section):
         anchor="no published estimate: each regime's value is set in its documented range "
         "and calibrated (flag R): loosen 1-2, control 0.3-1, stagnation 0.5-1.2, chaos "
         "neutral at 1 (docs/CALIBRATION.md; calibration.REGIME_KNOBS); the rule's anchor is "
-        "the specification's policy cycle (一放就亂，一亂就管，一管就死，一死就放): loosen "
+        f"{CYCLE_ANCHOR}: loosen "
         "puts credit and subsidies up, control cuts capacity and tightens credit (docs/ODD.md "
         "7.10.2)",
     )
@@ -1230,8 +1232,8 @@ class CentreParams(Section):
         calibratable=True,
         calibration_range=(0.65, 0.9),
         anchor="no published estimate: set in the documented range and calibrated (flag R); "
-        "the rule's anchor is the specification's policy cycle (一放就亂，一亂就管，"
-        "一管就死，一死就放): chaos when overcapacity, deflation or the zombie share cross "
+        f"the rule's anchor is {CYCLE_ANCHOR}: "
+        "chaos when overcapacity, deflation or the zombie share cross "
         "thresholds (docs/ODD.md 7.10.1)",
     )
     chaos_ppi: float = param(
@@ -1243,8 +1245,8 @@ class CentreParams(Section):
         calibratable=True,
         calibration_range=(-8.0, 0.0),
         anchor="no published estimate: set in the documented range and calibrated (flag R); "
-        "the rule's anchor is the specification's policy cycle (一放就亂，一亂就管，"
-        "一管就死，一死就放): chaos when overcapacity, deflation or the zombie share cross "
+        f"the rule's anchor is {CYCLE_ANCHOR}: "
+        "chaos when overcapacity, deflation or the zombie share cross "
         "thresholds (docs/ODD.md 7.10.1)",
     )
     chaos_zombie_share: float = param(
@@ -1256,8 +1258,8 @@ class CentreParams(Section):
         calibratable=True,
         calibration_range=(0.05, 0.4),
         anchor="no published estimate: set in the documented range and calibrated (flag R); "
-        "the rule's anchor is the specification's policy cycle (一放就亂，一亂就管，"
-        "一管就死，一死就放): chaos when overcapacity, deflation or the zombie share cross "
+        f"the rule's anchor is {CYCLE_ANCHOR}: "
+        "chaos when overcapacity, deflation or the zombie share cross "
         "thresholds (docs/ODD.md 7.10.1)",
     )
     reaction_lag: int = param(
@@ -1269,8 +1271,8 @@ class CentreParams(Section):
         calibratable=True,
         calibration_range=(1, 4),
         anchor="no published estimate: set in the documented range and calibrated (flag R); "
-        "the rule's anchor is the specification's policy cycle (一放就亂，一亂就管，"
-        "一管就死，一死就放): disorderly competition is tolerated for a reaction lag before "
+        f"the rule's anchor is {CYCLE_ANCHOR}: "
+        "disorderly competition is tolerated for a reaction lag before "
         "control (docs/ODD.md 7.10.1)",
     )
     stagnation_margin: float = param(
@@ -1282,8 +1284,8 @@ class CentreParams(Section):
         calibratable=True,
         calibration_range=(-1.0, 3.0),
         anchor="no published estimate: set in the documented range and calibrated (flag R); "
-        "the rule's anchor is the specification's policy cycle (一放就亂，一亂就管，"
-        "一管就死，一死就放): stagnation when growth falls below target by a margin under "
+        f"the rule's anchor is {CYCLE_ANCHOR}: "
+        "stagnation when growth falls below target by a margin under "
         "control (docs/ODD.md 7.10.1)",
     )
     control_max_years: int = param(
@@ -1308,8 +1310,8 @@ class CentreParams(Section):
         calibratable=True,
         calibration_range=(1, 4),
         anchor="no published estimate: set in the documented range and calibrated (flag R); "
-        "the rule's anchor is the specification's policy cycle (一放就亂，一亂就管，"
-        "一管就死，一死就放): loosen when stagnation has lasted its lag (docs/ODD.md 7.10.1)",
+        f"the rule's anchor is {CYCLE_ANCHOR}: "
+        "loosen when stagnation has lasted its lag (docs/ODD.md 7.10.1)",
     )
     loosen: RegimeInstruments = RegimeInstruments(
         subsidy_multiplier=1.2, credit_spread=-0.005, entry_approval=1.1, stimulus_demand=0.02
