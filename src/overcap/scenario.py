@@ -155,11 +155,11 @@ class Switches(Section):
         "whether or not demand leaves a gap",
     )
     export_presence: bool = switch(
-        False,
+        True,
         "China's presence in foreign markets starts where the record starts it "
         "(sectors.<id>.presence_start) and is won by exporting (trade.presence_rate); off: "
-        "full presence from the start. Off by default until a calibration fits it; read "
-        "once, at the start of a run",
+        "full presence from the start. On by default from session 45, whose in-sample set "
+        "is fitted with it; read once, at the start of a run",
     )
 
 
