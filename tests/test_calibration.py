@@ -348,7 +348,7 @@ def test_every_calibratable_parameter_names_its_anchor() -> None:
     rests on (sector parameters are anchored in data/sectors.csv's source_ids)."""
     from pydantic import BaseModel
 
-    from overcap.scenario import Scenario
+    from overcap.scenario import Scenario, field_extra
 
     for k in knobs():
         if k.path.startswith("sectors."):
@@ -359,8 +359,7 @@ def test_every_calibratable_parameter_names_its_anchor() -> None:
             sub = model.model_fields[part].annotation
             assert isinstance(sub, type) and issubclass(sub, BaseModel), k.path
             model = sub
-        extra = model.model_fields[parts[-1]].json_schema_extra
-        anchor = extra.get("anchor") if isinstance(extra, dict) else None
+        anchor = field_extra(model.model_fields[parts[-1]]).get("anchor")
         assert isinstance(anchor, str) and anchor.strip(), f"{k.path} names no anchor"
 
 

@@ -35,7 +35,14 @@ from overcap._version import __version__
 from overcap.evidence import Fact, check, load_facts, parse_span
 from overcap.experiments import ensemble
 from overcap.model import run as run_model
-from overcap.scenario import Scenario, data_path, field_bounds, load_scenario, sector_table
+from overcap.scenario import (
+    Scenario,
+    data_path,
+    field_bounds,
+    field_extra,
+    load_scenario,
+    sector_table,
+)
 from overcap.summary import (
     FREEZE_END_SECTORS,
     FREEZE_END_YEAR,
@@ -175,7 +182,7 @@ def knobs(sc: Scenario | None = None) -> list[Knob]:
                 continue
             if prefix in REGIME_PREFIXES and (prefix, name) not in REGIME_KNOBS:
                 continue  # campaigns belong to control; multipliers to every regime
-            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            extra = field_extra(info)
             if not extra.get("calibratable"):
                 continue
             lo, hi, _ = field_bounds(info)

@@ -28,6 +28,7 @@ from overcap.scenario import (
     ScenarioError,
     available_scenarios,
     field_bounds,
+    field_extra,
     load_scenario,
     sector_table,
     sector_units,
@@ -2300,7 +2301,8 @@ def show(
         _fail(str(exc))
         return
     rows = parameter_rows(sc, anchors=anchors)
-    anchor_of = {r[0]: r[5] for r in parameter_rows(sc, anchors=True)}
+    # --search reads the anchors too, printed or not
+    found_in = {r[0]: r[5] for r in parameter_rows(sc, anchors=True)} if search else {}
     sections = list(dict.fromkeys(r[0].split(".")[0] for r in rows)) + ["sectors"]
     if group is not None and group not in sections:
         _fail(f"--group {group!r}: unknown section; allowed: {', '.join(sections)}")
@@ -2312,7 +2314,7 @@ def show(
         r
         for r in rows
         if (group is None or r[0].split(".")[0] == group)
-        and (not word or any(word in x.lower() for x in (r[0], r[3], anchor_of[r[0]])))
+        and (not word or any(word in x.lower() for x in (r[0], r[3], found_in.get(r[0], r[5]))))
     ]
     console.print(f"[bold]{escape(sc.name)}[/]: {escape(sc.description)}", highlight=False)
     cal = sc.calibrated or {}
@@ -2427,9 +2429,9 @@ def parameter_rows(
             rng = "sector names"  # which lists also take ALL: the meaning says
         source = "calibrated" if path in calibrated else "scenario"
         meaning = finfo.description or ""
-        extra = finfo.json_schema_extra if isinstance(finfo.json_schema_extra, dict) else {}
-        if anchors and extra.get("anchor"):
-            meaning = f"{meaning} (anchor: {extra['anchor']})"
+        anchor = field_extra(finfo).get("anchor")
+        if anchors and anchor:
+            meaning = f"{meaning} (anchor: {anchor})"
         rows.append((path, str(value), source, unit, rng, meaning))
 
     def walk(model: Any, obj: Any, prefix: str) -> None:

@@ -2011,14 +2011,19 @@ def apply_overrides(
     return out
 
 
+def field_extra(finfo: Any) -> dict[str, Any]:
+    """What :func:`param` stored beside a schema field (unit, calibratable, calibration
+    range, anchor); empty for a field declared without it."""
+    return finfo.json_schema_extra if isinstance(finfo.json_schema_extra, dict) else {}
+
+
 def field_bounds(finfo: Any) -> tuple[Any, Any, str]:
     """(lower bound, upper bound, unit) of a schema field; None where there is no bound."""
     lo = hi = None
     for m in finfo.metadata:
         lo = getattr(m, "ge", lo)
         hi = getattr(m, "le", hi)
-    extra = finfo.json_schema_extra if isinstance(finfo.json_schema_extra, dict) else {}
-    return lo, hi, str(extra.get("unit", ""))
+    return lo, hi, str(field_extra(finfo).get("unit", ""))
 
 
 def parameter_ranges() -> list[tuple[str, type, float, float]]:
