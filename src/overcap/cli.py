@@ -2301,8 +2301,10 @@ def show(
         _fail(str(exc))
         return
     rows = parameter_rows(sc, anchors=anchors)
-    # --search reads the anchors too, printed or not
-    found_in = {r[0]: r[5] for r in parameter_rows(sc, anchors=True)} if search else {}
+    # --search reads the anchors too, printed or not (rows already hold them with --anchors)
+    found_in = (
+        {r[0]: r[5] for r in parameter_rows(sc, anchors=True)} if search and not anchors else {}
+    )
     sections = list(dict.fromkeys(r[0].split(".")[0] for r in rows)) + ["sectors"]
     if group is not None and group not in sections:
         _fail(f"--group {group!r}: unknown section; allowed: {', '.join(sections)}")
