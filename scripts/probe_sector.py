@@ -1,0 +1,56 @@
+"""One sector's path on the baseline, year by year: the median over runs of the columns
+of the sector table, as docs/DIAGNOSTICS.md's probes read them.
+
+    python scripts/probe_sector.py electric_vehicles --from 2016 --to 2024 \\
+        --seeds 1 2 3 --runs 3 --cols output,capacity,margin [--set path=value ...]
+
+Replicate r of seed s is the ensemble's stream (``overcap.model.run(replicate=r)``), so
+a probe reads the same runs as ``overcap check --seed s``. Nothing is stored; a probe
+is not a fit.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+# overcap first, so that NumPy loads with make test's kernels and warns of nothing
+from overcap._kernels import ensure_neutral
+
+# isort: split
+import pandas as pd
+
+from overcap.model import run
+
+DEFAULT_COLS = "output,domestic_sales,exports,capacity,utilisation,margin,price"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("sector")
+    ap.add_argument("--from", dest="y0", type=int, default=2012)
+    ap.add_argument("--to", dest="y1", type=int, default=2024)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--runs", type=int, default=3, help="replicates of each seed")
+    ap.add_argument("--cols", default=DEFAULT_COLS, help="comma-separated sector columns")
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=V")
+    ap.add_argument("--scenario", default="baseline")
+    a = ap.parse_args()
+    frames = []
+    for s in a.seeds:
+        for r in range(a.runs):
+            d = run(a.scenario, seed=s, overrides=a.overrides or None, replicate=r).sectors
+            frames.append(d[(d.sector == a.sector) & d.year.between(a.y0, a.y1)])
+    df = pd.concat(frames)
+    if df.empty:
+        raise SystemExit(f"no rows: sector {a.sector!r} is not in the run, or no year in range")
+    cols = a.cols.split(",")
+    unknown = [c for c in cols if c not in df.columns]
+    if unknown:
+        raise SystemExit(f"unknown column(s) {unknown}; the sector table has: {list(df.columns)}")
+    print(f"{a.sector}: median of {a.runs} runs x seeds {a.seeds}")
+    print(df.groupby("year")[cols].median().round(3).to_string())
+
+
+if __name__ == "__main__":
+    ensure_neutral()  # pandas imports NumPy above: start again with make test's kernels
+    main()
