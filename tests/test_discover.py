@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from overcap.discovery import (
     parse_levers,
     run_discovery,
 )
-from overcap.experiments import open_experiment
+from overcap.experiments import ExperimentError, open_experiment
 
 SHORT = {"time.end_year": 1999, "population.firms_start": 2000}
 LEVERS = ["switches.soft_budget", "exit.rescue_private", "provinces.subsidy_base"]
@@ -116,7 +117,8 @@ def test_discovery_finds_the_known_box(found: tuple[Path, Any]) -> None:
     root, d = found
     exp = open_experiment("d", root)
     assert exp.spec["kind"] == "discovery" and exp.spec["total_runs"] == 24
-    assert exp.spec["design"]["criterion"] == "zombie_share <= 0.001"
+    assert exp.spec["extra"]["criterion"] == "zombie_share <= 0.001"
+    assert "criterion" not in exp.spec["design"]  # it reads the runs; it does not make them
     pts = d.points
     assert len(pts) == 24
     # without soft budgets no firm is a zombie: the criterion is exactly "soft budget off"
@@ -129,6 +131,56 @@ def test_discovery_finds_the_known_box(found: tuple[Path, Any]) -> None:
     assert st is not None and st["coverage"] == 1.0 and st["density"] == 1.0
     assert d.scores is not None and d.scores.index[0] == "switches.soft_budget"
     assert (root / "d" / "discovery" / "trajectory.parquet").exists()
+
+
+def _again(root: Path, criterion: str) -> Any:
+    return run_discovery(
+        "baseline",
+        criterion,
+        levers=LEVERS,
+        samples=24,
+        overrides=SHORT,
+        threshold=0.9,
+        workers=0,
+        name="d",
+        results=root,
+        resume=True,
+    )
+
+
+def test_a_resume_asks_another_criterion_of_the_same_runs(
+    found: tuple[Path, Any], tmp_path: Path
+) -> None:
+    shared, d = found
+    root = tmp_path / "copy"  # the shared store is left as it is for the other tests
+    shutil.copytree(shared, root)
+    again = _again(root, "zombie_share > 0.001")
+    assert again.summary.new_ok == 0 and again.summary.ok == 24  # nothing ran again
+    assert again.criterion == "zombie_share > 0.001"
+    assert (again.points["criterion"] == ~d.points["criterion"]).all()
+    meta = json.loads((root / "d" / "discovery" / "meta.json").read_text())
+    assert meta["criterion"] == "zombie_share > 0.001"  # the analysis stored is the last
+    # an experiment stored before session 47 holds its criterion in its design: it
+    # resumes too, with this or another criterion
+    spec_file = root / "d" / "experiment.json"
+    spec = json.loads(spec_file.read_text())
+    spec["design"]["criterion"] = "zombie_share <= 0.001"
+    spec_file.write_text(json.dumps(spec))
+    old = _again(root, "zombie_share <= 0.001")
+    assert old.summary.new_ok == 0 and (old.points["criterion"] == d.points["criterion"]).all()
+    # what decides which runs exist still has to match
+    with pytest.raises(ExperimentError, match="another design"):
+        run_discovery(
+            "baseline",
+            "zombie_share <= 0.001",
+            levers=LEVERS[:2],
+            samples=24,
+            overrides=SHORT,
+            workers=0,
+            name="d",
+            results=root,
+            resume=True,
+        )
 
 
 def test_uncertain_parameters_are_crossed_with_every_policy(tmp_path: Path) -> None:

@@ -1907,7 +1907,9 @@ def discover(
     parameters), runs every point as one stored experiment, evaluates the criterion on
     each point's outcomes (averaged over its replicates) and finds, with PRIM, the box
     of lever values where it holds: the peeling trajectory (coverage, density, mass),
-    the chosen box's limits and the levers that matter most (extra-trees scores). Needs
+    the chosen box's limits and the levers that matter most (extra-trees scores). Resume
+    an experiment (--name, --resume) to run what is missing or to ask another criterion
+    (or --threshold, --years) of its runs without running them again. Needs
     ema-workbench, the optional extra named discovery (see docs/THESIS.md)."""
     from overcap.discovery import (
         DEFAULT_LEVERS,

@@ -654,8 +654,10 @@ def run_discovery(
     policies = design(lev, samples, s, sampler)
     draws = design(unc, uncertain_samples, s, "lhs", _UNCERTAIN_KEY) if unc else [{}]
     points = [{**p, **u} for p in policies for u in draws]
+    # the criterion decides what is read from the runs, not which runs exist: it is
+    # recorded (``extra``, and each analysis's in discovery/meta.json) but not part of
+    # the design, so a --resume can ask another criterion of the same runs
     spec_design = {
-        "criterion": crit.text,
         "levers": {lv.path: [lv.kind, lv.lo, lv.hi] for lv in lev},
         "uncertain": {u.path: [u.kind, u.lo, u.hi] for u in unc},
         "samples": samples,
@@ -669,6 +671,7 @@ def run_discovery(
         s,
         base,
         design=spec_design,
+        extra={"criterion": crit.text},
         loaded={scenario: sc} if isinstance(scenario, str) else None,
         execution=ex,
     )

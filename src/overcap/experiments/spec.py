@@ -21,6 +21,10 @@ KINDS = ("ensemble", "sweep", "compare", "sensitivity", "attribution", "discover
 # the fields of a definition that decide which runs exist and what they compute: a
 # --resume must match them
 DEFINING = ("kind", "runs", "seed", "base", "digests", "design", "samples")
+# keys of a design that say how the runs are read, not which runs exist: a --resume
+# may change them (a discovery's criterion; discovery experiments stored before
+# session 47 hold it in their design)
+READING_KEYS = ("criterion",)
 
 
 class ExperimentError(ValueError):
@@ -158,6 +162,9 @@ def check_same(stored: dict[str, Any], new: dict[str, Any], name: str) -> None:
     """A --resume must ask for the experiment it resumes."""
     for key in DEFINING:
         a, b = stored.get(key), new.get(key)
+        if key == "design" and isinstance(a, dict) and isinstance(b, dict):
+            a = {k: v for k, v in a.items() if k not in READING_KEYS}
+            b = {k: v for k, v in b.items() if k not in READING_KEYS}
         if json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str):
             continue
         if key == "digests":
