@@ -95,22 +95,18 @@ def test_bad_levers(items: list[str], says: str) -> None:
         parse_levers(items)
 
 
+def _discover(root: Path, criterion: str, **kw: Any) -> Any:
+    """The small discovery of these tests (experiment "d": 24 points, 1995-1999)."""
+    args: dict[str, Any] = {"levers": LEVERS, "samples": 24, "overrides": SHORT}
+    args |= {"threshold": 0.9, "workers": 0, "name": "d", "results": root, **kw}
+    return run_discovery("baseline", criterion, **args)
+
+
 @pytest.fixture(scope="module")
 def found(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     pytest.importorskip("ema_workbench")
     root = tmp_path_factory.mktemp("disc")
-    d = run_discovery(
-        "baseline",
-        "zombie_share <= 0.001",
-        levers=LEVERS,
-        samples=24,
-        overrides=SHORT,
-        threshold=0.9,
-        workers=0,
-        name="d",
-        results=root,
-    )
-    return root, d
+    return root, _discover(root, "zombie_share <= 0.001")
 
 
 def test_discovery_finds_the_known_box(found: tuple[Path, Any]) -> None:
@@ -133,28 +129,13 @@ def test_discovery_finds_the_known_box(found: tuple[Path, Any]) -> None:
     assert (root / "d" / "discovery" / "trajectory.parquet").exists()
 
 
-def _again(root: Path, criterion: str) -> Any:
-    return run_discovery(
-        "baseline",
-        criterion,
-        levers=LEVERS,
-        samples=24,
-        overrides=SHORT,
-        threshold=0.9,
-        workers=0,
-        name="d",
-        results=root,
-        resume=True,
-    )
-
-
 def test_a_resume_asks_another_criterion_of_the_same_runs(
     found: tuple[Path, Any], tmp_path: Path
 ) -> None:
     shared, d = found
     root = tmp_path / "copy"  # the shared store is left as it is for the other tests
     shutil.copytree(shared, root)
-    again = _again(root, "zombie_share > 0.001")
+    again = _discover(root, "zombie_share > 0.001", resume=True)
     assert again.summary.new_ok == 0 and again.summary.ok == 24  # nothing ran again
     assert again.criterion == "zombie_share > 0.001"
     assert (again.points["criterion"] == ~d.points["criterion"]).all()
@@ -166,21 +147,11 @@ def test_a_resume_asks_another_criterion_of_the_same_runs(
     spec = json.loads(spec_file.read_text())
     spec["design"]["criterion"] = "zombie_share <= 0.001"
     spec_file.write_text(json.dumps(spec))
-    old = _again(root, "zombie_share <= 0.001")
+    old = _discover(root, "zombie_share <= 0.001", resume=True)
     assert old.summary.new_ok == 0 and (old.points["criterion"] == d.points["criterion"]).all()
     # what decides which runs exist still has to match
     with pytest.raises(ExperimentError, match="another design"):
-        run_discovery(
-            "baseline",
-            "zombie_share <= 0.001",
-            levers=LEVERS[:2],
-            samples=24,
-            overrides=SHORT,
-            workers=0,
-            name="d",
-            results=root,
-            resume=True,
-        )
+        _discover(root, "zombie_share <= 0.001", levers=LEVERS[:2], resume=True)
 
 
 def test_uncertain_parameters_are_crossed_with_every_policy(tmp_path: Path) -> None:
