@@ -141,6 +141,10 @@ def test_a_resume_asks_another_criterion_of_the_same_runs(
     assert (again.points["criterion"] == ~d.points["criterion"]).all()
     meta = json.loads((root / "d" / "discovery" / "meta.json").read_text())
     assert meta["criterion"] == "zombie_share > 0.001"  # the analysis stored is the last
+    assert meta["years"] is None  # all the recorded years
+    _discover(root, "zombie_share > 0.001", years=(1996, 1999), resume=True)
+    meta = json.loads((root / "d" / "discovery" / "meta.json").read_text())
+    assert meta["years"] == [1996, 1999]
     # an experiment stored before session 47 holds its criterion in its design: it
     # resumes too, with this or another criterion
     spec_file = root / "d" / "experiment.json"

@@ -582,6 +582,7 @@ class DiscoveryRun:
     result: Discovery | None
     scores: pd.Series | None
     summary: Any = None
+    years: tuple[int, int] | None = None  # of the outcomes named without their own
 
 
 def run_discovery(
@@ -714,6 +715,7 @@ def run_discovery(
         result=result,
         scores=scores,
         summary=summary,
+        years=years,
     )
     _store_discovery(exp, out)
     return out
@@ -737,6 +739,7 @@ def _store_discovery(exp: Any, run: DiscoveryRun) -> None:
         tmp.replace(folder / f"{name}.parquet")
     meta = {
         "criterion": run.criterion,
+        "years": None if run.years is None else list(run.years),
         "levers": list(run.levers),
         "uncertain": list(run.uncertain),
         "chosen": None if run.result is None else run.result.chosen,
