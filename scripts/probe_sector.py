@@ -4,8 +4,8 @@ of the sector table, as docs/DIAGNOSTICS.md's probes read them.
     python scripts/probe_sector.py electric_vehicles --from 2016 --to 2024 \\
         --seeds 1 2 3 --runs 3 --cols output,capacity,margin [--set path=value ...]
 
-Replicate r of seed s is the ensemble's stream (``overcap.model.run(replicate=r)``), so
-a probe reads the same runs as ``overcap check --seed s``. Nothing is stored; a probe
+The runs are ``overcap.experiments.ensemble``'s (replicate r of seed s on stream r of
+s), so a probe reads the same runs as ``overcap check --seed s``. Nothing is stored; a probe
 is not a fit.
 """
 
@@ -19,7 +19,7 @@ from overcap._kernels import ensure_neutral
 # isort: split
 import pandas as pd
 
-from overcap.model import run
+from overcap.experiments import ensemble
 
 DEFAULT_COLS = "output,domestic_sales,exports,capacity,utilisation,margin,price"
 
@@ -35,12 +35,12 @@ def main() -> None:
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=V")
     ap.add_argument("--scenario", default="baseline")
     a = ap.parse_args()
-    frames = []
-    for s in a.seeds:
-        for r in range(a.runs):
-            d = run(a.scenario, seed=s, overrides=a.overrides or None, replicate=r).sectors
-            frames.append(d[(d.sector == a.sector) & d.year.between(a.y0, a.y1)])
-    df = pd.concat(frames)
+    df = pd.concat(
+        r.sectors
+        for s in a.seeds
+        for r in ensemble(a.scenario, runs=a.runs, seed=s, overrides=a.overrides, workers=0)
+    )
+    df = df[(df.sector == a.sector) & df.year.between(a.y0, a.y1)]
     if df.empty:
         raise SystemExit(f"no rows: sector {a.sector!r} is not in the run, or no year in range")
     cols = a.cols.split(",")
