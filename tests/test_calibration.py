@@ -327,6 +327,36 @@ def test_scenarios_load_their_calibration(tmp_path: Path) -> None:
     assert raw.investment.visibility != 0.33
 
 
+def test_another_set_or_none_takes_the_named_sets_place(tmp_path: Path) -> None:
+    """``load_scenario(calibration=...)``: a file, a packaged set's name or none in place
+    of the set the scenario names; a parameter the set lacks keeps its default."""
+    from overcap.scenario import calibration_dir
+
+    cal = tmp_path / "mine.json"
+    cal.write_text(json.dumps({"params": {"investment.visibility": 0.33}}))
+    shipped = overcap.load_scenario("baseline")
+    default = overcap.load_scenario("baseline", calibrated=False)
+    assert shipped.market.price_adjustment != default.market.price_adjustment
+    mine = overcap.load_scenario("baseline", calibration=str(cal))
+    assert mine.investment.visibility == 0.33
+    assert mine.calibrated is not None and mine.calibrated["file"] == str(cal)
+    assert mine.market.price_adjustment == default.market.price_adjustment
+    name = "baseline-holdout-2013-2019"
+    params = json.loads((calibration_dir() / f"{name}.json").read_text())["params"]
+    held = overcap.load_scenario("baseline", calibration=name)
+    assert held.market.price_adjustment == params["market.price_adjustment"]
+    assert held.market.price_adjustment != shipped.market.price_adjustment
+    # the user's overrides still win over the set put in place
+    over = overcap.load_scenario("baseline", {"market.price_adjustment": 0.5}, calibration=name)
+    assert over.market.price_adjustment == 0.5
+    none = overcap.load_scenario("baseline", calibration="none")
+    assert none.calibrated is None and none == default
+    with pytest.raises(overcap.ScenarioError, match=f"allowed: baseline, {name}, none"):
+        overcap.load_scenario("baseline", calibration="nope")
+    with pytest.raises(overcap.ScenarioError, match="not in a scenario already loaded"):
+        overcap.load_scenario(shipped, calibration=name)
+
+
 def test_bad_calibration_file_is_a_clear_error(tmp_path: Path) -> None:
     toml = tmp_path / "c.toml"
     toml.write_text('inherits = "baseline"\ncalibration = "/nonexistent/x.json"\n')

@@ -340,3 +340,25 @@ def test_regime_path_spells() -> None:
     assert (
         _regime_path(eco) == "policy cycle (* scripted): 2000-2001 放 loosen*, 2002-2003 亂 chaos"
     )
+
+
+def test_check_puts_another_calibrated_set_in_place(tmp_path: Path) -> None:
+    """`overcap check --calibration SET` scores the set it names, as a scenario file that
+    names it does; an unknown set is one line that lists the allowed ones."""
+    name = "baseline-holdout-2013-2019"
+    toml = tmp_path / "held.toml"
+    toml.write_text(f'inherits = "baseline"\ncalibration = "{name}"\n', encoding="utf-8")
+    args = ["--runs", "1", "--workers", "0", "--json", *SMALL]
+    put = invoke("check", "baseline", "--calibration", name, *args)
+    named = invoke("check", str(toml), *args)
+    shipped = invoke("check", "baseline", *args)
+    assert put.exit_code == named.exit_code == shipped.exit_code == 0, put.output
+    a, b, c = (json.loads(r.stdout) for r in (put, named, shipped))
+    assert (a["calibration"], b["calibration"], c["calibration"]) == (name, name, "baseline")
+    values = [[f["value"] for f in d["facts"]] for d in (a, b, c)]
+    assert values[0] == values[1] != values[2]
+    none = json.loads(invoke("check", "--calibration", "none", *args).stdout)
+    assert none["calibration"] is None and none["stored_scores"] is None
+    assert_user_error(
+        invoke("check", "--calibration", "nope", *args), "calibration 'nope'", f"{name}, none"
+    )

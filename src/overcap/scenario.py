@@ -2114,6 +2114,12 @@ def calibration_dir() -> Path:
     return Path(str(resources.files("overcap") / "calibration"))
 
 
+def packaged_sets() -> list[str]:
+    """The names of the calibrated sets in the package (overcap/calibration/*.json, not
+    their stored scores)."""
+    return sorted(p.stem for p in calibration_dir().glob("*.json") if not p.stem.endswith("-score"))
+
+
 def apply_calibration(raw: dict[str, Any], name_or_path: str) -> dict[str, Any]:
     """Apply a calibrated parameter set (written by ``overcap calibrate``) under the
     scenario: the calibrated values replace the defaults; the scenario's own file and
@@ -2121,6 +2127,12 @@ def apply_calibration(raw: dict[str, Any], name_or_path: str) -> dict[str, Any]:
     p = Path(name_or_path)
     if not name_or_path.endswith(".json"):
         p = calibration_dir() / f"{name_or_path}.json"
+        if not p.is_file():
+            raise ScenarioError(
+                f"calibration {name_or_path!r}: no such set in the package; allowed: "
+                f"{', '.join(packaged_sets())}, none, or the path of a .json file written by "
+                "overcap calibrate"
+            )
     try:
         info = json.loads(p.read_text(encoding="utf-8"))
         params = dict(info["params"])
@@ -2158,21 +2170,33 @@ def load_scenario(
     name_or_path: str | Scenario = "baseline",
     overrides: dict[str, Any] | list[str] | None = None,
     calibrated: bool = True,
+    calibration: str | None = None,
 ) -> Scenario:
     """Load a shipped scenario by name (or a TOML file by path) and apply overrides.
 
     A scenario that names a ``calibration`` gets the calibrated values under its own;
     ``calibrated=False`` loads it without them (what calibration itself starts from).
+    ``calibration`` puts another set in place of the one the scenario names: a set's
+    name in the package (``baseline-holdout-2013-2019``, the out-of-time set), the path
+    of a JSON file written by ``overcap calibrate``, or ``"none"`` (no set: the
+    documented defaults); with ``calibrated=False`` no set is applied either way.
 
     Overrides are ``{"investment.visibility": 0.5}`` (or ``investment__visibility``
     as a keyword) or ``["investment.visibility=0.5"]``.
     """
     if isinstance(name_or_path, Scenario):
+        if calibration is not None:
+            raise ScenarioError(
+                f"calibration {calibration!r}: another set is put in place by the scenario's "
+                "name or path, not in a scenario already loaded"
+            )
         raw = name_or_path.model_dump()
         name = name_or_path.name
     else:
         raw = _resolve(str(name_or_path))
         name = str(raw.get("name", name_or_path))
+        if calibration is not None:
+            raw["calibration"] = None if calibration.strip().lower() == "none" else calibration
         if calibrated and raw.get("calibration"):
             raw = apply_calibration(raw, str(raw["calibration"]))
         elif not calibrated:
