@@ -466,6 +466,25 @@ def test_cli_replicates_run_each_seeds_streams() -> None:
     assert np.allclose(a, first.loc[first["year"] >= 1995, "aggregate_utilisation"].to_numpy())
 
 
+def test_cli_looks_inside_another_calibrated_set() -> None:
+    """--calibration SET: the runs of the set it names (the out-of-time set here), as
+    overcap.run gives them with that set in place, and the header says which."""
+    name = "baseline-holdout-2013-2019"
+    res = invoke("diagnose", "--seeds", "3", "--json", "--calibration", name, *SHORT)
+    assert res.exit_code == 0, res.output
+    eco = pd.DataFrame(json.loads(res.stdout)["tables"]["economy"])
+    held = overcap.run(overcap.load_scenario("baseline", SHORT[1:], calibration=name), seed=3)
+    shipped = overcap.run(overcap.load_scenario("baseline", SHORT[1:]), seed=3)
+    util = [
+        r.economy.loc[r.economy["year"] >= 1995, "aggregate_utilisation"] for r in (held, shipped)
+    ]
+    assert np.allclose(eco["aggregate_utilisation"].to_numpy(), util[0].to_numpy())
+    assert not np.allclose(util[0].to_numpy(), util[1].to_numpy())
+    text = invoke("diagnose", "--seeds", "3", "--calibration", name, *SHORT).stdout
+    head = " ".join(text.split("\n\n")[0].split())  # the header, unwrapped
+    assert head.endswith(f"time.end_year=2000, --calibration {name}"), head
+
+
 def test_cli_json_and_csv(tmp_path: Path) -> None:
     res = invoke("diagnose", "--seeds", "3", "--years", "1996-1998", "--json", *SHORT)
     assert res.exit_code == 0, res.output
@@ -495,6 +514,7 @@ def test_cli_json_and_csv(tmp_path: Path) -> None:
         (["--set", "nope.x=1"], ["nope"]),
         (["--json", "--csv", "somewhere"], ["--json and --csv"]),
         (["--replicates", "0"], ["--replicates 0", "at least 1"]),
+        (["--calibration", "nope"], ["calibration 'nope'", "baseline-holdout-2013-2019, none"]),
     ],
 )
 def test_cli_bad_input_one_line(args: list[str], fragments: list[str]) -> None:

@@ -137,6 +137,27 @@ Quiet = Annotated[
     ),
 ]
 ScenarioSeed = Annotated[int | None, typer.Option(help="Seed (default: the scenario's).", min=0)]
+CalibrationSet = Annotated[
+    str | None,
+    typer.Option(
+        "--calibration",
+        metavar="SET",
+        help="Another calibrated set in place of the one the scenario names: a set's name in "
+        "the package (baseline-holdout-2013-2019: the out-of-time set), the path of a JSON "
+        "file written by overcap calibrate, or none (the documented defaults).",
+    ),
+]
+
+
+def _set_label(sc: Scenario, calibration: str | None) -> str:
+    """What a title says of the set when --calibration put one in place ('' otherwise)."""
+    if calibration is None:
+        return ""
+    if sc.calibrated is None:
+        return ", no calibrated set"
+    return f", calibrated set {Path(str(sc.calibrated['file'])).stem}"
+
+
 FixedSets = Annotated[
     list[str] | None, typer.Option("--set", help="Fixed override: path=value (repeatable).")
 ]
@@ -728,17 +749,7 @@ def check(
             "time: windows ending in FROM or later) and the rest (in-sample)."
         ),
     ] = None,
-    calibration: Annotated[
-        str | None,
-        typer.Option(
-            "--calibration",
-            metavar="SET",
-            help="Check another calibrated set in place of the one the scenario names: a "
-            "set's name in the package (baseline-holdout-2013-2019: the out-of-time set), "
-            "the path of a JSON file written by overcap calibrate, or none (the documented "
-            "defaults).",
-        ),
-    ] = None,
+    calibration: CalibrationSet = None,
     workers: Workers = None,
     scheduler: SchedulerAddr = None,
 ) -> None:
@@ -811,8 +822,7 @@ def check(
         return
     t = Table(
         title=f"{sc.name} against the record: {runs} runs, seed {seed}"
-        + (f", calibrated set {applied}" if calibration is not None and applied else "")
-        + (", no calibrated set" if calibration is not None and not applied else ""),
+        + _set_label(sc, calibration),
         title_justify="left",
         show_lines=True,
     )
@@ -2590,6 +2600,7 @@ def diagnose(
     csv: Annotated[
         Path | None, typer.Option("--csv", help="Write the tables as CSV files into DIR.")
     ] = None,
+    calibration: CalibrationSet = None,
     quiet: Quiet = False,
 ) -> None:
     """Look inside a run: sectors, trade, zombies, provinces and the checks of issue 14.
@@ -2608,7 +2619,7 @@ def diagnose(
     try:
         seed_list = dg.parse_seeds(seeds)
         dg.check_replicates(replicates)
-        sc = load_scenario(scenario, set_ or [])
+        sc = load_scenario(scenario, set_ or [], calibration=calibration)
     except (dg.DiagnosticsError, ScenarioError) as exc:
         _fail(str(exc))
         return
@@ -2619,7 +2630,8 @@ def diagnose(
         )
     if csv is not None and (problem := _writable_dir(csv)) is not None:
         _fail(f"--csv {csv}: {problem}")
-    label = f"{sc.name}, {len(seed_list)} seed{'s' if len(seed_list) > 1 else ''}"
+    label = f"{sc.name}{_set_label(sc, calibration)}, {len(seed_list)} seed"
+    label += "s" if len(seed_list) > 1 else ""
     if replicates > 1:
         label += f" x {replicates} replicates"
     if _progress_enabled(quiet or as_json):
@@ -2651,7 +2663,8 @@ def diagnose(
         return
     # laid out for 80 columns: COLUMNS when set, the terminal's width, else 80
     out = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 80)
-    for part in dg.render(diag, set_ or []):
+    shown = [*(set_ or []), *([f"--calibration {calibration}"] if calibration else [])]
+    for part in dg.render(diag, shown):
         out.print(part)
         out.print()
     if csv is not None:
