@@ -351,6 +351,10 @@ def test_another_set_or_none_takes_the_named_sets_place(tmp_path: Path) -> None:
     assert over.market.price_adjustment == 0.5
     none = overcap.load_scenario("baseline", calibration="none")
     assert none.calibrated is None and none == default
+    # a scenario file that says "none" (the word the error lists) names no set either
+    toml = tmp_path / "none.toml"
+    toml.write_text('inherits = "baseline"\ncalibration = "none"\n', encoding="utf-8")
+    assert overcap.load_scenario(str(toml)).calibrated is None
     with pytest.raises(overcap.ScenarioError, match=f"allowed: baseline, {name}, none"):
         overcap.load_scenario("baseline", calibration="nope")
     with pytest.raises(overcap.ScenarioError, match="not in a scenario already loaded"):

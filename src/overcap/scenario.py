@@ -2179,7 +2179,8 @@ def load_scenario(
     ``calibration`` puts another set in place of the one the scenario names: a set's
     name in the package (``baseline-holdout-2013-2019``, the out-of-time set), the path
     of a JSON file written by ``overcap calibrate``, or ``"none"`` (no set: the
-    documented defaults); with ``calibrated=False`` no set is applied either way.
+    documented defaults; a scenario file may say ``calibration = "none"`` too); with
+    ``calibrated=False`` no set is applied either way.
 
     Overrides are ``{"investment.visibility": 0.5}`` (or ``investment__visibility``
     as a keyword) or ``["investment.visibility=0.5"]``.
@@ -2196,7 +2197,10 @@ def load_scenario(
         raw = _resolve(str(name_or_path))
         name = str(raw.get("name", name_or_path))
         if calibration is not None:
-            raw["calibration"] = None if calibration.strip().lower() == "none" else calibration
+            raw["calibration"] = calibration
+        named = raw.get("calibration")
+        if isinstance(named, str) and named.strip().lower() == "none":
+            raw["calibration"] = None  # "none", from a file or the caller: no set
         if calibrated and raw.get("calibration"):
             raw = apply_calibration(raw, str(raw["calibration"]))
         elif not calibrated:
