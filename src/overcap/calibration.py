@@ -1025,12 +1025,8 @@ def scenario_with_set(scenario: str, path: str | Path) -> Scenario:
     """The scenario as load_scenario builds it, with the calibrated set at ``path`` in
     place of the one it names: the set's values replace the defaults, the scenario's own
     file still wins over them, and a parameter the set lacks keeps its default (not the
-    shipped set's value)."""
-    from overcap.scenario import _resolve, apply_calibration
-
-    raw = apply_calibration(_resolve(scenario), str(path))
-    raw["calibration"] = str(path)
-    return Scenario.model_validate(raw)
+    shipped set's value): ``load_scenario(scenario, calibration=path)``."""
+    return load_scenario(scenario, calibration=str(path))
 
 
 def _median(xs: list[int]) -> float | int:

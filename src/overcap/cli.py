@@ -149,13 +149,17 @@ CalibrationSet = Annotated[
 ]
 
 
+def _set_name(sc: Scenario) -> str | None:
+    """The name (file stem) of the calibrated set a scenario runs with; None: no set."""
+    return None if sc.calibrated is None else Path(str(sc.calibrated["file"])).stem
+
+
 def _set_label(sc: Scenario, calibration: str | None) -> str:
     """What a title says of the set when --calibration put one in place ('' otherwise)."""
     if calibration is None:
         return ""
-    if sc.calibrated is None:
-        return ", no calibrated set"
-    return f", calibrated set {Path(str(sc.calibrated['file'])).stem}"
+    name = _set_name(sc)
+    return ", no calibrated set" if name is None else f", calibrated set {name}"
 
 
 FixedSets = Annotated[
@@ -773,7 +777,6 @@ def check(
         _fail(str(exc))
         return
     held = holdout_mask(fact_list, span)
-    applied = None if sc.calibrated is None else Path(str(sc.calibrated["file"])).stem
     try:
         with console.status(f"running {runs} runs of {sc.name} ...") if not as_json else _null():
             results = ensemble(sc, runs=runs, seed=seed, workers=workers, scheduler=scheduler)
@@ -787,7 +790,7 @@ def check(
     if as_json:
         out = {
             "scenario": sc.name,
-            "calibration": applied,
+            "calibration": _set_name(sc),
             "runs": runs,
             "seed": seed,
             "facts_sha256": digest,
