@@ -403,6 +403,7 @@ def vocabulary() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     model's own result tables (one tiny run, once), every sector of data/sectors.csv
     and every province of data/provinces.csv."""
     from overcap.model import run
+    from overcap.scenario import load_scenario
 
     tiny = {
         "time.start_year": 2000,
@@ -410,7 +411,8 @@ def vocabulary() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
         "time.spinup_years": 1,
         "population.firms_start": 50,
     }
-    r = run("baseline", seed=0, overrides=tiny)
+    # the columns do not depend on the calibrated set: read them without it
+    r = run(load_scenario("baseline", tiny, calibrated=False), seed=0)
     keys = {"year", "sector", "province", "partner"}
     indicators = {
         str(c)
