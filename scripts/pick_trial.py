@@ -44,7 +44,11 @@ trials (by the loss on its 3 or 5 replicates; ``--top N``: the N best):
    is not below it, nothing is written and the exit code is 1 (the rule that installs a
    pick, docs/CALIBRATION.md); with validation seeds, the shipped set's mean count on
    them is measured instead (``shipped_set_validation_passed``), and the pick is written
-   only if its mean count is above it;
+   only if its mean count is above it; with ``--ties-by-ranges`` (session 49, stated
+   before its studies ran) also on an equal count if the shipped set leaves the ranges
+   with the study's margin on the study's seed or a check seed, which the pick may not
+   (``shipped_set_implausibility``): a set at the ceiling of its facts is replaced by
+   one that fits them as well inside the record's ranges;
 6. the pick is written (provenance ``loss_10_replicates`` and
    ``passed_in_sample_10_replicates``, or ``loss_pick_replicates`` and
    ``passed_in_sample_pick_replicates`` with ``pick_replicates`` N when N is not 10).
@@ -157,6 +161,13 @@ def main(argv: list[str]) -> int:
         "shipped set's)",
     )
     ap.add_argument(
+        "--ties-by-ranges",
+        action="store_true",
+        help="with --against and --validate-seed: on an equal count, write the pick if the "
+        "shipped set's implausibility (the study's margin, the study's seed and each "
+        "--check-seed, on the pick's replicates) is above 0, as the pick's may not be",
+    )
+    ap.add_argument(
         "--top",
         type=int,
         default=TOP,
@@ -181,6 +192,8 @@ def main(argv: list[str]) -> int:
             f"--validate-seed {validate}: expected seeds other than the study's ({a.seed}) "
             "and the test's 0-7"
         )
+    if a.ties_by_ranges and (a.against is None or not validate):
+        ap.error("--ties-by-ranges: needs --against and --validate-seed")
     n_rep = a.replicates
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
@@ -306,15 +319,29 @@ def main(argv: list[str]) -> int:
     loss, t, r, params, sign, passed_val, repl = min(kept, key=lambda x: (-x[5], x[0]))
     shipped_loss: float | None = None
     shipped_val: float | None = None
+    shipped_implausible: float | None = None
     if a.against is not None and validate:
-        shipped_val = validation(json.loads(a.against.read_text())["params"])[0]
+        shipped_params = json.loads(a.against.read_text())["params"]
+        shipped_val = validation(shipped_params)[0]
         verdict = "above" if passed_val > shipped_val else "not above"
         print(
             f"#{t.number}: {passed_val:.1f} facts passed on the validation seeds; the shipped "
             f"set {a.against.name}: {shipped_val:.1f}: {verdict}",
             flush=True,
         )
-        if passed_val <= shipped_val:
+        if passed_val == shipped_val and a.ties_by_ranges:
+            shipped_implausible = sum(
+                float(on_replicates(shipped_params, s)["implausibility"])
+                for s in [a.seed, *(a.check_seed or [])]
+            )
+            print(
+                f"a tie: the shipped set's implausibility with the margin {margin} on seeds "
+                f"{[a.seed, *(a.check_seed or [])]}: {shipped_implausible:.3g} (the pick's: 0)",
+                flush=True,
+            )
+        if passed_val < shipped_val or (
+            passed_val == shipped_val and not (shipped_implausible or 0.0) > 0
+        ):
             print("the pick does not beat the shipped set: nothing written")
             return 1
     elif a.against is not None:
@@ -388,6 +415,8 @@ def main(argv: list[str]) -> int:
         pv["validation_passed"] = passed_val
         if shipped_val is not None:
             pv["shipped_set_validation_passed"] = shipped_val
+        if shipped_implausible is not None:
+            pv["shipped_set_implausibility"] = shipped_implausible
     if a.check_seed:
         pv["plausibility_check_seed"] = (
             a.check_seed[0] if len(a.check_seed) == 1 else list(a.check_seed)
