@@ -81,7 +81,9 @@ REGIME_KNOBS: dict[tuple[str, str], tuple[float, float]] = {
 # (its utilisation 2011-15, F13): data/sectors.csv documents both ranges. From session
 # 45, solar's start presence in foreign markets (read with switches.export_presence,
 # docs/ODD.md 7.11.5): the record has solar's world share from about 1% in 2000 (F38's
-# 2010 share and the 2007 datum of S_CN_PV_EARLY); the other sectors start present.
+# 2010 share and the 2007 datum of S_CN_PV_EARLY); from session 49, steel's (China
+# imported more steel than it exported until 2005, S_CN_STEEL_TRADE; F25 has its 2000
+# output); the other sectors start present.
 SECTOR_KNOBS: tuple[tuple[str, str], ...] = (
     ("solar_pv", "export_share"),
     ("li_batteries", "export_share"),
@@ -99,6 +101,7 @@ SECTOR_KNOBS: tuple[tuple[str, str], ...] = (
     ("appliances", "export_share"),
     ("flat_glass", "vc_share"),
     ("solar_pv", "presence_start"),
+    ("steel", "presence_start"),
 )
 SECTOR_KNOB_MEANING: dict[str, tuple[str, str]] = {
     "export_share": (
