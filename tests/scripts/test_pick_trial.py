@@ -347,6 +347,54 @@ def test_against_with_validation_compares_the_facts_passed(
         assert "shipped_set_loss_pick_replicates" not in pv
 
 
+@pytest.mark.parametrize(
+    ("shipped_seed_implausibility", "tie_rule", "written"),
+    [(0.0, True, False), (0.2, True, True), (0.2, False, False)],
+)
+def test_ties_by_ranges_writes_an_equal_pick_only_over_a_set_outside_the_ranges(
+    pick: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    shipped_seed_implausibility: float,
+    tie_rule: bool,
+    written: bool,
+) -> None:
+    """--ties-by-ranges (session 49): the shipped set passes as many facts on the
+    validation seeds as the pick (44); the pick is written only if the rule is asked for
+    and the shipped set leaves the ranges on the study seed's streams (seed 11's), and
+    the provenance records the shipped set's implausibility there."""
+    shipped = tmp_path / "shipped.json"
+    shipped.write_text(json.dumps({"params": {A: 0.9, B: 0.9, "exit.rescue_soe": 0.1}}))
+    fake = pick.evaluate
+
+    def evaluate(scenario: str, params: dict[str, Any], *args: Any, **kw: Any) -> dict[str, Any]:
+        if params.get("exit.rescue_soe") == 0.1:  # the shipped set: the pick's count
+            seed = args[3]
+            implaus = shipped_seed_implausibility if seed == 11 else 0.0
+            passed = 44 if seed in VALIDATE_SEEDS else 40
+            return {"loss": 0.5, "implausibility": implaus, "passed_in": passed, "total_in": 71}
+        return fake(scenario, params, *args, **kw)
+
+    monkeypatch.setattr(pick, "evaluate", evaluate)
+    extra = ["--against", str(shipped)]
+    if tie_rule:
+        extra.append("--ties-by-ranges")
+    rc, out = _main(pick, tmp_path, *_validating(*extra))
+    assert (rc == 0) is written and out.exists() is written
+    if written:
+        pv = json.loads(out.read_text())["provenance"]
+        assert pv["validation_passed"] == pv["shipped_set_validation_passed"] == 44.0
+        assert pv["shipped_set_implausibility"] == pytest.approx(0.2)
+
+
+def test_ties_by_ranges_without_a_set_to_compare_is_a_one_line_error(
+    pick: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        _main(pick, tmp_path, *_validating("--ties-by-ranges"))
+    assert "--ties-by-ranges: needs --against" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("seed", ["2", "11"])
 def test_a_validation_seed_that_scores_tests_or_fits_is_a_one_line_error(
     pick: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str], seed: str
