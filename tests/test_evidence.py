@@ -232,6 +232,26 @@ def test_packaged_facts_parse_and_hash(tmp_path: Path) -> None:
     assert digest == hashlib.sha256(data_path("facts.csv").read_bytes() + units).hexdigest()
 
 
+def test_facts_parse_when_the_shipped_set_does_not_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The names a fact may use are read from the uncalibrated baseline: a calibrated set
+    that no longer loads (a datum's range moved under it, session 49) does not stop the
+    facts file from parsing."""
+    import overcap.scenario as scenario
+    from overcap.evidence import vocabulary
+
+    def unloadable(raw: object, name: str) -> object:
+        raise scenario.ScenarioError(f"calibration {name!r}: a value outside its range")
+
+    monkeypatch.setattr(scenario, "apply_calibration", unloadable)
+    vocabulary.cache_clear()
+    try:
+        facts, _ = load_facts()
+        assert len(facts) == 71
+        assert "export_share" in vocabulary()[0]
+    finally:
+        vocabulary.cache_clear()
+
+
 def test_a_bad_unit_table_names_its_row_and_column(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
