@@ -142,8 +142,9 @@ def test_learning_factors_world_and_own() -> None:
 
 
 def test_cumulative_split_by_origin() -> None:
-    """China's share of the start stock is (D^cn + a M) / (D^cn + M) in the first active
-    year; its share of the anchor is china_cum_share; both splits sum to the world."""
+    """China's share of the start stock is (D^cn + k0 a M) / (D^cn + M) in the first
+    active year, at its start presence k0 (ODD 7.11.5); its share of the anchor is
+    china_cum_share; both splits sum to the world."""
     sc = overcap.load_scenario("baseline", calibrated=False)
     inp = inputs.build_inputs(sc)
     np.testing.assert_allclose(
@@ -156,7 +157,8 @@ def test_cumulative_split_by_origin() -> None:
     np.testing.assert_allclose(inp.cum_china_anchor / inp.cum_world_anchor, share, rtol=1e-12)
     j = sc.sector_ids.index("steel")
     d, m = inp.china_demand[0, j], inp.foreign_demand[0, j]
-    a = sc.sectors["steel"].export_share
+    a = sc.sectors["steel"].export_share * inp.presence_start[j]
+    assert inp.presence_start[j] == sc.sectors["steel"].presence_start < 1.0  # session 49
     assert inp.cum_china_start[j] / inp.cum_world_start[j] == pytest.approx((d + a * m) / (d + m))
 
 
