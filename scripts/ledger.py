@@ -28,7 +28,6 @@ from overcap._kernels import ensure_neutral
 # isort: split
 import pandas as pd
 
-from overcap.calibration import scenario_with_set
 from overcap.evidence import check, load_facts
 from overcap.experiments import ensemble
 from overcap.scenario import ScenarioError, load_scenario, parse_override
@@ -47,9 +46,9 @@ def ledger(
 ) -> pd.DataFrame:
     """One row per fact and seed: id, seed, value (median of ``runs``), passed, low,
     high, label. ``set_file`` takes the shipped set's place as ``overcap score`` puts the
-    out-of-time set in it (``calibration.scenario_with_set``); ``overrides`` go on top."""
-    base = scenario_with_set("baseline", set_file) if set_file else load_scenario("baseline")
-    sc = load_scenario(base, overrides) if overrides else base
+    out-of-time set in it (``load_scenario(..., calibration=)``); ``overrides`` go on top."""
+    calibration = None if set_file is None else str(set_file)
+    sc = load_scenario("baseline", overrides or None, calibration=calibration)
     facts, _ = load_facts(None)
     frames = []
     for seed in seeds:

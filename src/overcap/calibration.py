@@ -1024,14 +1024,6 @@ def replacement_excess(sc: Scenario, seed: int, on: Sequence[Any]) -> tuple[floa
     return excess, worst
 
 
-def scenario_with_set(scenario: str, path: str | Path) -> Scenario:
-    """The scenario as load_scenario builds it, with the calibrated set at ``path`` in
-    place of the one it names: the set's values replace the defaults, the scenario's own
-    file still wins over them, and a parameter the set lacks keeps its default (not the
-    shipped set's value): ``load_scenario(scenario, calibration=path)``."""
-    return load_scenario(scenario, calibration=str(path))
-
-
 def _median(xs: list[int]) -> float | int:
     m = float(np.median(xs))
     return int(m) if m.is_integer() else m
@@ -1078,7 +1070,10 @@ def measure_scores(
         plan.append(("in_sample", sc, shipped["fit_seed"]))
     plan += [("out_of_stream", sc, s) for s in seeds]
     if hold is not None:
-        plan += [("out_of_time", scenario_with_set(scenario, hold_path), s) for s in seeds]
+        # the out-of-time set in place of the one the scenario names (a parameter it lacks
+        # keeps its default, not the shipped set's value)
+        hold_sc = load_scenario(scenario, calibration=str(hold_path))
+        plan += [("out_of_time", hold_sc, s) for s in seeds]
     total = len(plan) * runs
     scored: dict[str, dict[int, dict[str, list[int]]]] = {}
     for k, (role, s_sc, seed) in enumerate(plan):

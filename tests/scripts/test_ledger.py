@@ -55,13 +55,12 @@ def test_a_set_file_takes_the_shipped_sets_place(led: ModuleType, tmp_path: Path
     """A set file replaces the shipped set as ``overcap score`` puts the out-of-time set in
     its place: a parameter the file lacks keeps its default, not the shipped value;
     ``--set`` overrides go on top."""
-    from overcap.calibration import scenario_with_set
     from overcap.scenario import load_scenario
 
     f = tmp_path / "set.json"
     f.write_text(json.dumps({"params": {"investment.visibility": 0.5}}))
     assert led._overrides(["trade.learning_spillover=0.6"]) == {"trade.learning_spillover": 0.6}
-    sc = scenario_with_set("baseline", f)
+    sc = load_scenario("baseline", calibration=str(f))
     default = load_scenario("baseline", calibrated=False)
     assert sc.investment.visibility == 0.5
     assert sc.market.price_adjustment == default.market.price_adjustment
@@ -69,7 +68,7 @@ def test_a_set_file_takes_the_shipped_sets_place(led: ModuleType, tmp_path: Path
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"scenario": "baseline"}))
     with pytest.raises(ValueError, match="not a calibration file"):
-        scenario_with_set("baseline", bad)
+        load_scenario("baseline", calibration=str(bad))
 
 
 @pytest.mark.parametrize(
