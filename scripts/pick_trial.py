@@ -339,9 +339,8 @@ def main(argv: list[str]) -> int:
                 f"{[a.seed, *(a.check_seed or [])]}: {shipped_implausible:.3g} (the pick's: 0)",
                 flush=True,
             )
-        if passed_val < shipped_val or (
-            passed_val == shipped_val and not (shipped_implausible or 0.0) > 0
-        ):
+        # above the shipped set, or (with --ties-by-ranges) equal to one outside the ranges
+        if not (passed_val > shipped_val or (shipped_implausible or 0.0) > 0):
             print("the pick does not beat the shipped set: nothing written")
             return 1
     elif a.against is not None:
