@@ -83,7 +83,8 @@ REGIME_KNOBS: dict[tuple[str, str], tuple[float, float]] = {
 # docs/ODD.md 7.11.5): the record has solar's world share from about 1% in 2000 (F38's
 # 2010 share and the 2007 datum of S_CN_PV_EARLY); from session 49, steel's (China
 # imported more steel than it exported until 2005, S_CN_STEEL_TRADE; F25 has its 2000
-# output); the other sectors start present.
+# output); from session 50, EVs' (1.3% of the world's EV exports in 2017, S_OE_EVEXP;
+# F47-F52 have their 2015-19 output and world share); the other sectors start present.
 SECTOR_KNOBS: tuple[tuple[str, str], ...] = (
     ("solar_pv", "export_share"),
     ("li_batteries", "export_share"),
@@ -102,6 +103,7 @@ SECTOR_KNOBS: tuple[tuple[str, str], ...] = (
     ("flat_glass", "vc_share"),
     ("solar_pv", "presence_start"),
     ("steel", "presence_start"),
+    ("electric_vehicles", "presence_start"),
 )
 SECTOR_KNOB_MEANING: dict[str, tuple[str, str]] = {
     "export_share": (

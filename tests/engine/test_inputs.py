@@ -195,8 +195,9 @@ def test_steel_annual_rows_keep_the_anchors_ratio_of_use_to_production() -> None
 def test_presence_start_is_read_only_with_its_switch() -> None:
     """inputs.presence_start: the datum of data/sectors.csv with switches.export_presence,
     1 everywhere without it; the start stock of solar's experience is then split at
-    China's small start share instead of its Armington base share (ODD 7.8.3). Solar and,
-    from session 49, steel start below full presence; the other sectors at 1."""
+    China's small start share instead of its Armington base share (ODD 7.8.3). Solar,
+    from session 49 steel and from session 50 EVs start below full presence; the other
+    sectors at 1."""
     from overcap.engine.inputs import build_inputs
 
     off = build_inputs(overcap.load_scenario("baseline", {"switches.export_presence": False}))
@@ -204,10 +205,12 @@ def test_presence_start_is_read_only_with_its_switch() -> None:
     assert overcap.load_scenario("baseline").switches.export_presence  # on by default
     j = off.sectors.index("solar_pv")
     k = off.sectors.index("steel")
+    e = off.sectors.index("electric_vehicles")
     assert np.all(off.presence_start == 1.0)
     assert on.presence_start[j] <= 0.05  # its documented range's top
     assert on.presence_start[k] <= 0.12  # its documented range's top
-    assert np.all(np.delete(on.presence_start, [j, k]) == 1.0)
+    assert on.presence_start[e] <= 0.02  # its documented range's top
+    assert np.all(np.delete(on.presence_start, [j, k, e]) == 1.0)
     share_off = off.cum_china_start[j] / (off.cum_china_start[j] + off.cum_foreign_start[j])
     share_on = on.cum_china_start[j] / (on.cum_china_start[j] + on.cum_foreign_start[j])
     assert share_on < 0.1 < 0.5 < share_off
