@@ -606,3 +606,22 @@ def test_soe_zombie_ratio_check_reads_the_ownership_shares_of_2005_13() -> None:
     assert dg._soe_zombie_ratio({"economy": eco}, 2010, 2030)[1] is None
     old = eco.drop(columns=["zombie_share_soe", "zombie_share_private"])
     assert dg._soe_zombie_ratio({"economy": old}, 1995, 2030)[1] is None
+
+
+def test_steel_export_share_check_reads_the_summed_window_against_its_range() -> None:
+    """Steel exports 6 of 100 a year in 2005-2012 pass (0.06); 15 of 100 fail (0.15,
+    above summary.EXPORT_SHARE_RANGES' 0.12); a selection that does not hold the whole
+    window is not evaluable."""
+    check = dg._export_share("steel")
+
+    def frame(exports: float) -> dict[str, pd.DataFrame]:
+        years = list(range(2000, 2016))
+        sec = pd.DataFrame({"year": years, "sector": "steel", "exports": exports, "output": 100.0})
+        return {"_sectors": sec}
+
+    value, passed, detail = check(frame(6.0), 1995, 2030)
+    assert value == pytest.approx(0.06) and passed is True and detail == "2005-2012"
+    value, passed, _ = check(frame(15.0), 1995, 2030)
+    assert value == pytest.approx(0.15) and passed is False
+    assert check(frame(6.0), 2008, 2030)[1] is None
+    assert check(frame(6.0), 1995, 2010)[1] is None

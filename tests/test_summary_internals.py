@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from overcap.summary import (
+    EXPORT_SHARE_RANGES,
+    EXPORT_SHARE_UNIT,
     JUMPS_MAX,
     MARGIN_MAX,
     Internals,
@@ -15,6 +17,7 @@ from overcap.summary import (
     internals,
     jump_share,
     starts_after_freeze,
+    window_export_share,
 )
 
 
@@ -186,3 +189,53 @@ def test_starts_after_freeze_is_the_years_starts_over_last_years_capacity() -> N
     )
     assert starts_after_freeze(s, "steel") == pytest.approx(0.3)
     assert starts_after_freeze(s, "coal") == pytest.approx(0.1)
+
+
+def _steel_trade(years: range, exports: float, output: float = 100.0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"year": list(years), "sector": "steel", "exports": exports, "output": output}
+    )
+
+
+def test_the_export_share_is_summed_over_its_whole_window_or_not_judged() -> None:
+    """Exports 5 of output 100 in 2005-08 and 15 of 100 in 2009-12: 80 / 800 = 0.1, the
+    ratio of sums; a table that stops in 2011, or a year without output, is not judged."""
+    sec = pd.concat([_steel_trade(range(2005, 2009), 5.0), _steel_trade(range(2009, 2013), 15.0)])
+    assert np.isclose(window_export_share(sec, "steel", 2005, 2012), 0.1)
+    assert np.isnan(window_export_share(sec[sec["year"] <= 2011], "steel", 2005, 2012))
+    dead = sec.assign(output=np.where(sec["year"] == 2007, 0.0, sec["output"]))
+    assert np.isnan(window_export_share(dead, "steel", 2005, 2012))
+    assert np.isnan(window_export_share(sec, "coal", 2005, 2012))
+
+
+def test_internals_read_steels_export_share_and_leave_it_out_before_its_window() -> None:
+    first, last, low, high = EXPORT_SHARE_RANGES["steel"]
+    sec = _steel_trade(range(1995, 2020), 8.0).assign(
+        revenue=1.0, profit=0.1, margin=0.1, capacity=120.0
+    )
+    prov = pd.DataFrame({"year": range(1995, 2020), "subsidies": 1.0, "bailouts": 0.0})
+    eco = pd.DataFrame({"year": range(1995, 2020), "gdp": 100.0, "zombie_share": 0.1})
+    assert np.isclose(internals(sec, prov, eco).export_share["steel"], 0.08)
+    early = sec[sec["year"] < last]
+    got = internals(early, prov[prov["year"] < last], eco[eco["year"] < last])
+    assert got.export_share == {}
+
+
+def test_an_export_share_outside_its_range_enters_the_implausibility() -> None:
+    """Steel's range is the record's 0.081 within a factor 1.5; a share above or below it
+    counts in units of EXPORT_SHARE_UNIT, the median over runs counts, and the margin
+    moves both bounds inward."""
+    _, _, low, high = EXPORT_SHARE_RANGES["steel"]
+    assert low < 357.24 / 4427.68 < high  # the record's ratio (summary.py's comment)
+    base = Internals(0.1, 3.0, {"steel": -0.1})
+    inside = Internals(0.1, 3.0, {"steel": -0.1}, export_share={"steel": (low + high) / 2})
+    assert implausibility([inside]) == implausibility([base]) == 0.0
+    wide = Internals(0.1, 3.0, {"steel": -0.1}, export_share={"steel": high + 0.02})
+    assert np.isclose(implausibility([wide]), 0.02 / EXPORT_SHARE_UNIT)
+    narrow = Internals(0.1, 3.0, {"steel": -0.1}, export_share={"steel": low - 0.01})
+    assert np.isclose(implausibility([narrow]), 0.01 / EXPORT_SHARE_UNIT)
+    assert np.isclose(implausibility([wide, wide, inside]), 0.02 / EXPORT_SHARE_UNIT)
+    assert implausibility([wide, inside, inside]) == 0.0
+    at_high = Internals(0.1, 3.0, {"steel": -0.1}, export_share={"steel": high})
+    assert implausibility([at_high]) == 0.0
+    assert np.isclose(implausibility([at_high], margin=0.1), 0.1)

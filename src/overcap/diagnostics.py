@@ -29,6 +29,7 @@ import pandas as pd
 from overcap.model import Result, run
 from overcap.scenario import Scenario, load_scenario
 from overcap.summary import (
+    EXPORT_SHARE_RANGES,
     JUMP_RATIO,
     JUMPS_MAX,
     MARGIN_MAX,
@@ -40,6 +41,7 @@ from overcap.summary import (
     rolling_margins,
     sector_books,
     sector_margins,
+    window_export_share,
 )
 
 # metrics (and key numbers) that are years
@@ -370,7 +372,12 @@ def _one_run(res: Result, a: int, b: int) -> dict[str, pd.DataFrame]:
     }
     out["trade_sectors"] = trade_sectors(sec, _in(res.trade, a, b), out["trade_first"])
     out["expectations"] = expectations(res.sectors, res.scenario, a, b)
-    ctx = {**out, "_yearly_margin": _sector_margin(sec), "_capacity_changes": capacity_changes(sec)}
+    ctx = {
+        **out,
+        "_yearly_margin": _sector_margin(sec),
+        "_capacity_changes": capacity_changes(sec),
+        "_sectors": sec,
+    }
     out["key_numbers"] = key_numbers(ctx)
     out["checks"] = checks(ctx, a, b)
     return out
@@ -915,6 +922,23 @@ def _capacity_jumps(t: dict[str, pd.DataFrame], a: int, b: int) -> Verdict:
     return share, bool(share <= JUMPS_MAX), detail
 
 
+def _export_share(sector: str) -> Callable[[dict[str, pd.DataFrame], int, int], Verdict]:
+    """The check of a sector's exports over output, summed over its window, against its
+    internal range (summary.EXPORT_SHARE_RANGES); not evaluable unless the selected
+    years hold the whole window."""
+    first, last, low, high = EXPORT_SHARE_RANGES[sector]
+
+    def check(t: dict[str, pd.DataFrame], a: int, b: int) -> Verdict:
+        if not (a <= first and last <= b):
+            return float("nan"), None, ""
+        v = window_export_share(t["_sectors"], sector, first, last)
+        if not np.isfinite(v):
+            return float("nan"), None, ""
+        return v, bool(low <= v <= high), f"{first}-{last}"
+
+    return check
+
+
 # how a check's value is shown: y year, p percent, else r ratio
 CHECK_KINDS = {"solar_measure_after_2010": "y", "provincial_spending": "p"}
 
@@ -999,6 +1023,16 @@ CHECKS: tuple[
         f"<= {MARGIN_MAX:g}",
         "sectors.profit / revenue",
         _best_margin,
+    ),
+    *(
+        (
+            f"{sector}_export_share",
+            f"{sector.replace('_', ' ')} exports / output, {first}-{last} (summed)",
+            f"{low:g}-{high:g}",
+            "sectors.exports, output",
+            _export_share(sector),
+        )
+        for sector, (first, last, low, high) in EXPORT_SHARE_RANGES.items()
     ),
     (
         "capacity_jumps",
