@@ -3,6 +3,8 @@ of the sector table, as docs/DIAGNOSTICS.md's probes read them.
 
     python scripts/probe_sector.py electric_vehicles --from 2016 --to 2024 \\
         --seeds 1 2 3 --runs 3 --cols output,capacity,margin [--set path=value ...]
+    python scripts/probe_sector.py steel --calibration \\
+        src/overcap/calibration/baseline-holdout-2013-2019.json   # the out-of-time set
 
 The runs are ``overcap.experiments.ensemble``'s (replicate r of seed s on stream r of
 s), so a probe reads the same runs as ``overcap check --seed s``. Nothing is stored; a probe
@@ -20,6 +22,7 @@ from overcap._kernels import ensure_neutral
 import pandas as pd
 
 from overcap.experiments import ensemble
+from overcap.scenario import ScenarioError, load_scenario
 
 DEFAULT_COLS = "output,domestic_sales,exports,capacity,utilisation,margin,price"
 
@@ -34,12 +37,18 @@ def main() -> None:
     ap.add_argument("--cols", default=DEFAULT_COLS, help="comma-separated sector columns")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=V")
     ap.add_argument("--scenario", default="baseline")
-    a = ap.parse_args()
-    df = pd.concat(
-        r.sectors
-        for s in a.seeds
-        for r in ensemble(a.scenario, runs=a.runs, seed=s, overrides=a.overrides, workers=0)
+    ap.add_argument(
+        "--calibration",
+        default=None,
+        metavar="SET",
+        help="a calibrated set (JSON file or shipped name) in the shipped set's place",
     )
+    a = ap.parse_args()
+    try:
+        sc = load_scenario(a.scenario, a.overrides or None, calibration=a.calibration)
+    except (ScenarioError, ValueError, OSError) as exc:
+        raise SystemExit(f"error: {exc}") from None
+    df = pd.concat(r.sectors for s in a.seeds for r in ensemble(sc, runs=a.runs, seed=s, workers=0))
     df = df[(df.sector == a.sector) & df.year.between(a.y0, a.y1)]
     if df.empty:
         raise SystemExit(f"no rows: sector {a.sector!r} is not in the run, or no year in range")

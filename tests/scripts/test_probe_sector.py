@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from overcap.experiments import ensemble
+from overcap.scenario import load_scenario
 from tests.scripts import load_script
 
 SHORT = ["--set", "time.end_year=1999", "--set", "population.firms_start=2000"]
@@ -35,11 +36,30 @@ def test_prints_the_median_over_every_run_of_the_seeds(
     assert want.to_string() in out
 
 
+def test_a_calibrated_set_takes_the_shipped_sets_place(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--calibration`` runs the out-of-time set, as ``ledger.py SET`` does: the table is
+    that set's runs', not the shipped set's."""
+    oot = "baseline-holdout-2013-2019"
+    _main(monkeypatch, [*ARGS, "--cols", "output", "--calibration", oot])
+    out = capsys.readouterr().out
+    sc = load_scenario("baseline", [*SHORT[1::2]], calibration=oot)
+    runs = [r for s in (1, 2) for r in ensemble(sc, 2, s, workers=0)]
+    d = pd.concat(r.sectors for r in runs)
+    d = d[(d.sector == "steel") & d.year.between(1996, 1998)]
+    want = d.groupby("year")[["output"]].median().round(3)
+    assert want.to_string() in out
+    _main(monkeypatch, [*ARGS, "--cols", "output"])
+    assert want.to_string() not in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
         (["nosuch", "--seeds", "1", "--runs", "1"], "sector 'nosuch' is not in the run"),
         ([*ARGS[:5], "--runs", "1", "--cols", "outptu"], "unknown column(s) ['outptu']"),
+        ([*ARGS, "--calibration", "/nonexistent/set.json"], "/nonexistent/set.json"),
     ],
 )
 def test_bad_input_is_one_line(monkeypatch: pytest.MonkeyPatch, args: list[str], says: str) -> None:
