@@ -180,7 +180,7 @@ JUMPS_MAX = 0.03
 # 731.0 Mt in 2012). The range is that ratio within a factor of 1.5 either way (as
 # JUMP_RATIO), the years all before 2013 so that the out-of-time fit reads them too.
 # The out-of-time set of session 50 sold 0.15 of its steel abroad over these years and
-# 0.22 in 2012 (the record: 0.076), which is what built its 1,010 Mt of 2015 (F26).
+# 0.22 in 2012 (the record: 0.076), which is what built its 930-1,010 Mt of 2015 (F26).
 # sector -> (first year, last year, lowest, highest share); a ratio of sums (data/README)
 EXPORT_SHARE_RANGES: dict[str, tuple[int, int, float, float]] = {
     "steel": (2005, 2012, 0.054, 0.12),
