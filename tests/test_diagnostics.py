@@ -609,10 +609,12 @@ def test_soe_zombie_ratio_check_reads_the_ownership_shares_of_2005_13() -> None:
 
 
 def test_steel_export_share_check_reads_the_summed_window_against_its_range() -> None:
-    """Steel exports 6 of 100 a year in 2005-2012 pass (0.06); 15 of 100 fail (0.15,
-    above summary.EXPORT_SHARE_RANGES' 0.12); a selection that does not hold the whole
-    window is not evaluable."""
-    check = dg._export_share("steel")
+    """Steel exports 6 of 100 a year in 2010-2012 pass (0.06); 15 of 100 fail (0.15,
+    above summary.EXPORT_SHARE_RANGES' 0.107); a selection that does not hold the whole
+    window is not evaluable; each window is its own check."""
+    check = dg._export_share("steel_2010_2012")
+    names = [c[0] for c in dg.CHECKS]
+    assert "steel_export_share_2005_2009" in names and "steel_export_share_2010_2012" in names
 
     def frame(exports: float) -> dict[str, pd.DataFrame]:
         years = list(range(2000, 2016))
@@ -620,8 +622,8 @@ def test_steel_export_share_check_reads_the_summed_window_against_its_range() ->
         return {"_sectors": sec}
 
     value, passed, detail = check(frame(6.0), 1995, 2030)
-    assert value == pytest.approx(0.06) and passed is True and detail == "2005-2012"
+    assert value == pytest.approx(0.06) and passed is True and detail == "2010-2012"
     value, passed, _ = check(frame(15.0), 1995, 2030)
     assert value == pytest.approx(0.15) and passed is False
-    assert check(frame(6.0), 2008, 2030)[1] is None
-    assert check(frame(6.0), 1995, 2010)[1] is None
+    assert check(frame(6.0), 2011, 2030)[1] is None
+    assert check(frame(6.0), 1995, 2011)[1] is None

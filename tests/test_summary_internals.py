@@ -208,34 +208,64 @@ def test_the_export_share_is_summed_over_its_whole_window_or_not_judged() -> Non
     assert np.isnan(window_export_share(sec, "coal", 2005, 2012))
 
 
-def test_internals_read_steels_export_share_and_leave_it_out_before_its_window() -> None:
-    first, last, low, high = EXPORT_SHARE_RANGES["steel"]
-    sec = _steel_trade(range(1995, 2020), 8.0).assign(
-        revenue=1.0, profit=0.1, margin=0.1, capacity=120.0
-    )
+def test_internals_read_each_steel_window_and_leave_out_one_not_yet_reached() -> None:
+    """Exports 8 of 100 up to 2009 and 6 of 100 after: 0.08 over 2005-09 and 0.06 over
+    2010-12, each window read on its own; a run that stops in 2011 reaches only the
+    first, one that stops in 2008 neither."""
+    sec = pd.concat(
+        [_steel_trade(range(1995, 2010), 8.0), _steel_trade(range(2010, 2020), 6.0)]
+    ).assign(revenue=1.0, profit=0.1, margin=0.1, capacity=120.0)
     prov = pd.DataFrame({"year": range(1995, 2020), "subsidies": 1.0, "bailouts": 0.0})
     eco = pd.DataFrame({"year": range(1995, 2020), "gdp": 100.0, "zombie_share": 0.1})
-    assert np.isclose(internals(sec, prov, eco).export_share["steel"], 0.08)
-    early = sec[sec["year"] < last]
-    got = internals(early, prov[prov["year"] < last], eco[eco["year"] < last])
-    assert got.export_share == {}
+    got = internals(sec, prov, eco).export_share
+    assert got.keys() == EXPORT_SHARE_RANGES.keys()
+    assert np.isclose(got["steel_2005_2009"], 0.08) and np.isclose(got["steel_2010_2012"], 0.06)
+
+    def until(year: int) -> dict[str, float]:
+        return internals(
+            sec[sec["year"] <= year], prov[prov["year"] <= year], eco[eco["year"] <= year]
+        ).export_share
+
+    assert until(2011).keys() == {"steel_2005_2009"}
+    assert until(2008) == {}
+
+
+def test_the_steel_windows_are_the_records_ratios_within_a_factor_1_5() -> None:
+    """Customs' exports over worldsteel's crude steel (summary.py's comment): 210.05 of
+    2,355.9 Mt over 2005-09, 147.19 of 2,071.7 Mt over 2010-12, each inside its range and
+    the range its ratio over and times 1.5 (to the third decimal)."""
+    for name, exports, crude in (
+        ("steel_2005_2009", 210.05, 2355.9),
+        ("steel_2010_2012", 147.19, 2071.7),
+    ):
+        sector, _, _, low, high = EXPORT_SHARE_RANGES[name]
+        ratio = exports / crude
+        assert sector == "steel" and low < ratio < high
+        assert np.isclose(low, ratio / 1.5, atol=5e-4) and np.isclose(high, ratio * 1.5, atol=5e-4)
 
 
 def test_an_export_share_outside_its_range_enters_the_implausibility() -> None:
-    """Steel's range is the record's 0.081 within a factor 1.5; a share above or below it
-    counts in units of EXPORT_SHARE_UNIT, the median over runs counts, and the margin
-    moves both bounds inward."""
-    _, _, low, high = EXPORT_SHARE_RANGES["steel"]
-    assert low < 357.24 / 4427.68 < high  # the record's ratio (summary.py's comment)
+    """A share above or below a window's range counts in units of EXPORT_SHARE_UNIT, each
+    window apart, the median over runs counts, and the margin moves both bounds inward."""
+    _, _, _, low, high = EXPORT_SHARE_RANGES["steel_2010_2012"]
+    _, _, _, low0, high0 = EXPORT_SHARE_RANGES["steel_2005_2009"]
+    mid0 = (low0 + high0) / 2
+
+    def run(late: float, early: float = mid0) -> Internals:
+        share = {"steel_2005_2009": early, "steel_2010_2012": late}
+        return Internals(0.1, 3.0, {"steel": -0.1}, export_share=share)
+
     base = Internals(0.1, 3.0, {"steel": -0.1})
-    inside = Internals(0.1, 3.0, {"steel": -0.1}, export_share={"steel": (low + high) / 2})
+    inside = run((low + high) / 2)
     assert implausibility([inside]) == implausibility([base]) == 0.0
-    wide = Internals(0.1, 3.0, {"steel": -0.1}, export_share={"steel": high + 0.02})
+    wide = run(high + 0.02)
     assert np.isclose(implausibility([wide]), 0.02 / EXPORT_SHARE_UNIT)
-    narrow = Internals(0.1, 3.0, {"steel": -0.1}, export_share={"steel": low - 0.01})
+    narrow = run(low - 0.01)
     assert np.isclose(implausibility([narrow]), 0.01 / EXPORT_SHARE_UNIT)
+    both = run(high + 0.02, early=low0 - 0.01)  # late and early: the two add up
+    assert np.isclose(implausibility([both]), 0.03 / EXPORT_SHARE_UNIT)
     assert np.isclose(implausibility([wide, wide, inside]), 0.02 / EXPORT_SHARE_UNIT)
     assert implausibility([wide, inside, inside]) == 0.0
-    at_high = Internals(0.1, 3.0, {"steel": -0.1}, export_share={"steel": high})
+    at_high = run(high)
     assert implausibility([at_high]) == 0.0
     assert np.isclose(implausibility([at_high], margin=0.1), 0.1)

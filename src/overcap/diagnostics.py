@@ -922,11 +922,11 @@ def _capacity_jumps(t: dict[str, pd.DataFrame], a: int, b: int) -> Verdict:
     return share, bool(share <= JUMPS_MAX), detail
 
 
-def _export_share(sector: str) -> Callable[[dict[str, pd.DataFrame], int, int], Verdict]:
-    """The check of a sector's exports over output, summed over its window, against its
-    internal range (summary.EXPORT_SHARE_RANGES); not evaluable unless the selected
-    years hold the whole window."""
-    first, last, low, high = EXPORT_SHARE_RANGES[sector]
+def _export_share(name: str) -> Callable[[dict[str, pd.DataFrame], int, int], Verdict]:
+    """The check of a sector's exports over output, summed over a window, against its
+    internal range (``name`` in summary.EXPORT_SHARE_RANGES); not evaluable unless the
+    selected years hold the whole window."""
+    sector, first, last, low, high = EXPORT_SHARE_RANGES[name]
 
     def check(t: dict[str, pd.DataFrame], a: int, b: int) -> Verdict:
         if not (a <= first and last <= b):
@@ -1026,13 +1026,13 @@ CHECKS: tuple[
     ),
     *(
         (
-            f"{sector}_export_share",
+            f"{sector}_export_share_{first}_{last}",
             f"{sector.replace('_', ' ')} exports / output, {first}-{last} (summed)",
             f"{low:g}-{high:g}",
             "sectors.exports, output",
-            _export_share(sector),
+            _export_share(name),
         )
-        for sector, (first, last, low, high) in EXPORT_SHARE_RANGES.items()
+        for name, (sector, first, last, low, high) in EXPORT_SHARE_RANGES.items()
     ),
     (
         "capacity_jumps",
