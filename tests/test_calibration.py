@@ -38,6 +38,7 @@ from overcap.calibration import (
 )
 from overcap.evidence import load_facts
 from overcap.scenario import calibration_dir
+from overcap.summary import internal_ranges
 
 TINY = """\
 name = "tiny"
@@ -423,12 +424,36 @@ def test_a_subset_is_searched_with_the_rest_held_at_the_warm_start(
     pv = out["provenance"]
     assert pv["searched"] == ["investment.visibility"]
     assert pv["held_at_warm_start"] == ["market.normal_utilisation", "provinces.subsidy_base"]
+    assert pv["plausibility"] == 0 and pv["internal_ranges"] is None  # no ranges weighed
+
     facts, _ = load_facts(None)
     held = holdout_mask(facts, HOLDOUT_DEFAULT)
     with_rest = evaluate(tiny, start, facts, held, 1, 1)["loss"]
     without = evaluate(tiny, {"investment.visibility": 0.5}, facts, held, 1, 1)["loss"]
     assert pv["loss_in_sample"] == pytest.approx(with_rest)
     assert with_rest != pytest.approx(without)  # the held values did matter
+
+
+def test_a_set_fitted_under_the_internal_ranges_records_them(tiny: str, tmp_path: Path) -> None:
+    """With the plausibility term on, the provenance holds the ranges it read
+    (summary.internal_ranges), steel's two export windows among them, as plain JSON."""
+    out = calibrate(
+        tiny,
+        trials=1,
+        runs_per_trial=1,
+        storage=tmp_path / "s.journal",
+        seed=1,
+        params=["investment.visibility"],
+        plausibility=1.0,
+    )
+    ranges = json.loads(json.dumps(out["provenance"]["internal_ranges"]))
+    assert ranges == internal_ranges()
+    assert ranges["export_share"]["steel_2010_2012"] == {
+        "sector": "steel",
+        "years": [2010, 2012],
+        "low": 0.047,
+        "high": 0.107,
+    }
 
 
 def test_cmaes_searches_near_the_warm_start_and_tpe_does_not(tiny: str, tmp_path: Path) -> None:

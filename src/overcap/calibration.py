@@ -47,6 +47,7 @@ from overcap.summary import (
     FREEZE_END_SECTORS,
     FREEZE_END_YEAR,
     implausibility,
+    internal_ranges,
     internals,
     starts_after_freeze,
 )
@@ -755,6 +756,7 @@ def calibrate(
             "plausibility": plausibility,
             "plausibility_seeds": [seed, *plausibility_seeds] if plausibility else [],
             "plausibility_margin": plausibility_margin if plausibility else 0.0,
+            "internal_ranges": internal_ranges() if plausibility else None,
             "runs_end": None if holdout is None else holdout[0] - 1,
             "shrinkage": shrinkage,
             "replacement": replacement,

@@ -193,6 +193,25 @@ EXPORT_SHARE_RANGES: dict[str, tuple[str, int, int, float, float]] = {
 EXPORT_SHARE_UNIT = 0.04  # the plausibility term's unit: about half the record's share
 
 
+def internal_ranges() -> dict[str, object]:
+    """The internal ranges :func:`implausibility` reads, as plain JSON (a calibrated set's
+    provenance records them, so a set says which ranges it was fitted under)."""
+    return {
+        "zombie_max": ZOMBIE_MAX,
+        "spending_max_pct_gdp": SPENDING_MAX,
+        "margin_min": MARGIN_MIN,
+        "margin_max": MARGIN_MAX,
+        "margin_window_years": MARGIN_WINDOW,
+        "jumps_max": JUMPS_MAX,
+        "jump_ratio": JUMP_RATIO,
+        "export_share": {
+            name: {"sector": s, "years": [first, last], "low": low, "high": high}
+            for name, (s, first, last, low, high) in EXPORT_SHARE_RANGES.items()
+        },
+        "export_share_unit": EXPORT_SHARE_UNIT,
+    }
+
+
 def sector_margins(sectors: pd.DataFrame) -> pd.DataFrame:
     """Year x sector margin (profit / revenue), NaN in years without revenue (wide: years
     as rows, sectors as columns in alphabetical order)."""
