@@ -85,7 +85,7 @@ from overcap.calibration import (
 )
 from overcap.evidence import load_facts
 from overcap.scenario import load_scenario
-from overcap.summary import thesis_totals
+from overcap.summary import internal_ranges, thesis_totals
 
 TOP = 5
 REPLICATES = 10
@@ -409,6 +409,8 @@ def main(argv: list[str]) -> int:
             + " (scripts/pick_trial.py)"
         ),
     )
+    if a.plausibility:  # the ranges the pick held the trials to (a study's too, since 52)
+        pv["internal_ranges"] = internal_ranges()
     if validate:
         pv["validation_seeds"] = validate
         pv["validation_passed"] = passed_val

@@ -15,6 +15,7 @@ import optuna
 import pytest
 from optuna.storages.journal import JournalFileBackend
 
+from overcap.summary import internal_ranges
 from tests.scripts import load_script
 
 
@@ -119,6 +120,7 @@ def test_picks_the_lowest_ten_replicate_loss_of_the_plausible_five(
     assert doc["params"]["exit.rescue_soe"] == 0.7
     assert doc["params"][B] == 0.5
     assert "thesis_sign_study_seed" not in pv
+    assert pv["internal_ranges"] == internal_ranges()  # the ranges it held the trials to
 
 
 def test_thesis_sign_excludes_a_trial_whose_subsidies_raise_investment(
