@@ -327,8 +327,8 @@ def implausibility(runs: Sequence[Internals], margin: float = 0.0) -> float:
     ``margin`` (in those units, ``>= 0``) moves every bound that far inward: with 0.1 the
     zombie share must stay under 0.19, spending under 4.75% of GDP, the five-year margins
     inside -0.27 to 0.27, the jumps under 0.025 and steel's export share inside
-    0.061-0.132 over 2005-09 and 0.049-0.105 over 2010-12. A set whose median sits just inside a
-    bound on one seed's streams leaves it on others' (session 35: solar's worst margin,
+    0.063-0.130 over 2005-09 and 0.051-0.103 over 2010-12. A set whose median sits just
+    inside a bound on one seed's streams leaves it on others' (session 35: solar's worst margin,
     -0.30 on the study's seeds, -0.33 to -0.27 on seeds 0-3); the margin is the room
     between the two (docs/CALIBRATION.md, "A margin inside each range")."""
     if not (np.isfinite(margin) and margin >= 0):
